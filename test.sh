@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs every FedEdge test. Installs the Debian packages the tests need when they are missing
+# (apt-get update once, then only what is absent, so a second run starts at once),
+# then runs `dotnet test` over the solution and ends with "N passed, N failed[, N skipped]".
+set -uo pipefail
+cd "$(dirname "$0")"
+
+missing=()
+have_cmd() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]; }
+have_py() { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import $1" >/dev/null 2>&1; }
+have_cmd mosquitto || missing+=(mosquitto)
+have_cmd mosquitto_pub || missing+=(mosquitto-clients)
+have_py onnx || missing+=(python3-onnx)
+have_py numpy || missing+=(python3-numpy)
+have_cmd qemu-aarch64-static || missing+=(qemu-user-static)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing missing Debian packages: ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO="none"; fi
+  fi
+  if [ "$SUDO" = "none" ]; then
+    echo "test.sh: not root and no passwordless sudo; tests that need ${missing[*]} will fail" >&2
+  else
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq >/dev/null || echo "test.sh: apt-get update failed" >&2
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+      || echo "test.sh: apt-get install ${missing[*]} failed" >&2
+  fi
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+dotnet test --solution FedEdge.sln -c Release "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+
+count() { grep -E "^[[:space:]]+$1: [0-9]+" "$log" | tail -1 | grep -oE '[0-9]+' || echo 0; }
+total=$(count total); failed=$(count failed); passed=$(count succeeded); skipped=$(count skipped)
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  # the build failed or a test host crashed: count the whole run as one failure
+  failed=1
+fi
+line="$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then line="$line, $skipped skipped"; fi
+echo "$line"
+exit "$rc"
