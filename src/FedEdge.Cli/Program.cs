@@ -1,1 +1,3 @@
-Console.WriteLine("fededge");
+using FedEdge.Cli;
+
+return await CliApplication.Create(Console.Out, Console.Error).Parse(args).InvokeAsync().ConfigureAwait(false);
