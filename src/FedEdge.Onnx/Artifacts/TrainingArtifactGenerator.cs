@@ -1,0 +1,72 @@
+using Google.Protobuf;
+using FedEdge.Core.Parameters;
+using FedEdge.Onnx.Checkpoints;
+using FedEdge.Onnx.Graphs;
+using FedEdge.Onnx.Models;
+
+namespace FedEdge.Onnx.Artifacts;
+
+/// <summary>
+/// Generates <c>training_model.onnx</c>, <c>eval_model.onnx</c>, <c>optimizer_model.onnx</c> and
+/// <c>checkpoint</c> for a model, a trainable subset and an optimizer (opset 17, IR 8).
+/// </summary>
+public static class TrainingArtifactGenerator
+{
+    /// <summary>
+    /// Writes the artifacts into <paramref name="directory"/> (created if missing; files replaced
+    /// atomically). The checkpoint holds <paramref name="initialParameters"/>, or a seeded
+    /// He/Glorot initialisation when none are given.
+    /// </summary>
+    public static ArtifactSet Generate(
+        ModelArchitecture architecture,
+        TrainableSet trainable,
+        OptimizerSettings optimizer,
+        string directory,
+        ParameterSet? initialParameters = null,
+        int seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        ArgumentNullException.ThrowIfNull(trainable);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        optimizer.Validate();
+        var names = trainable.Resolve(architecture);
+        var parameters = initialParameters ?? architecture.InitialParameters(new Random(seed));
+
+        Directory.CreateDirectory(directory);
+        var set = new ArtifactSet(directory);
+        WriteModel(ModelGraphs.Training(architecture, names), set.TrainingModel);
+        WriteModel(ModelGraphs.Eval(architecture), set.EvalModel);
+        WriteModel(ModelGraphs.Optimizer(architecture, names, optimizer), set.OptimizerModel);
+        Checkpoint.Create(architecture, names, optimizer, parameters).Save(set.Checkpoint);
+        return set;
+    }
+
+    /// <summary>Writes an inference-only model (weights as initializers) to <paramref name="path"/>.</summary>
+    public static void ExportInferenceModel(ModelArchitecture architecture, ParameterSet parameters, string path)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        ArgumentNullException.ThrowIfNull(parameters);
+        WriteModel(ModelGraphs.Inference(architecture, parameters), path);
+    }
+
+    /// <summary>The serialised bytes of the inference-only model.</summary>
+    public static byte[] InferenceModelBytes(ModelArchitecture architecture, ParameterSet parameters)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        ArgumentNullException.ThrowIfNull(parameters);
+        return ModelGraphs.Inference(architecture, parameters).ToByteArray();
+    }
+
+    private static void WriteModel(IMessage model, string path)
+    {
+        string temporary = path + ".tmp";
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            model.WriteTo(stream);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+}
