@@ -33,6 +33,12 @@ public static class ArtifactNames
     /// <summary>Class probabilities, float32 [batch, classes] (inference graph).</summary>
     public const string Probabilities = "probabilities";
 
+    /// <summary>DP-SGD per-example clipping bound C, float32 scalar (DP training graph input).</summary>
+    public const string ClipNorm = "clip_norm";
+
+    /// <summary>Unclipped per-example gradient L2 norms, float32 [batch] (DP training graph output).</summary>
+    public const string PerExampleNorms = "per_example_norms";
+
     /// <summary>Learning rate, float32 scalar (optimizer graph).</summary>
     public const string LearningRate = "learning_rate";
 

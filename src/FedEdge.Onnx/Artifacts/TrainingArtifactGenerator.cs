@@ -15,7 +15,9 @@ public static class TrainingArtifactGenerator
     /// <summary>
     /// Writes the artifacts into <paramref name="directory"/> (created if missing; files replaced
     /// atomically). The checkpoint holds <paramref name="initialParameters"/>, or a seeded
-    /// He/Glorot initialisation when none are given.
+    /// He/Glorot initialisation when none are given. With <paramref name="perExampleClipping"/>
+    /// the training graph is the DP-SGD variant: it takes <c>clip_norm</c> and returns the sum of
+    /// per-example gradients clipped to it, plus the per-example norms.
     /// </summary>
     public static ArtifactSet Generate(
         ModelArchitecture architecture,
@@ -23,7 +25,8 @@ public static class TrainingArtifactGenerator
         OptimizerSettings optimizer,
         string directory,
         ParameterSet? initialParameters = null,
-        int seed = 0)
+        int seed = 0,
+        bool perExampleClipping = false)
     {
         ArgumentNullException.ThrowIfNull(architecture);
         ArgumentNullException.ThrowIfNull(trainable);
@@ -35,7 +38,7 @@ public static class TrainingArtifactGenerator
 
         Directory.CreateDirectory(directory);
         var set = new ArtifactSet(directory);
-        WriteModel(ModelGraphs.Training(architecture, names), set.TrainingModel);
+        WriteModel(ModelGraphs.Training(architecture, names, perExampleClipping), set.TrainingModel);
         WriteModel(ModelGraphs.Eval(architecture), set.EvalModel);
         WriteModel(ModelGraphs.Optimizer(architecture, names, optimizer), set.OptimizerModel);
         Checkpoint.Create(architecture, names, optimizer, parameters).Save(set.Checkpoint);

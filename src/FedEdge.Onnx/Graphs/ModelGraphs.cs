@@ -18,17 +18,39 @@ namespace FedEdge.Onnx.Graphs;
 /// </remarks>
 internal static class ModelGraphs
 {
-    public static ModelProto Training(ModelArchitecture architecture, IReadOnlyList<string> trainable)
+    public static ModelProto Training(ModelArchitecture architecture, IReadOnlyList<string> trainable, bool perExampleClipping = false)
     {
-        var g = new OnnxGraphBuilder("fededge_training");
+        var g = new OnnxGraphBuilder(perExampleClipping ? "fededge_training_dpsgd" : "fededge_training");
         var trainableSet = new HashSet<string>(trainable, StringComparer.Ordinal);
         var forward = Forward(g, architecture, DeclareInputs(g, architecture, withLabels: true), parametersAsInputs: true);
-        var (loss, dLogits) = SoftmaxCrossEntropy(g, forward.Logits, ArtifactNames.Labels, architecture.Classes);
+        var (loss, dLogits, perExample) = SoftmaxCrossEntropy(g, forward.Logits, ArtifactNames.Labels, architecture.Classes);
         g.Identity(loss, ArtifactNames.Loss);
 
         int lowest = Enumerable.Range(0, architecture.LayerCount).First(l =>
             trainableSet.Contains(ModelArchitecture.WeightName(l)) || trainableSet.Contains(ModelArchitecture.BiasName(l)));
-        string gradient = dLogits;
+
+        // Gₗ for every layer from the top down to the lowest trainable one. Without clipping the
+        // rows are already divided by N (mean loss); with clipping they are the per-example
+        // gradients ∂ℓᵢ/∂zₗ,ᵢ, because backpropagation never mixes rows.
+        var layerGradients = new string[architecture.LayerCount];
+        string gradient = perExampleClipping ? perExample : dLogits;
+        for (int layer = architecture.LayerCount - 1; layer >= lowest; layer--)
+        {
+            layerGradients[layer] = gradient;
+            if (layer > lowest)
+            {
+                // Gₗ₋₁ = (Gₗ Wₗᵀ) ⊙ 1[zₗ₋₁ > 0]  (ReLU derivative)
+                string back = g.Op("Gemm", [gradient, ModelArchitecture.WeightName(layer)], ("transB", 1L));
+                string active = g.Op("Greater", [forward.PreActivations[layer - 1], g.Scalar(0f, "zero")]);
+                gradient = g.Op("Where", [active, back, g.Scalar(0f, "zero")]);
+            }
+        }
+
+        if (perExampleClipping)
+        {
+            ClipPerExample(g, architecture, trainableSet, forward, layerGradients, lowest);
+        }
+
         for (int layer = architecture.LayerCount - 1; layer >= lowest; layer--)
         {
             string weight = ModelArchitecture.WeightName(layer);
@@ -36,21 +58,13 @@ internal static class ModelGraphs
             if (trainableSet.Contains(weight))
             {
                 // ∂L/∂Wₗ = hₗ₋₁ᵀ Gₗ
-                g.OpNamed("Gemm", ArtifactNames.Gradient(weight), [forward.Activations[layer], gradient], ("transA", 1L));
+                g.OpNamed("Gemm", ArtifactNames.Gradient(weight), [forward.Activations[layer], layerGradients[layer]], ("transA", 1L));
             }
 
             if (trainableSet.Contains(bias))
             {
                 // ∂L/∂bₗ = Σᵢ Gₗ,ᵢ
-                g.OpNamed("ReduceSum", ArtifactNames.Gradient(bias), [gradient, g.Int64Constant("axis0", 0)], ("keepdims", 0L));
-            }
-
-            if (layer > lowest)
-            {
-                // Gₗ₋₁ = (Gₗ Wₗᵀ) ⊙ 1[zₗ₋₁ > 0]  (ReLU derivative)
-                string back = g.Op("Gemm", [gradient, weight], ("transB", 1L));
-                string active = g.Op("Greater", [forward.PreActivations[layer - 1], g.Scalar(0f, "zero")]);
-                gradient = g.Op("Where", [active, back, g.Scalar(0f, "zero")]);
+                g.OpNamed("ReduceSum", ArtifactNames.Gradient(bias), [layerGradients[layer], g.Int64Constant("axis0", 0)], ("keepdims", 0L));
             }
         }
 
@@ -60,16 +74,68 @@ internal static class ModelGraphs
             g.FloatOutput(ArtifactNames.Gradient(spec.Name), Dims(spec));
         }
 
+        if (perExampleClipping)
+        {
+            g.FloatOutput(ArtifactNames.PerExampleNorms, [null]);
+        }
+
+        var metadata = Metadata(architecture, trainable);
+        metadata["fededge.per_example_clipping"] = perExampleClipping ? "true" : "false";
         return g.ToModel(
-            $"FedEdge training graph for {architecture}: loss and gradients of [{string.Join(", ", trainable)}].",
-            Metadata(architecture, trainable));
+            perExampleClipping
+                ? $"FedEdge DP-SGD training graph for {architecture}: loss, per-example norms and the sum of per-example gradients clipped to clip_norm, for [{string.Join(", ", trainable)}]."
+                : $"FedEdge training graph for {architecture}: loss and gradients of [{string.Join(", ", trainable)}].",
+            metadata);
+    }
+
+    /// <summary>
+    /// DP-SGD clipping (Abadi et al. 2016, Alg. 1) without materialising per-example gradients.
+    /// For a dense layer, ∇Wₗ of example i is the outer product hₗ₋₁,ᵢ ⊗ Gₗ,ᵢ, whose Frobenius norm
+    /// is ‖hₗ₋₁,ᵢ‖·‖Gₗ,ᵢ‖ (Goodfellow 2015, "Efficient per-example gradient computations"); the bias
+    /// gradient is Gₗ,ᵢ itself. So ‖∇ᵢ‖² = Σₗ (‖hₗ₋₁,ᵢ‖²·‖Gₗ,ᵢ‖² [W trainable] + ‖Gₗ,ᵢ‖² [b trainable]),
+    /// summed over trainable tensors only. The clip factor fᵢ = min(1, C/‖∇ᵢ‖) = C / max(‖∇ᵢ‖, C)
+    /// scales row i of every Gₗ; the weight/bias gradients built from the scaled rows are then
+    /// Σᵢ fᵢ∇ᵢ, the sum of clipped per-example gradients. Noise is added outside the graph.
+    /// </summary>
+    private static void ClipPerExample(OnnxGraphBuilder g, ModelArchitecture architecture, HashSet<string> trainableSet, ForwardPass forward, string[] layerGradients, int lowest)
+    {
+        string clip = g.FloatInput(ArtifactNames.ClipNorm, []);
+        string? squared = null;
+        for (int layer = lowest; layer < architecture.LayerCount; layer++)
+        {
+            bool weight = trainableSet.Contains(ModelArchitecture.WeightName(layer));
+            bool bias = trainableSet.Contains(ModelArchitecture.BiasName(layer));
+            if (!weight && !bias)
+            {
+                continue;
+            }
+
+            string gradientSquared = g.Op("ReduceSumSquare", [layerGradients[layer]], ("axes", new long[] { 1 }), ("keepdims", 0L));
+            string term = weight
+                ? g.Op("Mul", [g.Op("ReduceSumSquare", [forward.Activations[layer]], ("axes", new long[] { 1 }), ("keepdims", 0L)), gradientSquared])
+                : gradientSquared;
+            if (weight && bias)
+            {
+                term = g.Op("Add", [term, gradientSquared]);
+            }
+
+            squared = squared is null ? term : g.Op("Add", [squared, term]);
+        }
+
+        string norms = g.OpNamed("Sqrt", ArtifactNames.PerExampleNorms, [squared!]);
+        string factors = g.Op("Div", [clip, g.Op("Max", [norms, clip])]);
+        string column = g.Op("Unsqueeze", [factors, g.Int64Constant("axis1", 1)]);
+        for (int layer = lowest; layer < architecture.LayerCount; layer++)
+        {
+            layerGradients[layer] = g.Op("Mul", [layerGradients[layer], column]);
+        }
     }
 
     public static ModelProto Eval(ModelArchitecture architecture)
     {
         var g = new OnnxGraphBuilder("fededge_eval");
         var forward = Forward(g, architecture, DeclareInputs(g, architecture, withLabels: true), parametersAsInputs: true);
-        var (loss, _) = SoftmaxCrossEntropy(g, forward.Logits, ArtifactNames.Labels, architecture.Classes);
+        var (loss, _, _) = SoftmaxCrossEntropy(g, forward.Logits, ArtifactNames.Labels, architecture.Classes);
         g.Identity(loss, ArtifactNames.Loss);
         g.OpNamed("ArgMax", ArtifactNames.Predictions, [forward.Logits], ("axis", 1L), ("keepdims", 0L));
         g.FloatOutput(ArtifactNames.Loss, []);
@@ -212,17 +278,19 @@ internal static class ModelGraphs
         return new ForwardPass(activations, preActivations, preActivations[^1]);
     }
 
-    private static (string Loss, string DLogits) SoftmaxCrossEntropy(OnnxGraphBuilder g, string logits, string labels, int classes)
+    private static (string Loss, string DLogits, string PerExample) SoftmaxCrossEntropy(OnnxGraphBuilder g, string logits, string labels, int classes)
     {
         string logProbabilities = g.Op("LogSoftmax", [logits], ("axis", 1L));
         string oneHot = g.Op("OneHot", [labels, g.Int64Constant("depth", classes), g.FloatConstant("onehot_values", [0f, 1f], 2)], ("axis", -1L));
         string picked = g.Op("ReduceSum", [g.Op("Mul", [oneHot, logProbabilities]), g.Int64Constant("axis1", 1)], ("keepdims", 0L));
         string loss = g.Op("Neg", [g.Op("ReduceMean", [picked], ("keepdims", 0L))]);
 
-        // ∂L/∂z = (softmax(z) − onehot(y)) / N, with N taken from the dynamic batch dimension.
+        // ∂ℓᵢ/∂zᵢ = softmax(zᵢ) − onehot(yᵢ) per example; ∂L/∂z = that / N for the mean loss,
+        // with N taken from the dynamic batch dimension.
+        string perExample = g.Op("Sub", [g.Op("Exp", [logProbabilities]), oneHot]);
         string batch = g.Op("Cast", [g.Op("Shape", [labels])], ("to", (long)TensorProto.Types.DataType.Float));
-        string dLogits = g.Op("Div", [g.Op("Sub", [g.Op("Exp", [logProbabilities]), oneHot]), batch]);
-        return (loss, dLogits);
+        string dLogits = g.Op("Div", [perExample, batch]);
+        return (loss, dLogits, perExample);
     }
 
     private static long?[] Dims(TensorSpec spec) => spec.Shape.Select(d => (long?)d).ToArray();

@@ -32,6 +32,9 @@ public sealed class OrtTrainer : IDisposable
     private readonly float[] _evalLoss = new float[1];
     private readonly float[] _learningRate = new float[1];
     private readonly float[] _step = new float[1];
+    private readonly float[] _clipNorm = [1f];
+    private readonly float[] _perExampleNorms;
+    private int _lastBatchSize;
     private readonly OrtValue[] _parameterValues;
     private readonly OrtValue[] _gradientValues;
     private readonly ParameterSet _updatedParameters;
@@ -52,6 +55,7 @@ public sealed class OrtTrainer : IDisposable
         _features = new float[options.MaxBatchSize * _inputs];
         _labels = new long[options.MaxBatchSize];
         _predictions = new long[options.MaxBatchSize];
+        _perExampleNorms = new float[options.MaxBatchSize];
         _trainingBindings = new OrtIoBinding?[options.MaxBatchSize + 1];
         _evalBindings = new OrtIoBinding?[options.MaxBatchSize + 1];
 
@@ -73,6 +77,7 @@ public sealed class OrtTrainer : IDisposable
             _gradientValues = Values(Gradients);
             CheckInputs(_training, artifacts.TrainingModel, architecture.Layout);
             CheckInputs(_eval, artifacts.EvalModel, architecture.Layout);
+            PerExampleClipping = _training.InputMetadata.ContainsKey(ArtifactNames.ClipNorm);
             CheckTrainingOutputs(checkpoint.Trainable);
             _optimizerBinding = BuildOptimizerBinding();
         }
@@ -100,6 +105,30 @@ public sealed class OrtTrainer : IDisposable
 
     /// <summary>Gradients of the trainable tensors from the last <see cref="ComputeGradients(Dataset, ReadOnlySpan{int})"/>.</summary>
     public ParameterSet Gradients { get; }
+
+    /// <summary>
+    /// Whether the training graph is the DP-SGD variant: <see cref="Gradients"/> is then the sum
+    /// of per-example gradients clipped to <see cref="ClipNorm"/>, not the mean gradient.
+    /// </summary>
+    public bool PerExampleClipping { get; }
+
+    /// <summary>DP-SGD per-example clipping bound C (used only when <see cref="PerExampleClipping"/>).</summary>
+    public float ClipNorm
+    {
+        get => _clipNorm[0];
+        set
+        {
+            if (!(value > 0) || !float.IsFinite(value))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The clipping norm must be positive and finite.");
+            }
+
+            _clipNorm[0] = value;
+        }
+    }
+
+    /// <summary>The unclipped per-example gradient norms of the last DP-SGD batch.</summary>
+    public ReadOnlySpan<float> PerExampleNorms => PerExampleClipping ? _perExampleNorms.AsSpan(0, _lastBatchSize) : [];
 
     /// <summary>Loads the artifacts in <paramref name="directory"/>.</summary>
     /// <exception cref="TrainingArtifactException">A file is missing, corrupt or inconsistent with the checkpoint.</exception>
@@ -138,6 +167,7 @@ public sealed class OrtTrainer : IDisposable
         ArgumentNullException.ThrowIfNull(data);
         int n = StageBatch(data, rows);
         _training.RunWithBinding(_runOptions, TrainingBinding(n));
+        _lastBatchSize = n;
         return _loss[0];
     }
 
@@ -148,6 +178,7 @@ public sealed class OrtTrainer : IDisposable
     {
         int n = StageBatch(features, labels);
         _training.RunWithBinding(_runOptions, TrainingBinding(n));
+        _lastBatchSize = n;
         return _loss[0];
     }
 
@@ -307,10 +338,11 @@ public sealed class OrtTrainer : IDisposable
             }
         }
 
-        if (_training.OutputMetadata.Count != trainable.Count + 1)
+        int extra = PerExampleClipping ? 2 : 1;
+        if (_training.OutputMetadata.Count != trainable.Count + extra)
         {
             throw new TrainingArtifactException(
-                $"'{Artifacts.TrainingModel}' computes {_training.OutputMetadata.Count - 1} gradients but the checkpoint trains {trainable.Count} tensors.");
+                $"'{Artifacts.TrainingModel}' computes {_training.OutputMetadata.Count - extra} gradients but the checkpoint trains {trainable.Count} tensors.");
         }
     }
 
@@ -371,6 +403,13 @@ public sealed class OrtTrainer : IDisposable
             for (int i = 0; i < _gradientValues.Length; i++)
             {
                 binding.BindOutput(ArtifactNames.Gradient(Gradients.Layout.Tensors[i].Name), _gradientValues[i]);
+            }
+
+            if (PerExampleClipping)
+            {
+                binding.BindInput(ArtifactNames.ClipNorm, Own(OrtValue.CreateTensorValueFromMemory(_clipNorm, [])));
+                binding.BindOutput(ArtifactNames.PerExampleNorms, Own(OrtValue.CreateTensorValueFromMemory(
+                    OrtMemoryInfo.DefaultInstance, _perExampleNorms.AsMemory(0, n), [n])));
             }
         }
         else

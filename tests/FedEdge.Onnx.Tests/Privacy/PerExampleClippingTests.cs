@@ -1,0 +1,110 @@
+using FedEdge.Onnx.Artifacts;
+using FedEdge.Onnx.Models;
+using FedEdge.Onnx.Tests.Support;
+using FedEdge.Onnx.Training;
+
+namespace FedEdge.Onnx.Tests.Privacy;
+
+/// <summary>
+/// The DP-SGD graph's per-example norms and clipped gradient sums against the same quantities
+/// computed one example at a time with the ordinary graph (a batch of one: mean = per-example
+/// gradient), clipped and summed in float64 here. Tolerance: 1e-5 relative + 1e-6 absolute
+/// (float32 arithmetic in both graphs, different summation order).
+/// </summary>
+public class PerExampleClippingTests
+{
+    public static TheoryData<string, string, float> Cases => new()
+    {
+        { "logreg-6-4", "all", 0.5f },
+        { "mlp-6-5-4", "all", 0.7f },
+        { "mlp-6-5-7-4", "all", 1.0f },
+        { "mlp-6-5-7-4", "last", 0.3f },
+        { "mlp-6-5-7-4", "dense0.weight,dense1.bias", 0.4f },
+        { "mlp-6-5-4", "all", 1000f },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Graph_per_example_norms_and_clipped_sums_equal_one_example_at_a_time(string architecture, string trainable, float clip)
+    {
+        var arch = ModelArchitecture.Parse(architecture);
+        var parameters = arch.InitialParameters(new Random(11));
+        var random = new Random(12);
+        const int n = 12;
+        float[] features = Enumerable.Range(0, n * arch.Inputs).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+        int[] labels = Enumerable.Range(0, n).Select(_ => random.Next(arch.Classes)).ToArray();
+
+        using var plainDir = new TempDirectory();
+        using var dpDir = new TempDirectory();
+        var set = TrainableSet.Parse(trainable);
+        TrainingArtifactGenerator.Generate(arch, set, OptimizerSettings.Default, plainDir.Path, parameters);
+        TrainingArtifactGenerator.Generate(arch, set, OptimizerSettings.Default, dpDir.Path, parameters, perExampleClipping: true);
+        using var plain = OrtTrainer.Load(plainDir.Path);
+        using var dp = OrtTrainer.Load(dpDir.Path);
+        Assert.False(plain.PerExampleClipping);
+        Assert.True(dp.PerExampleClipping);
+
+        var expectedSum = new double[plain.Gradients.Length];
+        var expectedNorms = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            plain.ComputeGradients(features.AsSpan(i * arch.Inputs, arch.Inputs), labels.AsSpan(i, 1));
+            double norm = Math.Sqrt(plain.Gradients.Buffer.Sum(v => (double)v * v));
+            expectedNorms[i] = norm;
+            double factor = Math.Min(1.0, clip / norm);
+            for (int k = 0; k < expectedSum.Length; k++)
+            {
+                expectedSum[k] += factor * plain.Gradients.Buffer[k];
+            }
+        }
+
+        dp.ClipNorm = clip;
+        dp.ComputeGradients(features, labels);
+        Assert.Equal(n, dp.PerExampleNorms.Length);
+        for (int i = 0; i < n; i++)
+        {
+            Assert.True(Math.Abs(dp.PerExampleNorms[i] - expectedNorms[i]) <= 1e-6 + 1e-5 * expectedNorms[i],
+                $"example {i}: graph norm {dp.PerExampleNorms[i]} vs one-at-a-time {expectedNorms[i]}");
+        }
+
+        for (int k = 0; k < expectedSum.Length; k++)
+        {
+            Assert.True(Math.Abs(dp.Gradients.Buffer[k] - expectedSum[k]) <= 1e-6 + 1e-5 * Math.Abs(expectedSum[k]),
+                $"coordinate {k}: graph clipped sum {dp.Gradients.Buffer[k]} vs one-at-a-time {expectedSum[k]}");
+        }
+    }
+
+    [Fact]
+    public void The_dp_training_graph_passes_the_onnx_full_checker()
+    {
+        using var dir = new TempDirectory();
+        var set = TrainingArtifactGenerator.Generate(ModelArchitecture.Parse("mlp-64-32-10"), TrainableSet.All, OptimizerSettings.Default, dir.Path, perExampleClipping: true);
+        var (exitCode, output) = OnnxChecker.Check(set.TrainingModel);
+        Assert.True(exitCode == 0, output);
+    }
+
+    [Fact]
+    public void A_dp_step_allocates_no_managed_memory_after_warm_up()
+    {
+        using var dir = new TempDirectory();
+        TrainingArtifactGenerator.Generate(ModelArchitecture.Parse("mlp-64-32-10"), TrainableSet.All, OptimizerSettings.Default, dir.Path, perExampleClipping: true);
+        using var trainer = OrtTrainer.Load(dir.Path);
+        var random = new Random(3);
+        float[] x = Enumerable.Range(0, 64 * 64).Select(_ => (float)random.NextDouble()).ToArray();
+        int[] y = Enumerable.Range(0, 64).Select(i => i % 10).ToArray();
+        for (int i = 0; i < 3; i++)
+        {
+            trainer.ComputeGradients(x, y);
+            trainer.OptimizerStep(0.01f);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            trainer.ComputeGradients(x, y);
+            trainer.OptimizerStep(0.01f);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
