@@ -8,11 +8,11 @@ namespace FedEdge.Core.Privacy;
 /// </summary>
 internal static class SampledGaussianRdp
 {
-    /// <summary>Relative size (in log units) below which further series terms are ignored: e^{−40} ≈ 4e−18.</summary>
-    private const double NegligibleLogRatio = 40.0;
-
     /// <summary>Hard cap on series terms for fractional orders; the tail is alternating, so stopping is safe.</summary>
     private const int MaxFractionalTerms = 2_000_000;
+
+    /// <summary>Levels of Euler averaging on the alternating tail of the fractional-order series.</summary>
+    private const int EulerLevels = 12;
 
     /// <summary>RDP at order α of one step.</summary>
     public static double Rdp(double q, double sigma, double alpha)
@@ -82,7 +82,7 @@ internal static class SampledGaussianRdp
     /// (1−q)μ0 = qμ1, and expand each side as a convergent generalised binomial series:
     /// A_α = Σ_k C(α,k) (1−q)^{α−k} q^k exp((k²−k)/(2σ²)) · ½erfc((k − z0)/(√2σ))            (z ≤ z0)
     ///     + Σ_k C(α,k) q^{α−k} (1−q)^k exp((j²−j)/(2σ²)) · ½erfc((z0 − j)/(√2σ)), j = α − k  (z &gt; z0).
-    /// C(α,k) changes sign for k &gt; α, so positive and negative parts are accumulated separately.
+    /// C(α,k) changes sign for k &gt; α: the head is summed in log space, the alternating tail with Euler acceleration.
     /// Valid for integer α too (the terms with k &gt; α vanish), which the tests use as a cross-check.
     /// </summary>
     internal static double LogAFractionalOrder(double q, double sigma, double alpha)
@@ -94,33 +94,31 @@ internal static class SampledGaussianRdp
         double sqrt2Sigma = Math.Sqrt(2.0) * sigma;
         double logHalf = -Math.Log(2.0);
 
-        double logPositive = double.NegativeInfinity;
-        double logNegative = double.NegativeInfinity;
-        double logBinomial = 0.0;
-        int sign = 1;
-        for (int k = 0; k < MaxFractionalTerms; k++)
+        double LogTerm(int k, double logBinomial)
         {
-            if (k > 0)
-            {
-                double factor = (alpha - k + 1) / k;
-                if (factor == 0.0)
-                {
-                    break; // integer α: every further coefficient is zero
-                }
-
-                logBinomial += Math.Log(Math.Abs(factor));
-                if (factor < 0)
-                {
-                    sign = -sign;
-                }
-            }
-
             double j = alpha - k;
             double logS0 = logBinomial + k * logQ + j * log1MinusQ + ((double)k * k - k) / (2.0 * sigmaSquared)
                 + logHalf + ErrorFunction.LogErfc((k - z0) / sqrt2Sigma);
             double logS1 = logBinomial + j * logQ + k * log1MinusQ + (j * j - j) / (2.0 * sigmaSquared)
                 + logHalf + ErrorFunction.LogErfc((z0 - j) / sqrt2Sigma);
-            double logTerm = LogSpace.Add(logS0, logS1);
+            return LogSpace.Add(logS0, logS1);
+        }
+
+        // Head, k ≤ ⌈α⌉ + 1: terms may be astronomically large (e^{(k²−k)/(2σ²)}), so sum in log space.
+        double logPositive = double.NegativeInfinity;
+        double logNegative = double.NegativeInfinity;
+        double logC = 0.0;
+        int sign = 1;
+        int headEnd = (int)Math.Ceiling(alpha) + 1;
+        int k = 0;
+        for (; k <= headEnd; k++)
+        {
+            if (!NextCoefficient(alpha, k, ref logC, ref sign))
+            {
+                return LogSpace.Subtract(logPositive, logNegative); // integer α: the series is finite
+            }
+
+            double logTerm = LogTerm(k, logC);
             if (sign > 0)
             {
                 logPositive = LogSpace.Add(logPositive, logTerm);
@@ -129,13 +127,87 @@ internal static class SampledGaussianRdp
             {
                 logNegative = LogSpace.Add(logNegative, logTerm);
             }
+        }
 
-            if (k > alpha + 1 && logTerm < logPositive - NegligibleLogRatio)
+        double logHead = LogSpace.Subtract(logPositive, logNegative);
+
+        // Tail, k > ⌈α⌉ + 1: C(α,k) alternates in sign and |terms| decay only polynomially (~k^{−α−1}), so the
+        // plain partial sums would need ~10⁵ terms at q ≈ 0.5. The Euler transform (Abramowitz & Stegun 3.6.27)
+        // — the L-fold average of consecutive partial sums — gains a factor ~1/k per level for such smooth
+        // alternating tails. Sums are kept relative to the head, e^{logHead}, where they are O(1) or smaller.
+        Span<double> partial = stackalloc double[EulerLevels + 1];
+        Span<double> weights = stackalloc double[EulerLevels + 1];
+        double weight = Math.Pow(0.5, EulerLevels);
+        for (int i = 0; i <= EulerLevels; i++)
+        {
+            weights[i] = weight;
+            weight = weight * (EulerLevels - i) / (i + 1);
+        }
+
+        double sum = 0.0;
+        double previousEstimate = double.NaN;
+        double estimate = 0.0;
+        int settled = 0;
+        double oneRelative = Math.Exp(-logHead); // 1 in units of the head
+        for (int n = 0; k < MaxFractionalTerms; k++, n++)
+        {
+            if (!NextCoefficient(alpha, k, ref logC, ref sign))
+            {
+                break;
+            }
+
+            sum += sign * Math.Exp(LogTerm(k, logC) - logHead);
+            partial[n % (EulerLevels + 1)] = sum;
+            if (n < EulerLevels)
+            {
+                continue;
+            }
+
+            estimate = 0.0;
+            for (int i = 0; i <= EulerLevels; i++)
+            {
+                estimate += weights[i] * partial[(n - EulerLevels + i) % (EulerLevels + 1)];
+            }
+
+            // Stop when the accelerated sum has settled to 1e−12 of A − 1 (what the RDP is made of), or to
+            // 1e−18 of A when A − 1 itself is below double resolution.
+            double tolerance = Math.Max(1e-12 * Math.Abs(1.0 + estimate - oneRelative), 1e-18);
+            settled = Math.Abs(estimate - previousEstimate) <= tolerance ? settled + 1 : 0;
+            previousEstimate = estimate;
+            if (settled >= 3)
             {
                 break;
             }
         }
 
-        return logNegative >= logPositive ? 0.0 : LogSpace.Subtract(logPositive, logNegative);
+        return logHead + LogSpace.Log1P(estimate);
+    }
+
+    /// <summary>
+    /// Advances log|C(α,k)| and its sign from k − 1 to k via C(α,k) = C(α,k−1)·(α − k + 1)/k.
+    /// Returns false once the coefficient is exactly zero (integer α, k &gt; α).
+    /// </summary>
+    private static bool NextCoefficient(double alpha, int k, ref double logAbs, ref int sign)
+    {
+        if (k == 0)
+        {
+            logAbs = 0.0;
+            sign = 1;
+            return true;
+        }
+
+        double factor = (alpha - k + 1) / k;
+        if (factor == 0.0)
+        {
+            return false;
+        }
+
+        logAbs += Math.Log(Math.Abs(factor));
+        if (factor < 0)
+        {
+            sign = -sign;
+        }
+
+        return true;
     }
 }

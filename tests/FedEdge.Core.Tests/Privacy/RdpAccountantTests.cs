@@ -30,9 +30,9 @@ public class RdpAccountantTests
     public static TheoryData<double, double, double> FractionalCases()
     {
         var data = new TheoryData<double, double, double>();
-        foreach (double q in new[] { 0.01, 0.1, 0.5 })
+        foreach (double q in new[] { 0.01, 0.1, 0.5, 0.9 })
         {
-            foreach (double sigma in new[] { 0.8, 1.1, 2.0, 5.0 })
+            foreach (double sigma in new[] { 0.8, 1.1, 2.0, 5.0, 20.0 })
             {
                 foreach (double alpha in new[] { 1.25, 1.5, 2.5, 3.75, 10.5 })
                 {
