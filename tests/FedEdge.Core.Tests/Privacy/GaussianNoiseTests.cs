@@ -1,0 +1,136 @@
+using FedEdge.Core.Privacy;
+using MathNet.Numerics.Distributions;
+
+namespace FedEdge.Core.Tests.Privacy;
+
+public class GaussianNoiseTests
+{
+    private const int Draws = 1_000_000;
+    private const double Stddev = 2.5;
+
+    private static float[] DrawFromTheOsGenerator()
+    {
+        using var noise = new GaussianNoise();
+        var values = new float[Draws];
+        noise.Fill(values, Stddev);
+        return values;
+    }
+
+    [Fact]
+    public void Fill_has_mean_zero_within_five_standard_errors()
+    {
+        // Standard error of the mean: s/√n.
+        float[] values = DrawFromTheOsGenerator();
+        double mean = values.Average(v => (double)v);
+        Assert.InRange(mean, -5 * Stddev / Math.Sqrt(Draws), 5 * Stddev / Math.Sqrt(Draws));
+    }
+
+    [Fact]
+    public void Fill_has_the_requested_variance_within_five_standard_errors()
+    {
+        // For normal data the sample variance has standard error s²·√(2/(n − 1)).
+        float[] values = DrawFromTheOsGenerator();
+        double mean = values.Average(v => (double)v);
+        double variance = values.Sum(v => (v - mean) * (v - mean)) / (Draws - 1);
+        double standardError = Stddev * Stddev * Math.Sqrt(2.0 / (Draws - 1));
+        Assert.InRange(variance, (Stddev * Stddev) - (5 * standardError), (Stddev * Stddev) + (5 * standardError));
+    }
+
+    [Fact]
+    public void Fill_passes_a_Kolmogorov_Smirnov_test_at_the_one_in_a_thousand_level()
+    {
+        // D_n = sup |F_n(x) − Φ(x/s)|, reference CDF from MathNet; asymptotic 0.1% critical value 1.95/√n.
+        float[] values = DrawFromTheOsGenerator();
+        Array.Sort(values);
+        double d = 0;
+        for (int i = 0; i < values.Length; i++)
+        {
+            double cdf = Normal.CDF(0, Stddev, values[i]);
+            d = Math.Max(d, Math.Max(((i + 1.0) / Draws) - cdf, cdf - ((double)i / Draws)));
+        }
+
+        Assert.True(d < 1.95 / Math.Sqrt(Draws), $"KS statistic {d} ≥ critical value {1.95 / Math.Sqrt(Draws)}.");
+    }
+
+    [Fact]
+    public void Fill_is_reproducible_for_the_same_injected_generator_seed()
+    {
+        using var rng1 = new SeededRandomNumberGenerator(42);
+        using var rng2 = new SeededRandomNumberGenerator(42);
+        using var first = new GaussianNoise(rng1);
+        using var second = new GaussianNoise(rng2);
+        var a = new float[5000];
+        var b = new float[5000];
+        first.Fill(a, 1.0);
+        second.Fill(b, 1.0);
+        Assert.Equal(a, b);
+    }
+
+    [Fact]
+    public void AddNoise_adds_what_Fill_writes_for_the_same_random_bytes()
+    {
+        using var rng1 = new SeededRandomNumberGenerator(7);
+        using var rng2 = new SeededRandomNumberGenerator(7);
+        using var filler = new GaussianNoise(rng1);
+        using var adder = new GaussianNoise(rng2);
+        var noise = new float[3001];
+        filler.Fill(noise, 0.5);
+        var values = Enumerable.Repeat(10f, noise.Length).ToArray();
+        adder.AddNoise(values, 0.5);
+        for (int i = 0; i < values.Length; i++)
+        {
+            // float32 rounding of 10 + n versus rounding n first: within 2 ulps of 10.
+            Assert.Equal(10f + noise[i], values[i], 2e-6f);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(2047)]
+    [InlineData(2049)]
+    [InlineData(4097)]
+    public void Fill_writes_every_element_of_spans_that_do_not_fill_whole_chunks(int length)
+    {
+        using var noise = new GaussianNoise();
+        var values = Enumerable.Repeat(float.NaN, length).ToArray();
+        noise.Fill(values, 1.0);
+        Assert.All(values, v => Assert.True(float.IsFinite(v) && v != 0f));
+    }
+
+    [Fact]
+    public void Fill_with_zero_stddev_writes_zeros()
+    {
+        using var noise = new GaussianNoise();
+        var values = Enumerable.Repeat(3f, 100).ToArray();
+        noise.Fill(values, 0.0);
+        Assert.All(values, v => Assert.Equal(0f, v));
+    }
+
+    [Theory]
+    [InlineData(-1.0)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void AddNoise_rejects_a_negative_or_non_finite_stddev(double stddev)
+    {
+        using var noise = new GaussianNoise();
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => noise.AddNoise(new float[4], stddev));
+        Assert.Equal("stddev", error.ParamName);
+    }
+
+    [Fact]
+    public void Next_has_the_requested_variance_within_five_standard_errors()
+    {
+        using var noise = new GaussianNoise();
+        const int N = 200_000;
+        double sumSquares = 0;
+        for (int i = 0; i < N; i++)
+        {
+            double x = noise.Next(3.0);
+            sumSquares += x * x;
+        }
+
+        double standardError = 9.0 * Math.Sqrt(2.0 / N);
+        Assert.InRange(sumSquares / N, 9.0 - (5 * standardError), 9.0 + (5 * standardError));
+    }
+}
