@@ -7,7 +7,7 @@ namespace FedEdge.Core.Privacy;
 /// Buffered bits from a <see cref="RandomNumberGenerator"/>: one <c>GetBytes</c> call per 4 KiB instead of
 /// one per draw, no allocation after construction. Not thread-safe; does not own the generator.
 /// </summary>
-internal sealed class SecureRandomBits
+public sealed class SecureRandomBits
 {
     private const int BufferBytes = 4096;
     private const double TwoToMinus53 = 1.0 / (1UL << 53);
