@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using FedEdge.Core.Parameters;
 
 namespace FedEdge.Core.Codecs;
@@ -43,7 +44,9 @@ public sealed class SparseSubsetCodec : IUpdateCodec
         {
             if (!float.IsFinite(update[indices[i]]))
             {
-                CodecArguments.CheckFinite(update, nameof(update));
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture, $"The update value at subset index {indices[i]} is {update[indices[i]]}; only finite updates can be encoded."),
+                    nameof(update));
             }
         }
 
