@@ -118,18 +118,22 @@ internal static class UpdateHeader
     {
         const uint offsetBasis = 2166136261;
         uint hash = offsetBasis;
-        foreach (var tensor in layout.Tensors)
+        // Indexed loops: foreach over the IReadOnlyList views would box an enumerator per call.
+        var tensors = layout.Tensors;
+        for (int t = 0; t < tensors.Count; t++)
         {
+            var tensor = tensors[t];
             hash = Mix(hash, (uint)tensor.Name.Length);
             foreach (char c in tensor.Name)
             {
                 hash = Mix(hash, c);
             }
 
-            hash = Mix(hash, (uint)tensor.Shape.Count);
-            foreach (int d in tensor.Shape)
+            var shape = tensor.Shape;
+            hash = Mix(hash, (uint)shape.Count);
+            for (int d = 0; d < shape.Count; d++)
             {
-                hash = Mix(hash, (uint)d);
+                hash = Mix(hash, (uint)shape[d]);
             }
         }
 
