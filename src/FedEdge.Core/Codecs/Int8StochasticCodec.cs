@@ -13,9 +13,11 @@ namespace FedEdge.Core.Codecs;
 /// |decode − x| &lt; sₜ. Payload = header + 4 bytes of float32 scale per tensor + 1 byte per element.
 /// </summary>
 /// <remarks>
-/// The scale is nudged up by ulps until max|x|/s ≤ 127 holds in exact arithmetic, so the clamp to
-/// [−127, 127] never bites and the estimator stays unbiased. The uniform draws come from a SplitMix64
-/// stream seeded per tensor by the injected <see cref="Random"/>; encoding is therefore not thread-safe (decoding is). The noise
+/// The scale is nudged up by ulps until max|x|/s ≤ 127 in the same double division used to
+/// quantise, so |x/s| ≤ 127 for every element and the clamp to [−127, 127] only catches x/s + u
+/// rounding up to 128 in its last double ulp; the estimator is unbiased up to double rounding
+/// (~2⁻⁴⁶·s). The uniform draws come from a SplitMix64 stream seeded per tensor by the injected
+/// <see cref="Random"/>; encoding is therefore not thread-safe (decoding is). The noise
 /// this adds is not a privacy mechanism — DP noise is added before encoding.
 /// </remarks>
 public sealed class Int8StochasticCodec : IUpdateCodec
