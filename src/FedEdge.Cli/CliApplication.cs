@@ -14,6 +14,7 @@ internal static class CliApplication
         var root = new RootCommand("FedEdge: private on-device federated learning for the smart home.");
         root.Subcommands.Add(ArtifactsCommand.Create(output, error));
         root.Subcommands.Add(TrainCommand.Create(output, error));
+        root.Subcommands.Add(PrivacyCommand.Create(output, error));
         return root;
     }
 }
