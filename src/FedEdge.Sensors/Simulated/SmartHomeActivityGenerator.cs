@@ -20,9 +20,11 @@ namespace FedEdge.Sensors.Simulated;
 /// LogN(1, 0.4) (working additionally × U(0.2, 2)).</item>
 /// <item>Each window draws an hour of day U(0, 24) and then its class from
 /// p(c | h, home) ∝ habit_c · diurnal_c(h − shift) (<see cref="ClassProbabilities"/>).</item>
-/// <item>Given the class, each sensor's 30 readings follow the class profile with a window-level
-/// random level, a within-window trend where physics implies one (cooking heats and humidifies,
-/// CO2 approaches its ventilation steady state) and per-reading noise.</item>
+/// <item>Given the class (and, for occupied classes, a "quiet" variant such as yoga instead of a
+/// workout or reading instead of laptop work, so classes overlap), each sensor's 30 readings follow
+/// the class profile with a window-level random level, a within-window trend where physics implies
+/// one (cooking heats and humidifies, CO2 approaches its ventilation steady state) and per-reading
+/// noise. Power is the whole-home draw; the other sensors are in the labelled room.</item>
 /// </list>
 /// <para>Same seed ⇒ identical data; each home's data depends only on (seed, home id, sample
 /// count), not on which other homes were generated. Features are in physical units; apply
