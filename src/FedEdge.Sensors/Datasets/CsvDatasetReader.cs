@@ -8,7 +8,8 @@ namespace FedEdge.Sensors.Datasets;
 /// Reads a classification data set from CSV text: one sample per line, numeric feature columns
 /// followed by the integer class label in the last column, comma separated, invariant culture
 /// ("." as decimal point), no header unless <see cref="CsvDatasetReaderOptions.AllowHeader"/>.
-/// Blank lines are ignored. Text is streamed line by line and every size bound in
+/// A label may be written "3" or "3.0" but must be a whole number &gt;= 0. Blank lines are
+/// ignored. Text is streamed line by line and every size bound in
 /// <see cref="CsvDatasetReaderOptions"/> is checked before the memory it guards is allocated.
 /// </summary>
 /// <remarks>
