@@ -32,7 +32,7 @@ public class DigitsDatasetTests
     }
 
     [Fact]
-    public void Read_gives_the_published_per_class_counts()
+    public void Read_gives_the_per_class_counts_tallied_independently_with_awk()
     {
         var digits = new CsvDatasetReader().Read(SharedDataFiles.DigitsPath());
 
