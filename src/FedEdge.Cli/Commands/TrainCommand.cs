@@ -98,7 +98,7 @@ internal static class TrainCommand
 
                 return 0;
             }
-            catch (Exception ex) when (ex is DatasetFormatException or ArgumentException or FormatException or FileNotFoundException or TrainingArtifactException)
+            catch (Exception ex) when (ex is DatasetFormatException or ArgumentException or FormatException or IOException or UnauthorizedAccessException or TrainingArtifactException)
             {
                 await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
                 return CliApplication.BadInput;
@@ -127,6 +127,7 @@ internal static class TrainCommand
         long steps = stepsPerEpoch * epochs;
         var accountant = new RdpAccountant();
         double sigma = accountant.MinimumNoiseMultiplier(epsilon, delta, q, steps);
+        output.WriteLine("note: the feature standardisation (mean/std of the training split) is computed without DP; ε covers the SGD steps.");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"dp-sgd: target ε = {epsilon:G4}, δ = {delta:G3}: q = {q:G4}, {steps} steps, clip C = {clip:G4} → σ = {sigma:G5}"));
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace FedEdge.Sensors.Tests.Datasets;
+namespace FedEdge.Tests.Shared;
 
 /// <summary>
 /// Locates the project's shared data, which lives beside the repository: the repository is
