@@ -36,8 +36,12 @@ public sealed record WireLimits
     /// <summary>Default for <see cref="MaxUnknownFields"/>: 64.</summary>
     public const int DefaultMaxUnknownFields = 64;
 
-    /// <summary>Default for <see cref="MaxPackedElements"/>: 4 Mi (all subset indices of a model together).</summary>
-    public const int DefaultMaxPackedElements = 1 << 22;
+    /// <summary>
+    /// Default for <see cref="MaxPackedElements"/>: 1 Mi (all subset indices of a model together). A
+    /// packed uint32 list is read into a growing array, up to ~16 bytes allocated per index, so this
+    /// caps that transient at ~16 MiB on a device.
+    /// </summary>
+    public const int DefaultMaxPackedElements = 1 << 20;
 
     /// <summary>Default for <see cref="MaxDepth"/>: 8 (the schema nests 2 deep; the rest is room for unknown groups).</summary>
     public const int DefaultMaxDepth = 8;

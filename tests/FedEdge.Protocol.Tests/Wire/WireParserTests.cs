@@ -62,18 +62,15 @@ public class WireParserTests
     }
 
     [Theory]
-    [InlineData("ModelUpdate")]
-    [InlineData("GlobalModel")]
-    [InlineData("DeviceStatus")]
-    [InlineData("Pace")]
-    public void Parse_rejects_an_oversized_buffer_before_parsing_and_allocates_little(string kind)
+    [InlineData("ModelUpdate", WireLimits.DefaultMaxModelUpdateBytes)]
+    [InlineData("GlobalModel", WireLimits.DefaultMaxGlobalModelBytes)]
+    [InlineData("DeviceStatus", WireLimits.DefaultMaxDeviceStatusBytes)]
+    [InlineData("Pace", WireLimits.DefaultMaxPaceBytes)]
+    public void Parse_rejects_an_oversized_buffer_before_parsing_and_allocates_little(string kind, int limit)
     {
-        // Small limits make the point without 16 MiB buffers; the bound below is on the rejection itself.
-        var limits = new WireLimits { MaxModelUpdateBytes = 64 << 10, MaxGlobalModelBytes = 64 << 10, MaxDeviceStatusBytes = 64 << 10, MaxPaceBytes = 64 << 10 };
-        var parser = new WireParser(limits);
-        byte[] oversized = new byte[(64 << 10) + 1];
+        byte[] oversized = new byte[limit + 1];
         oversized.AsSpan().Fill(0x0A); // field 1 length-delimited, over and over: parsing it would allocate
-        Func<ReadOnlySpan<byte>, (WireError Error, string Reason)> parse = Entry(parser, kind);
+        Func<ReadOnlySpan<byte>, (WireError Error, string Reason)> parse = Entry(_parser, kind);
         _ = parse(oversized); // warm-up: JIT and static initialisers allocate once
 
         long before = GC.GetAllocatedBytesForCurrentThread();
@@ -81,8 +78,18 @@ public class WireParserTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(WireError.TooLarge, error);
-        Assert.Contains("exceeds the limit of 65536 bytes", reason, StringComparison.Ordinal);
+        Assert.Contains($"exceeds the limit of {limit} bytes", reason, StringComparison.Ordinal);
         Assert.True(allocated < 1024, $"rejecting {oversized.Length} bytes allocated {allocated} bytes");
+    }
+
+    [Fact]
+    public void Parse_applies_a_configured_size_limit()
+    {
+        var parser = new WireParser(new WireLimits { MaxDeviceStatusBytes = 16 });
+
+        ParseResult<DeviceStatus> result = parser.ParseDeviceStatus(WireSamples.DeviceStatus().ToByteArray());
+
+        Assert.Equal(WireError.TooLarge, result.Error);
     }
 
     [Fact]
