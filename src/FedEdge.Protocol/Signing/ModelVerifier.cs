@@ -24,6 +24,7 @@ public sealed class ModelVerifier : IDisposable
     private readonly byte[]? _expectedArchitectureHash;
     private readonly Lock _gate = new();
     private ulong _lastAcceptedVersion;
+    private bool _disposed;
 
     /// <summary>Creates a verifier.</summary>
     /// <param name="pinnedKeys">Every key a model may be signed with (more than one during a key rotation).</param>
@@ -107,6 +108,11 @@ public sealed class ModelVerifier : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        lock (_gate)
+        {
+            _disposed = true;
+        }
+
         foreach (ECDsa key in _keys.Values)
         {
             key.Dispose();
@@ -117,6 +123,7 @@ public sealed class ModelVerifier : IDisposable
 
     private ModelVerification Check(GlobalModel model)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (model.ProtocolMajor != ProtocolVersion.Major)
         {
             return ModelVerification.Reject(

@@ -23,6 +23,7 @@ internal static class MessageRules
         Exactly(m.UpdateId, WireLimits.UpdateIdBytes, "update_id")
         ?? WireIdentifier.Check(m.DeviceId, "device_id")
         ?? WireIdentifier.Check(m.Fleet, "fleet")
+        ?? (m.BaseModelVersion == 0 ? "base_model_version is 0 (an update is trained from a published model; versions start at 1)" : null)
         ?? HashOrEmpty(m.SubsetId, "subset_id")
         ?? Payload(m.Encoding, m.Payload, "encoding", "payload")
         ?? (m.Encoding == PayloadEncoding.SparseSubset && m.SubsetId.IsEmpty ? "a sparse-subset payload needs a subset_id" : null)

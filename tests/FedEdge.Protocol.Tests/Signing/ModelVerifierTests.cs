@@ -148,6 +148,33 @@ public sealed class ModelVerifierTests : IDisposable
     }
 
     [Fact]
+    public void TryAccept_accepts_one_of_many_concurrent_deliveries_of_the_same_model()
+    {
+        using var verifier = new ModelVerifier([PinnedModelKey.FromKey(_key)]);
+        GlobalModel signed = new ModelSigner(_key).Sign(WireSamples.GlobalModel());
+        int accepted = 0;
+
+        Parallel.For(0, 16, _ =>
+        {
+            if (verifier.TryAccept(signed).Succeeded)
+            {
+                Interlocked.Increment(ref accepted);
+            }
+        });
+
+        Assert.Equal(1, accepted);
+    }
+
+    [Fact]
+    public void Verify_throws_after_dispose()
+    {
+        var verifier = new ModelVerifier([PinnedModelKey.FromKey(_key)]);
+        verifier.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => verifier.Verify(WireSamples.GlobalModel()));
+    }
+
+    [Fact]
     public void Verify_does_not_advance_the_accepted_version()
     {
         using var verifier = new ModelVerifier([PinnedModelKey.FromKey(_key)], lastAcceptedVersion: 3);

@@ -16,6 +16,7 @@ public class MessageRulesTests
         ["device id empty"] = (m => m.DeviceId = "", "device_id is empty"),
         ["device id of 65 characters"] = (m => m.DeviceId = new string('d', 65), "device_id is 65 characters"),
         ["fleet with a space"] = (m => m.Fleet = "home 42", "fleet has a character outside"),
+        ["base model version zero"] = (m => m.BaseModelVersion = 0, "base_model_version is 0"),
         ["subset id of 5 bytes"] = (m => m.SubsetId = ByteString.CopyFrom(new byte[5]), "subset_id is 5 bytes"),
         ["encoding unspecified"] = (m => m.Encoding = PayloadEncoding.Unspecified, "encoding 0 is not an encoding"),
         ["encoding unknown"] = (m => m.Encoding = (PayloadEncoding)99, "encoding 99 is not an encoding"),
