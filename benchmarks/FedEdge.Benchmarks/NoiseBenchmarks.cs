@@ -15,7 +15,7 @@ public class NoiseBenchmarks
     private float[] _update = null!;
     private long[] _integers = null!;
 
-    [Params(100_000)]
+    [Params(2_410, 100_000)]
     public int Length { get; set; }
 
     [GlobalSetup]

@@ -23,7 +23,7 @@ internal static class ModelGraphs
         var g = new OnnxGraphBuilder(perExampleClipping ? "fededge_training_dpsgd" : "fededge_training");
         var trainableSet = new HashSet<string>(trainable, StringComparer.Ordinal);
         var forward = Forward(g, architecture, DeclareInputs(g, architecture, withLabels: true), parametersAsInputs: true);
-        var (loss, dLogits, perExample) = SoftmaxCrossEntropy(g, forward.Logits, ArtifactNames.Labels, architecture.Classes);
+        var (loss, dLogits, perExample) = SoftmaxCrossEntropy(g, forward.Logits, ArtifactNames.Labels, architecture.Classes, meanGradient: !perExampleClipping);
         g.Identity(loss, ArtifactNames.Loss);
 
         int lowest = Enumerable.Range(0, architecture.LayerCount).First(l =>
@@ -33,7 +33,7 @@ internal static class ModelGraphs
         // rows are already divided by N (mean loss); with clipping they are the per-example
         // gradients ∂ℓᵢ/∂zₗ,ᵢ, because backpropagation never mixes rows.
         var layerGradients = new string[architecture.LayerCount];
-        string gradient = perExampleClipping ? perExample : dLogits;
+        string gradient = perExampleClipping ? perExample : dLogits!;
         for (int layer = architecture.LayerCount - 1; layer >= lowest; layer--)
         {
             layerGradients[layer] = gradient;
@@ -135,7 +135,7 @@ internal static class ModelGraphs
     {
         var g = new OnnxGraphBuilder("fededge_eval");
         var forward = Forward(g, architecture, DeclareInputs(g, architecture, withLabels: true), parametersAsInputs: true);
-        var (loss, _, _) = SoftmaxCrossEntropy(g, forward.Logits, ArtifactNames.Labels, architecture.Classes);
+        var (loss, _, _) = SoftmaxCrossEntropy(g, forward.Logits, ArtifactNames.Labels, architecture.Classes, meanGradient: false);
         g.Identity(loss, ArtifactNames.Loss);
         g.OpNamed("ArgMax", ArtifactNames.Predictions, [forward.Logits], ("axis", 1L), ("keepdims", 0L));
         g.FloatOutput(ArtifactNames.Loss, []);
@@ -278,7 +278,7 @@ internal static class ModelGraphs
         return new ForwardPass(activations, preActivations, preActivations[^1]);
     }
 
-    private static (string Loss, string DLogits, string PerExample) SoftmaxCrossEntropy(OnnxGraphBuilder g, string logits, string labels, int classes)
+    private static (string Loss, string? DLogits, string PerExample) SoftmaxCrossEntropy(OnnxGraphBuilder g, string logits, string labels, int classes, bool meanGradient)
     {
         string logProbabilities = g.Op("LogSoftmax", [logits], ("axis", 1L));
         string oneHot = g.Op("OneHot", [labels, g.Int64Constant("depth", classes), g.FloatConstant("onehot_values", [0f, 1f], 2)], ("axis", -1L));
@@ -288,6 +288,11 @@ internal static class ModelGraphs
         // ∂ℓᵢ/∂zᵢ = softmax(zᵢ) − onehot(yᵢ) per example; ∂L/∂z = that / N for the mean loss,
         // with N taken from the dynamic batch dimension.
         string perExample = g.Op("Sub", [g.Op("Exp", [logProbabilities]), oneHot]);
+        if (!meanGradient)
+        {
+            return (loss, null, perExample);
+        }
+
         string batch = g.Op("Cast", [g.Op("Shape", [labels])], ("to", (long)TensorProto.Types.DataType.Float));
         string dLogits = g.Op("Div", [perExample, batch]);
         return (loss, dLogits, perExample);

@@ -1,0 +1,62 @@
+using FedEdge.Core.Privacy;
+using MathNet.Numerics.Distributions;
+
+namespace FedEdge.Core.Tests.Privacy;
+
+/// <summary>
+/// The ziggurat's tables and its three acceptance paths (rectangle, wedge, tail). A KS test over
+/// all draws (GaussianNoiseTests) is dominated by the body; these check the rarely taken paths
+/// by the frequency of the regions they produce.
+/// </summary>
+public class ZigguratTests
+{
+    [Fact]
+    public void Every_layer_boundary_is_finite_and_strictly_decreasing_to_zero()
+    {
+        var x = ZigguratTables.X;
+        Assert.Equal(ZigguratTables.Layers + 1, x.Length);
+        for (int i = 0; i < ZigguratTables.Layers; i++)
+        {
+            Assert.True(double.IsFinite(x[i]) && x[i] > x[i + 1], $"x[{i}] = {x[i]}, x[{i + 1}] = {x[i + 1]}");
+        }
+
+        Assert.Equal(0.0, x[ZigguratTables.Layers]);
+        Assert.Equal(ZigguratTables.R, x[1]);
+    }
+
+    [Fact]
+    public void Every_layer_has_the_same_area_as_the_base_layer()
+    {
+        // layer i ≥ 1 spans f(x[i]) .. f(x[i+1]) in height and x[i] in width; the base layer's area is
+        // r·f(r) + ∫_r^∞ f = x[0]·f(r). Reference tail integral from MathNet: √(2π)·(1 − Φ(r)). Tolerance 1e-9 relative.
+        var x = ZigguratTables.X;
+        static double F(double v) => Math.Exp(-0.5 * v * v);
+        double baseArea = (ZigguratTables.R * F(ZigguratTables.R)) + (Math.Sqrt(2 * Math.PI) * (1 - Normal.CDF(0, 1, ZigguratTables.R)));
+        Assert.Equal(baseArea, x[0] * F(ZigguratTables.R), baseArea * 1e-9);
+        for (int i = 1; i < ZigguratTables.Layers - 1; i++)
+        {
+            double area = x[i] * (F(x[i + 1]) - F(x[i]));
+            Assert.True(Math.Abs(area - baseArea) <= baseArea * 1e-6, $"layer {i}: area {area} vs {baseArea}");
+        }
+    }
+
+    [Theory]
+    [InlineData(0.0, 0.5)]
+    [InlineData(1.0, 2.0)]
+    [InlineData(2.5, 3.4426)]
+    [InlineData(3.4426, 4.5)]
+    [InlineData(4.5, double.PositiveInfinity)]
+    public void The_share_of_draws_in_a_band_of_absolute_values_matches_the_normal_distribution(double low, double high)
+    {
+        // 2·10⁶ draws; the count in the band is Binomial(n, p) with p = 2(Φ(high) − Φ(low)); bound 5 standard errors + 1.
+        const int n = 2_000_000;
+        using var noise = new GaussianNoise();
+        var values = new float[n];
+        noise.Fill(values, 1.0);
+        int count = values.Count(v => Math.Abs(v) >= low && Math.Abs(v) < high);
+        double p = 2 * (Normal.CDF(0, 1, high) - Normal.CDF(0, 1, low));
+        double expected = n * p;
+        double bound = (5 * Math.Sqrt(n * p * (1 - p))) + 1;
+        Assert.True(Math.Abs(count - expected) <= bound, $"[{low}, {high}): {count} draws, expected {expected:F1} ± {bound:F1}");
+    }
+}
