@@ -3,7 +3,7 @@ using BenchmarkDotNet.Attributes;
 using FedEdge.Core.Data;
 using FedEdge.Core.Privacy;
 using FedEdge.Onnx.Artifacts;
-using FedEdge.Onnx.Models;
+using FedEdge.Core.Models;
 using FedEdge.Onnx.Privacy;
 using FedEdge.Onnx.Training;
 using FedEdge.Sensors.Datasets;

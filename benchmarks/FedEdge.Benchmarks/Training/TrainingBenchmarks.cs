@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using FedEdge.Core.Data;
 using FedEdge.Onnx.Artifacts;
-using FedEdge.Onnx.Models;
+using FedEdge.Core.Models;
 using FedEdge.Onnx.Training;
 using FedEdge.Sensors.Datasets;
 

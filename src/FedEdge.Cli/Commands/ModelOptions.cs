@@ -1,6 +1,6 @@
 using System.CommandLine;
 using FedEdge.Onnx.Artifacts;
-using FedEdge.Onnx.Models;
+using FedEdge.Core.Models;
 
 namespace FedEdge.Cli.Commands;
 

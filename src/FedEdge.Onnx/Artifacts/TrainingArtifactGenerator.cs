@@ -2,7 +2,7 @@ using Google.Protobuf;
 using FedEdge.Core.Parameters;
 using FedEdge.Onnx.Checkpoints;
 using FedEdge.Onnx.Graphs;
-using FedEdge.Onnx.Models;
+using FedEdge.Core.Models;
 
 namespace FedEdge.Onnx.Artifacts;
 

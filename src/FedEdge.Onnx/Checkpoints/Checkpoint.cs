@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using FedEdge.Core.Parameters;
 using FedEdge.Onnx.Artifacts;
-using FedEdge.Onnx.Models;
+using FedEdge.Core.Models;
 
 namespace FedEdge.Onnx.Checkpoints;
 

@@ -1,6 +1,6 @@
 using FedEdge.Core.Parameters;
 using FedEdge.Onnx.Artifacts;
-using FedEdge.Onnx.Models;
+using FedEdge.Core.Models;
 using FedEdge.Onnx.Proto;
 
 namespace FedEdge.Onnx.Graphs;

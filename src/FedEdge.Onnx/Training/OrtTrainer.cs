@@ -3,7 +3,7 @@ using FedEdge.Core.Data;
 using FedEdge.Core.Parameters;
 using FedEdge.Onnx.Artifacts;
 using FedEdge.Onnx.Checkpoints;
-using FedEdge.Onnx.Models;
+using FedEdge.Core.Models;
 
 namespace FedEdge.Onnx.Training;
 

@@ -1,5 +1,5 @@
 using FedEdge.Onnx.Artifacts;
-using FedEdge.Onnx.Models;
+using FedEdge.Core.Models;
 using FedEdge.Onnx.Tests.Support;
 
 namespace FedEdge.Onnx.Tests.Artifacts;

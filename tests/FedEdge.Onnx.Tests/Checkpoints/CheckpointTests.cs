@@ -1,6 +1,6 @@
 using FedEdge.Onnx.Artifacts;
 using FedEdge.Onnx.Checkpoints;
-using FedEdge.Onnx.Models;
+using FedEdge.Core.Models;
 
 namespace FedEdge.Onnx.Tests.Checkpoints;
 

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using FedEdge.Core.Data;
 using FedEdge.Core.Privacy;
 using FedEdge.Onnx.Artifacts;
-using FedEdge.Onnx.Models;
+using FedEdge.Core.Models;
 using FedEdge.Onnx.Privacy;
 using FedEdge.Onnx.Tests.Support;
 using FedEdge.Onnx.Training;

@@ -1,4 +1,4 @@
-using FedEdge.Onnx.Models;
+using FedEdge.Core.Models;
 
 namespace FedEdge.Onnx.Tests.Support;
 

@@ -1,7 +1,7 @@
 using FedEdge.Core.Data;
 using FedEdge.Onnx.Artifacts;
 using FedEdge.Onnx.Checkpoints;
-using FedEdge.Onnx.Models;
+using FedEdge.Core.Models;
 using FedEdge.Onnx.Tests.Support;
 using FedEdge.Onnx.Training;
 using Microsoft.ML.OnnxRuntime;

@@ -1,4 +1,4 @@
-namespace FedEdge.Onnx.Models;
+namespace FedEdge.Core.Models;
 
 /// <summary>
 /// Which parameter tensors a training graph computes gradients for. The rest are frozen: plain

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using FedEdge.Core.Parameters;
 
-namespace FedEdge.Onnx.Models;
+namespace FedEdge.Core.Models;
 
 /// <summary>
 /// A fully connected classifier: inputs → (dense + ReLU)* → dense → logits, trained with softmax
