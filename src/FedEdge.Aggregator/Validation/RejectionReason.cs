@@ -1,0 +1,44 @@
+namespace FedEdge.Aggregator.Validation;
+
+/// <summary>Why an update was refused; every one is counted in the metrics under its name.</summary>
+public enum RejectionReason
+{
+    /// <summary>Larger than the wire limit.</summary>
+    Oversized,
+
+    /// <summary>Not a parseable ModelUpdate, or a field breaks a wire rule.</summary>
+    Malformed,
+
+    /// <summary>A protocol major version this build does not speak.</summary>
+    UnsupportedVersion,
+
+    /// <summary>Sent to another fleet.</summary>
+    WrongFleet,
+
+    /// <summary>The device id in the payload differs from the topic's (which the broker ties to the client certificate).</summary>
+    IdentityMismatch,
+
+    /// <summary>Trained from a model version the aggregator has not published.</summary>
+    FutureBaseVersion,
+
+    /// <summary>Trained from a model older than the staleness limit.</summary>
+    TooStale,
+
+    /// <summary>Trained on a parameter subset the aggregator did not assign.</summary>
+    UnknownSubset,
+
+    /// <summary>The payload does not decode into the model's layout (wrong shapes, truncated, wrong codec).</summary>
+    WrongShape,
+
+    /// <summary>A NaN or infinite value.</summary>
+    NonFinite,
+
+    /// <summary>The update's L2 norm exceeds the bound.</summary>
+    NormTooLarge,
+
+    /// <summary>The device sent more updates than its rate allows.</summary>
+    RateLimited,
+
+    /// <summary>A sample count of zero or beyond the bound.</summary>
+    BadSampleCount,
+}
