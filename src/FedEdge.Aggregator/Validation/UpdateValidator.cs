@@ -32,18 +32,18 @@ public sealed class UpdateValidator
     }
 
     /// <summary>Validates the update received on <paramref name="topic"/> with payload <paramref name="payload"/> at <paramref name="now"/>.</summary>
-    public UpdateVerdict Validate(string topic, ReadOnlySpan<byte> payload, UpdateValidationContext context, DateTimeOffset now)
+    public IntakeVerdict Validate(string topic, ReadOnlySpan<byte> payload, UpdateValidationContext context, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(context);
         if (payload.Length > _parser.Limits.MaxModelUpdateBytes)
         {
-            return UpdateVerdict.Reject(RejectionReason.Oversized, $"{payload.Length} bytes exceed the limit of {_parser.Limits.MaxModelUpdateBytes}");
+            return IntakeVerdict.Reject(RejectionReason.Oversized, $"{payload.Length} bytes exceed the limit of {_parser.Limits.MaxModelUpdateBytes}");
         }
 
         var parsed = _parser.ParseModelUpdate(payload);
         if (!parsed.TryGet(out var update, out string reason))
         {
-            return UpdateVerdict.Reject(parsed.Error switch
+            return IntakeVerdict.Reject(parsed.Error switch
             {
                 WireError.TooLarge => RejectionReason.Oversized,
                 WireError.UnsupportedVersion or WireError.MissingVersion => RejectionReason.UnsupportedVersion,
@@ -53,39 +53,39 @@ public sealed class UpdateValidator
 
         if (!TopicScheme.TryParse(topic, out var address, out _) || address.Kind != TopicKind.Updates)
         {
-            return UpdateVerdict.Reject(RejectionReason.Malformed, $"'{topic}' is not an update topic", update);
+            return IntakeVerdict.Reject(RejectionReason.Malformed, $"'{topic}' is not an update topic", update);
         }
 
         if (!string.Equals(update.Fleet, context.Fleet, StringComparison.Ordinal) || !string.Equals(address.Fleet, context.Fleet, StringComparison.Ordinal))
         {
-            return UpdateVerdict.Reject(RejectionReason.WrongFleet, $"update for fleet '{update.Fleet}' on topic of fleet '{address.Fleet}', this is '{context.Fleet}'", update);
+            return IntakeVerdict.Reject(RejectionReason.WrongFleet, $"update for fleet '{update.Fleet}' on topic of fleet '{address.Fleet}', this is '{context.Fleet}'", update);
         }
 
         if (!string.Equals(update.DeviceId, address.Device, StringComparison.Ordinal))
         {
-            return UpdateVerdict.Reject(RejectionReason.IdentityMismatch, $"payload device '{update.DeviceId}' published on the topic of '{address.Device}'", update);
+            return IntakeVerdict.Reject(RejectionReason.IdentityMismatch, $"payload device '{update.DeviceId}' published on the topic of '{address.Device}'", update);
         }
 
         byte[] id = update.UpdateId.ToByteArray();
         if (context.IsSeen(id))
         {
-            return UpdateVerdict.Duplicate(update);
+            return IntakeVerdict.Duplicate(update);
         }
 
         if ((long)update.BaseModelVersion > context.CurrentVersion)
         {
-            return UpdateVerdict.Reject(RejectionReason.FutureBaseVersion, $"base version {update.BaseModelVersion} is newer than the current {context.CurrentVersion}", update);
+            return IntakeVerdict.Reject(RejectionReason.FutureBaseVersion, $"base version {update.BaseModelVersion} is newer than the current {context.CurrentVersion}", update);
         }
 
         long staleness = context.CurrentVersion - (long)update.BaseModelVersion;
         if (staleness > _options.MaxStaleness)
         {
-            return UpdateVerdict.Reject(RejectionReason.TooStale, $"staleness {staleness} exceeds {_options.MaxStaleness}", update);
+            return IntakeVerdict.Reject(RejectionReason.TooStale, $"staleness {staleness} exceeds {_options.MaxStaleness}", update);
         }
 
         if (update.SampleCount == 0 || update.SampleCount > (ulong)_options.MaxSampleCount)
         {
-            return UpdateVerdict.Reject(RejectionReason.BadSampleCount, $"sample count {update.SampleCount} is outside 1..{_options.MaxSampleCount}", update);
+            return IntakeVerdict.Reject(RejectionReason.BadSampleCount, $"sample count {update.SampleCount} is outside 1..{_options.MaxSampleCount}", update);
         }
 
         var codecs = _codecs;
@@ -94,7 +94,7 @@ public sealed class UpdateValidator
             string key = Convert.ToHexStringLower(update.SubsetId.Span);
             if (!context.Subsets.TryGetValue(key, out var subset))
             {
-                return UpdateVerdict.Reject(RejectionReason.UnknownSubset, $"subset {key[..Math.Min(12, key.Length)]}… was not assigned", update);
+                return IntakeVerdict.Reject(RejectionReason.UnknownSubset, $"subset {key[..Math.Min(12, key.Length)]}… was not assigned", update);
             }
 
             codecs = codecs.With(new SparseSubsetCodec(subset));
@@ -104,7 +104,7 @@ public sealed class UpdateValidator
         var decoded = codecs.TryDecode(update.Payload.Span, context.Layout, delta);
         if (!decoded.Succeeded)
         {
-            return UpdateVerdict.Reject(
+            return IntakeVerdict.Reject(
                 decoded.Error == CodecError.NonFiniteValue ? RejectionReason.NonFinite : RejectionReason.WrongShape,
                 decoded.Message,
                 update);
@@ -113,20 +113,20 @@ public sealed class UpdateValidator
         double norm = System.Numerics.Tensors.TensorPrimitives.Norm(delta);
         if (!double.IsFinite(norm))
         {
-            return UpdateVerdict.Reject(RejectionReason.NonFinite, "the update's norm is not finite", update);
+            return IntakeVerdict.Reject(RejectionReason.NonFinite, "the update's norm is not finite", update);
         }
 
         if (norm > _options.MaxUpdateNorm)
         {
-            return UpdateVerdict.Reject(RejectionReason.NormTooLarge, string.Create(CultureInfo.InvariantCulture, $"norm {norm:G4} exceeds {_options.MaxUpdateNorm:G4}"), update);
+            return IntakeVerdict.Reject(RejectionReason.NormTooLarge, string.Create(CultureInfo.InvariantCulture, $"norm {norm:G4} exceeds {_options.MaxUpdateNorm:G4}"), update);
         }
 
         if (!AllowRate(update.DeviceId, now))
         {
-            return UpdateVerdict.Reject(RejectionReason.RateLimited, $"more than {_options.MaxUpdatesPerDevicePerHour} updates in the last hour", update);
+            return IntakeVerdict.Reject(RejectionReason.RateLimited, $"more than {_options.MaxUpdatesPerDevicePerHour} updates in the last hour", update);
         }
 
-        return UpdateVerdict.Accept(update, delta);
+        return IntakeVerdict.Accept(update, delta);
     }
 
     private bool AllowRate(string device, DateTimeOffset now)

@@ -16,14 +16,14 @@ public class UpdateValidatorTests
 
     private static UpdateValidator Validator(UpdateValidationOptions? options = null) => new(new WireParser(), options ?? new UpdateValidationOptions { MaxStaleness = 3, MaxUpdateNorm = 10 });
 
-    private static UpdateVerdict Run(UpdateValidator validator, string topic, byte[] payload, UpdateValidationContext context) =>
+    private static IntakeVerdict Run(UpdateValidator validator, string topic, byte[] payload, UpdateValidationContext context) =>
         validator.Validate(topic, payload, context, Now);
 
     [Fact]
     public void A_valid_update_is_accepted_with_its_decoded_delta()
     {
         var verdict = Run(Validator(), UpdateFactory.Topic("dev-a"), UpdateFactory.Bytes("dev-a", 1, 4, Delta), Context());
-        Assert.Equal(UpdateVerdictKind.Accepted, verdict.Kind);
+        Assert.Equal(IntakeOutcome.Accepted, verdict.Kind);
         Assert.Equal(Delta, verdict.Delta);
     }
 
@@ -82,7 +82,7 @@ public class UpdateValidatorTests
         payload[5] ^= 0x5A;
         message.Payload = ByteString.CopyFrom(payload);
         var verdict = Run(Validator(), UpdateFactory.Topic("dev-a"), message.ToByteArray(), Context());
-        Assert.Equal(UpdateVerdictKind.Rejected, verdict.Kind);
+        Assert.Equal(IntakeOutcome.Rejected, verdict.Kind);
         Assert.NotEmpty(verdict.Message);
     }
 
@@ -91,7 +91,7 @@ public class UpdateValidatorTests
     {
         var validator = Validator();
         Assert.Equal(RejectionReason.TooStale, Run(validator, UpdateFactory.Topic("dev-a"), UpdateFactory.Bytes("dev-a", 1, 1, Delta), Context(version: 5)).Reason);
-        Assert.Equal(UpdateVerdictKind.Accepted, Run(validator, UpdateFactory.Topic("dev-a"), UpdateFactory.Bytes("dev-a", 2, 2, Delta), Context(version: 5)).Kind);
+        Assert.Equal(IntakeOutcome.Accepted, Run(validator, UpdateFactory.Topic("dev-a"), UpdateFactory.Bytes("dev-a", 2, 2, Delta), Context(version: 5)).Kind);
     }
 
     [Fact]
@@ -114,17 +114,17 @@ public class UpdateValidatorTests
     {
         _seen.Add(Convert.ToHexString(UpdateFactory.Id(7)));
         var verdict = Run(Validator(), UpdateFactory.Topic("dev-a"), UpdateFactory.Bytes("dev-a", 7, 4, Delta), Context());
-        Assert.Equal(UpdateVerdictKind.Duplicate, verdict.Kind);
+        Assert.Equal(IntakeOutcome.Duplicate, verdict.Kind);
     }
 
     [Fact]
     public void A_device_over_its_hourly_rate_is_limited()
     {
         var validator = Validator(new UpdateValidationOptions { MaxUpdatesPerDevicePerHour = 2, MaxUpdateNorm = 10 });
-        Assert.Equal(UpdateVerdictKind.Accepted, Run(validator, UpdateFactory.Topic("dev-a"), UpdateFactory.Bytes("dev-a", 1, 4, Delta), Context()).Kind);
-        Assert.Equal(UpdateVerdictKind.Accepted, Run(validator, UpdateFactory.Topic("dev-a"), UpdateFactory.Bytes("dev-a", 2, 4, Delta), Context()).Kind);
+        Assert.Equal(IntakeOutcome.Accepted, Run(validator, UpdateFactory.Topic("dev-a"), UpdateFactory.Bytes("dev-a", 1, 4, Delta), Context()).Kind);
+        Assert.Equal(IntakeOutcome.Accepted, Run(validator, UpdateFactory.Topic("dev-a"), UpdateFactory.Bytes("dev-a", 2, 4, Delta), Context()).Kind);
         Assert.Equal(RejectionReason.RateLimited, Run(validator, UpdateFactory.Topic("dev-a"), UpdateFactory.Bytes("dev-a", 3, 4, Delta), Context()).Reason);
-        Assert.Equal(UpdateVerdictKind.Accepted, Run(validator, UpdateFactory.Topic("dev-b"), UpdateFactory.Bytes("dev-b", 4, 4, Delta), Context()).Kind);
+        Assert.Equal(IntakeOutcome.Accepted, Run(validator, UpdateFactory.Topic("dev-b"), UpdateFactory.Bytes("dev-b", 4, 4, Delta), Context()).Kind);
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public class UpdateValidatorTests
         Assert.Equal(RejectionReason.UnknownSubset, Run(Validator(), UpdateFactory.Topic("dev-a"), bytes, Context()).Reason);
         var assigned = new Dictionary<string, ParameterSubset> { [Convert.ToHexStringLower(subset.ContentHash)] = subset };
         var verdict = Run(Validator(), UpdateFactory.Topic("dev-a"), bytes, Context(subsets: assigned));
-        Assert.Equal(UpdateVerdictKind.Accepted, verdict.Kind);
+        Assert.Equal(IntakeOutcome.Accepted, verdict.Kind);
         Assert.Equal(new[] { 0f, Delta[1], 0f, 0f, Delta[4], 0f, Delta[6], 0f }, verdict.Delta);
     }
 }

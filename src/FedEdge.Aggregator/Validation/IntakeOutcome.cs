@@ -1,7 +1,7 @@
 namespace FedEdge.Aggregator.Validation;
 
 /// <summary>The three ways validation ends.</summary>
-public enum UpdateVerdictKind
+public enum IntakeOutcome
 {
     /// <summary>Valid and new.</summary>
     Accepted,

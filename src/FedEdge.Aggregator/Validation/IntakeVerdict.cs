@@ -3,9 +3,9 @@ using FedEdge.Protocol.Wire;
 namespace FedEdge.Aggregator.Validation;
 
 /// <summary>The result of validating one update: accepted (with its decoded delta), a duplicate, or rejected with a reason.</summary>
-public sealed class UpdateVerdict
+public sealed class IntakeVerdict
 {
-    private UpdateVerdict(UpdateVerdictKind kind, RejectionReason? reason, string message, ModelUpdate? update, float[]? delta)
+    private IntakeVerdict(IntakeOutcome kind, RejectionReason? reason, string message, ModelUpdate? update, float[]? delta)
     {
         Kind = kind;
         Reason = reason;
@@ -15,7 +15,7 @@ public sealed class UpdateVerdict
     }
 
     /// <summary>Accepted, duplicate or rejected.</summary>
-    public UpdateVerdictKind Kind { get; }
+    public IntakeOutcome Kind { get; }
 
     /// <summary>The rejection reason (null unless rejected).</summary>
     public RejectionReason? Reason { get; }
@@ -29,12 +29,12 @@ public sealed class UpdateVerdict
     /// <summary>The decoded delta over the full layout (zeros outside a subset); null unless accepted.</summary>
     public float[]? Delta { get; }
 
-    public static UpdateVerdict Accept(ModelUpdate update, float[] delta) => new(UpdateVerdictKind.Accepted, null, "accepted", update, delta);
+    public static IntakeVerdict Accept(ModelUpdate update, float[] delta) => new(IntakeOutcome.Accepted, null, "accepted", update, delta);
 
-    public static UpdateVerdict Duplicate(ModelUpdate update) => new(UpdateVerdictKind.Duplicate, null, "duplicate update id", update, null);
+    public static IntakeVerdict Duplicate(ModelUpdate update) => new(IntakeOutcome.Duplicate, null, "duplicate update id", update, null);
 
-    public static UpdateVerdict Reject(RejectionReason reason, string message, ModelUpdate? update = null) =>
-        new(UpdateVerdictKind.Rejected, reason, message, update, null);
+    public static IntakeVerdict Reject(RejectionReason reason, string message, ModelUpdate? update = null) =>
+        new(IntakeOutcome.Rejected, reason, message, update, null);
 
     /// <inheritdoc/>
     public override string ToString() => Reason is RejectionReason r ? $"{r}: {Message}" : Message;
