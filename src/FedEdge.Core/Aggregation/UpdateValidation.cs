@@ -1,0 +1,90 @@
+using System.Globalization;
+using FedEdge.Core.Parameters;
+
+namespace FedEdge.Core.Aggregation;
+
+/// <summary>
+/// The checks every strategy applies to an update before it may enter a buffer (defence in depth: the
+/// service validates too). Public so the service and the simulator reject with the same reasons.
+/// </summary>
+public static class UpdateValidation
+{
+    /// <summary>Shape, finiteness, metadata and version checks common to all strategies.</summary>
+    public static UpdateVerdict Check(ClientUpdate update, AggregationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        ArgumentNullException.ThrowIfNull(context);
+        if (string.IsNullOrEmpty(update.UpdateId) || string.IsNullOrEmpty(update.DeviceId))
+        {
+            return UpdateVerdict.Reject(UpdateRejection.InvalidMetadata, "The update id and device id must be non-empty.");
+        }
+
+        if (update.SampleCount <= 0)
+        {
+            return UpdateVerdict.Reject(UpdateRejection.InvalidMetadata, Format($"The sample count must be positive, got {update.SampleCount}."));
+        }
+
+        if (update.Delta is null)
+        {
+            return UpdateVerdict.Reject(UpdateRejection.ShapeMismatch, "The update has no delta.");
+        }
+
+        if (!Equals(update.Subset, context.Subset))
+        {
+            return UpdateVerdict.Reject(
+                UpdateRejection.ShapeMismatch,
+                Format($"The update covers {Describe(update.Subset)} but the server expects {Describe(context.Subset)}."));
+        }
+
+        int expected = context.Subset?.Count ?? context.Layout.TotalLength;
+        if (update.Subset is not null && update.Subset.TotalLength != context.Layout.TotalLength)
+        {
+            return UpdateVerdict.Reject(
+                UpdateRejection.ShapeMismatch,
+                Format($"The subset is over {update.Subset.TotalLength} elements but the layout has {context.Layout.TotalLength}."));
+        }
+
+        if (update.Delta.Length != expected)
+        {
+            return UpdateVerdict.Reject(
+                UpdateRejection.ShapeMismatch,
+                Format($"The delta has {update.Delta.Length} elements but {expected} are expected."));
+        }
+
+        if (!ParameterSet.AllFinite(update.Delta))
+        {
+            return UpdateVerdict.Reject(UpdateRejection.NonFinite, "The delta holds NaN or infinite values.");
+        }
+
+        if (update.BaseVersion > context.CurrentVersion)
+        {
+            return UpdateVerdict.Reject(
+                UpdateRejection.FutureVersion,
+                Format($"Base version {update.BaseVersion} is newer than the current version {context.CurrentVersion}."));
+        }
+
+        return UpdateVerdict.Accept;
+    }
+
+    /// <summary>Rejects a second update from the same device within one buffer.</summary>
+    public static UpdateVerdict CheckNotDuplicate(ClientUpdate update, IReadOnlyList<ClientUpdate> buffer)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        ArgumentNullException.ThrowIfNull(buffer);
+        foreach (var other in buffer)
+        {
+            if (string.Equals(other.DeviceId, update.DeviceId, StringComparison.Ordinal))
+            {
+                return UpdateVerdict.Reject(
+                    UpdateRejection.Duplicate,
+                    Format($"Device '{update.DeviceId}' already has update '{other.UpdateId}' in the buffer."));
+            }
+        }
+
+        return UpdateVerdict.Accept;
+    }
+
+    private static string Describe(Codecs.ParameterSubset? subset) => subset is null ? "the whole layout" : subset.ToString();
+
+    private static string Format(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

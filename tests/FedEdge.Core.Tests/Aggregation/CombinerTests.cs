@@ -1,0 +1,133 @@
+using FedEdge.Core.Aggregation;
+using FedEdge.Core.Aggregation.Combining;
+using FedEdge.Core.Aggregation.FedBuff;
+using FsCheck.Xunit;
+using static FedEdge.Core.Tests.Aggregation.AggregationFixtures;
+
+namespace FedEdge.Core.Tests.Aggregation;
+
+public class CombinerTests
+{
+    // Five updates of two coordinates; the last is an outlier in coordinate 0 and the first in coordinate 1.
+    // coordinate 0: 1, 2, 3, 4, 100   coordinate 1: −50, 0, 1, 1, 2
+    private static readonly float[][] WithOutlier = [[1, -50], [2, 0], [3, 1], [4, 1], [100, 2]];
+    private static readonly double[] Uniform5 = [0.2, 0.2, 0.2, 0.2, 0.2];
+
+    [Fact]
+    public void Median_of_an_odd_buffer_is_the_middle_value_per_coordinate_and_ignores_the_outlier()
+    {
+        // sorted c0: 1,2,3,4,100 → 3;  sorted c1: −50,0,1,1,2 → 1
+        var centre = new float[2];
+        new CoordinateMedianCombiner().Combine(WithOutlier, Uniform5, centre);
+
+        Assert.Equal([3f, 1f], centre);
+    }
+
+    [Fact]
+    public void Median_of_an_even_buffer_is_the_mean_of_the_two_middle_values()
+    {
+        // c0: 1,2,3,4 → (2+3)/2 = 2.5;  c1: −50,0,1,1 → (0+1)/2 = 0.5
+        var centre = new float[2];
+        new CoordinateMedianCombiner().Combine(WithOutlier[..4], [0.25, 0.25, 0.25, 0.25], centre);
+
+        Assert.Equal([2.5f, 0.5f], centre);
+    }
+
+    [Fact]
+    public void Trimmed_mean_drops_the_extremes_at_each_end_before_averaging()
+    {
+        // β = 0.2, K = 5 ⇒ drop ⌊0.2·5⌋ = 1 at each end.
+        // c0: 2,3,4 → 3;  c1: 0,1,1 → 2/3
+        var centre = new float[2];
+        new TrimmedMeanCombiner(0.2).Combine(WithOutlier, Uniform5, centre);
+
+        Assert.Equal(3f, centre[0]);
+        Assert.Equal(2f / 3f, centre[1], 1e-7f);
+    }
+
+    [Fact]
+    public void Trimmed_mean_with_zero_trim_is_the_plain_mean()
+    {
+        // c0: (1+2+3+4+100)/5 = 22;  c1: (−50+0+1+1+2)/5 = −9.2
+        var centre = new float[2];
+        new TrimmedMeanCombiner(0.0).Combine(WithOutlier, Uniform5, centre);
+
+        Assert.Equal(22f, centre[0]);
+        Assert.Equal(-9.2f, centre[1], 1e-6f);
+    }
+
+    [Fact]
+    public void Weighted_mean_combines_with_the_given_weights()
+    {
+        // c0: 0.5·1 + 0.5·100 = 50.5;  c1: 0.5·(−50) + 0.5·2 = −24
+        var centre = new float[2];
+        WeightedMeanCombiner.Instance.Combine([WithOutlier[0], WithOutlier[4]], [0.5, 0.5], centre);
+
+        Assert.Equal([50.5f, -24f], centre);
+    }
+
+    [Fact]
+    public void A_strategy_with_a_median_combiner_steps_by_the_median_times_its_scale()
+    {
+        // FedBuff, K = 5, all τ = 0, η_g = 1: scale = Σ s / K = 1; median centre = [3, 1] on w[0], w[1].
+        var strategy = new FedBuffStrategy(new FedBuffOptions { BufferSize = 5 }).WithCombiner(new CoordinateMedianCombiner());
+        var buffer = WithOutlier.Select((d, i) => Update($"d{i}", 2, [d[0], d[1], 0, 0])).ToArray();
+
+        var result = strategy.Aggregate(Model(0, 0, 0, 0), buffer, Context(2));
+
+        Assert.Equal([3f, 1f, 0f, 0f], result.Global.Buffer);
+        Assert.Equal("coordinate-median", result.Report.Combiner);
+    }
+
+    [Property(MaxTest = 200)]
+    public void Median_and_trimmed_mean_lie_within_the_coordinate_range(int seed)
+    {
+        var rng = new Random(seed);
+        int k = rng.Next(1, 12);
+        int n = rng.Next(1, 40);
+        var deltas = Enumerable.Range(0, k).Select(_ => RandomVector(rng, n, 1000)).ToArray();
+        var weights = Enumerable.Repeat(1.0 / k, k).ToArray();
+        IUpdateCombiner[] combiners = [new CoordinateMedianCombiner(), new TrimmedMeanCombiner(rng.NextDouble() * 0.4999)];
+
+        foreach (var combiner in combiners)
+        {
+            var centre = new float[n];
+            combiner.Combine(deltas, weights, centre);
+            for (int j = 0; j < n; j++)
+            {
+                float min = deltas.Min(d => d[j]);
+                float max = deltas.Max(d => d[j]);
+                Assert.InRange(centre[j], min, max);
+            }
+        }
+    }
+
+    [Property(MaxTest = 100)]
+    public void Median_and_trimmed_mean_do_not_depend_on_the_order_of_the_deltas(int seed)
+    {
+        var rng = new Random(seed);
+        int k = rng.Next(1, 12);
+        var deltas = Enumerable.Range(0, k).Select(_ => RandomVector(rng, 20)).ToArray();
+        var shuffled = deltas.OrderBy(_ => rng.Next()).ToArray();
+        var weights = Enumerable.Repeat(1.0 / k, k).ToArray();
+        IUpdateCombiner[] combiners = [new CoordinateMedianCombiner(), new TrimmedMeanCombiner(0.25)];
+
+        foreach (var combiner in combiners)
+        {
+            var a = new float[20];
+            var b = new float[20];
+            combiner.Combine(deltas, weights, a);
+            combiner.Combine(shuffled, weights, b);
+            Assert.Equal(a, b);
+        }
+    }
+
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(0.5)]
+    [InlineData(double.NaN)]
+    public void Trimmed_mean_rejects_a_trim_fraction_outside_zero_to_one_half(double beta)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TrimmedMeanCombiner(beta));
+    }
+}
