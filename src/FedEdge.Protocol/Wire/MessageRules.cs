@@ -90,6 +90,20 @@ internal static class MessageRules
             }
         }
 
+        if (m.Cohort.Count > limits.MaxCohort)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{m.Cohort.Count} cohort devices (at most {limits.MaxCohort})");
+        }
+
+        for (int i = 0; i < m.Cohort.Count; i++)
+        {
+            error = WireIdentifier.Check(m.Cohort[i], string.Create(CultureInfo.InvariantCulture, $"cohort[{i}]"));
+            if (error is not null)
+            {
+                return error;
+            }
+        }
+
         return null;
     }
 

@@ -24,8 +24,8 @@ public sealed record WireLimits
     /// <summary>Default for <see cref="MaxDeviceStatusBytes"/>: 4 KiB (a status is ~100 bytes).</summary>
     public const int DefaultMaxDeviceStatusBytes = 4 << 10;
 
-    /// <summary>Default for <see cref="MaxPaceBytes"/>: 4 KiB.</summary>
-    public const int DefaultMaxPaceBytes = 4 << 10;
+    /// <summary>Default for <see cref="MaxPaceBytes"/>: 64 KiB (room for a FedAvg cohort of up to 1024 device ids).</summary>
+    public const int DefaultMaxPaceBytes = 64 << 10;
 
     /// <summary>Default for <see cref="MaxStringLength"/>: 128 characters.</summary>
     public const int DefaultMaxStringLength = 128;
@@ -51,6 +51,9 @@ public sealed record WireLimits
 
     /// <summary>Default for <see cref="MaxSignatureBytes"/>: 512.</summary>
     public const int DefaultMaxSignatureBytes = 512;
+
+    /// <summary>Default bound on a FedAvg cohort listed in a Pace message.</summary>
+    public const int DefaultMaxCohort = 1024;
 
     /// <summary>The length of <see cref="ModelUpdate.UpdateId"/>; fixed by the protocol, not configurable.</summary>
     public const int UpdateIdBytes = 16;
@@ -94,6 +97,9 @@ public sealed record WireLimits
     /// <summary>Most check-in windows (memory classes) in a <see cref="Pace"/>.</summary>
     public int MaxCheckInWindows { get; init; } = DefaultMaxMemoryClasses;
 
+    /// <summary>Most devices a Pace cohort may list.</summary>
+    public int MaxCohort { get; init; } = DefaultMaxCohort;
+
     /// <summary>Longest accepted signature field.</summary>
     public int MaxSignatureBytes { get; init; } = DefaultMaxSignatureBytes;
 
@@ -113,6 +119,7 @@ public sealed record WireLimits
         Check(MaxDepth, nameof(MaxDepth));
         Check(MaxSubsetAssignments, nameof(MaxSubsetAssignments));
         Check(MaxCheckInWindows, nameof(MaxCheckInWindows));
+        Check(MaxCohort, nameof(MaxCohort));
         Check(MaxSignatureBytes, nameof(MaxSignatureBytes));
         if (MaxDepth < 2)
         {
