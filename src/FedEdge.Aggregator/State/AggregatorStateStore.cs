@@ -204,6 +204,25 @@ public sealed class AggregatorStateStore : IDisposable
         }
     }
 
+    /// <summary>Removes buffered updates that will not be aggregated (an abandoned FedAvg round); their ids stay seen.</summary>
+    public void Discard(IEnumerable<byte[]> updateIds)
+    {
+        ArgumentNullException.ThrowIfNull(updateIds);
+        lock (_gate)
+        {
+            using var transaction = _connection.BeginTransaction();
+            using var delete = Command("DELETE FROM buffer WHERE update_id = $id;", transaction);
+            var id = delete.Parameters.Add("$id", SqliteType.Blob);
+            foreach (byte[] updateId in updateIds)
+            {
+                id.Value = updateId;
+                delete.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+    }
+
     /// <summary>Forgets seen update ids older than <paramref name="olderThan"/> (redeliveries come within minutes; the table must not grow forever).</summary>
     public int PruneSeen(DateTimeOffset olderThan)
     {

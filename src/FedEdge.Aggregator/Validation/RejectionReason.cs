@@ -41,4 +41,10 @@ public enum RejectionReason
 
     /// <summary>A sample count of zero or beyond the bound.</summary>
     BadSampleCount,
+
+    /// <summary>FedAvg: the device was not sampled for the open round, or no round is open.</summary>
+    NotInCohort,
+
+    /// <summary>The device already has an update waiting in this step's buffer.</summary>
+    DeviceAlreadyBuffered,
 }

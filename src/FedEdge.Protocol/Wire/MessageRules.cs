@@ -53,6 +53,7 @@ internal static class MessageRules
         ?? (m.PowerSource == PowerSource.Unspecified ? "power_source is unspecified" : null)
         ?? NonNegativeFinite(m.PrivacyEpsilonLeft, "privacy_epsilon_left")
         ?? Timestamp(m.TimestampUnixMs, "timestamp_unix_ms")
+        ?? (m.MemoryClass.Length == 0 ? null : WireIdentifier.Check(m.MemoryClass, "memory_class"))
         ?? StringLengths(limits, m.DeviceId, m.Fleet);
 
     public static string? Check(Pace m, WireLimits limits)

@@ -1,0 +1,235 @@
+using FedEdge.Aggregator.Engine;
+using FedEdge.Aggregator.Validation;
+using FedEdge.Core.Codecs;
+using FedEdge.Core.Models;
+using FedEdge.Core.Parameters;
+using FedEdge.Protocol.Signing;
+using FedEdge.Protocol.Wire;
+using Google.Protobuf;
+
+namespace FedEdge.Aggregator.Tests.Engine;
+
+public class AggregationEngineTests
+{
+    // logreg-3-2: dense0.weight [3,2] then dense0.bias [2] — the same 8-value layout as UpdateFactory.Layout.
+    private static readonly float[] D1 = [0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f];
+    private static readonly float[] D2 = [-0.1f, 0.0f, 0.1f, 0.2f, -0.3f, 0.4f, 0.0f, 0.2f];
+    private static readonly float[] D3 = [0.3f, -0.2f, 0.5f, 0.0f, 0.1f, 0.2f, -0.1f, 0.4f];
+
+    private static IntakeResult Send(EngineHarness h, string device, int id, float[] delta, long? baseVersion = null, ulong samples = 10) =>
+        h.Engine.Receive(UpdateFactory.Topic(device), UpdateFactory.Bytes(device, id, baseVersion ?? h.Engine.CurrentVersion, delta, samples));
+
+    [Fact]
+    public void A_new_engine_publishes_a_signed_version_1_of_the_seeded_initial_model()
+    {
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff));
+        Assert.Equal(1, h.Engine.CurrentVersion);
+        var model = GlobalModel.Parser.ParseFrom(h.Engine.CurrentModelMessage.Span);
+        using var verifier = new ModelVerifier([PinnedModelKey.FromKey(h.Key)], UpdateFactory.Fleet, model.ArchitectureHash.ToByteArray());
+        Assert.True(verifier.Verify(model).Succeeded);
+        var expected = ModelArchitecture.Parse("logreg-3-2").InitialParameters(new Random(7));
+        Assert.Equal(expected.Buffer, Decode(model));
+    }
+
+    [Fact]
+    public void FedBuff_steps_after_K_fresh_updates_by_their_mean()
+    {
+        // K = 3, η = 1, all staleness 0 (s = 1): global₂ = global₁ + (D1 + D2 + D3)/3.
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff));
+        var before = h.Engine.Global.Buffer;
+        Assert.Null(Send(h, "dev-a", 1, D1).NewModel);
+        Assert.Null(Send(h, "dev-b", 2, D2).NewModel);
+        var step = Send(h, "dev-c", 3, D3);
+        Assert.NotNull(step.NewModel);
+        Assert.Equal(2, h.Engine.CurrentVersion);
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.Equal(before[i] + ((D1[i] + D2[i] + D3[i]) / 3f), h.Engine.Global.Buffer[i], 6);
+        }
+
+        Assert.Equal(h.Engine.Global.Buffer, Decode(GlobalModel.Parser.ParseFrom(step.NewModel.SignedMessage)));
+        Assert.Equal(0, h.Engine.BufferCount);
+    }
+
+    [Fact]
+    public void A_stale_update_weighs_less_in_FedBuff()
+    {
+        // one step first, then K updates of which one has staleness 1: s(1) = 1/√2.
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff, k: 2));
+        Send(h, "dev-a", 1, D1);
+        Send(h, "dev-b", 2, D2);
+        var before = h.Engine.Global.Buffer;
+        Send(h, "dev-a", 3, D3, baseVersion: 1);
+        Send(h, "dev-b", 4, D1, baseVersion: 2);
+        for (int i = 0; i < 8; i++)
+        {
+            float expected = before[i] + (float)(((D3[i] / Math.Sqrt(2)) + D1[i]) / 2);
+            Assert.Equal(expected, h.Engine.Global.Buffer[i], 6);
+        }
+    }
+
+    [Fact]
+    public void After_a_restart_the_buffer_is_intact_and_the_result_is_bit_identical_to_an_uninterrupted_run()
+    {
+        float[] uninterrupted;
+        using (var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff)))
+        {
+            Send(h, "dev-a", 1, D1);
+            Send(h, "dev-b", 2, D2);
+            Send(h, "dev-c", 3, D3);
+            uninterrupted = h.Engine.Global.Buffer;
+        }
+
+        using var first = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff));
+        Send(first, "dev-a", 1, D1);
+        Send(first, "dev-b", 2, D2);
+        using var second = first.Restart();
+        Assert.Equal(2, second.Engine.BufferCount);
+        Assert.Equal(IntakeOutcome.Duplicate, Send(second, "dev-b", 2, D2).Verdict.Kind);
+        Send(second, "dev-c", 3, D3);
+        Assert.Equal(uninterrupted, second.Engine.Global.Buffer);
+    }
+
+    [Fact]
+    public void An_update_redelivered_after_it_was_aggregated_is_not_counted_again()
+    {
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff));
+        Send(h, "dev-a", 1, D1, baseVersion: 1);
+        Send(h, "dev-b", 2, D2, baseVersion: 1);
+        Send(h, "dev-c", 3, D3, baseVersion: 1);
+        var result = Send(h, "dev-a", 1, D1, baseVersion: 1);
+        Assert.Equal(IntakeOutcome.Duplicate, result.Verdict.Kind);
+        Assert.Equal(0, h.Engine.BufferCount);
+    }
+
+    [Fact]
+    public async Task Rejections_are_counted_by_reason_in_the_metrics()
+    {
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff));
+        h.Engine.Receive(UpdateFactory.Topic("dev-a"), [1, 2, 3]);
+        h.Engine.Receive(UpdateFactory.Topic("dev-b"), UpdateFactory.Bytes("dev-a", 1, 1, D1));
+        string text = await h.Metrics.ExportAsync(TestContext.Current.CancellationToken);
+        Assert.Contains("fededge_updates_rejected_total{reason=\"Malformed\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("fededge_updates_rejected_total{reason=\"IdentityMismatch\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("fededge_updates_received_total 2", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_second_update_from_the_same_device_in_one_buffer_is_refused()
+    {
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff));
+        Send(h, "dev-a", 1, D1);
+        Assert.Equal(RejectionReason.DeviceAlreadyBuffered, Send(h, "dev-a", 2, D2).Verdict.Reason);
+    }
+
+    [Fact]
+    public void FedAvg_opens_a_round_for_a_sampled_cohort_and_refuses_devices_outside_it()
+    {
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedAvg));
+        foreach (string device in new[] { "dev-a", "dev-b", "dev-c", "dev-d" })
+        {
+            Assert.True(h.ObserveStatus(device));
+        }
+
+        h.Engine.Tick();
+        var round = h.Engine.Round;
+        Assert.NotNull(round);
+        Assert.Equal(3, round.Cohort.Count);
+        var pace = h.Engine.CurrentPace();
+        Assert.Equal(round.Cohort, pace.Cohort);
+        Assert.Equal(3u, pace.UpdatesWanted);
+
+        string outsider = new[] { "dev-a", "dev-b", "dev-c", "dev-d" }.Except(round.Cohort).Single();
+        Assert.Equal(RejectionReason.NotInCohort, Send(h, outsider, 9, D1).Verdict.Reason);
+
+        // FedAvg weights by samples: 10, 30, 60 → 0.1, 0.3, 0.6
+        var before = h.Engine.Global.Buffer;
+        Send(h, round.Cohort[0], 1, D1, samples: 10);
+        Send(h, round.Cohort[1], 2, D2, samples: 30);
+        var closed = Send(h, round.Cohort[2], 3, D3, samples: 60);
+        Assert.NotNull(closed.NewModel);
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.Equal(before[i] + (0.1f * D1[i]) + (0.3f * D2[i]) + (0.6f * D3[i]), h.Engine.Global.Buffer[i], 5);
+        }
+
+        Assert.Equal(2, h.Engine.Round!.Number);
+    }
+
+    [Fact]
+    public void A_FedAvg_round_with_too_few_updates_at_its_deadline_is_abandoned_and_a_new_one_opens()
+    {
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedAvg));
+        foreach (string device in new[] { "dev-a", "dev-b", "dev-c" })
+        {
+            h.ObserveStatus(device);
+        }
+
+        h.Engine.Tick();
+        Send(h, h.Engine.Round!.Cohort[0], 1, D1);
+        h.Time.Advance(TimeSpan.FromMinutes(6));
+        Assert.Null(h.Engine.Tick());
+        Assert.Equal(1, h.Engine.CurrentVersion);
+        Assert.Equal(0, h.Engine.BufferCount);
+        Assert.Equal(2, h.Engine.Round!.Number);
+    }
+
+    [Fact]
+    public void FTTE_assigns_a_subset_under_the_smallest_budget_and_steps_only_inside_it()
+    {
+        var options = EngineHarness.Options4x2(StrategyKind.Ftte, k: 2);
+        using var h = new EngineHarness(options);
+        var subset = h.Engine.Subset;
+        Assert.NotNull(subset);
+        var model = GlobalModel.Parser.ParseFrom(h.Engine.CurrentModelMessage.Span);
+        Assert.Single(model.Subsets);
+        Assert.Equal(subset.ContentHash.ToArray(), model.Subsets[0].SubsetId.ToByteArray());
+
+        // a dense update does not match the assignment
+        Assert.Equal(IntakeOutcome.Rejected, Send(h, "dev-a", 1, D1).Verdict.Kind);
+
+        var before = h.Engine.Global.Buffer;
+        var codec = new SparseSubsetCodec(subset);
+        foreach (var (device, id, delta) in new[] { ("dev-a", 2, D1), ("dev-b", 3, D2) })
+        {
+            var message = UpdateFactory.Message(device, id, 1, delta, codec: codec);
+            message.SubsetId = ByteString.CopyFrom(subset.ContentHash);
+            Assert.Equal(IntakeOutcome.Accepted, h.Engine.Receive(UpdateFactory.Topic(device), message.ToByteArray()).Verdict.Kind);
+        }
+
+        Assert.Equal(2, h.Engine.CurrentVersion);
+        var inside = new HashSet<int>(subset.Indices.ToArray());
+        for (int i = 0; i < 8; i++)
+        {
+            if (!inside.Contains(i))
+            {
+                Assert.Equal(before[i], h.Engine.Global.Buffer[i]);
+            }
+        }
+
+        Assert.Contains(Enumerable.Range(0, 8), i => inside.Contains(i) && before[i] != h.Engine.Global.Buffer[i]);
+    }
+
+    [Fact]
+    public void Pace_asks_for_the_missing_updates_with_a_window_per_memory_class()
+    {
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff, k: 4));
+        h.ObserveStatus("dev-a", "pi4");
+        h.ObserveStatus("dev-b", "pi4");
+        h.ObserveStatus("dev-c", "pi-zero-2w");
+        Send(h, "dev-a", 1, D1);
+        var pace = h.Engine.CurrentPace();
+        Assert.Equal(3u, pace.UpdatesWanted);
+        // W = n·T/wanted: pi4 2·60/3 = 40 s; pi-zero-2w 1·60/3 = 20 s
+        Assert.Equal(20u, pace.Windows.Single(w => w.MemoryClass == "pi-zero-2w").WindowSeconds);
+        Assert.Equal(40u, pace.Windows.Single(w => w.MemoryClass == "pi4").WindowSeconds);
+    }
+
+    private static float[] Decode(GlobalModel model)
+    {
+        var layout = ModelArchitecture.Parse(model.Architecture).Layout;
+        float[] values = new float[layout.TotalLength];
+        new DenseFloat32Codec().Decode(model.Parameters.Span, layout, values);
+        return values;
+    }
+}

@@ -1,0 +1,93 @@
+using System.Security.Cryptography;
+using FedEdge.Aggregator.Engine;
+using FedEdge.Aggregator.Metrics;
+using FedEdge.Aggregator.State;
+using FedEdge.Protocol.Signing;
+using FedEdge.Protocol.Topics;
+using FedEdge.Protocol.Wire;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FedEdge.Aggregator.Tests.Engine;
+
+/// <summary>An engine over a real SQLite store in a temp directory, a fake clock and a fresh P-256 key.</summary>
+internal sealed class EngineHarness : IDisposable
+{
+    private readonly TempDirectory _dir;
+    private readonly bool _ownsDir;
+
+    public EngineHarness(AggregationEngineOptions options, TempDirectory? dir = null, ECDsa? key = null, FakeTimeProvider? time = null)
+    {
+        _ownsDir = dir is null;
+        _dir = dir ?? new TempDirectory();
+        Options = options;
+        Key = key ?? ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+        Store = AggregatorStateStore.Open(_dir.File("state.db"));
+        Metrics = new AggregatorMetrics();
+        Engine = new AggregationEngine(options, Store, new ModelSigner(Key), Time, NullLogger.Instance, Metrics);
+        Engine.Initialize();
+    }
+
+    public AggregationEngineOptions Options { get; }
+
+    public ECDsa Key { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    public AggregatorStateStore Store { get; }
+
+    public AggregatorMetrics Metrics { get; }
+
+    public AggregationEngine Engine { get; }
+
+    public TempDirectory Directory => _dir;
+
+    public static AggregationEngineOptions Options4x2(StrategyKind strategy, int k = 3) => new()
+    {
+        Fleet = UpdateFactory.Fleet,
+        Architecture = "logreg-3-2",
+        Strategy = strategy,
+        BufferSize = k,
+        MaxStaleness = 5,
+        ClientsPerRound = 3,
+        MinClients = 2,
+        RoundDuration = TimeSpan.FromMinutes(5),
+        Seed = 7,
+        Validation = new() { MaxUpdateNorm = 100, MaxStaleness = 5 },
+    };
+
+    /// <summary>A restarted engine on the same directory, key and clock (what a new process would build).</summary>
+    public EngineHarness Restart()
+    {
+        Store.Dispose();
+        return new EngineHarness(Options, _dir, Key, Time);
+    }
+
+    public byte[] Status(string device, string memoryClass = "pi4", ulong budget = 1 << 20) => new DeviceStatus
+    {
+        ProtocolMajor = ProtocolVersion.Major,
+        DeviceId = device,
+        Fleet = UpdateFactory.Fleet,
+        State = DeviceState.Idle,
+        MemoryBudgetBytes = budget,
+        ComputeScore = 1,
+        PowerSource = PowerSource.Mains,
+        ModelVersion = (ulong)Engine.CurrentVersion,
+        TimestampUnixMs = Time.GetUtcNow().ToUnixTimeMilliseconds(),
+        MemoryClass = memoryClass,
+    }.ToByteArray();
+
+    public bool ObserveStatus(string device, string memoryClass = "pi4", ulong budget = 1 << 20) =>
+        Engine.ObserveStatus(TopicScheme.Status(UpdateFactory.Fleet, device), Status(device, memoryClass, budget));
+
+    public void Dispose()
+    {
+        Store.Dispose();
+        if (_ownsDir)
+        {
+            _dir.Dispose();
+        }
+    }
+}
