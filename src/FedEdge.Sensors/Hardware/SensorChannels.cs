@@ -42,6 +42,9 @@ public static class SensorChannels
     /// <summary>Signed current through the shunt, A; the sign convention is set in <see cref="Ina219AdapterOptions"/>.</summary>
     public const string CurrentA = "current_a";
 
+    /// <summary>Whole-home electrical power, W (a mains meter; not the device's own INA219).</summary>
+    public const string HomePowerW = "home_power_w";
+
     /// <summary>Power, W (the INA219 power register is unsigned).</summary>
     public const string PowerW = "power_w";
 
