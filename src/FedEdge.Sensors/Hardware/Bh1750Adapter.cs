@@ -27,6 +27,12 @@ public sealed class Bh1750Adapter : SensorAdapter
     /// <inheritdoc />
     protected override void ReadCore(Span<double> values)
     {
+        if (PreviousReadFailed)
+        {
+            // Rebuilt, not disposed: disposing the binding would dispose the device we still own.
+            _binding = null;
+        }
+
         _binding ??= new Bh1750fvi(_device!, MeasuringMode.ContinuouslyHighResolutionMode);
         values[0] = _binding.Illuminance.Lux;
     }

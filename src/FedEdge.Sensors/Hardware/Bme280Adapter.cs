@@ -13,7 +13,8 @@ namespace FedEdge.Sensors.Hardware;
 /// the binding, or the device itself when the binding was never built.</para>
 /// <para>The binding is built on the first read, not in the constructor: its constructor checks
 /// the chip id (0x60) and reads the calibration words, and a sensor that is absent at start must
-/// make the adapter unhealthy, not the agent fail. Each read uses forced mode
+/// make the adapter unhealthy, not the agent fail. After a failed read the binding is built again
+/// (the chip may have lost power and its oversampling settings with it). Each read uses forced mode
 /// (<see cref="Bme280.Read"/>, datasheet §3.3.3: one measurement, then sleep), which blocks for the
 /// measurement time (≈ 21 ms at ×1 oversampling).</para>
 /// </remarks>
@@ -34,6 +35,12 @@ public sealed class Bme280Adapter : SensorAdapter
     /// <inheritdoc />
     protected override void ReadCore(Span<double> values)
     {
+        if (PreviousReadFailed)
+        {
+            // Rebuilt, not disposed: disposing the binding would dispose the device we still own.
+            _binding = null;
+        }
+
         _binding ??= new Bme280(_device!);
         var result = _binding.Read();
         if (result.Temperature is not { } temperature || result.Humidity is not { } humidity || result.Pressure is not { } pressure)

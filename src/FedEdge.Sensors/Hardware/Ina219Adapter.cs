@@ -56,7 +56,7 @@ public sealed class Ina219Adapter : SensorAdapter
     /// <inheritdoc />
     protected override void ReadCore(Span<double> values)
     {
-        if (_binding is null)
+        if (_binding is null || PreviousReadFailed)
         {
             var binding = new Ina219(_device!);
             binding.Reset();

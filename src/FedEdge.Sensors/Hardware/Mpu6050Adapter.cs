@@ -28,6 +28,12 @@ public sealed class Mpu6050Adapter : SensorAdapter
     /// <inheritdoc />
     protected override void ReadCore(Span<double> values)
     {
+        if (PreviousReadFailed)
+        {
+            // Rebuilt, not disposed: disposing the binding would dispose the device we still own.
+            _binding = null;
+        }
+
         _binding ??= new Mpu6050(_device!);
         var acceleration = _binding.GetAccelerometer();
         values[0] = acceleration.X;

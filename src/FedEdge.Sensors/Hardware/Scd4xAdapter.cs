@@ -31,6 +31,12 @@ public sealed class Scd4xAdapter : SensorAdapter
     /// <inheritdoc />
     protected override void ReadCore(Span<double> values)
     {
+        if (PreviousReadFailed)
+        {
+            // Rebuilt, not disposed: disposing the binding would dispose the device we still own.
+            _binding = null;
+        }
+
         _binding ??= new Scd4x(_device!);
         var (co2, _, _) = _binding.ReadPeriodicMeasurement();
         if (co2 is not { } concentration)

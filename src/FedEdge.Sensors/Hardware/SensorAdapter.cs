@@ -61,6 +61,13 @@ public abstract class SensorAdapter : ISensorAdapter
         }
     }
 
+    /// <summary>
+    /// True when the previous read failed. I2C adapters then rebuild their binding before reading:
+    /// a sensor that lost power comes back with its configuration registers at reset values
+    /// (BME280: oversampling "skipped"), which only the binding's constructor sets again.
+    /// </summary>
+    protected bool PreviousReadFailed => _health.ConsecutiveFailures > 0;
+
     /// <summary>The clock the adapter stamps readings with.</summary>
     protected TimeProvider TimeProvider => _timeProvider;
 

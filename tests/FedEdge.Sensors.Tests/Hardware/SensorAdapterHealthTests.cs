@@ -69,6 +69,23 @@ public class SensorAdapterHealthTests
     }
 
     [Fact]
+    public void A_sensor_that_lost_power_is_configured_again_on_recovery()
+    {
+        var device = new Bme280RegisterDevice();
+        using var adapter = new Bme280Adapter(device, new FakeTimeProvider(), ThreeStrikes);
+        Assert.True(adapter.TryRead(out _));
+
+        device.NotAnswering = true;
+        Assert.False(adapter.TryRead(out _));
+        device.PowerCycle();
+        device.NotAnswering = false;
+
+        Assert.True(adapter.TryRead(out var reading));
+        Assert.Equal(25.08, reading[0], 0.005);
+        Assert.Equal(100653.27, reading[2], 0.005);
+    }
+
+    [Fact]
     public void A_sensor_absent_at_start_is_built_once_it_answers()
     {
         var device = new Bme280RegisterDevice { NotAnswering = true };

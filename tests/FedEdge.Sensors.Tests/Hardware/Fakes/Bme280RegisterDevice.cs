@@ -44,6 +44,30 @@ internal sealed class Bme280RegisterDevice : RegisterMapI2cDevice
         SetBigEndian16(0xFD, AdcH);
     }
 
+    /// <summary>
+    /// Power loss: control registers return to their reset value 0x00 (datasheet §5.3), so
+    /// oversampling is "skipped" until someone configures the chip again.
+    /// </summary>
+    public void PowerCycle()
+    {
+        this[0xF2] = 0;
+        this[0xF4] = 0;
+        this[0xF5] = 0;
+    }
+
+    /// <summary>A skipped measurement reads 0x80000 (datasheet §3.3.3/§5.4.7–5.4.8).</summary>
+    protected override byte ReadRegister(int register)
+    {
+        bool temperatureSkipped = (this[0xF4] >> 5) == 0;
+        bool pressureSkipped = ((this[0xF4] >> 2) & 0b111) == 0;
+        if ((register is >= 0xFA and <= 0xFC && temperatureSkipped) || (register is >= 0xF7 and <= 0xF9 && pressureSkipped))
+        {
+            return register is 0xF7 or 0xFA ? (byte)0x80 : (byte)0;
+        }
+
+        return base.ReadRegister(register);
+    }
+
     private void Set20Bit(int register, int value)
     {
         this[register] = (byte)(value >> 12);

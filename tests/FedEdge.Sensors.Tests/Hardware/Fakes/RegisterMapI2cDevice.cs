@@ -37,7 +37,7 @@ internal class RegisterMapI2cDevice : FakeI2cDevice
     {
         for (int i = 0; i < buffer.Length; i++)
         {
-            buffer[i] = _registers[(_pointer + i) & 0xFF];
+            buffer[i] = ReadRegister((_pointer + i) & 0xFF);
         }
 
         _pointer = (_pointer + buffer.Length) & 0xFF;
@@ -57,6 +57,9 @@ internal class RegisterMapI2cDevice : FakeI2cDevice
             _pointer = (_pointer + 1) & 0xFF;
         }
     }
+
+    /// <summary>The value a read of <paramref name="register"/> returns; subclasses model live outputs.</summary>
+    protected virtual byte ReadRegister(int register) => _registers[register];
 
     /// <summary>Stores a written register; subclasses model side effects (reset commands).</summary>
     protected virtual void OnRegisterWrite(int register, byte value) => _registers[register] = value;
