@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using FedEdge.Aggregator.Validation;
+using Microsoft.Extensions.Options;
 
 namespace FedEdge.Aggregator.Engine;
 
@@ -67,5 +68,6 @@ public sealed class AggregationEngineOptions
 
     /// <summary>Checks on every incoming update.</summary>
     [Required]
+    [ValidateObjectMembers]
     public UpdateValidationOptions Validation { get; set; } = new();
 }
