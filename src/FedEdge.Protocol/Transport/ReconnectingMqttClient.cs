@@ -355,7 +355,7 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
         }
     }
 
-    private static MqttClientOptions BuildClientOptions(MqttTransportOptions options, TlsCredentials? tls)
+    internal static MqttClientOptions BuildClientOptions(MqttTransportOptions options, TlsCredentials? tls)
     {
         var builder = new MqttClientOptionsBuilder()
             .WithTcpServer(options.Host, options.Port)

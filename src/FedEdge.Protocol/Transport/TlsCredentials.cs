@@ -21,7 +21,7 @@ internal sealed class TlsCredentials : IDisposable
 
     public static TlsCredentials Load(MqttTransportOptions options)
     {
-        var authority = X509Certificate2.CreateFromPemFile(options.CaCertificatePath!);
+        var authority = X509Certificate2.CreateFromPem(File.ReadAllText(options.CaCertificatePath!));
         try
         {
             var client = string.IsNullOrEmpty(options.ClientCertificatePath)
