@@ -19,4 +19,7 @@ internal static partial class OutboxLog
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Error, Message = "Broker rejected update {UpdateId} on {Topic} (attempt {Attempts}); it stays queued")]
     public static partial void Rejected(this ILogger logger, string updateId, string topic, int attempts, Exception exception);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Broker had no subscriber for update {UpdateId} on {Topic} (attempt {Attempts}); it stays queued")]
+    public static partial void NoMatchingSubscribers(this ILogger logger, string updateId, string topic, int attempts);
 }

@@ -80,9 +80,10 @@ public sealed class OutboxPublisher
 
     private async Task<bool> TryDeliverAsync(OutboxEntry entry, CancellationToken cancellationToken)
     {
+        PublishAcknowledgement acknowledgement;
         try
         {
-            await _publisher.PublishAsync(entry.Topic, entry.Payload, retain: false, cancellationToken).ConfigureAwait(false);
+            acknowledgement = await _publisher.PublishAsync(entry.Topic, entry.Payload, retain: false, cancellationToken).ConfigureAwait(false);
         }
         catch (TransportUnavailableException ex)
         {
@@ -93,6 +94,13 @@ public sealed class OutboxPublisher
         catch (PublishRejectedException ex)
         {
             _logger.Rejected(Convert.ToHexString(entry.UpdateId.Span), entry.Topic, entry.Attempts + 1, ex);
+            await _outbox.RecordFailedAttemptAsync(entry.UpdateId, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+
+        if (acknowledgement.NoMatchingSubscribers && _options.RetryWhenNoMatchingSubscribers)
+        {
+            _logger.NoMatchingSubscribers(Convert.ToHexString(entry.UpdateId.Span), entry.Topic, entry.Attempts + 1);
             await _outbox.RecordFailedAttemptAsync(entry.UpdateId, cancellationToken).ConfigureAwait(false);
             return false;
         }

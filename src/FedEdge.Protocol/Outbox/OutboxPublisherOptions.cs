@@ -15,6 +15,14 @@ public sealed class OutboxPublisherOptions
     /// <summary>Pause after a pass over the outbox that delivered nothing (broker rejecting or unreachable).</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Keep an entry whose PUBACK said "no matching subscribers" (MQTT 5 reason 0x10) and publish it again later:
+    /// the broker dropped it. This happens while no aggregator is subscribed — e.g. mosquitto 2.0 does not restore
+    /// shared subscriptions from its database after a restart, so until the aggregator resubscribes updates would
+    /// be acknowledged and lost. Default true.
+    /// </summary>
+    public bool RetryWhenNoMatchingSubscribers { get; set; } = true;
+
     /// <summary>Throws <see cref="ValidationException"/> naming every invalid setting in one message.</summary>
     public void Validate()
     {

@@ -140,7 +140,7 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
     }
 
     /// <inheritdoc />
-    public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken)
+    public async Task<PublishAcknowledgement> PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -171,6 +171,8 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
             _logger.PublishRejected(_options.ClientId, topic, result.ReasonCode.ToString());
             throw new PublishRejectedException(topic, result.ReasonCode, result.ReasonString);
         }
+
+        return new PublishAcknowledgement(result.ReasonCode);
     }
 
     /// <summary>Stops the loop, disconnects cleanly (no last will) and completes <see cref="Inbound"/>.</summary>
@@ -247,13 +249,16 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
             await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), cancellationToken).ConfigureAwait(false);
         }
 
+        // A new generation before CONNACK: the broker resends unacknowledged messages right after CONNACK, possibly
+        // before ConnectAsync returns, and those must be acknowledged on this connection. Messages of the previous
+        // connection keep the old generation; their acknowledgement is skipped and the broker redelivers them.
+        Interlocked.Increment(ref _connectionGeneration);
         var result = await _client.ConnectAsync(_clientOptions, cancellationToken).ConfigureAwait(false);
         if (result.ResultCode != MqttClientConnectResultCode.Success)
         {
             throw new MqttCommunicationException($"Broker refused the connection: {result.ResultCode} {result.ReasonString}");
         }
 
-        Interlocked.Increment(ref _connectionGeneration);
         MqttTopicFilter[] filters;
         lock (_gate)
         {
@@ -325,6 +330,7 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
         args.AutoAcknowledge = false;
         var generation = Interlocked.Read(ref _connectionGeneration);
         var message = args.ApplicationMessage;
+        _logger.MessageReceived(_options.ClientId, message.Topic, generation, message.Dup);
         var received = new ReceivedMessage(
             message.Topic,
             message.Payload.ToArray(),
@@ -348,6 +354,7 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
         try
         {
             await args.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
+            _logger.MessageAcknowledged(_options.ClientId, topic);
         }
         catch (MqttCommunicationException ex)
         {

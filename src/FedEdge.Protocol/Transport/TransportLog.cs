@@ -34,4 +34,10 @@ internal static partial class TransportLog
 
     [LoggerMessage(EventId = 1009, Level = LogLevel.Information, Message = "MQTT client {ClientId} stopped")]
     public static partial void Stopped(this ILogger logger, string clientId);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Trace, Message = "MQTT client {ClientId} received a message on {Topic} (connection {Generation}, duplicate: {Duplicate})")]
+    public static partial void MessageReceived(this ILogger logger, string clientId, string topic, long generation, bool duplicate);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Trace, Message = "MQTT client {ClientId} acknowledged a message on {Topic}")]
+    public static partial void MessageAcknowledged(this ILogger logger, string clientId, string topic);
 }

@@ -34,13 +34,17 @@ public static class TestClients
     };
 
     /// <summary>A connected client whose certificate CN and client id are <paramref name="clientId"/>.</summary>
-    public static async Task<ReconnectingMqttClient> ConnectAsync(MosquittoBroker broker, string clientId, int seed, params string[] subscriptions)
+    public static async Task<ReconnectingMqttClient> ConnectAsync(MosquittoBroker broker, string clientId, int seed, params string[] subscriptions) =>
+        await ConnectAsync(broker, clientId, seed, null, subscriptions);
+
+    /// <summary>As above, logging into <paramref name="log"/>.</summary>
+    public static async Task<ReconnectingMqttClient> ConnectAsync(MosquittoBroker broker, string clientId, int seed, TestLog? log, params string[] subscriptions)
     {
         var client = new ReconnectingMqttClient(
             Options(broker, clientId, broker.Pki.Client(clientId)),
             TimeProvider.System,
             new Random(seed),
-            NullLogger<ReconnectingMqttClient>.Instance);
+            log?.For<ReconnectingMqttClient>() ?? NullLogger<ReconnectingMqttClient>.Instance);
         try
         {
             foreach (var filter in subscriptions)

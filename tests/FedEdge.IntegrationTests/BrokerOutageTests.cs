@@ -1,0 +1,102 @@
+using System.Security.Cryptography;
+using FedEdge.IntegrationTests.Broker;
+
+namespace FedEdge.IntegrationTests;
+
+/// <summary>Outboxes and reconnecting clients carry updates across a broker restart.</summary>
+public sealed class BrokerOutageTests : IAsyncLifetime
+{
+    private const int Devices = 20;
+    private const int UpdatesPerDevice = 10;
+    private MosquittoBroker _broker = null!;
+
+    public async ValueTask InitializeAsync() => _broker = await MosquittoBroker.StartAsync();
+
+    public async ValueTask DisposeAsync() => await _broker.DisposeAsync();
+
+    [Fact]
+    public async Task Every_update_of_twenty_devices_arrives_once_by_id_when_the_broker_restarts_mid_stream()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var log = new TestLog();
+        await using var aggregator = await TestClients.ConnectAsync(_broker, "aggregator", 1, log, TestClients.SharedUpdatesFilter);
+        await using var collector = new UpdateCollector(aggregator);
+        var devices = new List<OutboxDevice>();
+        try
+        {
+            for (var d = 0; d < Devices; d++)
+            {
+                devices.Add(await OutboxDevice.StartAsync(_broker, $"device-{d:D2}", Path.Combine(_broker.Directory, $"outbox-{d}.db"), seed: 100 + d, log: log));
+            }
+
+            var expected = new HashSet<string>();
+            var producers = devices.Select(device => ProduceAsync(device, expected, ct)).ToList();
+
+            // Let some updates through, then take the broker down (SIGTERM) while the producers keep enqueueing.
+            Assert.True(await collector.WaitForAsync(seen => seen.Count >= 20, TimeSpan.FromSeconds(30)), _broker.Log);
+            await _broker.StopAsync();
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            await _broker.RestartAsync();
+            await Task.WhenAll(producers);
+
+            var allArrived = await collector.WaitForAsync(seen => seen.Count >= Devices * UpdatesPerDevice, TimeSpan.FromSeconds(60));
+            var drained = await WaitForEmptyOutboxesAsync(devices, TimeSpan.FromSeconds(30), ct);
+
+            Assert.True(allArrived, $"{collector.Deliveries.Count} of {Devices * UpdatesPerDevice} ids arrived.{Environment.NewLine}{log.Text}{Environment.NewLine}{_broker.Log}");
+            Assert.True(drained);
+            lock (expected)
+            {
+                Assert.Equal(Devices * UpdatesPerDevice, expected.Count);
+                Assert.True(expected.SetEquals(collector.Deliveries.Keys));
+            }
+
+            TestContext.Current.TestOutputHelper?.WriteLine($"redelivered ids: {collector.Deliveries.Count(kv => kv.Value > 1)}");
+        }
+        finally
+        {
+            foreach (var device in devices)
+            {
+                await device.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task ProduceAsync(OutboxDevice device, HashSet<string> expected, CancellationToken ct)
+    {
+        for (var i = 0; i < UpdatesPerDevice; i++)
+        {
+            var payload = new byte[256];
+            RandomNumberGenerator.Fill(payload);
+            var id = payload.AsMemory(0, 16);
+            lock (expected)
+            {
+                expected.Add(Convert.ToHexString(id.Span));
+            }
+
+            await device.Outbox.EnqueueAsync(id, TestClients.UpdatesTopic(device.Id), payload, ct);
+            await Task.Delay(100, ct);
+        }
+    }
+
+    private static async Task<bool> WaitForEmptyOutboxesAsync(List<OutboxDevice> devices, TimeSpan timeout, CancellationToken ct)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (!deadline.IsCancellationRequested)
+        {
+            var waiting = 0;
+            foreach (var device in devices)
+            {
+                waiting += (await device.Outbox.GetUsageAsync(ct)).Entries;
+            }
+
+            if (waiting == 0)
+            {
+                return true;
+            }
+
+            await Task.Delay(100, ct);
+        }
+
+        return false;
+    }
+}
