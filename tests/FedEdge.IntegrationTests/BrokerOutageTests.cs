@@ -61,6 +61,47 @@ public sealed class BrokerOutageTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Update_sent_after_a_broker_restart_before_the_aggregator_resubscribed_stays_queued_until_it_has()
+    {
+        // mosquitto 2.0.11 restores ordinary subscriptions of persistent sessions from its database but not $share
+        // ones: until the aggregator resubscribes, updates get PUBACK 0x10 (no matching subscribers) and are dropped
+        // by the broker. The outbox must keep them.
+        var ct = TestContext.Current.CancellationToken;
+        using var log = new TestLog();
+        await (await TestClients.ConnectAsync(_broker, "aggregator", 1, log, TestClients.SharedUpdatesFilter)).DisposeAsync();
+        await _broker.StopAsync();
+        await _broker.RestartAsync();
+        await using var device = await OutboxDevice.StartAsync(_broker, "device-late", Path.Combine(_broker.Directory, "late.db"), seed: 7, log: log);
+        var payload = RandomNumberGenerator.GetBytes(64);
+
+        await device.Outbox.EnqueueAsync(payload.AsMemory(0, 16), TestClients.UpdatesTopic(device.Id), payload, ct);
+        var retried = await WaitForAsync(async () => (await device.Outbox.PeekOldestAsync(1, ct)) is [{ Attempts: >= 2 }], TimeSpan.FromSeconds(15), ct);
+        await using var aggregator = await TestClients.ConnectAsync(_broker, "aggregator", 1, log, TestClients.SharedUpdatesFilter);
+        var received = await TestClients.NextAsync(aggregator);
+        await received.AcknowledgeAsync(ct);
+
+        Assert.True(retried, log.Text);
+        Assert.Equal(payload, received.Payload.ToArray());
+        Assert.True(await WaitForAsync(async () => (await device.Outbox.GetUsageAsync(ct)).Entries == 0, TimeSpan.FromSeconds(15), ct));
+    }
+
+    private static async Task<bool> WaitForAsync(Func<Task<bool>> condition, TimeSpan timeout, CancellationToken ct)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (!await condition())
+        {
+            if (deadline.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            await Task.Delay(50, ct);
+        }
+
+        return true;
+    }
+
     private static async Task ProduceAsync(OutboxDevice device, HashSet<string> expected, CancellationToken ct)
     {
         for (var i = 0; i < UpdatesPerDevice; i++)

@@ -60,7 +60,12 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
                 }
             }
 
-            Assert.True(fullMessage is not null, "crash host ended early: " + await child.StandardError.ReadToEndAsync(ct));
+            if (fullMessage is null)
+            {
+                Assert.Fail("crash host ended early: " + await child.StandardError.ReadToEndAsync(ct));
+            }
+
+            Assert.Contains("is full", fullMessage, StringComparison.Ordinal);
             Assert.Equal(Entries, stored.Count);
         }
         finally
