@@ -89,9 +89,12 @@ public sealed class MqttTransportOptions : IValidatableObject
     /// <summary>Throws <see cref="ValidationException"/> naming every invalid setting in one message.</summary>
     public void Validate()
     {
+        var context = new ValidationContext(this);
         var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
+        if (!Validator.TryValidateObject(this, context, results, validateAllProperties: true))
         {
+            // The validator skips the cross-field checks once an attribute failed; run them too, to report everything.
+            results.AddRange(((IValidatableObject)this).Validate(context));
             throw new ValidationException("Invalid MQTT transport options: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
         }
     }
