@@ -38,6 +38,7 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
     private TaskCompletionSource _disconnected = NewSignal();
     private long _connectionGeneration;
     private Task? _loop;
+    private int _started;
     private int _disposed;
 
     /// <summary>Creates the client; call <see cref="Start"/> to begin connecting.</summary>
@@ -86,10 +87,12 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
     public void Start()
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (Interlocked.CompareExchange(ref _loop, Task.Run(() => RunAsync(_stopping.Token)), null) is not null)
+        if (Interlocked.Exchange(ref _started, 1) != 0)
         {
             throw new InvalidOperationException("The client is already started.");
         }
+
+        _loop = Task.Run(() => RunAsync(_stopping.Token));
     }
 
     /// <summary>Completes when the client is connected (or immediately if it is).</summary>
@@ -306,6 +309,13 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
 
     private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs args)
     {
+        // MQTTnet raises this event (on a pool thread, possibly late) for failed connect attempts too; those already
+        // failed ConnectAsync and are retried by the pipeline, so only the loss of an established connection counts.
+        if (!args.ClientWasConnected)
+        {
+            return Task.CompletedTask;
+        }
+
         lock (_gate)
         {
             if (_connected.Task.IsCompleted)
@@ -316,11 +326,7 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
             _disconnected.TrySetResult();
         }
 
-        if (args.ClientWasConnected)
-        {
-            _logger.Disconnected(_options.ClientId, args.ReasonString ?? args.Reason.ToString(), args.Exception);
-        }
-
+        _logger.Disconnected(_options.ClientId, args.ReasonString ?? args.Reason.ToString(), args.Exception);
         return Task.CompletedTask;
     }
 

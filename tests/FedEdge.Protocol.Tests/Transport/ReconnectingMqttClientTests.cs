@@ -187,6 +187,31 @@ public sealed class ReconnectingMqttClientTests
         Assert.True(Volatile.Read(ref attempts) >= 2);
     }
 
+    [Fact]
+    public async Task Losing_the_link_publishes_the_retained_last_will()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        await using var proxy = new CuttableProxy(broker.Port);
+        var options = TransportFixtures.Options(proxy.Port, "d1");
+        options.LastWillTopic = "fededge/v1/f/status/d1";
+        options.LastWillPayload = "offline"u8.ToArray();
+        await using (var device = TransportFixtures.Client(options))
+        {
+            device.Start();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await device.WaitUntilConnectedAsync(timeout.Token);
+            proxy.Cut();
+            await proxy.DisposeAsync(); // no way back: the will is the last word
+        }
+
+        await using var observer = await TransportFixtures.ConnectedAsync(broker.Port, "observer", 16, "fededge/v1/f/status/+");
+        var will = await TransportFixtures.NextAsync(observer);
+
+        Assert.True(will.Retain);
+        Assert.Equal("fededge/v1/f/status/d1", will.Topic);
+        Assert.Equal("offline"u8.ToArray(), will.Payload.ToArray());
+    }
+
     /// <summary>What the outbox does: a publish cut off by the restart is repeated once the client reconnected.</summary>
     private static async Task PublishUntilAcknowledgedAsync(ReconnectingMqttClient client, byte[] payload, CancellationToken ct)
     {
