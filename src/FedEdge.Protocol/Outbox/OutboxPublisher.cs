@@ -70,15 +70,20 @@ public sealed class OutboxPublisher
             {
                 seen++;
                 cursor = entry.Sequence;
-                if (await TryDeliverAsync(entry, cancellationToken).ConfigureAwait(false))
+                switch (await TryDeliverAsync(entry, cancellationToken).ConfigureAwait(false))
                 {
-                    delivered++;
+                    case Delivery.Delivered:
+                        delivered++;
+                        break;
+                    case Delivery.ConnectionLost:
+                        // Start the next pass from the oldest entry again, so a reconnect keeps the send order.
+                        return (seen, delivered);
                 }
             }
         }
     }
 
-    private async Task<bool> TryDeliverAsync(OutboxEntry entry, CancellationToken cancellationToken)
+    private async Task<Delivery> TryDeliverAsync(OutboxEntry entry, CancellationToken cancellationToken)
     {
         PublishAcknowledgement acknowledgement;
         try
@@ -89,20 +94,20 @@ public sealed class OutboxPublisher
         {
             _logger.TransportInterrupted(Convert.ToHexString(entry.UpdateId.Span), ex);
             await _outbox.RecordFailedAttemptAsync(entry.UpdateId, cancellationToken).ConfigureAwait(false);
-            return false;
+            return Delivery.ConnectionLost;
         }
         catch (PublishRejectedException ex)
         {
             _logger.Rejected(Convert.ToHexString(entry.UpdateId.Span), entry.Topic, entry.Attempts + 1, ex);
             await _outbox.RecordFailedAttemptAsync(entry.UpdateId, cancellationToken).ConfigureAwait(false);
-            return false;
+            return Delivery.Kept;
         }
 
         if (acknowledgement.NoMatchingSubscribers && _options.RetryWhenNoMatchingSubscribers)
         {
             _logger.NoMatchingSubscribers(Convert.ToHexString(entry.UpdateId.Span), entry.Topic, entry.Attempts + 1);
             await _outbox.RecordFailedAttemptAsync(entry.UpdateId, cancellationToken).ConfigureAwait(false);
-            return false;
+            return Delivery.Kept;
         }
 
         // Deleted only now, after the PUBACK: a crash between publish and delete means one duplicate, never a loss.
@@ -111,6 +116,13 @@ public sealed class OutboxPublisher
         {
             _logger.Delivered(Convert.ToHexString(entry.UpdateId.Span), entry.Topic, entry.Attempts);
         }
-        return true;
+        return Delivery.Delivered;
+    }
+
+    private enum Delivery
+    {
+        Delivered,
+        Kept,
+        ConnectionLost,
     }
 }

@@ -20,7 +20,9 @@ namespace FedEdge.Protocol.Transport;
 /// <remarks>
 /// The persistent session (CleanStart = false, session expiry &gt; 0) makes the broker queue QoS 1 messages while
 /// the client is away. Reconnecting is never done from the DisconnectedAsync handler (that can deadlock inside
-/// MQTTnet); the handler only signals the loop.
+/// MQTTnet); the handler only signals the loop. The consumer must keep reading <see cref="Inbound"/>: while the
+/// channel is full MQTTnet's receive handler waits, which is the intended back-pressure but also delays MQTTnet's
+/// own disconnect handling until the consumer makes room.
 /// </remarks>
 public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDisposable
 {
