@@ -1,22 +1,19 @@
 using System.Globalization;
 using FedEdge.CrashHost;
 
-// Usage: FedEdge.CrashHost <mode> <args...>; each mode prints one line per durable step and
-// flushes it, so the test knows what was acknowledged before it killed the process.
-if (args.Length == 0)
+// Usage: FedEdge.CrashHost <mode> <args...>. Each mode prints one line per durable step and flushes
+// it, so the test knows what was acknowledged before it killed the process.
+//   ledger <path> <count>               reserve spends in a privacy ledger ("reserved N")
+//   outbox <database> <count> <topic>   fill an outbox to its bound ("stored <id>", then "full: ..."), then wait
+return args switch
 {
-    Console.Error.WriteLine("usage: FedEdge.CrashHost ledger <path> <count>");
-    return 2;
-}
-
-return args[0] switch
-{
-    "ledger" when args.Length == 3 => LedgerWriter.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture)),
-    _ => Unknown(args[0]),
+    ["ledger", var path, var count] => LedgerWriter.Run(path, int.Parse(count, CultureInfo.InvariantCulture)),
+    ["outbox", var database, var count, var topic] => await OutboxWriter.RunAsync(database, count, topic).ConfigureAwait(false),
+    _ => Usage(),
 };
 
-static int Unknown(string mode)
+static int Usage()
 {
-    Console.Error.WriteLine($"unknown mode or arguments: {mode}");
+    Console.Error.WriteLine("usage: FedEdge.CrashHost ledger <path> <count> | outbox <database> <count> <topic>");
     return 2;
 }

@@ -29,7 +29,7 @@ public sealed partial class AggregatorService : BackgroundService
     private ECDsa? _key;
     private AggregationEngine? _engine;
     private ReconnectingMqttClient? _client;
-    private IMetricServer? _metricServer;
+    private MetricServer? _metricServer;
     private bool _modelPending;
     private long _lastPacedVersion = -1;
     private uint _lastPacedWanted = uint.MaxValue;

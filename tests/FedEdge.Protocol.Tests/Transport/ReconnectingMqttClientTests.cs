@@ -1,0 +1,241 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using FedEdge.Protocol.Transport;
+using Microsoft.Extensions.Time.Testing;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace FedEdge.Protocol.Tests.Transport;
+
+/// <summary>The reconnecting client against an in-process MQTTnet server.</summary>
+public sealed class ReconnectingMqttClientTests
+{
+    private const string Topic = "fededge/v1/f/updates/d1";
+
+    [Fact]
+    public async Task PublishAsync_returns_after_the_broker_received_the_payload_bit_exact()
+    {
+        var seen = new ConcurrentQueue<byte[]>();
+        await using var broker = await InProcessBroker.StartAsync(server => server.InterceptingPublishAsync += args =>
+        {
+            seen.Enqueue(args.ApplicationMessage.Payload.ToArray());
+            return Task.CompletedTask;
+        });
+        await using var client = await TransportFixtures.ConnectedAsync(broker.Port, "d1");
+        var payload = new byte[3000];
+        new Random(1).NextBytes(payload);
+
+        await client.PublishAsync(Topic, payload, retain: false, TestContext.Current.CancellationToken);
+
+        Assert.Equal(payload, Assert.Single(seen));
+    }
+
+    [Fact]
+    public async Task PublishAsync_throws_PublishRejectedException_with_the_PUBACK_reason_code()
+    {
+        await using var broker = await InProcessBroker.StartAsync(server => server.InterceptingPublishAsync += args =>
+        {
+            args.ProcessPublish = false;
+            args.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+            return Task.CompletedTask;
+        });
+        await using var client = await TransportFixtures.ConnectedAsync(broker.Port, "d1");
+
+        var exception = await Assert.ThrowsAsync<PublishRejectedException>(
+            () => client.PublishAsync(Topic, new byte[] { 1 }, retain: false, TestContext.Current.CancellationToken));
+
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, exception.ReasonCode);
+    }
+
+    [Fact]
+    public async Task PublishAsync_reports_no_matching_subscribers()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        await using var client = await TransportFixtures.ConnectedAsync(broker.Port, "d1");
+
+        var acknowledgement = await client.PublishAsync(Topic, new byte[] { 1 }, retain: false, TestContext.Current.CancellationToken);
+
+        Assert.True(acknowledgement.NoMatchingSubscribers);
+    }
+
+    [Fact]
+    public async Task Client_resubscribes_after_the_broker_restarted_without_its_session()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var subscribed = new SemaphoreSlim(0);
+        await using var broker = await InProcessBroker.StartAsync(server => server.ClientSubscribedTopicAsync += args =>
+        {
+            if (args.ClientId == "aggregator")
+            {
+                subscribed.Release();
+            }
+
+            return Task.CompletedTask;
+        });
+        await using var receiver = await TransportFixtures.ConnectedAsync(broker.Port, "aggregator", 16, "fededge/v1/f/updates/+");
+        await using var sender = await TransportFixtures.ConnectedAsync(broker.Port, "d1");
+        Assert.True(await subscribed.WaitAsync(TimeSpan.FromSeconds(10), ct));
+
+        await broker.StopAsync();
+        await broker.StartAgainAsync();
+        Assert.True(await subscribed.WaitAsync(TimeSpan.FromSeconds(10), ct)); // on the fresh server, which has no sessions
+        await PublishUntilAcknowledgedAsync(sender, "after restart"u8.ToArray(), ct);
+        var message = await TransportFixtures.NextAsync(receiver);
+
+        Assert.Equal("after restart"u8.ToArray(), message.Payload.ToArray());
+    }
+
+    [Fact]
+    public async Task Inbound_message_is_acknowledged_only_when_the_consumer_calls_AcknowledgeAsync()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var acknowledged = 0;
+        await using var broker = await InProcessBroker.StartAsync(server => server.ClientAcknowledgedPublishPacketAsync += args =>
+        {
+            if (args.ClientId == "aggregator")
+            {
+                Interlocked.Increment(ref acknowledged);
+            }
+
+            return Task.CompletedTask;
+        });
+        await using var receiver = await TransportFixtures.ConnectedAsync(broker.Port, "aggregator", 16, "fededge/v1/f/updates/+");
+        await using var sender = await TransportFixtures.ConnectedAsync(broker.Port, "d1");
+        await sender.PublishAsync(Topic, new byte[] { 7 }, retain: false, ct);
+        var message = await TransportFixtures.NextAsync(receiver);
+
+        // The round trip of a second publish by the same sender orders after the first delivery; still no PUBACK.
+        await sender.PublishAsync("fededge/v1/f/pace", new byte[] { 0 }, retain: false, ct);
+        var before = Volatile.Read(ref acknowledged);
+        await message.AcknowledgeAsync(ct);
+        await WaitUntilAsync(() => Volatile.Read(ref acknowledged) == 1);
+
+        Assert.Equal(0, before);
+    }
+
+    [Fact]
+    public async Task Inbound_channel_holds_at_most_its_capacity_and_loses_nothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const int Capacity = 2, Messages = 12;
+        await using var broker = await InProcessBroker.StartAsync();
+        await using var receiver = await TransportFixtures.ConnectedAsync(broker.Port, "aggregator", Capacity, "fededge/v1/f/updates/+");
+        await using var sender = await TransportFixtures.ConnectedAsync(broker.Port, "d1");
+        for (var i = 0; i < Messages; i++)
+        {
+            await sender.PublishAsync(Topic, new[] { (byte)i }, retain: false, ct);
+        }
+
+        var received = new List<byte>();
+        var maxQueued = 0;
+        while (received.Count < Messages)
+        {
+            maxQueued = Math.Max(maxQueued, receiver.Inbound.Count);
+            var message = await TransportFixtures.NextAsync(receiver);
+            received.Add(message.Payload.Span[0]);
+            await message.AcknowledgeAsync(ct);
+        }
+
+        Assert.InRange(maxQueued, 0, Capacity);
+        Assert.Equal(Enumerable.Range(0, Messages).Select(i => (byte)i), received);
+    }
+
+    [Fact]
+    public async Task Reconnect_attempts_wait_for_the_backoff_on_the_injected_clock()
+    {
+        // A TCP endpoint that accepts and immediately closes: every MQTT connect attempt fails.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var attempts = 0;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var accepting = Task.Run(async () =>
+        {
+            try
+            {
+                while (true)
+                {
+                    using var socket = await listener.AcceptSocketAsync(stop.Token);
+                    Interlocked.Increment(ref attempts);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Test finished.
+            }
+        }, TestContext.Current.CancellationToken);
+        var time = new FakeTimeProvider();
+        var options = TransportFixtures.Options(((IPEndPoint)listener.LocalEndpoint).Port, "d1");
+        options.ReconnectBaseDelay = TimeSpan.FromSeconds(10);
+        options.ReconnectMaxDelay = TimeSpan.FromSeconds(10);
+        options.OperationTimeout = TimeSpan.FromSeconds(2);
+        await using var client = TransportFixtures.Client(options, time);
+
+        client.Start();
+        await WaitUntilAsync(() => Volatile.Read(ref attempts) == 1);
+        var beforeAdvance = Volatile.Read(ref attempts);
+        for (var i = 0; i < 50 && Volatile.Read(ref attempts) < 2; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(10));
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        await stop.CancelAsync();
+        await accepting;
+        Assert.Equal(1, beforeAdvance);
+        Assert.True(Volatile.Read(ref attempts) >= 2);
+    }
+
+    [Fact]
+    public async Task Losing_the_link_publishes_the_retained_last_will()
+    {
+        await using var broker = await InProcessBroker.StartAsync();
+        await using var proxy = new CuttableProxy(broker.Port);
+        var options = TransportFixtures.Options(proxy.Port, "d1");
+        options.LastWillTopic = "fededge/v1/f/status/d1";
+        options.LastWillPayload = "offline"u8.ToArray();
+        await using (var device = TransportFixtures.Client(options))
+        {
+            device.Start();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await device.WaitUntilConnectedAsync(timeout.Token);
+            proxy.Cut();
+            await proxy.DisposeAsync(); // no way back: the will is the last word
+        }
+
+        await using var observer = await TransportFixtures.ConnectedAsync(broker.Port, "observer", 16, "fededge/v1/f/status/+");
+        var will = await TransportFixtures.NextAsync(observer);
+
+        Assert.True(will.Retain);
+        Assert.Equal("fededge/v1/f/status/d1", will.Topic);
+        Assert.Equal("offline"u8.ToArray(), will.Payload.ToArray());
+    }
+
+    /// <summary>What the outbox does: a publish cut off by the restart is repeated once the client reconnected.</summary>
+    private static async Task PublishUntilAcknowledgedAsync(ReconnectingMqttClient client, byte[] payload, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await client.PublishAsync(Topic, payload, retain: false, ct);
+                return;
+            }
+            catch (TransportUnavailableException) when (attempt < 20)
+            {
+                await Task.Delay(50, ct);
+            }
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 400 && !condition(); i++)
+        {
+            await Task.Delay(25);
+        }
+
+        Assert.True(condition(), "condition not reached within 10 s");
+    }
+}
