@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using FedEdge.Aggregator.Engine;
+using FedEdge.IntegrationTests.Broker;
+
+namespace FedEdge.IntegrationTests.Aggregator;
+
+/// <summary>
+/// The real fededge-aggregator, started as a child process from its own build output with its
+/// configuration on the command line, connected to the test broker with the "aggregator" certificate.
+/// Killing it is SIGKILL (no shutdown code runs).
+/// </summary>
+public sealed class AggregatorProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+
+    private AggregatorProcess(Process process, int metricsPort)
+    {
+        _process = process;
+        MetricsPort = metricsPort;
+        process.OutputDataReceived += (_, e) => Record(e.Data);
+        process.ErrorDataReceived += (_, e) => Record(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    /// <summary>Where its Prometheus endpoint listens.</summary>
+    public int MetricsPort { get; }
+
+    /// <summary>What it printed so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join(Environment.NewLine, _output);
+            }
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public static AggregatorProcess Start(MosquittoBroker broker, AggregationEngineOptions engine, string statePath, string signingKeyPath)
+    {
+        var aggregatorCert = broker.Pki.Client("aggregator");
+        int metricsPort = FreePort();
+        var args = new Dictionary<string, string>
+        {
+            ["Engine:Fleet"] = engine.Fleet,
+            ["Engine:Architecture"] = engine.Architecture,
+            ["Engine:Strategy"] = engine.Strategy.ToString(),
+            ["Engine:BufferSize"] = Text(engine.BufferSize),
+            ["Engine:ClientsPerRound"] = Text(engine.ClientsPerRound),
+            ["Engine:MinClients"] = Text(engine.MinClients),
+            ["Engine:Seed"] = Text(engine.Seed),
+            ["Engine:DefaultMemoryBudgetBytes"] = Text(engine.DefaultMemoryBudgetBytes),
+            ["Engine:Validation:MaxUpdateNorm"] = Text(engine.Validation.MaxUpdateNorm),
+            ["Mqtt:Host"] = "127.0.0.1",
+            ["Mqtt:Port"] = Text(broker.Port),
+            ["Mqtt:ClientId"] = "aggregator",
+            ["Mqtt:UseTls"] = "true",
+            ["Mqtt:CaCertificatePath"] = broker.Pki.CaCertificatePath,
+            ["Mqtt:ClientCertificatePath"] = aggregatorCert.CertificatePath,
+            ["Mqtt:ClientKeyPath"] = aggregatorCert.KeyPath,
+            ["Mqtt:ReconnectBaseDelay"] = "00:00:00.050",
+            ["Mqtt:ReconnectMaxDelay"] = "00:00:00.500",
+            ["Mqtt:CircuitBreakerBreakDuration"] = "00:00:00.500",
+            ["StatePath"] = statePath,
+            ["SigningKeyPath"] = signingKeyPath,
+            ["MetricsPort"] = Text(metricsPort),
+            ["TickInterval"] = "00:00:00.100",
+        };
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Locate());
+        foreach (var (key, value) in args)
+        {
+            start.ArgumentList.Add($"--Aggregator:{key}={value}");
+        }
+
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        return new AggregatorProcess(Process.Start(start) ?? throw new InvalidOperationException("cannot start fededge-aggregator"), metricsPort);
+    }
+
+    /// <summary>Writes a fresh P-256 model-signing key as PKCS#8 PEM and returns it.</summary>
+    public static ECDsa WriteSigningKey(string path)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        File.WriteAllText(path, key.ExportPkcs8PrivateKeyPem());
+        return key;
+    }
+
+    /// <summary>The value of a metric line (e.g. "fededge_updates_accepted_total"), or null if not scraped.</summary>
+    public async Task<double?> MetricAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            string text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{MetricsPort}/metrics"), cancellationToken);
+            foreach (string line in text.Split('\n'))
+            {
+                if (line.StartsWith(name + " ", StringComparison.Ordinal))
+                {
+                    return double.Parse(line[(name.Length + 1)..], CultureInfo.InvariantCulture);
+                }
+            }
+
+            return null;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>SIGKILL: no finalizers, no graceful stop, nothing flushed that was not already committed.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+
+    private static string Locate()
+    {
+        // tests/FedEdge.IntegrationTests/bin/<Configuration>/<tfm>/ → src/FedEdge.Aggregator/bin/<Configuration>/<tfm>/
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string framework = here.Name;
+        string configuration = here.Parent!.Name;
+        string root = here.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
+        string dll = Path.Combine(root, "src", "FedEdge.Aggregator", "bin", configuration, framework, "fededge-aggregator.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"fededge-aggregator is not built at {dll}.", dll);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string Text(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
+
+    private void Record(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            if (_output.Count < 2000)
+            {
+                _output.Add(line);
+            }
+        }
+    }
+}
