@@ -1,1 +1,24 @@
-namespace FedEdge.Benchmarks; internal static class Program { public static void Main(string[] args) => BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args); }
+using System.Globalization;
+using BenchmarkDotNet.Running;
+using FedEdge.Benchmarks.Throughput;
+
+namespace FedEdge.Benchmarks;
+
+internal static class Program
+{
+    /// <summary>
+    /// BenchmarkDotNet for the in-process benchmarks; <c>throughput [N]</c> runs the measured
+    /// aggregator-vs-bare-subscriber comparison through a real mosquitto.
+    /// </summary>
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "throughput")
+        {
+            int count = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2000;
+            return await AggregatorThroughput.RunAsync(count).ConfigureAwait(false);
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
+}

@@ -189,6 +189,25 @@ public sealed partial class AggregationEngine
     }
 
     /// <summary>
+    /// Receives several updates with one group commit (one fsync for all of them): acknowledge them
+    /// only after this returns. If the commit fails the exception propagates and the engine's
+    /// in-memory state is ahead of the disk: the process must restart (the broker redelivers).
+    /// </summary>
+    public IReadOnlyList<IntakeResult> ReceiveBatch(IReadOnlyList<(string Topic, ReadOnlyMemory<byte> Payload)> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var results = new IntakeResult[messages.Count];
+        using var batch = _store.BeginBatch();
+        for (int i = 0; i < messages.Count; i++)
+        {
+            results[i] = Receive(messages[i].Topic, messages[i].Payload.Span);
+        }
+
+        batch.Commit();
+        return results;
+    }
+
+    /// <summary>
     /// Time-driven work: opens a FedAvg round when none is open, and closes or abandons one at its
     /// deadline. Returns the new model if a step was taken. Call it periodically.
     /// </summary>
@@ -475,9 +494,16 @@ public sealed partial class AggregationEngine
 
     private void PersistSubsetAndRound()
     {
-        _store.SetMeta(SubsetKey, _subset is null ? string.Empty : JsonSerializer.Serialize(_subset.Indices.ToArray()));
-        _store.SetMeta(ImportanceKey, Convert.ToBase64String(FloatsToBytes(_importance)));
-        _store.SetMeta(RoundKey, _round is null ? string.Empty : JsonSerializer.Serialize(new PersistedRound(_round.Number, _round.ModelVersion, [.. _round.Cohort], _round.OpenedAt, _round.Deadline)));
+        if (_options.Strategy == StrategyKind.Ftte)
+        {
+            _store.SetMeta(SubsetKey, _subset is null ? string.Empty : JsonSerializer.Serialize(_subset.Indices.ToArray()));
+            _store.SetMeta(ImportanceKey, Convert.ToBase64String(FloatsToBytes(_importance)));
+        }
+
+        if (_fedAvg is not null)
+        {
+            _store.SetMeta(RoundKey, _round is null ? string.Empty : JsonSerializer.Serialize(new PersistedRound(_round.Number, _round.ModelVersion, [.. _round.Cohort], _round.OpenedAt, _round.Deadline)));
+        }
     }
 
     private void RestoreSubsetAndRound()

@@ -21,6 +21,9 @@ namespace FedEdge.Aggregator.Hosting;
 /// </summary>
 public sealed partial class AggregatorService : BackgroundService
 {
+    /// <summary>Most messages persisted in one group commit.</summary>
+    private const int MaxBatch = 64;
+
     private readonly AggregatorServiceOptions _options;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
@@ -113,12 +116,21 @@ public sealed partial class AggregatorService : BackgroundService
             try
             {
                 await Task.WhenAny(message, tick).ConfigureAwait(false);
-                while (client.Inbound.TryRead(out var received))
+                var drained = new List<ReceivedMessage>(MaxBatch);
+                while (drained.Count < MaxBatch && client.Inbound.TryRead(out var received))
                 {
-                    Handle(engine, received);
+                    drained.Add(received);
+                }
 
-                    // persisted above: only now may the broker forget the message
-                    await received.AcknowledgeAsync(stoppingToken).ConfigureAwait(false);
+                if (drained.Count > 0)
+                {
+                    Handle(engine, drained);
+
+                    // persisted above (one group commit): only now may the broker forget the messages
+                    foreach (var received in drained)
+                    {
+                        await received.AcknowledgeAsync(stoppingToken).ConfigureAwait(false);
+                    }
                 }
 
                 if (tick.IsCompleted)
@@ -145,21 +157,32 @@ public sealed partial class AggregatorService : BackgroundService
         }
     }
 
-    private void Handle(AggregationEngine engine, ReceivedMessage received)
+    private void Handle(AggregationEngine engine, List<ReceivedMessage> drained)
     {
-        if (!TopicScheme.TryParse(received.Topic, out var address, out _))
+        var updates = new List<(string Topic, ReadOnlyMemory<byte> Payload)>(drained.Count);
+        foreach (var received in drained)
         {
-            return;
+            if (!TopicScheme.TryParse(received.Topic, out var address, out _))
+            {
+                continue;
+            }
+
+            if (address.Kind == TopicKind.Updates)
+            {
+                updates.Add((received.Topic, received.Payload));
+            }
+            else if (address.Kind == TopicKind.Status)
+            {
+                engine.ObserveStatus(received.Topic, received.Payload.Span);
+            }
         }
 
-        if (address.Kind == TopicKind.Updates)
+        if (updates.Count > 0)
         {
-            var result = engine.Receive(received.Topic, received.Payload.Span);
-            _modelPending |= result.NewModel is not null;
-        }
-        else if (address.Kind == TopicKind.Status)
-        {
-            engine.ObserveStatus(received.Topic, received.Payload.Span);
+            foreach (var result in engine.ReceiveBatch(updates))
+            {
+                _modelPending |= result.NewModel is not null;
+            }
         }
     }
 

@@ -41,6 +41,7 @@ public sealed class AggregatorStateStore : IDisposable
 
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
+    private SqliteTransaction? _batch;
 
     private AggregatorStateStore(SqliteConnection connection)
     {
@@ -104,7 +105,7 @@ public sealed class AggregatorStateStore : IDisposable
         ArgumentNullException.ThrowIfNull(update);
         lock (_gate)
         {
-            using var transaction = _connection.BeginTransaction();
+            using var transaction = Transaction();
             using (var seen = Command("INSERT OR IGNORE INTO seen (update_id, device_id, received_at) VALUES ($id, $device, $at);", transaction))
             {
                 seen.Parameters.AddWithValue("$id", update.UpdateId);
@@ -174,7 +175,7 @@ public sealed class AggregatorStateStore : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(keepVersions, 1);
         lock (_gate)
         {
-            using var transaction = _connection.BeginTransaction();
+            using var transaction = Transaction();
             using (var insert = Command("INSERT INTO model (version, created_at, parameters, signed) VALUES ($v, $at, $p, $s);", transaction))
             {
                 insert.Parameters.AddWithValue("$v", model.Version);
@@ -210,7 +211,7 @@ public sealed class AggregatorStateStore : IDisposable
         ArgumentNullException.ThrowIfNull(updateIds);
         lock (_gate)
         {
-            using var transaction = _connection.BeginTransaction();
+            using var transaction = Transaction();
             using var delete = Command("DELETE FROM buffer WHERE update_id = $id;", transaction);
             var id = delete.Parameters.Add("$id", SqliteType.Blob);
             foreach (byte[] updateId in updateIds)
@@ -257,8 +258,57 @@ public sealed class AggregatorStateStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Group commit: every change until <see cref="StateBatch.Commit"/> goes into one transaction and
+    /// one fsync. The caller acknowledges the messages of the batch only after the commit; a crash
+    /// before it loses the whole batch, which the broker then redelivers.
+    /// </summary>
+    public StateBatch BeginBatch()
+    {
+        lock (_gate)
+        {
+            if (_batch is not null)
+            {
+                throw new InvalidOperationException("A batch is already open.");
+            }
+
+            _batch = _connection.BeginTransaction();
+            return new StateBatch(this);
+        }
+    }
+
     /// <inheritdoc/>
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        _batch?.Dispose();
+        _connection.Dispose();
+    }
+
+    internal void EndBatch(bool commit)
+    {
+        lock (_gate)
+        {
+            if (_batch is null)
+            {
+                return;
+            }
+
+            if (commit)
+            {
+                _batch.Commit();
+            }
+            else
+            {
+                _batch.Rollback();
+            }
+
+            _batch.Dispose();
+            _batch = null;
+        }
+    }
+
+    /// <summary>A transaction of its own, or a no-op wrapper around the open batch.</summary>
+    private ScopedTransaction Transaction() => _batch is null ? new ScopedTransaction(_connection.BeginTransaction(), owned: true) : new ScopedTransaction(_batch, owned: false);
 
     private static void Execute(SqliteConnection connection, string sql)
     {
@@ -267,11 +317,32 @@ public sealed class AggregatorStateStore : IDisposable
         command.ExecuteNonQuery();
     }
 
-    private SqliteCommand Command(string sql, SqliteTransaction? transaction = null)
+    private SqliteCommand Command(string sql, ScopedTransaction? transaction = null)
     {
         var command = _connection.CreateCommand();
         command.CommandText = sql;
-        command.Transaction = transaction;
+        command.Transaction = transaction?.Inner ?? _batch;
         return command;
+    }
+
+    private readonly struct ScopedTransaction(SqliteTransaction inner, bool owned) : IDisposable
+    {
+        public SqliteTransaction Inner { get; } = inner;
+
+        public void Commit()
+        {
+            if (owned)
+            {
+                Inner.Commit();
+            }
+        }
+
+        public void Dispose()
+        {
+            if (owned)
+            {
+                Inner.Dispose();
+            }
+        }
     }
 }
