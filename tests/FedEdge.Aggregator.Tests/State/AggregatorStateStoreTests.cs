@@ -88,5 +88,42 @@ public sealed class AggregatorStateStoreTests : IDisposable
         Assert.Equal("b", store.GetMeta("ftte.subset"));
     }
 
+    [Fact]
+    public void A_batch_that_is_not_committed_leaves_nothing_behind()
+    {
+        using (var store = AggregatorStateStore.Open(DbPath))
+        {
+            using (store.BeginBatch())
+            {
+                Assert.Equal(AcceptOutcome.Accepted, store.TryAccept(Update(1)));
+                Assert.Equal(AcceptOutcome.Duplicate, store.TryAccept(Update(1)));
+                store.TryAccept(Update(2));
+            }
+
+            Assert.Empty(store.Buffer());
+        }
+
+        using var reopened = AggregatorStateStore.Open(DbPath);
+        Assert.Empty(reopened.Buffer());
+        Assert.False(reopened.IsSeen(Update(1).UpdateId));
+    }
+
+    [Fact]
+    public void A_committed_batch_persists_every_change_at_once()
+    {
+        using (var store = AggregatorStateStore.Open(DbPath))
+        {
+            using var batch = store.BeginBatch();
+            store.TryAccept(Update(1));
+            store.TryAccept(Update(2));
+            store.CommitModel(new StoredModel(2, T0, [1], [2]), [Update(1).UpdateId]);
+            batch.Commit();
+        }
+
+        using var reopened = AggregatorStateStore.Open(DbPath);
+        Assert.Equal(new byte[] { 2 }, reopened.Buffer().Select(b => b.UpdateId[0]));
+        Assert.Equal(2, reopened.LatestModel()!.Version);
+    }
+
     public void Dispose() => _dir.Dispose();
 }
