@@ -82,6 +82,13 @@ public sealed class AggregatorEndToEndTests : IAsyncLifetime
                 Assert.Empty(device.Rejections);
             }
 
+            // a device that connects only now gets the retained v2 and verifies its signature
+            await using (var late = await FleetDevice.ConnectAsync(_broker, "device-late", 99, PinnedModelKey.FromKey(key)))
+            {
+                Assert.Equal(2ul, (await late.ModelAsync(2)).Version);
+                Assert.Empty(late.Rejections);
+            }
+
             float[] published = Decode(await devices[0].ModelAsync(2));
             float[] expected = ExpectedAfterOneStep(options, key, devices.Select(d => d.Id).ToArray(), updates, withStatuses: strategy == StrategyKind.FedAvg);
             Assert.Equal(expected, published);
@@ -143,6 +150,24 @@ public sealed class AggregatorEndToEndTests : IAsyncLifetime
                 await device.DisposeAsync();
             }
         }
+    }
+
+    [Fact]
+    public async Task An_invalid_setting_stops_the_aggregator_at_start_naming_the_key()
+    {
+        var options = Options(StrategyKind.FedBuff);
+        options.BufferSize = 0;
+        string keyPath = Path.Combine(_broker.Directory, "signing.key");
+        using var key = AggregatorProcess.WriteSigningKey(keyPath);
+        await using var aggregator = AggregatorProcess.Start(_broker, options, Path.Combine(_broker.Directory, "state.db"), keyPath);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!aggregator.HasExited)
+        {
+            await Task.Delay(50, deadline.Token);
+        }
+
+        Assert.NotEqual(0, aggregator.ExitCode);
+        Assert.Contains("BufferSize", aggregator.Output, StringComparison.Ordinal);
     }
 
     private async Task<FleetDevice[]> ConnectDevicesAsync(PinnedModelKey key)

@@ -45,6 +45,8 @@ public sealed class AggregatorProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ExitCode => _process.ExitCode;
+
     public static AggregatorProcess Start(MosquittoBroker broker, AggregationEngineOptions engine, string statePath, string signingKeyPath)
     {
         var aggregatorCert = broker.Pki.Client("aggregator");
