@@ -45,18 +45,7 @@ internal static class AggregatorThroughput
 
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             using var store = AggregatorStateStore.Open(Path.Combine(directory, "state.db"));
-            var engine = new AggregationEngine(
-                new AggregationEngineOptions
-                {
-                    Fleet = Fleet,
-                    Architecture = architecture.ToString(),
-                    Strategy = StrategyKind.FedBuff,
-                    BufferSize = 10,
-                    MaxStaleness = 1_000_000,
-                    Validation = new() { MaxStaleness = 1_000_000, MaxUpdatesPerDevicePerHour = 1_000_000, MaxUpdateNorm = 1e6 },
-                },
-                store, new ModelSigner(key), TimeProvider.System, NullLogger.Instance, new AggregatorMetrics());
-            engine.Initialize();
+            var engine = CreateEngine(architecture, store, key);
             int accepted = 0;
             double aggregator = await MeasureAsync(port, "aggregator", updates, async (client, batch) =>
             {
@@ -159,18 +148,7 @@ internal static class AggregatorThroughput
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var store = AggregatorStateStore.Open(Path.Combine(directory, "engine-only.db"));
-        var engine = new AggregationEngine(
-            new AggregationEngineOptions
-            {
-                Fleet = Fleet,
-                Architecture = architecture.ToString(),
-                Strategy = StrategyKind.FedBuff,
-                BufferSize = 10,
-                MaxStaleness = 1_000_000,
-                Validation = new() { MaxStaleness = 1_000_000, MaxUpdatesPerDevicePerHour = 1_000_000, MaxUpdateNorm = 1e6 },
-            },
-            store, new ModelSigner(key), TimeProvider.System, NullLogger.Instance, new AggregatorMetrics());
-        engine.Initialize();
+        var engine = CreateEngine(architecture, store, key);
         var watch = Stopwatch.StartNew();
         for (int start = 0; start < updates.Length; start += 64)
         {
@@ -184,6 +162,24 @@ internal static class AggregatorThroughput
         }
 
         return updates.Length / watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>FedBuff K=10 with the time-dependent limits (staleness, per-device rate) opened wide: a replay of queued updates.</summary>
+    private static AggregationEngine CreateEngine(ModelArchitecture architecture, AggregatorStateStore store, ECDsa key)
+    {
+        var engine = new AggregationEngine(
+            new AggregationEngineOptions
+            {
+                Fleet = Fleet,
+                Architecture = architecture.ToString(),
+                Strategy = StrategyKind.FedBuff,
+                BufferSize = 10,
+                MaxStaleness = 1_000_000,
+                Validation = new() { MaxStaleness = 1_000_000, MaxUpdatesPerDevicePerHour = 1_000_000, MaxUpdateNorm = 1e6 },
+            },
+            store, new ModelSigner(key), TimeProvider.System, NullLogger.Instance, new AggregatorMetrics());
+        engine.Initialize();
+        return engine;
     }
 
     private static byte[][] MakeUpdates(ModelArchitecture architecture, int count)

@@ -6,7 +6,6 @@ using FedEdge.Onnx.Artifacts;
 using FedEdge.Core.Models;
 using FedEdge.Onnx.Privacy;
 using FedEdge.Onnx.Training;
-using FedEdge.Sensors.Datasets;
 
 namespace FedEdge.Benchmarks.Training;
 
@@ -25,53 +24,31 @@ public class DpSgdBenchmarks
     private DpSgd? _dpSgd;
     private RandomNumberGenerator? _rng;
     private GaussianNoise? _noise;
-    private Dataset? _digits;
-    private int[] _order = [];
-    private int _cursor;
+    private DigitsBatches? _plainBatches;
+    private DigitsBatches? _privateBatches;
 
     [GlobalSetup]
     public void Setup()
     {
-        var raw = new CsvDatasetReader().Read(RepositoryData.Digits);
-        _digits = FeatureStandardization.Fit(raw).Apply(raw);
+        _plainBatches = new DigitsBatches(BatchSize);
+        _privateBatches = new DigitsBatches(BatchSize);
+        var digits = _plainBatches.Data;
         var architecture = ModelArchitecture.Parse("mlp-64-32-10");
         _plain = OrtTrainer.Load(Generate(architecture, perExampleClipping: false));
         _private = OrtTrainer.Load(Generate(architecture, perExampleClipping: true));
         _rng = RandomNumberGenerator.Create();
         _noise = new GaussianNoise(_rng);
-        _dpSgd = new DpSgd(_private, new DpSgdSettings((double)BatchSize / _digits.Count, 1.1, 1f), _noise, new SecureRandomBits(_rng), _digits.Count);
-        _order = Enumerable.Range(0, _digits.Count).ToArray();
-        new Random(0).Shuffle(_order);
+        _dpSgd = new DpSgd(_private, new DpSgdSettings((double)BatchSize / digits.Count, 1.1, 1f), _noise, new SecureRandomBits(_rng), digits.Count);
     }
 
     [Benchmark(Baseline = true, Description = "plain step, batch 64")]
-    public float PlainStep()
-    {
-        if (_cursor + BatchSize > _order.Length)
-        {
-            _cursor = 0;
-        }
-
-        float loss = _plain!.TrainStep(_digits!, _order.AsSpan(_cursor, BatchSize), 0.001f);
-        _cursor += BatchSize;
-        return loss;
-    }
+    public float PlainStep() => _plainBatches!.Step(_plain!);
 
     [Benchmark(Description = "DP-SGD step, Poisson q=64/n")]
-    public float DpStep() => _dpSgd!.Step(_digits!, 0.001f);
+    public float DpStep() => _dpSgd!.Step(_privateBatches!.Data, 0.001f);
 
     [Benchmark(Description = "DP graph + optimizer only, batch 64 (no sampling, no noise)")]
-    public float DpGraphOnly()
-    {
-        if (_cursor + BatchSize > _order.Length)
-        {
-            _cursor = 0;
-        }
-
-        float loss = _private!.TrainStep(_digits!, _order.AsSpan(_cursor, BatchSize), 0.001f);
-        _cursor += BatchSize;
-        return loss;
-    }
+    public float DpGraphOnly() => _privateBatches!.Step(_private!);
 
     [GlobalCleanup]
     public void Cleanup()

@@ -1,9 +1,7 @@
 using BenchmarkDotNet.Attributes;
-using FedEdge.Core.Data;
 using FedEdge.Onnx.Artifacts;
 using FedEdge.Core.Models;
 using FedEdge.Onnx.Training;
-using FedEdge.Sensors.Datasets;
 
 namespace FedEdge.Benchmarks.Training;
 
@@ -18,34 +16,19 @@ public class TrainingBenchmarks
     private const int BatchSize = 32;
     private string _directory = string.Empty;
     private OrtTrainer? _trainer;
-    private Dataset? _digits;
-    private int[] _order = [];
-    private int _cursor;
+    private DigitsBatches? _batches;
 
     [GlobalSetup]
     public void Setup()
     {
-        var raw = new CsvDatasetReader().Read(RepositoryData.Digits);
-        _digits = FeatureStandardization.Fit(raw).Apply(raw);
+        _batches = new DigitsBatches(BatchSize);
         _directory = Directory.CreateTempSubdirectory("fededge-bench-").FullName;
         TrainingArtifactGenerator.Generate(ModelArchitecture.Parse("mlp-64-32-10"), TrainableSet.All, OptimizerSettings.Default, _directory);
         _trainer = OrtTrainer.Load(_directory);
-        _order = Enumerable.Range(0, _digits.Count).ToArray();
-        new Random(0).Shuffle(_order);
     }
 
     [Benchmark(OperationsPerInvoke = BatchSize, Description = "MLP 64-32-10 train step, batch 32 (per sample)")]
-    public float TrainStep()
-    {
-        if (_cursor + BatchSize > _order.Length)
-        {
-            _cursor = 0;
-        }
-
-        float loss = _trainer!.TrainStep(_digits!, _order.AsSpan(_cursor, BatchSize), 0.001f);
-        _cursor += BatchSize;
-        return loss;
-    }
+    public float TrainStep() => _batches!.Step(_trainer!);
 
     [GlobalCleanup]
     public void Cleanup()

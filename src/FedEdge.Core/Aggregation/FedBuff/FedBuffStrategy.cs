@@ -50,28 +50,25 @@ public sealed class FedBuffStrategy : IAggregationStrategy
     }
 
     /// <inheritdoc/>
-    public AggregationResult Aggregate(ParameterSet model, IReadOnlyList<ClientUpdate> buffer, AggregationContext context)
-    {
-        var ordered = AggregationStep.Canonical(buffer, context);
-        var weights = new double[ordered.Length];
-        double sum = 0.0;
-        for (int i = 0; i < ordered.Length; i++)
+    public AggregationResult Aggregate(ParameterSet model, IReadOnlyList<ClientUpdate> buffer, AggregationContext context) =>
+        BufferedStep.Aggregate(Name, Options.ServerLearningRate, Combiner, model, buffer, context, static (_, staleness) =>
         {
-            weights[i] = StalenessWeight.Polynomial(AggregationStep.Staleness(ordered[i], context));
-            sum += weights[i];
-        }
+            // p_i = s(τ_i) / Σ_j s(τ_j); with the damping Σ s / n as the step scale this is η_g · (1/n) Σ s(τ_i) Δ_i
+            var weights = new double[staleness.Length];
+            double sum = 0.0;
+            for (int i = 0; i < weights.Length; i++)
+            {
+                weights[i] = StalenessWeight.Polynomial(staleness[i]);
+                sum += weights[i];
+            }
 
-        for (int i = 0; i < weights.Length; i++)
-        {
-            weights[i] /= sum;
-        }
+            for (int i = 0; i < weights.Length; i++)
+            {
+                weights[i] /= sum;
+            }
 
-        double scale = Options.ServerLearningRate * sum / ordered.Length;
-        var next = AggregationStep.Apply(model, ordered, weights, scale, Combiner, context);
-        var report = new AggregationReport(
-            Name, context.CurrentVersion, context.CurrentVersion + 1, AggregationStep.Contributions(ordered, weights, context), scale, Combiner.Name);
-        return new AggregationResult(next, report);
-    }
+            return weights;
+        });
 
     /// <inheritdoc/>
     public IAggregationStrategy WithCombiner(IUpdateCombiner combiner)

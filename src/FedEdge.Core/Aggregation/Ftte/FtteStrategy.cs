@@ -48,26 +48,9 @@ public sealed class FtteStrategy : IAggregationStrategy
     }
 
     /// <inheritdoc/>
-    public AggregationResult Aggregate(ParameterSet model, IReadOnlyList<ClientUpdate> buffer, AggregationContext context)
-    {
-        var ordered = AggregationStep.Canonical(buffer, context);
-        var deltas = new float[ordered.Length][];
-        var staleness = new long[ordered.Length];
-        double damping = 0.0;
-        for (int i = 0; i < ordered.Length; i++)
-        {
-            deltas[i] = ordered[i].Delta;
-            staleness[i] = AggregationStep.Staleness(ordered[i], context);
-            damping += StalenessWeight.Polynomial(staleness[i]);
-        }
-
-        double[] weights = FtteWeights.Compute(deltas, staleness);
-        double scale = Options.ServerLearningRate * damping / ordered.Length;
-        var next = AggregationStep.Apply(model, ordered, weights, scale, Combiner, context);
-        var report = new AggregationReport(
-            Name, context.CurrentVersion, context.CurrentVersion + 1, AggregationStep.Contributions(ordered, weights, context), scale, Combiner.Name);
-        return new AggregationResult(next, report);
-    }
+    public AggregationResult Aggregate(ParameterSet model, IReadOnlyList<ClientUpdate> buffer, AggregationContext context) =>
+        BufferedStep.Aggregate(Name, Options.ServerLearningRate, Combiner, model, buffer, context,
+            static (ordered, staleness) => FtteWeights.Compute(Array.ConvertAll(ordered, u => u.Delta), staleness));
 
     /// <inheritdoc/>
     public IAggregationStrategy WithCombiner(IUpdateCombiner combiner)
