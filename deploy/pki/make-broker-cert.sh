@@ -1,14 +1,13 @@
 #!/bin/sh
-# Issues the broker's TLS server certificate (SAN: the host name plus any IP addresses given).
+# Issues the broker's TLS server certificate. Every argument becomes a subjectAltName: IP literals as IP entries,
+# anything else as DNS entries (e.g. `mqtt.home.lan mosquitto 192.168.1.10`: LAN name, compose service name, address).
 # Writes broker.key, broker.crt and a copy of ca.crt into the output folder: the @CERT_DIR@ of deploy/mosquitto.
 set -eu
-USAGE='make-broker-cert.sh <hostname> [ip-address ...]   (env: CA_DIR=./fleet-ca OUT_DIR=./broker DAYS=825)'
+USAGE='make-broker-cert.sh <hostname> [more host names or IP addresses ...]   (env: CA_DIR=./fleet-ca OUT_DIR=./broker DAYS=825)'
 . "$(dirname "$0")/pki-common.sh"
 
 [ $# -ge 1 ] || usage_error "missing host name"
 host=$1
-shift
-case $host in '' | -* | *[!A-Za-z0-9.:-]*) usage_error "'$host' is not a host name or IP address" ;; esac
 ca=${CA_DIR:-./fleet-ca}
 out=${OUT_DIR:-./broker}
 days=${DAYS:-825}
@@ -16,15 +15,15 @@ need_openssl
 require_file "$ca/ca.key" "CA key"
 require_file "$ca/ca.crt" "CA certificate"
 
-# A host given as an IP literal is also an IP SAN (clients that connect by address check that one).
-case $host in
-    *:* ) san="IP:$host" ;;
-    *[!0-9.]* ) san="DNS:$host" ;;
-    * ) san="IP:$host" ;;
-esac
-for ip in "$@"; do
-    case $ip in '' | *[!0-9A-Fa-f.:]*) usage_error "'$ip' is not an IP address" ;; esac
-    san="$san,IP:$ip"
+san=
+for name in "$@"; do
+    case $name in
+        '' | -* | *[!A-Za-z0-9.:-]* ) usage_error "'$name' is not a host name or IP address" ;;
+        *:* ) entry="IP:$name" ;;
+        *[!0-9.]* ) entry="DNS:$name" ;;
+        * ) entry="IP:$name" ;;
+    esac
+    san="${san:+$san,}$entry"
 done
 
 mkdir -p "$out"
