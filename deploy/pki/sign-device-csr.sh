@@ -1,0 +1,38 @@
+#!/bin/sh
+# Recommended path, step 2 (on the CA machine): signs a device CSR as a TLS client certificate.
+# The CN must be a valid device id; the CSR's own signature is checked (proof the requester holds the key).
+set -eu
+USAGE='sign-device-csr.sh <device-id.csr> [out-dir (default: next to the CSR)]   (env: CA_DIR=./fleet-ca DAYS=1825)'
+. "$(dirname "$0")/pki-common.sh"
+
+[ $# -ge 1 ] && [ $# -le 2 ] || usage_error "expected a CSR file and optionally an output folder"
+csr=$1
+require_file "$csr" "CSR"
+out=${2:-$(dirname "$csr")}
+ca=${CA_DIR:-./fleet-ca}
+days=${DAYS:-1825}
+need_openssl
+require_file "$ca/ca.key" "CA key"
+require_file "$ca/ca.crt" "CA certificate"
+
+"$OPENSSL" req -in "$csr" -noout -verify 2>/dev/null || die "$csr: signature does not verify"
+subject=$("$OPENSSL" req -in "$csr" -noout -subject -nameopt RFC2253)
+id=$(printf '%s\n' "$subject" | sed -n 's/^subject=\(.*,\)\{0,1\}CN=\([^,]*\).*$/\2/p')
+check_device_id "$id"
+"$OPENSSL" req -in "$csr" -noout -text | grep -q 'ASN1 OID: prime256v1' || die "$csr: key is not EC P-256"
+
+mkdir -p "$out"
+[ ! -e "$out/$id.crt" ] || die "$out/$id.crt exists; remove it first to reissue"
+ext=$(mktemp)
+trap 'rm -f "$ext"' EXIT
+cat > "$ext" <<EXT
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=clientAuth
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid
+EXT
+"$OPENSSL" x509 -req -in "$csr" -CA "$ca/ca.crt" -CAkey "$ca/ca.key" -set_serial "$(random_serial)" \
+    -sha256 -days "$days" -subj "/O=FedEdge/CN=$id" -extfile "$ext" -out "$out/$id.crt"
+chmod 0644 "$out/$id.crt"
+echo "device certificate: $out/$id.crt (CN=$id); send it and $ca/ca.crt back to the device"

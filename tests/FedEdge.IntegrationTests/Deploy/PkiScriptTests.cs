@@ -1,0 +1,141 @@
+using System.Text.Json;
+using FedEdge.Protocol.Signing;
+using FedEdge.Protocol.Transport;
+using MQTTnet;
+using MQTTnet.Exceptions;
+
+namespace FedEdge.IntegrationTests.Deploy;
+
+/// <summary>
+/// The deploy/pki scripts make a PKI that the production broker configuration (deploy/mosquitto) accepts for
+/// enrolled devices and refuses for everyone else.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class PkiScriptTests(ScriptPkiFixture fixture) : IClassFixture<ScriptPkiFixture>
+{
+    private ScriptPki Pki => fixture.Pki;
+
+    private DeployedBroker Broker => fixture.Broker;
+
+    [Fact]
+    public async Task Enrolled_device_connects_with_the_files_its_agent_json_names()
+    {
+        var options = await EnrolledOptionsAsync();
+
+        var exception = await Record.ExceptionAsync(() => ConnectOnceAsync(options));
+
+        Assert.True(exception is null, $"{exception}{Environment.NewLine}{Broker.Log}");
+    }
+
+    [Fact]
+    public async Task Device_without_a_certificate_is_refused()
+    {
+        var options = await EnrolledOptionsAsync();
+        options.ClientCertificatePath = null;
+        options.ClientKeyPath = null;
+
+        await Assert.ThrowsAnyAsync<MqttCommunicationException>(() => ConnectOnceAsync(options));
+        Assert.True(await Broker.LogContainsAsync("peer did not return a certificate", TimeSpan.FromSeconds(5)), Broker.Log);
+    }
+
+    [Fact]
+    public async Task Device_with_a_certificate_from_another_CA_is_refused()
+    {
+        var options = await EnrolledOptionsAsync();
+        options.ClientCertificatePath = Path.Combine(Pki.RogueDeviceDirectory, ScriptPki.DeviceId + ".crt");
+        options.ClientKeyPath = Path.Combine(Pki.RogueDeviceDirectory, ScriptPki.DeviceId + ".key");
+
+        await Assert.ThrowsAnyAsync<MqttCommunicationException>(() => ConnectOnceAsync(options));
+        Assert.True(await Broker.LogContainsAsync("certificate verify failed", TimeSpan.FromSeconds(5)), Broker.Log);
+    }
+
+    [Fact]
+    public async Task Aggregator_certificate_connects()
+    {
+        var options = await EnrolledOptionsAsync();
+        options.ClientId = "aggregator";
+        options.ClientCertificatePath = Path.Combine(Pki.AggregatorDirectory, "aggregator.crt");
+        options.ClientKeyPath = Path.Combine(Pki.AggregatorDirectory, "aggregator.key");
+
+        var exception = await Record.ExceptionAsync(() => ConnectOnceAsync(options));
+
+        Assert.True(exception is null, $"{exception}{Environment.NewLine}{Broker.Log}");
+    }
+
+    [Fact]
+    public void Enrolment_leaves_the_key_owner_only_and_the_public_files_world_readable()
+    {
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        const UnixFileMode worldReadable = ownerOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+        Assert.Equal(ownerOnly, File.GetUnixFileMode(Path.Combine(Pki.EnrolledDirectory, "device.key")));
+        Assert.All(
+            ["device.crt", "ca.crt", "model-signing.pub.pem", "agent.json"],
+            name => Assert.Equal(worldReadable, File.GetUnixFileMode(Path.Combine(Pki.EnrolledDirectory, name))));
+        Assert.False(File.Exists(Path.Combine(Pki.EnrolledDirectory, "model-signing.key")));
+    }
+
+    [Fact]
+    public async Task Enrolled_public_key_pins_the_key_the_aggregator_signs_with()
+    {
+        var privatePem = await File.ReadAllTextAsync(Path.Combine(Pki.SigningDirectory, "model-signing.key"), TestContext.Current.CancellationToken);
+        var pinnedPem = await File.ReadAllTextAsync(Path.Combine(Pki.EnrolledDirectory, "model-signing.pub.pem"), TestContext.Current.CancellationToken);
+
+        var signer = ModelSigner.FromPem(privatePem, out var key);
+        using (key)
+        {
+            Assert.Equal(signer.KeyId, PinnedModelKey.FromPem(pinnedPem).KeyId);
+        }
+    }
+
+    [Theory]
+    [InlineData("aggregator")]
+    [InlineData("a/b")]
+    [InlineData("dev+1")]
+    [InlineData("-rf")]
+    public async Task Device_scripts_refuse_an_id_that_is_reserved_or_not_one_topic_level(string id)
+    {
+        var run = await Pki.TryRunAsync("make-device-cert.sh", [id, "refused"]);
+
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("device id", run.StandardError, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(Pki.Directory, "refused")));
+    }
+
+    [Fact]
+    public async Task Scripts_print_usage_when_called_without_arguments()
+    {
+        var run = await Pki.TryRunAsync("enroll-device.sh", []);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("usage: enroll-device.sh <device-id>", run.StandardError, StringComparison.Ordinal);
+    }
+
+    /// <summary>Transport options exactly as the enrolled agent.json describes them, pointed at the test broker.</summary>
+    private async Task<MqttTransportOptions> EnrolledOptionsAsync()
+    {
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Pki.EnrolledDirectory, "agent.json"), TestContext.Current.CancellationToken));
+        var mqtt = json.RootElement.GetProperty("Agent").GetProperty("Mqtt");
+        return new MqttTransportOptions
+        {
+            Host = mqtt.GetProperty("Host").GetString()!,
+            Port = Broker.Port,
+            ClientId = mqtt.GetProperty("ClientId").GetString()!,
+            UseTls = mqtt.GetProperty("UseTls").GetBoolean(),
+            CaCertificatePath = mqtt.GetProperty("CaCertificatePath").GetString(),
+            ClientCertificatePath = mqtt.GetProperty("ClientCertificatePath").GetString(),
+            ClientKeyPath = mqtt.GetProperty("ClientKeyPath").GetString(),
+            OperationTimeout = TimeSpan.FromSeconds(10),
+        };
+    }
+
+    /// <summary>One connect attempt with the transport's own TLS settings (as AuthenticationTests does).</summary>
+    private static async Task ConnectOnceAsync(MqttTransportOptions options)
+    {
+        using var tls = TlsCredentials.Load(options);
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var result = await client.ConnectAsync(ReconnectingMqttClient.BuildClientOptions(options, tls), TestContext.Current.CancellationToken);
+        Assert.Equal(MqttClientConnectResultCode.Success, result.ResultCode);
+        await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), TestContext.Current.CancellationToken);
+    }
+}
