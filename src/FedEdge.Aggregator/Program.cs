@@ -2,6 +2,7 @@ using FedEdge.Aggregator.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Options;
 
 var builder = Host.CreateApplicationBuilder(args);
@@ -17,7 +18,13 @@ builder.Services.AddSingleton<IValidateOptions<AggregatorServiceOptions>, Aggreg
 builder.Services.AddOptions<AggregatorServiceOptions>()
     .Bind(builder.Configuration.GetSection("Aggregator"))
     .ValidateOnStart();
+builder.Services.AddSingleton<LoopHeartbeat>();
 builder.Services.AddHostedService<AggregatorService>();
+if (SystemdHelpers.IsSystemdService())
+{
+    // ISystemdNotifier is registered by AddSystemd only when systemd started the process
+    builder.Services.AddHostedService<SystemdWatchdog>();
+}
 
 try
 {

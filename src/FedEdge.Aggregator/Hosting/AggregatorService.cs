@@ -37,8 +37,12 @@ public sealed partial class AggregatorService : BackgroundService
     private long _lastPacedVersion = -1;
     private uint _lastPacedWanted = uint.MaxValue;
 
-    public AggregatorService(IOptions<AggregatorServiceOptions> options, TimeProvider time, ILoggerFactory loggers)
+    private readonly LoopHeartbeat _heartbeat;
+
+    public AggregatorService(IOptions<AggregatorServiceOptions> options, TimeProvider time, LoopHeartbeat heartbeat, ILoggerFactory loggers)
     {
+        ArgumentNullException.ThrowIfNull(heartbeat);
+        _heartbeat = heartbeat;
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
         _options = options.Value;
@@ -145,6 +149,7 @@ public sealed partial class AggregatorService : BackgroundService
                 }
 
                 await PublishAsync(client, engine, stoppingToken).ConfigureAwait(false);
+                _heartbeat.Beat();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

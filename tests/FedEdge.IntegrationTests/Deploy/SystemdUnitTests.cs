@@ -36,8 +36,15 @@ public sealed partial class SystemdUnitTests : IDisposable
         Assert.DoesNotContain(unit, run.StandardError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_aggregator_unit_arms_the_watchdog_its_service_feeds()
+    {
+        var text = await File.ReadAllTextAsync(RepositoryRoot.File("deploy", "systemd", "fededge-aggregator.service"), TestContext.Current.CancellationToken);
+        Assert.Contains("\nWatchdogSec=60s\n", text, StringComparison.Ordinal);
+    }
+
     [Theory]
-    [MemberData(nameof(Units))]
+    [InlineData("fededge-agent")]
     public async Task Unit_with_the_watchdog_drop_in_passes_systemd_analyze_verify(string unit)
     {
         var path = await InstallAsync(unit, withWatchdogDropIn: true);
