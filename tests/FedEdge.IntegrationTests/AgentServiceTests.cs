@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using FedEdge.Agent.Hosting;
 using FedEdge.Agent.Models;
+using FedEdge.Agent.Privacy;
+using FedEdge.Core.Privacy;
 using FedEdge.Aggregator.Engine;
 using FedEdge.Aggregator.Metrics;
 using FedEdge.Aggregator.State;
@@ -29,7 +31,7 @@ public sealed class AgentServiceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_agent_service_verifies_the_retained_model_contributes_once_and_stops_within_five_seconds()
+    public async Task The_agent_service_contributes_once_per_model_stops_within_five_seconds_and_does_not_retrain_after_a_restart()
     {
         var ct = TestContext.Current.CancellationToken;
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -45,21 +47,7 @@ public sealed class AgentServiceTests : IAsyncLifetime
         await using var aggregator = await TestClients.ConnectAsync(_broker, "aggregator", 1, TestClients.SharedUpdatesFilter);
         await aggregator.PublishAsync(TestClients.ModelTopic, engine.CurrentModelMessage, retain: true, ct);
 
-        var options = new AgentOptions
-        {
-            DeviceId = Device,
-            Fleet = TestClients.Fleet,
-            StateDirectory = _dir.File("agent"),
-            ModelKeyPath = _dir.WriteText("model-signing.pub", key.ExportSubjectPublicKeyInfoPem()),
-            Mqtt = TestClients.Options(_broker, Device, _broker.Pki.Client(Device)),
-            SimulatedSensors = true,
-            PowerSource = "mains",
-            Eligibility = new() { IdleLoadThreshold = 1.0, IdleFor = TimeSpan.Zero, PowerStableFor = TimeSpan.Zero },
-            Training = new() { MinSamples = 50, MaxSamples = 200, BatchSize = 32 },
-            CheckInterval = TimeSpan.FromMilliseconds(100),
-        };
-        var failures = new AgentOptionsValidator().Validate(null, options);
-        Assert.True(failures.Succeeded, failures.FailureMessage);
+        var options = AgentOptionsFor(key);
         var service = new AgentService(Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance);
         await service.StartAsync(ct);
         try
@@ -82,5 +70,43 @@ public sealed class AgentServiceTests : IAsyncLifetime
         var models = new AcceptedModelStore(Path.Combine(options.StateDirectory, "model"));
         Assert.Equal((ulong)engine.CurrentVersion, models.LastAcceptedVersion);
         Assert.Equal((ulong)engine.CurrentVersion, models.LastContributedVersion);
+
+        // A reboot: the retained model arrives again but is not newer, so it is neither re-installed
+        // nor trained on again, and the ledger still holds exactly one release.
+        var restarted = new AgentService(Options.Create(AgentOptionsFor(key)), TimeProvider.System, NullLoggerFactory.Instance);
+        await restarted.StartAsync(ct);
+        try
+        {
+            using var quiet = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await aggregator.Inbound.ReadAsync(quiet.Token));
+        }
+        finally
+        {
+            await restarted.StopAsync(CancellationToken.None);
+            restarted.Dispose();
+        }
+
+        using var ledger = PrivacyLedger.Open(Path.Combine(options.StateDirectory, "privacy.ledger"), new PrivacyBudget(options.Privacy.Epsilon, options.Privacy.Delta), new RdpAccountant(), TimeProvider.System);
+        Assert.Single(ledger.Entries);
+    }
+
+    private AgentOptions AgentOptionsFor(ECDsa key)
+    {
+        var options = new AgentOptions
+        {
+            DeviceId = Device,
+            Fleet = TestClients.Fleet,
+            StateDirectory = _dir.File("agent"),
+            ModelKeyPath = _dir.WriteText("model-signing.pub", key.ExportSubjectPublicKeyInfoPem()),
+            Mqtt = TestClients.Options(_broker, Device, _broker.Pki.Client(Device)),
+            SimulatedSensors = true,
+            PowerSource = "mains",
+            Eligibility = new() { IdleLoadThreshold = 1.0, IdleFor = TimeSpan.Zero, PowerStableFor = TimeSpan.Zero },
+            Training = new() { MinSamples = 50, MaxSamples = 200, BatchSize = 32 },
+            CheckInterval = TimeSpan.FromMilliseconds(100),
+        };
+        var validation = new AgentOptionsValidator().Validate(null, options);
+        Assert.True(validation.Succeeded, validation.FailureMessage);
+        return options;
     }
 }

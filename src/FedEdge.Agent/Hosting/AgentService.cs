@@ -28,6 +28,7 @@ namespace FedEdge.Agent.Hosting;
 /// </summary>
 public sealed partial class AgentService : BackgroundService
 {
+    private static readonly TimeSpan EligibilityRecheck = TimeSpan.FromSeconds(1);
     private readonly AgentOptions _options;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
@@ -51,6 +52,8 @@ public sealed partial class AgentService : BackgroundService
     private Pace? _pace;
     private DeviceState _state = DeviceState.Idle;
     private DateTimeOffset _nextStatus;
+    private ulong _skippedVersion;
+    private DeviceState _publishedState = DeviceState.Unspecified;
 
     /// <summary>Creates the service (nothing is opened before <see cref="StartAsync"/>).</summary>
     public AgentService(IOptions<AgentOptions> options, TimeProvider time, ILoggerFactory loggers)
@@ -237,7 +240,7 @@ public sealed partial class AgentService : BackgroundService
     private async Task ContributeIfEligibleAsync(CancellationToken cancellationToken)
     {
         var model = _model;
-        if (model is null || model.Version <= _models!.LastContributedVersion)
+        if (model is null || model.Version <= _models!.LastContributedVersion || model.Version == _skippedVersion)
         {
             return;
         }
@@ -253,16 +256,36 @@ public sealed partial class AgentService : BackgroundService
         var samples = LocalSamples();
         _state = DeviceState.Training;
         var runner = _runner!;
+        var lastCheck = _time.GetUtcNow();
+        bool eligible = true;
 
-        // ORT training is synchronous CPU work: keep it off the loop's thread; the eligibility
-        // callback runs on that thread while the loop awaits, so the policy is never used concurrently.
-        var result = await Task.Run(
-            () => runner.RunAsync(model, samples, () => !cancellationToken.IsCancellationRequested && _policy.Evaluate(Signals(), _time.GetUtcNow()).Eligible, cancellationToken),
-            cancellationToken).ConfigureAwait(false);
-        _state = result.Outcome == ContributionOutcome.BudgetExhausted ? DeviceState.BudgetExhausted : DeviceState.Idle;
-        if (result.Enqueued)
+        // The runner asks before every step; the sources (/proc, sysfs) are re-read at most once per
+        // second, so a step of a few milliseconds does not pay for file reads. ORT training is
+        // synchronous CPU work and runs off the loop's thread; the loop only awaits it meanwhile,
+        // so the policy is never used concurrently.
+        bool StillEligible()
         {
-            _models.RecordContribution(model.Version);
+            var now = _time.GetUtcNow();
+            if (eligible && now - lastCheck >= EligibilityRecheck)
+            {
+                eligible = _policy.Evaluate(Signals(), now).Eligible;
+                lastCheck = now;
+            }
+
+            return eligible && !cancellationToken.IsCancellationRequested;
+        }
+
+        var result = await Task.Run(() => runner.RunAsync(model, samples, StillEligible, cancellationToken), cancellationToken).ConfigureAwait(false);
+        _state = result.Outcome == ContributionOutcome.BudgetExhausted ? DeviceState.BudgetExhausted : DeviceState.Idle;
+        switch (result.Outcome)
+        {
+            case ContributionOutcome.Enqueued:
+                _models.RecordContribution(model.Version);
+                break;
+            case ContributionOutcome.IncompatibleModel or ContributionOutcome.Diverged:
+                // retrying the same model would fail the same way: wait for the next one
+                _skippedVersion = model.Version;
+                break;
         }
 
         LogContribution(result.Outcome, result.Message);
@@ -315,15 +338,17 @@ public sealed partial class AgentService : BackgroundService
     private async Task PublishStatusIfDueAsync(ReconnectingMqttClient client, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        if (now < _nextStatus || !client.IsConnected)
+        var state = _state;
+        if ((now < _nextStatus && state == _publishedState) || !client.IsConnected)
         {
             return;
         }
 
         try
         {
-            await client.PublishAsync(TopicScheme.Status(_options.Fleet, _options.DeviceId), Status(_state).ToByteArray(), retain: true, cancellationToken).ConfigureAwait(false);
+            await client.PublishAsync(TopicScheme.Status(_options.Fleet, _options.DeviceId), Status(state).ToByteArray(), retain: true, cancellationToken).ConfigureAwait(false);
             _nextStatus = now + _options.StatusInterval;
+            _publishedState = state;
         }
         catch (TransportUnavailableException ex)
         {
