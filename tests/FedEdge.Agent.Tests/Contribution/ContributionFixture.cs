@@ -58,7 +58,7 @@ internal sealed class ContributionFixture : IDisposable
                 DeviceId = Device,
                 Fleet = Fleet,
                 MemoryClass = "pi4",
-                ArtifactsDirectory = _dir.File("artifacts"),
+                ArtifactsDirectory = ArtifactsDirectory,
                 ClipNorm = 1.0,
                 NoiseMultiplier = 1.0,
                 Epochs = 2,
@@ -73,6 +73,8 @@ internal sealed class ContributionFixture : IDisposable
             new Random(5),
             Time);
     }
+
+    public string ArtifactsDirectory => _dir.File("artifacts");
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
 

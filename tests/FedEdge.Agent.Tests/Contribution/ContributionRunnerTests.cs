@@ -3,6 +3,7 @@ using FedEdge.Agent.Privacy;
 using FedEdge.Aggregator.Engine;
 using FedEdge.Aggregator.Validation;
 using FedEdge.Core.Codecs;
+using FedEdge.Protocol.Wire;
 
 namespace FedEdge.Agent.Tests.Contribution;
 
@@ -94,5 +95,37 @@ public sealed class ContributionRunnerTests
 
         Assert.Equal(ContributionOutcome.IncompatibleModel, result.Outcome);
         Assert.Empty(fixture.Ledger.Entries);
+    }
+
+    [Fact]
+    public async Task RunAsync_generates_the_training_artifacts_once_per_architecture()
+    {
+        using var fixture = new ContributionFixture();
+        var model = fixture.CurrentModel();
+        await fixture.Runner.RunAsync(model, ContributionFixture.Samples(), () => true, TestContext.Current.CancellationToken);
+        string checkpoint = Assert.Single(Directory.GetFiles(fixture.ArtifactsDirectory, "checkpoint", SearchOption.AllDirectories));
+        var written = File.GetLastWriteTimeUtc(checkpoint);
+        File.SetLastWriteTimeUtc(checkpoint, written.AddHours(-1));
+
+        var second = await fixture.Runner.RunAsync(model, ContributionFixture.Samples(), () => true, TestContext.Current.CancellationToken);
+
+        Assert.Equal(ContributionOutcome.Enqueued, second.Outcome);
+        Assert.Equal(written.AddHours(-1), File.GetLastWriteTimeUtc(checkpoint));
+        Assert.Equal(2, (await fixture.WaitingAsync()).Count);
+    }
+
+    [Fact]
+    public async Task RunAsync_reports_the_ledgers_cumulative_spend_in_the_update()
+    {
+        using var fixture = new ContributionFixture();
+
+        await fixture.Runner.RunAsync(fixture.CurrentModel(), ContributionFixture.Samples(), () => true, TestContext.Current.CancellationToken);
+
+        var entry = Assert.Single(await fixture.WaitingAsync());
+        Assert.True(new WireParser().ParseModelUpdate(entry.Payload.Span).TryGet(out var update, out string reason), reason);
+        Assert.Equal(fixture.Ledger.Spent().Epsilon, update.PrivacySpent.Epsilon);
+        Assert.Equal(DpMechanism.UserLevelGaussian, update.Dp.Mechanism);
+        Assert.Equal(1.0, update.Dp.SamplingRate);
+        Assert.Equal(1UL, update.Dp.Steps);
     }
 }
