@@ -7,6 +7,7 @@ using FedEdge.Agent.Models;
 using FedEdge.Agent.Privacy;
 using FedEdge.Core.Data;
 using FedEdge.Core.Privacy;
+using FedEdge.Onnx.Training;
 using FedEdge.Protocol.Outbox;
 using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Topics;
@@ -181,7 +182,17 @@ public sealed partial class AgentService : BackgroundService
                         break;
                     }
 
-                    await ContributeIfEligibleAsync(stoppingToken).ConfigureAwait(false);
+                    try
+                    {
+                        await ContributeIfEligibleAsync(stoppingToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is OutboxFullException or TrainingArtifactException or IOException or SampleStoreFormatException)
+                    {
+                        // the device stays up (and keeps draining its outbox); the next tick tries again
+                        _state = DeviceState.Idle;
+                        LogContributionFailed(ex);
+                    }
+
                     await PublishStatusIfDueAsync(client, stoppingToken).ConfigureAwait(false);
                     tick = ticker.WaitForNextTickAsync(stoppingToken).AsTask();
                 }
@@ -198,6 +209,7 @@ public sealed partial class AgentService : BackgroundService
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+            // the publisher ends by cancellation; unsent entries stay in the outbox for the next start
         }
     }
 
@@ -386,6 +398,9 @@ public sealed partial class AgentService : BackgroundService
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Contribution {Outcome}: {Message}")]
     private partial void LogContribution(ContributionOutcome outcome, string message);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "Contribution failed; retrying at the next check")]
+    private partial void LogContributionFailed(Exception exception);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Broker unavailable; status deferred: {Reason}")]
     private partial void LogStatusDeferred(string reason);
