@@ -1,0 +1,121 @@
+using System.ComponentModel.DataAnnotations;
+using FedEdge.Agent.Eligibility;
+using FedEdge.Core.Codecs;
+using FedEdge.Protocol.Transport;
+using Microsoft.Extensions.Options;
+
+namespace FedEdge.Agent.Hosting;
+
+/// <summary>
+/// Everything the device agent needs, bound from the "Agent" section of appsettings.json,
+/// /etc/fededge/agent.json, FEDEDGE_ environment variables and the command line.
+/// </summary>
+public sealed class AgentOptions : IValidatableObject
+{
+    /// <summary>The device id: the broker identity (client certificate CN) and the topics' device level.</summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9_.-]{1,64}$")]
+    public string DeviceId { get; set; } = string.Empty;
+
+    /// <summary>The fleet.</summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9_.-]{1,64}$")]
+    public string Fleet { get; set; } = "home";
+
+    /// <summary>The board's memory class (e.g. "pi-zero-2w", "pi4"); picks the FTTE subset.</summary>
+    [Required]
+    public string MemoryClass { get; set; } = "pi4";
+
+    /// <summary>Memory the device offers for training, reported in its status. Default 256 KiB.</summary>
+    [Range(1024, long.MaxValue)]
+    public long MemoryBudgetBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Ledger, outbox, accepted model and artifacts live here (systemd StateDirectory).</summary>
+    [Required]
+    public string StateDirectory { get; set; } = "/var/lib/fededge-agent";
+
+    /// <summary>PEM file of the pinned model-signing public key (ECDSA P-256).</summary>
+    [Required]
+    public string ModelKeyPath { get; set; } = "/etc/fededge/model-signing.pub";
+
+    /// <summary>The broker connection (TLS client certificate with CN = device id).</summary>
+    [Required]
+    [ValidateObjectMembers]
+    public MqttTransportOptions Mqtt { get; set; } = new();
+
+    /// <summary>Privacy budget and user-level DP.</summary>
+    [Required]
+    [ValidateObjectMembers]
+    public PrivacyOptions Privacy { get; set; } = new();
+
+    /// <summary>Local training.</summary>
+    [Required]
+    [ValidateObjectMembers]
+    public LocalTrainingOptions Training { get; set; } = new();
+
+    /// <summary>Update codec: DenseFloat32, Float16, Int8Stochastic or TopKSparse. Default Float16.</summary>
+    public UpdateEncoding Codec { get; set; } = UpdateEncoding.Float16;
+
+    /// <summary>Fraction of coordinates TopKSparse keeps. Default 0.1.</summary>
+    [Range(1e-6, 1.0)]
+    public double TopKFraction { get; set; } = 0.1;
+
+    /// <summary>When the device may train.</summary>
+    [Required]
+    public EligibilityOptions Eligibility { get; set; } = new();
+
+    /// <summary>Where the power state comes from: "sysfs" (/sys/class/power_supply) or "mains" (always mains). Default sysfs.</summary>
+    [Required]
+    [RegularExpression("^(sysfs|mains)$")]
+    public string PowerSource { get; set; } = "sysfs";
+
+    /// <summary>Train on the seeded smart-home simulator (seeded by the device id) instead of the sample store.</summary>
+    public bool SimulatedSensors { get; set; }
+
+    /// <summary>How often eligibility is checked. Default 30 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the retained status is refreshed. Default 5 min.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    public TimeSpan StatusInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Fills defaults that derive from other keys: the MQTT client id is the device id unless set.</summary>
+    public static void ApplyDefaults(AgentOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Mqtt is not null && string.IsNullOrEmpty(options.Mqtt.ClientId))
+        {
+            options.Mqtt.ClientId = options.DeviceId;
+        }
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        string? problem = null;
+        try
+        {
+            Eligibility?.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            problem = ex.Message;
+        }
+
+        if (problem is not null)
+        {
+            yield return new ValidationResult($"Agent:{nameof(Eligibility)}: {problem}", [nameof(Eligibility)]);
+        }
+
+        if (Codec is UpdateEncoding.None or UpdateEncoding.SparseSubset || !Enum.IsDefined(Codec))
+        {
+            yield return new ValidationResult($"Agent:{nameof(Codec)} must be DenseFloat32, Float16, Int8Stochastic or TopKSparse (was {Codec}).", [nameof(Codec)]);
+        }
+
+        if (Training is not null && Training.MaxSamples < Training.MinSamples)
+        {
+            yield return new ValidationResult("Agent:Training:MaxSamples must not be smaller than MinSamples.", ["Training"]);
+        }
+    }
+}

@@ -1,0 +1,407 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using FedEdge.Agent.Contribution;
+using FedEdge.Agent.Eligibility;
+using FedEdge.Agent.Models;
+using FedEdge.Agent.Privacy;
+using FedEdge.Core.Data;
+using FedEdge.Core.Privacy;
+using FedEdge.Onnx.Training;
+using FedEdge.Protocol.Outbox;
+using FedEdge.Protocol.Signing;
+using FedEdge.Protocol.Topics;
+using FedEdge.Protocol.Transport;
+using FedEdge.Protocol.Wire;
+using FedEdge.Sensors.Simulated;
+using FedEdge.Sensors.Storage;
+using Google.Protobuf;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FedEdge.Agent.Hosting;
+
+/// <summary>
+/// The device worker: receives and verifies signed global models, decides eligibility, runs a
+/// <see cref="ContributionRunner"/> and drains the outbox to the broker, and keeps its retained
+/// status (last will = offline) up to date.
+/// </summary>
+public sealed partial class AgentService : BackgroundService
+{
+    private static readonly TimeSpan EligibilityRecheck = TimeSpan.FromSeconds(1);
+    private readonly AgentOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger<AgentService> _logger;
+    private readonly WireParser _parser = new();
+    private readonly ProcStatCpuTimes _cpu = new();
+    private readonly SysfsThermal _thermal = new();
+    private PrivacyLedger? _ledger;
+    private SqliteOutbox? _outbox;
+    private SampleStore? _samples;
+    private AcceptedModelStore? _models;
+    private ModelVerifier? _verifier;
+    private ReconnectingMqttClient? _client;
+    private GaussianNoise? _noise;
+    private RandomNumberGenerator? _ids;
+    private ContributionRunner? _runner;
+    private IPowerSource _power = new ConfiguredMainsPower();
+    private EligibilityPolicy _policy;
+    private IdleTracker _idle;
+    private GlobalModel? _model;
+    private Pace? _pace;
+    private DeviceState _state = DeviceState.Idle;
+    private DateTimeOffset _nextStatus;
+    private ulong _skippedVersion;
+    private DeviceState _publishedState = DeviceState.Unspecified;
+
+    /// <summary>Creates the service (nothing is opened before <see cref="StartAsync"/>).</summary>
+    public AgentService(IOptions<AgentOptions> options, TimeProvider time, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(loggers);
+        _options = options.Value;
+        _time = time;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<AgentService>();
+        _policy = new EligibilityPolicy(_options.Eligibility);
+        _idle = new IdleTracker(_options.Eligibility.IdleLoadThreshold, _options.Eligibility.IdleFor);
+    }
+
+    /// <summary>Start-up checks: state directory, pinned key, ledger, outbox, installed model, broker subscriptions.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        string state = _options.StateDirectory;
+        Directory.CreateDirectory(state);
+        var key = PinnedModelKey.FromPem(await File.ReadAllTextAsync(_options.ModelKeyPath, cancellationToken).ConfigureAwait(false));
+        _models = new AcceptedModelStore(Path.Combine(state, "model"));
+        _verifier = new ModelVerifier([key], _options.Fleet, lastAcceptedVersion: _models.LastAcceptedVersion);
+        _model = _models.LoadCurrent();
+        _ledger = PrivacyLedger.Open(
+            Path.Combine(state, "privacy.ledger"),
+            new PrivacyBudget(_options.Privacy.Epsilon, _options.Privacy.Delta),
+            new RdpAccountant(),
+            _time);
+        _outbox = SqliteOutbox.Open(new OutboxOptions { DatabasePath = Path.Combine(state, "outbox.db") }, _time, _loggers.CreateLogger<SqliteOutbox>());
+        if (!_options.SimulatedSensors)
+        {
+            _samples = new SampleStore(new SampleStoreOptions
+            {
+                Path = Path.Combine(state, "samples.db"),
+                FeatureCount = SmartHomeActivityGenerator.FeatureNames.Count,
+                ClassCount = SmartHomeActivityGenerator.ClassCount,
+            });
+        }
+
+        _power = _options.PowerSource == "mains" ? new ConfiguredMainsPower() : new SysfsPowerSupply();
+        _noise = new GaussianNoise();
+        _ids = RandomNumberGenerator.Create();
+        _runner = new ContributionRunner(
+            new ContributionSettings
+            {
+                DeviceId = _options.DeviceId,
+                Fleet = _options.Fleet,
+                MemoryClass = _options.MemoryClass,
+                ArtifactsDirectory = Path.Combine(state, "artifacts"),
+                ClipNorm = _options.Privacy.ClipNorm,
+                NoiseMultiplier = _options.Privacy.NoiseMultiplier,
+                Epochs = _options.Training.Epochs,
+                BatchSize = _options.Training.BatchSize,
+                LearningRate = _options.Training.LearningRate,
+                Threads = _options.Training.Threads,
+                MaxSamples = _options.Training.MaxSamples,
+                MinSamples = _options.Training.MinSamples,
+                Codec = _options.Codec,
+                TopKFraction = _options.TopKFraction,
+            },
+            _ledger,
+            _outbox,
+            _noise,
+            _ids,
+            new Random(DeviceSeed(_options.DeviceId)),
+            _time);
+
+        AgentOptions.ApplyDefaults(_options);
+        var mqtt = _options.Mqtt;
+        mqtt.LastWillTopic = TopicScheme.Status(_options.Fleet, _options.DeviceId);
+        mqtt.LastWillPayload = Status(DeviceState.Offline).ToByteArray();
+        _client = new ReconnectingMqttClient(mqtt, _time, new Random(DeviceSeed(_options.DeviceId)), _loggers.CreateLogger<ReconnectingMqttClient>());
+        await _client.SubscribeAsync(TopicScheme.Model(_options.Fleet), cancellationToken).ConfigureAwait(false);
+        await _client.SubscribeAsync(TopicScheme.Pace(_options.Fleet), cancellationToken).ConfigureAwait(false);
+        _client.Start();
+        LogStarted(_options.DeviceId, _options.Fleet, _model?.Version ?? 0, _ledger.RemainingEpsilon);
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_client is not null)
+        {
+            await _client.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _runner?.Dispose();
+        _outbox?.Dispose();
+        _ledger?.Dispose();
+        _samples?.Dispose();
+        _verifier?.Dispose();
+        _noise?.Dispose();
+        _ids?.Dispose();
+    }
+
+    /// <inheritdoc/>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var client = _client!;
+        var publisher = new OutboxPublisher(_outbox!, client, new OutboxPublisherOptions(), _time, _loggers.CreateLogger<OutboxPublisher>());
+        Task publishing = publisher.RunAsync(stoppingToken);
+        using var ticker = new PeriodicTimer(_options.CheckInterval, _time);
+        Task<bool> tick = ticker.WaitForNextTickAsync(stoppingToken).AsTask();
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                Task<bool> message = client.Inbound.WaitToReadAsync(stoppingToken).AsTask();
+                await Task.WhenAny(message, tick).ConfigureAwait(false);
+                while (client.Inbound.TryRead(out var received))
+                {
+                    Handle(received);
+
+                    // the model is installed (or refused) above: only now may the broker forget it
+                    await received.AcknowledgeAsync(stoppingToken).ConfigureAwait(false);
+                }
+
+                if (tick.IsCompleted)
+                {
+                    if (!await tick.ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    try
+                    {
+                        await ContributeIfEligibleAsync(stoppingToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is OutboxFullException or TrainingArtifactException or IOException or SampleStoreFormatException)
+                    {
+                        // the device stays up (and keeps draining its outbox); the next tick tries again
+                        _state = DeviceState.Idle;
+                        LogContributionFailed(ex);
+                    }
+
+                    await PublishStatusIfDueAsync(client, stoppingToken).ConfigureAwait(false);
+                    tick = ticker.WaitForNextTickAsync(stoppingToken).AsTask();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // graceful stop: the runner stops within one step, the outbox keeps what was not acknowledged
+        }
+
+        try
+        {
+            await publishing.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // the publisher ends by cancellation; unsent entries stay in the outbox for the next start
+        }
+    }
+
+    private static int DeviceSeed(string deviceId) =>
+        BinaryPrimitives.ReadInt32LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes(deviceId)));
+
+    private void Handle(ReceivedMessage received)
+    {
+        if (!TopicScheme.TryParse(received.Topic, out var address, out _))
+        {
+            return;
+        }
+
+        if (address.Kind == TopicKind.Model)
+        {
+            var parsed = _parser.ParseGlobalModel(received.Payload.Span);
+            if (!parsed.TryGet(out var model, out string reason))
+            {
+                LogModelRefused(0, reason);
+                return;
+            }
+
+            var verdict = _verifier!.TryAccept(model);
+            if (!verdict.Succeeded)
+            {
+                LogModelRefused(model.Version, verdict.ToString());
+                return;
+            }
+
+            _models!.Install(model);
+            _model = model;
+            LogModelAccepted(model.Version, model.Architecture);
+        }
+        else if (address.Kind == TopicKind.Pace && _parser.ParsePace(received.Payload.Span).TryGet(out var pace, out _))
+        {
+            _pace = pace;
+        }
+    }
+
+    private async Task ContributeIfEligibleAsync(CancellationToken cancellationToken)
+    {
+        var model = _model;
+        if (model is null || model.Version <= _models!.LastContributedVersion || model.Version == _skippedVersion)
+        {
+            return;
+        }
+
+        var decision = _policy.Evaluate(Signals(), _time.GetUtcNow());
+        if (!decision.Eligible)
+        {
+            _state = StateFor(decision);
+            LogNotEligible(decision);
+            return;
+        }
+
+        var samples = LocalSamples();
+        _state = DeviceState.Training;
+        var runner = _runner!;
+        var lastCheck = _time.GetUtcNow();
+        bool eligible = true;
+
+        // The runner asks before every step; the sources (/proc, sysfs) are re-read at most once per
+        // second, so a step of a few milliseconds does not pay for file reads. ORT training is
+        // synchronous CPU work and runs off the loop's thread; the loop only awaits it meanwhile,
+        // so the policy is never used concurrently.
+        bool StillEligible()
+        {
+            var now = _time.GetUtcNow();
+            if (eligible && now - lastCheck >= EligibilityRecheck)
+            {
+                eligible = _policy.Evaluate(Signals(), now).Eligible;
+                lastCheck = now;
+            }
+
+            return eligible && !cancellationToken.IsCancellationRequested;
+        }
+
+        var result = await Task.Run(() => runner.RunAsync(model, samples, StillEligible, cancellationToken), cancellationToken).ConfigureAwait(false);
+        _state = result.Outcome == ContributionOutcome.BudgetExhausted ? DeviceState.BudgetExhausted : DeviceState.Idle;
+        switch (result.Outcome)
+        {
+            case ContributionOutcome.Enqueued:
+                _models.RecordContribution(model.Version);
+                break;
+            case ContributionOutcome.IncompatibleModel or ContributionOutcome.Diverged:
+                // retrying the same model would fail the same way: wait for the next one
+                _skippedVersion = model.Version;
+                break;
+        }
+
+        LogContribution(result.Outcome, result.Message);
+    }
+
+    private EligibilitySignals Signals()
+    {
+        var now = _time.GetUtcNow();
+        bool idle = _idle.Update(_cpu.Read(), now);
+        bool hasWork = _model is not null && _model.Version > _models!.LastContributedVersion
+            && (_options.SimulatedSensors || _samples!.Count >= _options.Training.MinSamples);
+        bool paceInvites = _pace is null
+            || (_pace.UpdatesWanted > 0 && (_pace.Cohort.Count == 0 || _pace.Cohort.Contains(_options.DeviceId)));
+        return new EligibilitySignals(idle, _power.Read(), _thermal.ReadCelsius(), _runner!.CanAfford(), hasWork, paceInvites);
+    }
+
+    private static DeviceState StateFor(EligibilityDecision decision)
+    {
+        foreach (string blocker in decision.Blockers)
+        {
+            if (blocker.StartsWith("privacy", StringComparison.Ordinal))
+            {
+                return DeviceState.BudgetExhausted;
+            }
+
+            if (blocker.StartsWith("too hot", StringComparison.Ordinal))
+            {
+                return DeviceState.ThermalWait;
+            }
+
+            if (blocker.StartsWith("on battery", StringComparison.Ordinal) || blocker.StartsWith("power", StringComparison.Ordinal))
+            {
+                return DeviceState.ChargingWait;
+            }
+        }
+
+        return DeviceState.Idle;
+    }
+
+    private Dataset LocalSamples()
+    {
+        // The simulator's features are in physical units; the store holds the same 14 features.
+        // Both are standardised with the fixed fleet-wide scaling, so every device trains on one scale.
+        var raw = _options.SimulatedSensors
+            ? new SmartHomeActivityGenerator(DeviceSeed(_options.DeviceId)).GenerateHome(0, _options.Training.MaxSamples)
+            : _samples!.ReadNewest(_options.Training.MaxSamples);
+        return SmartHomeFeatureScaling.Standardize(raw);
+    }
+
+    private async Task PublishStatusIfDueAsync(ReconnectingMqttClient client, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var state = _state;
+        if ((now < _nextStatus && state == _publishedState) || !client.IsConnected)
+        {
+            return;
+        }
+
+        try
+        {
+            await client.PublishAsync(TopicScheme.Status(_options.Fleet, _options.DeviceId), Status(state).ToByteArray(), retain: true, cancellationToken).ConfigureAwait(false);
+            _nextStatus = now + _options.StatusInterval;
+            _publishedState = state;
+        }
+        catch (TransportUnavailableException ex)
+        {
+            LogStatusDeferred(ex.Message);
+        }
+    }
+
+    private DeviceStatus Status(DeviceState state) => new()
+    {
+        ProtocolMajor = ProtocolVersion.Major,
+        DeviceId = _options.DeviceId,
+        Fleet = _options.Fleet,
+        State = state,
+        MemoryBudgetBytes = (ulong)_options.MemoryBudgetBytes,
+        ComputeScore = 1,
+        PowerSource = _power.Read() == PowerState.OnBattery ? PowerSource.Battery : PowerSource.Mains,
+        Charging = _power.Read() == PowerState.Charging,
+        ModelVersion = _model?.Version ?? 0,
+        PrivacyEpsilonLeft = _ledger?.RemainingEpsilon ?? 0,
+        TimestampUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds(),
+        MemoryClass = _options.MemoryClass,
+    };
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Agent {Device} started in fleet {Fleet}: model version {Version}, ε left {EpsilonLeft}")]
+    private partial void LogStarted(string device, string fleet, ulong version, double epsilonLeft);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Accepted global model version {Version} ({Architecture})")]
+    private partial void LogModelAccepted(ulong version, string architecture);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Refused global model version {Version}: {Reason}")]
+    private partial void LogModelRefused(ulong version, string reason);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "Not eligible: {Blockers}")]
+    private partial void LogNotEligible(EligibilityDecision blockers);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Contribution {Outcome}: {Message}")]
+    private partial void LogContribution(ContributionOutcome outcome, string message);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "Contribution failed; retrying at the next check")]
+    private partial void LogContributionFailed(Exception exception);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Broker unavailable; status deferred: {Reason}")]
+    private partial void LogStatusDeferred(string reason);
+}

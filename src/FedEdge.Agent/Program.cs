@@ -1,0 +1,38 @@
+using FedEdge.Agent.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+if (args.Contains("--self-test"))
+{
+    return AgentSelfTest.Run(args.Contains("--simulated-sensors"), Console.Out);
+}
+
+var builder = Host.CreateApplicationBuilder(args);
+
+// precedence: appsettings.json < /etc/fededge/agent.json < FEDEDGE_* environment < command line
+builder.Configuration.AddJsonFile("/etc/fededge/agent.json", optional: true, reloadOnChange: false);
+builder.Configuration.AddEnvironmentVariables("FEDEDGE_");
+builder.Configuration.AddCommandLine(args);
+
+builder.Services.AddSystemd();
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
+builder.Services.AddOptions<AgentOptions>()
+    .Bind(builder.Configuration.GetSection("Agent"))
+    .PostConfigure(AgentOptions.ApplyDefaults)
+    .ValidateOnStart();
+builder.Services.AddHostedService<AgentService>();
+
+try
+{
+    await builder.Build().RunAsync().ConfigureAwait(false);
+    return 0;
+}
+catch (OptionsValidationException ex)
+{
+    await Console.Error.WriteLineAsync("fededge-agent: invalid configuration: " + string.Join("; ", ex.Failures)).ConfigureAwait(false);
+    return 2;
+}

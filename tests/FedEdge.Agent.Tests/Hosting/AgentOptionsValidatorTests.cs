@@ -1,0 +1,76 @@
+using FedEdge.Agent.Hosting;
+using FedEdge.Core.Codecs;
+
+namespace FedEdge.Agent.Tests.Hosting;
+
+public sealed class AgentOptionsValidatorTests
+{
+    private static AgentOptions Valid()
+    {
+        var options = new AgentOptions { DeviceId = "dev-1" };
+        options.Mqtt.Host = "broker.local";
+        options.Mqtt.UseTls = false;
+        AgentOptions.ApplyDefaults(options);
+        return options;
+    }
+
+    [Fact]
+    public void Validate_accepts_a_complete_configuration_and_derives_the_client_id_from_the_device_id()
+    {
+        var options = Valid();
+
+        var result = new AgentOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+        Assert.Equal("dev-1", options.Mqtt.ClientId);
+    }
+
+    [Fact]
+    public void Validate_names_the_nested_key_of_an_out_of_range_privacy_setting()
+    {
+        var options = Valid();
+        options.Privacy.Epsilon = -1;
+
+        var result = new AgentOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("Privacy.Epsilon", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_reports_invalid_eligibility_options_under_their_key()
+    {
+        var options = Valid();
+        options.Eligibility = new() { IdleLoadThreshold = 5 };
+
+        var result = new AgentOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("Eligibility", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("IdleLoadThreshold", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_refuses_the_sparse_subset_codec_as_a_configured_codec()
+    {
+        var options = Valid();
+        options.Codec = UpdateEncoding.SparseSubset;
+
+        var result = new AgentOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("Codec", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_refuses_an_unknown_power_source()
+    {
+        var options = Valid();
+        options.PowerSource = "solar";
+
+        var result = new AgentOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("PowerSource", result.FailureMessage, StringComparison.Ordinal);
+    }
+}

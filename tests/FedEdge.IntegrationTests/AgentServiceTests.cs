@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using FedEdge.Agent.Hosting;
+using FedEdge.Agent.Models;
+using FedEdge.Agent.Privacy;
+using FedEdge.Core.Privacy;
+using FedEdge.Aggregator.Engine;
+using FedEdge.Aggregator.Metrics;
+using FedEdge.Aggregator.State;
+using FedEdge.Aggregator.Validation;
+using FedEdge.IntegrationTests.Broker;
+using FedEdge.Protocol.Signing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace FedEdge.IntegrationTests;
+
+/// <summary>The hosted agent service against mosquitto and the aggregation engine.</summary>
+public sealed class AgentServiceTests : IAsyncLifetime
+{
+    private const string Device = "device-svc";
+    private readonly TempDirectory _dir = new();
+    private MosquittoBroker _broker = null!;
+
+    public async ValueTask InitializeAsync() => _broker = await MosquittoBroker.StartAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _broker.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task The_agent_service_contributes_once_per_model_stops_within_five_seconds_and_does_not_retrain_after_a_restart()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var store = AggregatorStateStore.Open(_dir.File("aggregator.db"));
+        var engine = new AggregationEngine(
+            new AggregationEngineOptions { Fleet = TestClients.Fleet, Architecture = "mlp-14-8-5", BufferSize = 3, Seed = 2 },
+            store,
+            new ModelSigner(key),
+            TimeProvider.System,
+            NullLogger.Instance,
+            new AggregatorMetrics());
+        engine.Initialize();
+        await using var aggregator = await TestClients.ConnectAsync(_broker, "aggregator", 1, TestClients.SharedUpdatesFilter);
+        await aggregator.PublishAsync(TestClients.ModelTopic, engine.CurrentModelMessage, retain: true, ct);
+
+        var options = AgentOptionsFor(key);
+        var service = new AgentService(Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance);
+        await service.StartAsync(ct);
+        try
+        {
+            var received = await TestClients.NextAsync(aggregator, seconds: 30);
+            var intake = engine.Receive(received.Topic, received.Payload.Span);
+            await received.AcknowledgeAsync(ct);
+            Assert.True(intake.Verdict.Kind == IntakeOutcome.Accepted, intake.Verdict.ToString());
+            Assert.Equal(Device, intake.Verdict.Update!.DeviceId);
+        }
+        finally
+        {
+            var watch = Stopwatch.StartNew();
+            await service.StopAsync(CancellationToken.None);
+            watch.Stop();
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"stopping took {watch.Elapsed}");
+            service.Dispose();
+        }
+
+        var models = new AcceptedModelStore(Path.Combine(options.StateDirectory, "model"));
+        Assert.Equal((ulong)engine.CurrentVersion, models.LastAcceptedVersion);
+        Assert.Equal((ulong)engine.CurrentVersion, models.LastContributedVersion);
+
+        // A reboot: the retained model arrives again but is not newer, so it is neither re-installed
+        // nor trained on again, and the ledger still holds exactly one release.
+        var restarted = new AgentService(Options.Create(AgentOptionsFor(key)), TimeProvider.System, NullLoggerFactory.Instance);
+        await restarted.StartAsync(ct);
+        try
+        {
+            using var quiet = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await aggregator.Inbound.ReadAsync(quiet.Token));
+        }
+        finally
+        {
+            await restarted.StopAsync(CancellationToken.None);
+            restarted.Dispose();
+        }
+
+        using var ledger = PrivacyLedger.Open(Path.Combine(options.StateDirectory, "privacy.ledger"), new PrivacyBudget(options.Privacy.Epsilon, options.Privacy.Delta), new RdpAccountant(), TimeProvider.System);
+        Assert.Single(ledger.Entries);
+    }
+
+    private AgentOptions AgentOptionsFor(ECDsa key)
+    {
+        var options = new AgentOptions
+        {
+            DeviceId = Device,
+            Fleet = TestClients.Fleet,
+            StateDirectory = _dir.File("agent"),
+            ModelKeyPath = _dir.WriteText("model-signing.pub", key.ExportSubjectPublicKeyInfoPem()),
+            Mqtt = TestClients.Options(_broker, Device, _broker.Pki.Client(Device)),
+            SimulatedSensors = true,
+            PowerSource = "mains",
+            Eligibility = new() { IdleLoadThreshold = 1.0, IdleFor = TimeSpan.Zero, PowerStableFor = TimeSpan.Zero },
+            Training = new() { MinSamples = 50, MaxSamples = 200, BatchSize = 32 },
+            CheckInterval = TimeSpan.FromMilliseconds(100),
+        };
+        var validation = new AgentOptionsValidator().Validate(null, options);
+        Assert.True(validation.Succeeded, validation.FailureMessage);
+        return options;
+    }
+}
