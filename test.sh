@@ -13,6 +13,8 @@ have_cmd mosquitto_pub || missing+=(mosquitto-clients)
 have_py onnx || missing+=(python3-onnx)
 have_py numpy || missing+=(python3-numpy)
 have_cmd qemu-aarch64-static || missing+=(qemu-user-static)
+have_cmd systemd-analyze || missing+=(systemd)   # verifies the unit files in deploy/systemd
+have_cmd openssl || missing+=(openssl)           # the PKI scripts in deploy/pki
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing missing Debian packages: ${missing[*]}"
