@@ -1,8 +1,8 @@
 using FedEdge.Aggregator.Hosting;
+using FedEdge.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Options;
 
 var builder = Host.CreateApplicationBuilder(args);
@@ -18,13 +18,8 @@ builder.Services.AddSingleton<IValidateOptions<AggregatorServiceOptions>, Aggreg
 builder.Services.AddOptions<AggregatorServiceOptions>()
     .Bind(builder.Configuration.GetSection("Aggregator"))
     .ValidateOnStart();
-builder.Services.AddSingleton<LoopHeartbeat>();
+builder.Services.AddSystemdWatchdog();
 builder.Services.AddHostedService<AggregatorService>();
-if (SystemdHelpers.IsSystemdService())
-{
-    // ISystemdNotifier is registered by AddSystemd only when systemd started the process
-    builder.Services.AddHostedService<SystemdWatchdog>();
-}
 
 try
 {

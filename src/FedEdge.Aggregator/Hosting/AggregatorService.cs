@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using FedEdge.Aggregator.Engine;
 using FedEdge.Aggregator.Metrics;
 using FedEdge.Aggregator.State;
+using FedEdge.Hosting;
 using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Topics;
 using FedEdge.Protocol.Transport;

@@ -1,4 +1,4 @@
-namespace FedEdge.Aggregator.Hosting;
+namespace FedEdge.Hosting;
 
 /// <summary>The time the service's main loop last completed an iteration; what the systemd watchdog vouches for.</summary>
 public sealed class LoopHeartbeat(TimeProvider time)
