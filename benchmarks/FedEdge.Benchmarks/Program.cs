@@ -1,5 +1,6 @@
 using System.Globalization;
 using BenchmarkDotNet.Running;
+using FedEdge.Benchmarks.Footprint;
 using FedEdge.Benchmarks.Throughput;
 
 namespace FedEdge.Benchmarks;
@@ -8,7 +9,8 @@ internal static class Program
 {
     /// <summary>
     /// BenchmarkDotNet for the in-process benchmarks; <c>throughput [N]</c> runs the measured
-    /// aggregator-vs-bare-subscriber comparison through a real mosquitto.
+    /// aggregator-vs-bare-subscriber comparison through a real mosquitto; <c>footprint</c> measures
+    /// training peak RSS against a bare ORT process and the agent's idle CPU.
     /// </summary>
     public static async Task<int> Main(string[] args)
     {
@@ -16,6 +18,16 @@ internal static class Program
         {
             int count = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2000;
             return await AggregatorThroughput.RunAsync(count).ConfigureAwait(false);
+        }
+
+        if (args.Length > 0 && args[0] == "footprint")
+        {
+            return await AgentFootprint.RunAsync().ConfigureAwait(false);
+        }
+
+        if (args.Length > 1 && args[0] == "footprint-child")
+        {
+            return AgentFootprint.Child(args[1]);
         }
 
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
