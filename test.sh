@@ -32,6 +32,30 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# arm64: tests/FedEdge.IntegrationTests/Arm64 runs the linux-arm64 agent under qemu-aarch64-static
+# (deploy/package/run-arm64.sh), which loads the arm64 C/C++ runtime from Debian multiarch (/lib/aarch64-linux-gnu).
+# No libicu: the projects set InvariantGlobalization. Only when a library is missing (dpkg-query is quick).
+arm64_missing=()
+for pkg in libc6:arm64 libstdc++6:arm64 zlib1g:arm64 libssl3:arm64; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || arm64_missing+=("$pkg")
+done
+if [ ${#arm64_missing[@]} -gt 0 ]; then
+  echo "test.sh: installing arm64 multiarch libraries for qemu: ${arm64_missing[*]}"
+  ARM64_SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then ARM64_SUDO="sudo -n"; else ARM64_SUDO="none"; fi
+  fi
+  if [ "$ARM64_SUDO" = "none" ]; then
+    echo "test.sh: not root and no passwordless sudo; the arm64 tests will fail without ${arm64_missing[*]}" >&2
+  else
+    export DEBIAN_FRONTEND=noninteractive
+    dpkg --print-foreign-architectures | grep -qx arm64 || $ARM64_SUDO dpkg --add-architecture arm64
+    $ARM64_SUDO apt-get update -qq >/dev/null || echo "test.sh: apt-get update (arm64) failed" >&2
+    $ARM64_SUDO apt-get install -y -qq --no-install-recommends "${arm64_missing[@]}" >/dev/null \
+      || echo "test.sh: apt-get install ${arm64_missing[*]} failed" >&2
+  fi
+fi
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

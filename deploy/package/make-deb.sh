@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Builds a Debian package of a linux-arm64 publish of the agent:
+#   deploy/package/make-deb.sh <publish-dir> <output-dir> [version]
+#   -> <output-dir>/fededge-agent_<version>_arm64.deb
+# Layout (the one deploy/systemd/fededge-agent.service expects: ExecStart=/opt/fededge/fededge-agent,
+# WorkingDirectory=/opt/fededge):
+#   /opt/fededge/            the publish (fededge-agent, appsettings.json, native libs) and pki/ (enroll-device.sh ...)
+#   /lib/systemd/system/fededge-agent.service
+#   /usr/share/doc/fededge-agent/examples/fededge-agent.service.d/   optional drop-ins (watchdog)
+# postinst creates the system user and group fededge (adduser --system --group), adds it to i2c and gpio when
+# those groups exist, and reloads systemd. It enables and starts the agent only when the device says so:
+# FEDEDGE_AGENT_ENABLE=yes in /etc/default/fededge-agent (cloud-init writes it after enrolment); an agent
+# started before /etc/fededge holds an identity would only fail and hit the unit's start limit.
+# DEB_COMPRESSION (default xz) is passed to dpkg-deb -Z; the tests use none.
+set -euo pipefail
+. "$(dirname "$0")/package-common.sh"
+
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+opt="$root/opt/fededge"
+mkdir -p "$opt/pki" "$root/lib/systemd/system" "$root/usr/share/doc/fededge-agent/examples" "$root/DEBIAN"
+cp -a "$publish/." "$opt/"
+cp -a "$repo/deploy/pki/." "$opt/pki/"
+cp "$repo/deploy/systemd/fededge-agent.service" "$root/lib/systemd/system/"
+cp -a "$repo/deploy/systemd/fededge-agent.service.d" "$root/usr/share/doc/fededge-agent/examples/"
+chmod -R u=rwX,go=rX "$root"
+
+cat > "$root/DEBIAN/control" <<CONTROL
+Package: fededge-agent
+Version: $version
+Architecture: arm64
+Maintainer: FedEdge project <fededge@example.invalid>
+Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
+Depends: adduser, libc6, libstdc++6, zlib1g, libssl3 | libssl3t64
+Recommends: libgpiod2 | libgpiod3
+Section: misc
+Priority: optional
+Description: FedEdge device agent (federated learning with differential privacy)
+ Reads smart-home sensors, trains a small model locally with DP-SGD on ONNX
+ Runtime, and publishes clipped, noised updates over mutual-TLS MQTT.
+ Self-contained .NET publish in /opt/fededge; systemd unit fededge-agent.service.
+ Check a board with: /opt/fededge/fededge-agent --self-test
+CONTROL
+
+cat > "$root/DEBIAN/postinst" <<'POSTINST'
+#!/bin/sh
+set -e
+if [ "$1" = configure ]; then
+    if ! getent passwd fededge >/dev/null; then
+        adduser --system --group --quiet --no-create-home --home /nonexistent --shell /usr/sbin/nologin fededge
+    fi
+    # The unit asks for SupplementaryGroups=i2c gpio; Raspberry Pi OS has both, cloud-init creates them elsewhere.
+    for group in i2c gpio; do
+        if getent group "$group" >/dev/null && ! id -nG fededge | tr ' ' '\n' | grep -qx "$group"; then
+            adduser --quiet fededge "$group"
+        fi
+    done
+    FEDEDGE_AGENT_ENABLE=no
+    if [ -r /etc/default/fededge-agent ]; then . /etc/default/fededge-agent; fi
+    if [ -d /run/systemd/system ]; then
+        systemctl daemon-reload || true
+        if [ "$FEDEDGE_AGENT_ENABLE" = yes ]; then
+            systemctl enable fededge-agent.service || true
+            systemctl restart fededge-agent.service || true
+        else
+            # an upgrade of an agent the admin started by hand runs the new binary
+            systemctl try-restart fededge-agent.service || true
+        fi
+    elif [ "$FEDEDGE_AGENT_ENABLE" = yes ]; then
+        systemctl enable fededge-agent.service || true   # image build (chroot): enable offline
+    fi
+fi
+exit 0
+POSTINST
+
+cat > "$root/DEBIAN/prerm" <<'PRERM'
+#!/bin/sh
+set -e
+if [ "$1" = remove ]; then
+    if [ -d /run/systemd/system ]; then systemctl stop fededge-agent.service || true; fi
+    if command -v systemctl >/dev/null 2>&1; then systemctl disable fededge-agent.service >/dev/null 2>&1 || true; fi
+fi
+exit 0
+PRERM
+
+cat > "$root/DEBIAN/postrm" <<'POSTRM'
+#!/bin/sh
+set -e
+# Kept even on purge, on purpose: /var/lib/fededge-agent holds the privacy ledger (deleting it would reset the
+# privacy budget this device has spent) and /etc/fededge the device identity. The user fededge stays too
+# (Debian policy: a removed system user's uid could be reused by files it still owns).
+if [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
+exit 0
+POSTRM
+chmod 0755 "$root/DEBIAN/postinst" "$root/DEBIAN/prerm" "$root/DEBIAN/postrm"
+
+deb="$outdir/fededge-agent_${version}_arm64.deb"
+dpkg-deb --root-owner-group -Z"${DEB_COMPRESSION:-xz}" --build "$root" "$deb" >/dev/null
+echo "make-deb: $deb ($(du -h "$deb" | cut -f1))"

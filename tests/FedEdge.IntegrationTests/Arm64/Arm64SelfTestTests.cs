@@ -1,0 +1,60 @@
+using FedEdge.IntegrationTests.Deploy;
+
+namespace FedEdge.IntegrationTests.Arm64;
+
+/// <summary>
+/// The linux-arm64 self-contained publish of the agent runs on an emulated Cortex-A72 (the Pi 4's core): the .NET
+/// runtime starts, the linux-arm64 native ONNX Runtime loads and trains one DP-SGD step, and the service host
+/// binds and validates its options.
+/// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class Arm64SelfTestTests(Arm64AgentFixture agent) : IClassFixture<Arm64AgentFixture>
+{
+    [Fact]
+    public void Publish_for_linux_arm64_succeeds_and_yields_an_apphost()
+    {
+        Assert.True(agent.Publish.ExitCode == 0, agent.Publish.ToString());
+        Assert.True(File.Exists(Path.Combine(agent.PublishDirectory, "fededge-agent")));
+        Assert.True(File.Exists(Path.Combine(agent.PublishDirectory, "libonnxruntime.so")), "the linux-arm64 native ONNX Runtime is not in the publish");
+    }
+
+    [Fact]
+    public void SelfTest_passes_under_qemu()
+    {
+        var run = Ran(agent.SelfTest);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("self-test passed", run.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SelfTest_reports_an_Arm64_process()
+    {
+        var run = Ran(agent.SelfTest);
+        Assert.Contains("(Arm64), .NET 10", run.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SelfTest_trains_one_DP_SGD_step_on_the_arm64_ONNX_Runtime()
+    {
+        var run = Ran(agent.SelfTest);
+        Assert.Contains("  ok    training artifacts generate:", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("  ok    one DP-SGD step runs on ONNX Runtime:", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("  ok    privacy ledger opens and records:", run.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Service_start_with_an_empty_device_id_exits_2_naming_the_key()
+    {
+        var run = Ran(agent.InvalidStart);
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("fededge-agent: invalid configuration:", run.StandardError, StringComparison.Ordinal);
+        Assert.Contains("DeviceId", run.StandardError, StringComparison.Ordinal);
+    }
+
+    /// <summary>A run under qemu, or a failure that shows why the publish before it failed.</summary>
+    private ToolRun Ran(ToolRun? run)
+    {
+        Assert.True(agent.Publish.ExitCode == 0, "publish-arm64.sh failed: " + agent.Publish);
+        return run ?? throw new InvalidOperationException("the fixture did not run the agent");
+    }
+}
