@@ -1,4 +1,7 @@
 using FedEdge.Agent.Hosting;
+using FedEdge.Agent.Sampling;
+using FedEdge.Sensors.Simulated;
+using FedEdge.Sensors.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -25,6 +28,22 @@ builder.Services.AddOptions<AgentOptions>()
     .PostConfigure(AgentOptions.ApplyDefaults)
     .ValidateOnStart();
 builder.Services.AddHostedService<AgentService>();
+if (!builder.Configuration.GetValue<bool>("Agent:SimulatedSensors"))
+{
+    // one store shared by the sampler (writes) and the agent (trains); the container disposes it
+    builder.Services.AddSingleton(sp =>
+    {
+        var agent = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
+        return new SampleStore(new SampleStoreOptions
+        {
+            Path = Path.Combine(agent.StateDirectory, "samples.db"),
+            FeatureCount = SmartHomeActivityGenerator.FeatureNames.Count,
+            ClassCount = SmartHomeActivityGenerator.ClassCount,
+        });
+    });
+    builder.Services.AddSingleton<LatestFeatures>();
+    builder.Services.AddHostedService<SamplingService>();
+}
 
 try
 {

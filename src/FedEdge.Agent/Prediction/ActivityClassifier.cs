@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Models;
 using FedEdge.Core.Parameters;
@@ -50,7 +51,7 @@ public sealed class ActivityClassifier : IDisposable
     /// reason when the architecture does not parse, the parameters do not decode, or the model has
     /// more classes than <paramref name="classNames"/> names.
     /// </summary>
-    public static bool TryCreate(GlobalModel model, IReadOnlyList<string> classNames, out ActivityClassifier? classifier, out string problem)
+    public static bool TryCreate(GlobalModel model, IReadOnlyList<string> classNames, [NotNullWhen(true)] out ActivityClassifier? classifier, out string problem)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(classNames);

@@ -38,6 +38,9 @@ public sealed partial class SamplingLoop
     private readonly int _motionChannel;
     private DateTimeOffset _windowEnd;
 
+    /// <summary>Where every finished window's features go (for local prediction), labelled or not; null = nowhere.</summary>
+    public LatestFeatures? Latest { get; init; }
+
     /// <summary>Creates the loop; the adapters, store and label sources are borrowed, not owned.</summary>
     /// <param name="adapters">The sensors, read in order each tick.</param>
     /// <param name="store">Where labelled samples go.</param>
@@ -228,6 +231,8 @@ public sealed partial class SamplingLoop
         {
             return WindowOutcome.NoReadings;
         }
+
+        Latest?.Set(_vector, end);
 
         if (!TryLabel(end - _options.WindowLength, end, out int label, out string? name))
         {
