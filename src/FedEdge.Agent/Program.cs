@@ -1,7 +1,5 @@
 using FedEdge.Agent.Hosting;
 using FedEdge.Agent.Sampling;
-using FedEdge.Sensors.Simulated;
-using FedEdge.Sensors.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -30,19 +28,7 @@ builder.Services.AddOptions<AgentOptions>()
 builder.Services.AddHostedService<AgentService>();
 if (!builder.Configuration.GetValue<bool>("Agent:SimulatedSensors"))
 {
-    // one store shared by the sampler (writes) and the agent (trains); the container disposes it
-    builder.Services.AddSingleton(sp =>
-    {
-        var agent = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
-        return new SampleStore(new SampleStoreOptions
-        {
-            Path = Path.Combine(agent.StateDirectory, "samples.db"),
-            FeatureCount = SmartHomeActivityGenerator.FeatureNames.Count,
-            ClassCount = SmartHomeActivityGenerator.ClassCount,
-        });
-    });
-    builder.Services.AddSingleton<LatestFeatures>();
-    builder.Services.AddHostedService<SamplingService>();
+    builder.Services.AddSampling();
 }
 
 try

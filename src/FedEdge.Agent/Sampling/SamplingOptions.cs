@@ -23,6 +23,14 @@ public sealed class SamplingOptions
     /// <summary>A JSON-lines file of user feedback labels (one {"time":…, "label":…} per line); empty = none.</summary>
     public string LabelFeedPath { get; set; } = string.Empty;
 
+    /// <summary>The board's I2C bus number (/dev/i2c-N). Default 1 (the Raspberry Pi header).</summary>
+    [Range(0, 255)]
+    public int I2cBus { get; set; } = 1;
+
+    /// <summary>The sensors to open, as <see cref="SensorSpec"/> entries, e.g. ["bme280@0x76", "scd4x", "pir@17"]. Default none.</summary>
+    [Required]
+    public IList<string> Sensors { get; init; } = [];
+
     /// <summary>Throws <see cref="ArgumentException"/> naming every invalid setting.</summary>
     public void Validate()
     {
@@ -31,6 +39,14 @@ public sealed class SamplingOptions
         if (ReadInterval > WindowLength)
         {
             results.Add(new ValidationResult($"{nameof(ReadInterval)} ({ReadInterval}) must not exceed {nameof(WindowLength)} ({WindowLength})."));
+        }
+
+        foreach (string entry in Sensors ?? [])
+        {
+            if (!SensorSpec.TryParse(entry, out _, out string? problem))
+            {
+                results.Add(new ValidationResult($"{nameof(Sensors)}: {problem}."));
+            }
         }
 
         if (results.Count > 0)
