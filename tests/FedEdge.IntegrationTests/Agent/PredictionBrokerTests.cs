@@ -3,12 +3,15 @@ using System.Text;
 using System.Text.Json;
 using FedEdge.Agent.Hosting;
 using FedEdge.Agent.Prediction;
+using FedEdge.Agent.Sampling;
 using FedEdge.Aggregator.Engine;
 using FedEdge.Aggregator.Metrics;
 using FedEdge.Aggregator.State;
 using FedEdge.IntegrationTests.Broker;
 using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Transport;
+using FedEdge.Sensors.Simulated;
+using FedEdge.Sensors.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MQTTnet;
@@ -91,23 +94,7 @@ public sealed class PredictionBrokerTests : IAsyncLifetime
         await aggregator.PublishAsync(TestClients.ModelTopic, engine.CurrentModelMessage, retain: true, ct);
         await using var ha = await TestClients.ConnectAsync(_broker, HomeAssistant, 5, PredictionsTopic);
 
-        var options = new AgentOptions
-        {
-            DeviceId = Device,
-            Fleet = TestClients.Fleet,
-            StateDirectory = _dir.File("agent"),
-            ModelKeyPath = _dir.WriteText("model-signing.pub", key.ExportSubjectPublicKeyInfoPem()),
-            Mqtt = TestClients.Options(_broker, Device, _broker.Pki.Client(Device)),
-            SimulatedSensors = true,
-            PowerSource = "mains",
-            Eligibility = new() { IdleLoadThreshold = 1.0, IdleFor = TimeSpan.Zero, PowerStableFor = TimeSpan.Zero },
-            Training = new() { MinSamples = 50, MaxSamples = 200, BatchSize = 32 },
-            CheckInterval = TimeSpan.FromMilliseconds(100),
-            Prediction = new() { Interval = TimeSpan.FromMilliseconds(100) },
-        };
-        var validation = new AgentOptionsValidator().Validate(null, options);
-        Assert.True(validation.Succeeded, validation.FailureMessage);
-        var service = new AgentService(Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance);
+        var service = new AgentService(Options.Create(AgentOptionsFor(key, simulated: true)), TimeProvider.System, NullLoggerFactory.Instance);
         await service.StartAsync(ct);
         try
         {
@@ -125,5 +112,71 @@ public sealed class PredictionBrokerTests : IAsyncLifetime
             await service.StopAsync(CancellationToken.None);
             service.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task The_agent_service_on_real_sensors_predicts_the_newest_window_the_sampler_produced()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var store = AggregatorStateStore.Open(_dir.File("aggregator.db"));
+        var engine = new AggregationEngine(
+            new AggregationEngineOptions { Fleet = TestClients.Fleet, Architecture = "mlp-14-8-5", BufferSize = 3, Seed = 2 },
+            store,
+            new ModelSigner(key),
+            TimeProvider.System,
+            NullLogger.Instance,
+            new AggregatorMetrics());
+        engine.Initialize();
+        await using var aggregator = await TestClients.ConnectAsync(_broker, "aggregator", 6, TestClients.SharedUpdatesFilter);
+        await aggregator.PublishAsync(TestClients.ModelTopic, engine.CurrentModelMessage, retain: true, ct);
+        await using var ha = await TestClients.ConnectAsync(_broker, HomeAssistant, 7, PredictionsTopic);
+
+        var options = AgentOptionsFor(key, simulated: false);
+        using var samples = new SampleStore(new SampleStoreOptions
+        {
+            Path = _dir.File("samples.db"),
+            FeatureCount = SmartHomeActivityGenerator.FeatureNames.Count,
+            ClassCount = SmartHomeActivityGenerator.ClassCount,
+        });
+        var latest = new LatestFeatures();
+        var windowEnd = new DateTimeOffset(2026, 11, 25, 19, 30, 0, TimeSpan.Zero);
+        latest.Set(new SmartHomeActivityGenerator(3).GenerateHome(0, 1).Row(0), windowEnd);
+        var service = new AgentService(Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance, samples: samples, latest: latest);
+        await service.StartAsync(ct);
+        try
+        {
+            var message = await TestClients.NextAsync(ha, seconds: 30);
+            await message.AcknowledgeAsync(ct);
+            using var json = JsonDocument.Parse(message.Payload);
+            Assert.Equal(windowEnd.ToUnixTimeMilliseconds(), json.RootElement.GetProperty("timestamp_ms").GetInt64());
+            Assert.Contains(json.RootElement.GetProperty("activity").GetString(), ActivityClassifier.SmartHomeClassNames);
+        }
+        finally
+        {
+            await service.StopAsync(CancellationToken.None);
+            service.Dispose();
+        }
+    }
+
+    private AgentOptions AgentOptionsFor(ECDsa key, bool simulated)
+    {
+        var options = new AgentOptions
+        {
+            DeviceId = Device,
+            Fleet = TestClients.Fleet,
+            StateDirectory = _dir.File("agent"),
+            ModelKeyPath = _dir.WriteText("model-signing.pub", key.ExportSubjectPublicKeyInfoPem()),
+            Mqtt = TestClients.Options(_broker, Device, _broker.Pki.Client(Device)),
+            SimulatedSensors = simulated,
+            PowerSource = "mains",
+            Eligibility = new() { IdleLoadThreshold = 1.0, IdleFor = TimeSpan.Zero, PowerStableFor = TimeSpan.Zero },
+            Training = new() { MinSamples = 50, MaxSamples = 200, BatchSize = 32 },
+            CheckInterval = TimeSpan.FromMilliseconds(100),
+            Prediction = new() { Interval = TimeSpan.FromMilliseconds(100) },
+        };
+        var validation = new AgentOptionsValidator().Validate(null, options);
+        Assert.True(validation.Succeeded, validation.FailureMessage);
+        return options;
     }
 }
