@@ -1,4 +1,5 @@
 using System.Device.Gpio;
+using System.Device.Gpio.Drivers;
 using System.Device.I2c;
 using FedEdge.Sensors.Hardware;
 using Microsoft.Extensions.Logging;
@@ -29,7 +30,7 @@ public sealed partial class ConfiguredSensors : IDisposable
             _ = SensorSpec.TryParse(entry, out var spec, out _); // validated above
             try
             {
-                _adapters.Add(Open(spec!, options.I2cBus, time));
+                _adapters.Add(Open(spec!, options.I2cBus, options.GpioChip, time));
                 LogOpened(logger, entry);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PlatformNotSupportedException or InvalidOperationException or ArgumentException)
@@ -55,11 +56,23 @@ public sealed partial class ConfiguredSensors : IDisposable
         _gpio = null;
     }
 
-    private ISensorAdapter Open(SensorSpec spec, int bus, TimeProvider time)
+    private static GpioController OpenGpio(int chip)
+    {
+        // The character device (libgpiod), never the default driver: on Pi 3/4 that maps /dev/gpiomem,
+        // which the hardened unit does not allow (deploy/systemd/fededge-agent.service, DeviceAllow=char-gpiochip).
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("GPIO sensors need Linux (libgpiod).");
+        }
+
+        return new GpioController(new LibGpiodDriver(chip));
+    }
+
+    private ISensorAdapter Open(SensorSpec spec, int bus, int gpioChip, TimeProvider time)
     {
         if (spec.IsGpio)
         {
-            _gpio ??= new GpioController();
+            _gpio ??= OpenGpio(gpioChip);
             var pin = new GpioInputOptions { Pin = spec.Location };
             return spec.Kind == "pir" ? new PirMotionAdapter(_gpio, pin, time) : new DoorContactAdapter(_gpio, pin, time);
         }

@@ -27,6 +27,10 @@ public sealed class SamplingOptions
     [Range(0, 255)]
     public int I2cBus { get; set; } = 1;
 
+    /// <summary>The GPIO character device (/dev/gpiochipN) for PIR and door sensors. Default 0 (Pi 4, Zero 2 W, Pi 5 on kernel 6.6.47 or later; older Pi 5 kernels: 4).</summary>
+    [Range(0, 63)]
+    public int GpioChip { get; set; }
+
     /// <summary>The sensors to open, as <see cref="SensorSpec"/> entries, e.g. ["bme280@0x76", "scd4x", "pir@17"]. Default none.</summary>
     [Required]
     public IList<string> Sensors { get; init; } = [];
