@@ -26,6 +26,7 @@ public sealed partial class SamplingService : BackgroundService
     private readonly LatestFeatures _latest;
     private SamplingLoop? _loop;
     private JsonLinesLabelFeed? _feed;
+    private PeriodicTimer? _timer;
 
     /// <summary>Creates the service; adapters and store are owned by the container.</summary>
     public SamplingService(
@@ -79,6 +80,10 @@ public sealed partial class SamplingService : BackgroundService
         {
             Latest = _latest,
         };
+
+        // created here, not in ExecuteAsync (which .NET 10 runs on a background thread): the first
+        // read is one interval after start, whenever the background thread gets going
+        _timer = new PeriodicTimer(_options.Sampling.ReadInterval, _time);
         return base.StartAsync(cancellationToken);
     }
 
@@ -86,23 +91,23 @@ public sealed partial class SamplingService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var loop = _loop!;
-        using var timer = new PeriodicTimer(_options.Sampling.ReadInterval, _time);
+        var timer = _timer!;
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                if (_feed?.Poll() is { Rejected: > 0 } polled)
-                {
-                    LogLabelsRejected(polled.Rejected, polled.LastProblem);
-                }
-
                 try
                 {
+                    if (_feed?.Poll() is { Rejected: > 0 } polled)
+                    {
+                        LogLabelsRejected(polled.Rejected, polled.LastProblem);
+                    }
+
                     loop.Tick();
                 }
                 catch (Exception ex) when (ex is SampleStoreFormatException or Microsoft.Data.Sqlite.SqliteException or IOException)
                 {
-                    // the store is damaged or the disk is full: keep reading, the next window tries again
+                    // the label file is unreadable, the store damaged or the disk full: keep reading, the next tick tries again
                     LogStoreFailed(ex);
                 }
             }
@@ -113,12 +118,19 @@ public sealed partial class SamplingService : BackgroundService
         }
     }
 
+    /// <inheritdoc/>
+    public override void Dispose()
+    {
+        _timer?.Dispose();
+        base.Dispose();
+    }
+
     [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "No sensor adapters are registered: the device collects no samples")]
     private partial void LogNoSensors();
 
     [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "Rejected {Count} feedback labels: {Problem}")]
     private partial void LogLabelsRejected(int count, string? problem);
 
-    [LoggerMessage(EventId = 32, Level = LogLevel.Error, Message = "Could not store a sample; retrying with the next window")]
+    [LoggerMessage(EventId = 32, Level = LogLevel.Error, Message = "Could not read labels or store a sample; retrying at the next tick")]
     private partial void LogStoreFailed(Exception exception);
 }
