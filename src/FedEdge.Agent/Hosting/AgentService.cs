@@ -32,6 +32,7 @@ namespace FedEdge.Agent.Hosting;
 public sealed partial class AgentService : BackgroundService
 {
     private static readonly TimeSpan EligibilityRecheck = TimeSpan.FromSeconds(1);
+    private const int SimulatedPredictionWindows = 288; // one simulated day of 5-minute windows
     private readonly AgentOptions _options;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
@@ -63,7 +64,8 @@ public sealed partial class AgentService : BackgroundService
     private PredictionPublisher? _predictions;
     private ActivityClassifier? _classifier;
     private DateTimeOffset _nextPrediction;
-    private int _simulatedWindows;
+    private Dataset? _simulatedWindows;
+    private int _simulatedNext;
 
     /// <summary>Creates the service (nothing is opened before <see cref="StartAsync"/>).</summary>
     /// <param name="options">The agent's settings.</param>
@@ -470,9 +472,11 @@ public sealed partial class AgentService : BackgroundService
             return _latest is not null && _latest.TryGet(out features, out windowEnd);
         }
 
-        // the simulator has no clock of its own: each prediction classifies the next generated window
-        var sample = new SmartHomeActivityGenerator(DeviceSeed(_options.DeviceId)).GenerateHome(0, ++_simulatedWindows);
-        features = sample.Row(sample.Count - 1).ToArray();
+        // the simulator has no clock of its own: each prediction classifies the next of a fixed,
+        // generated-once set of windows (bounded memory however long the device runs)
+        _simulatedWindows ??= new SmartHomeActivityGenerator(DeviceSeed(_options.DeviceId)).GenerateHome(0, SimulatedPredictionWindows);
+        features = _simulatedWindows.Row(_simulatedNext).ToArray();
+        _simulatedNext = (_simulatedNext + 1) % _simulatedWindows.Count;
         windowEnd = _time.GetUtcNow();
         return true;
     }
