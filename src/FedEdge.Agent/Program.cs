@@ -1,4 +1,5 @@
 using FedEdge.Agent.Hosting;
+using FedEdge.Agent.Sampling;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -25,6 +26,10 @@ builder.Services.AddOptions<AgentOptions>()
     .PostConfigure(AgentOptions.ApplyDefaults)
     .ValidateOnStart();
 builder.Services.AddHostedService<AgentService>();
+if (!builder.Configuration.GetValue<bool>("Agent:SimulatedSensors"))
+{
+    builder.Services.AddSampling();
+}
 
 try
 {

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using FedEdge.Agent.Eligibility;
+using FedEdge.Agent.Prediction;
+using FedEdge.Agent.Sampling;
 using FedEdge.Core.Codecs;
 using FedEdge.Protocol.Transport;
 using Microsoft.Extensions.Options;
@@ -72,6 +74,16 @@ public sealed class AgentOptions : IValidatableObject
     /// <summary>Train on the seeded smart-home simulator (seeded by the device id) instead of the sample store.</summary>
     public bool SimulatedSensors { get; set; }
 
+    /// <summary>Local prediction and Home Assistant discovery.</summary>
+    [Required]
+    [ValidateObjectMembers]
+    public PredictionOptions Prediction { get; set; } = new();
+
+    /// <summary>Sensor sampling on a real device (ignored with <see cref="SimulatedSensors"/>).</summary>
+    [Required]
+    [ValidateObjectMembers]
+    public SamplingOptions Sampling { get; set; } = new();
+
     /// <summary>How often eligibility is checked. Default 30 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(30);
@@ -106,6 +118,21 @@ public sealed class AgentOptions : IValidatableObject
         if (problem is not null)
         {
             yield return new ValidationResult($"Agent:{nameof(Eligibility)}: {problem}", [nameof(Eligibility)]);
+        }
+
+        string? samplingProblem = null;
+        try
+        {
+            Sampling?.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            samplingProblem = ex.Message;
+        }
+
+        if (samplingProblem is not null)
+        {
+            yield return new ValidationResult($"Agent:{nameof(Sampling)}: {samplingProblem}", [nameof(Sampling)]);
         }
 
         if (Codec is UpdateEncoding.None or UpdateEncoding.SparseSubset || !Enum.IsDefined(Codec))

@@ -4,6 +4,8 @@ using System.Text;
 using FedEdge.Agent.Contribution;
 using FedEdge.Agent.Eligibility;
 using FedEdge.Agent.Models;
+using FedEdge.Agent.Prediction;
+using FedEdge.Agent.Sampling;
 using FedEdge.Agent.Privacy;
 using FedEdge.Core.Data;
 using FedEdge.Core.Privacy;
@@ -30,12 +32,16 @@ namespace FedEdge.Agent.Hosting;
 public sealed partial class AgentService : BackgroundService
 {
     private static readonly TimeSpan EligibilityRecheck = TimeSpan.FromSeconds(1);
+    private const int SimulatedPredictionWindows = 288; // one simulated day of 5-minute windows
     private readonly AgentOptions _options;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<AgentService> _logger;
     private readonly WireParser _parser = new();
-    private readonly ProcStatCpuTimes _cpu = new();
+    private readonly ICpuTimesSource _cpu;
+    private readonly IPowerSource? _injectedPower;
+    private readonly SampleStore? _injectedSamples;
+    private readonly LatestFeatures? _latest;
     private readonly SysfsThermal _thermal = new();
     private PrivacyLedger? _ledger;
     private SqliteOutbox? _outbox;
@@ -55,9 +61,28 @@ public sealed partial class AgentService : BackgroundService
     private DateTimeOffset _nextStatus;
     private ulong _skippedVersion;
     private DeviceState _publishedState = DeviceState.Unspecified;
+    private PredictionPublisher? _predictions;
+    private ActivityClassifier? _classifier;
+    private DateTimeOffset _nextPrediction;
+    private Dataset? _simulatedWindows;
+    private int _simulatedNext;
 
     /// <summary>Creates the service (nothing is opened before <see cref="StartAsync"/>).</summary>
-    public AgentService(IOptions<AgentOptions> options, TimeProvider time, ILoggerFactory loggers)
+    /// <param name="options">The agent's settings.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="loggers">Logging.</param>
+    /// <param name="power">The power source; null = as <see cref="AgentOptions.PowerSource"/> says (production).</param>
+    /// <param name="cpu">CPU times for the idle decision; null = /proc (production).</param>
+    /// <param name="samples">The shared sample store the sampling service fills (borrowed); null = the agent opens its own when sensors are real.</param>
+    /// <param name="latest">The newest feature window for local prediction on a real device; null = none yet.</param>
+    public AgentService(
+        IOptions<AgentOptions> options,
+        TimeProvider time,
+        ILoggerFactory loggers,
+        IPowerSource? power = null,
+        ICpuTimesSource? cpu = null,
+        SampleStore? samples = null,
+        LatestFeatures? latest = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -65,6 +90,10 @@ public sealed partial class AgentService : BackgroundService
         _options = options.Value;
         _time = time;
         _loggers = loggers;
+        _injectedPower = power;
+        _cpu = cpu ?? new ProcStatCpuTimes();
+        _injectedSamples = samples;
+        _latest = latest;
         _logger = loggers.CreateLogger<AgentService>();
         _policy = new EligibilityPolicy(_options.Eligibility);
         _idle = new IdleTracker(_options.Eligibility.IdleLoadThreshold, _options.Eligibility.IdleFor);
@@ -87,7 +116,7 @@ public sealed partial class AgentService : BackgroundService
         _outbox = SqliteOutbox.Open(new OutboxOptions { DatabasePath = Path.Combine(state, "outbox.db") }, _time, _loggers.CreateLogger<SqliteOutbox>());
         if (!_options.SimulatedSensors)
         {
-            _samples = new SampleStore(new SampleStoreOptions
+            _samples = _injectedSamples ?? new SampleStore(new SampleStoreOptions
             {
                 Path = Path.Combine(state, "samples.db"),
                 FeatureCount = SmartHomeActivityGenerator.FeatureNames.Count,
@@ -95,7 +124,7 @@ public sealed partial class AgentService : BackgroundService
             });
         }
 
-        _power = _options.PowerSource == "mains" ? new ConfiguredMainsPower() : new SysfsPowerSupply();
+        _power = _injectedPower ?? (_options.PowerSource == "mains" ? new ConfiguredMainsPower() : new SysfsPowerSupply());
         _noise = new GaussianNoise();
         _ids = RandomNumberGenerator.Create();
         _runner = new ContributionRunner(
@@ -130,6 +159,19 @@ public sealed partial class AgentService : BackgroundService
         _client = new ReconnectingMqttClient(mqtt, _time, new Random(DeviceSeed(_options.DeviceId)), _loggers.CreateLogger<ReconnectingMqttClient>());
         await _client.SubscribeAsync(TopicScheme.Model(_options.Fleet), cancellationToken).ConfigureAwait(false);
         await _client.SubscribeAsync(TopicScheme.Pace(_options.Fleet), cancellationToken).ConfigureAwait(false);
+        if (_options.Prediction.Enabled)
+        {
+            if (HomeAssistantDiscovery.IsDiscoveryId(_options.DeviceId))
+            {
+                _predictions = new PredictionPublisher(_client, new HomeAssistantDiscovery(
+                    _options.Prediction.DiscoveryPrefix, _options.Fleet, _options.DeviceId, _options.MemoryClass, _options.Prediction.Interval));
+            }
+            else
+            {
+                LogPredictionDisabled(_options.DeviceId);
+            }
+        }
+
         _client.Start();
         LogStarted(_options.DeviceId, _options.Fleet, _model?.Version ?? 0, _ledger.RemainingEpsilon);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -147,7 +189,12 @@ public sealed partial class AgentService : BackgroundService
         _runner?.Dispose();
         _outbox?.Dispose();
         _ledger?.Dispose();
-        _samples?.Dispose();
+        if (_injectedSamples is null)
+        {
+            _samples?.Dispose();
+        }
+
+        _classifier?.Dispose();
         _verifier?.Dispose();
         _noise?.Dispose();
         _ids?.Dispose();
@@ -194,6 +241,7 @@ public sealed partial class AgentService : BackgroundService
                     }
 
                     await PublishStatusIfDueAsync(client, stoppingToken).ConfigureAwait(false);
+                    await PredictIfDueAsync(client, stoppingToken).ConfigureAwait(false);
                     tick = ticker.WaitForNextTickAsync(stoppingToken).AsTask();
                 }
             }
@@ -368,6 +416,71 @@ public sealed partial class AgentService : BackgroundService
         }
     }
 
+    private async Task PredictIfDueAsync(ReconnectingMqttClient client, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var model = _model;
+        if (_predictions is null || model is null || now < _nextPrediction || !client.IsConnected)
+        {
+            return;
+        }
+
+        _nextPrediction = now + _options.Prediction.Interval;
+        if (_classifier is null || _classifier.ModelVersion != model.Version)
+        {
+            _classifier?.Dispose();
+            _classifier = null;
+            if (!ActivityClassifier.TryCreate(model, ActivityClassifier.SmartHomeClassNames, out var created, out string problem))
+            {
+                LogPredictionFailed(model.Version, problem);
+                return;
+            }
+
+            _classifier = created;
+        }
+
+        if (!TryNewestWindow(out float[] raw, out var windowEnd) || raw.Length != _classifier.Architecture.Inputs)
+        {
+            return;
+        }
+
+        // the model was trained on standardised features (LocalSamples), so it predicts on the same scale
+        var standardized = SmartHomeFeatureScaling.Standardize(new Dataset(raw, [0], raw.Length, SmartHomeActivityGenerator.ClassCount));
+        var prediction = _classifier.Predict(standardized.Row(0), windowEnd);
+        try
+        {
+            await _predictions.PublishAsync(prediction, cancellationToken).ConfigureAwait(false);
+            LogPredicted(prediction.Activity, prediction.Probability, prediction.ModelVersion);
+        }
+        catch (TransportUnavailableException ex)
+        {
+            LogPredictionDeferred(ex.Message);
+        }
+        catch (PublishRejectedException ex)
+        {
+            // most likely the broker ACL lacks the predictions or discovery lines (deploy/mosquitto/acl)
+            LogPredictionRejected(ex.Message);
+        }
+    }
+
+    private bool TryNewestWindow(out float[] features, out DateTimeOffset windowEnd)
+    {
+        if (!_options.SimulatedSensors)
+        {
+            features = [];
+            windowEnd = default;
+            return _latest is not null && _latest.TryGet(out features, out windowEnd);
+        }
+
+        // the simulator has no clock of its own: each prediction classifies the next of a fixed,
+        // generated-once set of windows (bounded memory however long the device runs)
+        _simulatedWindows ??= new SmartHomeActivityGenerator(DeviceSeed(_options.DeviceId)).GenerateHome(0, SimulatedPredictionWindows);
+        features = _simulatedWindows.Row(_simulatedNext).ToArray();
+        _simulatedNext = (_simulatedNext + 1) % _simulatedWindows.Count;
+        windowEnd = _time.GetUtcNow();
+        return true;
+    }
+
     private DeviceStatus Status(DeviceState state) => new()
     {
         ProtocolMajor = ProtocolVersion.Major,
@@ -401,6 +514,21 @@ public sealed partial class AgentService : BackgroundService
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "Contribution failed; retrying at the next check")]
     private partial void LogContributionFailed(Exception exception);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Device id {Device} is not a valid Home Assistant node_id ([a-zA-Z0-9_-]+): local predictions are not published")]
+    private partial void LogPredictionDisabled(string device);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Cannot predict with model version {Version}: {Problem}")]
+    private partial void LogPredictionFailed(ulong version, string problem);
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Predicted {Activity} (p = {Probability:F3}) with global model v{Version}")]
+    private partial void LogPredicted(string activity, double probability, ulong version);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Broker unavailable; prediction deferred: {Reason}")]
+    private partial void LogPredictionDeferred(string reason);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Broker refused the prediction or its discovery config (check the ACL): {Reason}")]
+    private partial void LogPredictionRejected(string reason);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Broker unavailable; status deferred: {Reason}")]
     private partial void LogStatusDeferred(string reason);

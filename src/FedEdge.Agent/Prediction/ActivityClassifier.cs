@@ -1,0 +1,128 @@
+using System.Diagnostics.CodeAnalysis;
+using FedEdge.Core.Codecs;
+using FedEdge.Core.Models;
+using FedEdge.Core.Parameters;
+using FedEdge.Onnx.Artifacts;
+using FedEdge.Protocol.Wire;
+using FedEdge.Sensors.Simulated;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace FedEdge.Agent.Prediction;
+
+/// <summary>
+/// Runs one verified global model for inference: the inference-only ONNX export
+/// (<see cref="TrainingArtifactGenerator.InferenceModelBytes"/>, weights as initializers, softmax
+/// output) on the stock ONNX Runtime. Features must already be standardised with the fleet-wide
+/// scaling (<see cref="SmartHomeFeatureScaling"/>), as in training. Not thread-safe.
+/// </summary>
+public sealed class ActivityClassifier : IDisposable
+{
+    /// <summary>The model source reported with every prediction until personalisation exists.</summary>
+    public const string GlobalModelSource = "global";
+
+    private readonly InferenceSession _session;
+    private readonly IReadOnlyList<string> _classNames;
+    private readonly float[] _input;
+    private readonly int[] _shape;
+
+    private ActivityClassifier(InferenceSession session, ModelArchitecture architecture, ulong version, IReadOnlyList<string> classNames)
+    {
+        _session = session;
+        Architecture = architecture;
+        ModelVersion = version;
+        _classNames = classNames;
+        _input = new float[architecture.Inputs];
+        _shape = [1, architecture.Inputs];
+    }
+
+    /// <summary>The model's architecture.</summary>
+    public ModelArchitecture Architecture { get; }
+
+    /// <summary>The global model version this classifier runs.</summary>
+    public ulong ModelVersion { get; }
+
+    /// <summary>The smart-home class names in class-index order ("empty", "sleeping", "cooking", ...).</summary>
+    public static IReadOnlyList<string> SmartHomeClassNames { get; } = Array.AsReadOnly(
+        Enum.GetNames<SmartHomeActivity>().Select(n => n.ToLowerInvariant()).ToArray());
+
+    /// <summary>
+    /// Builds a classifier for <paramref name="model"/> (already verified). Returns false with a
+    /// reason when the architecture does not parse, the parameters do not decode, or the model has
+    /// more classes than <paramref name="classNames"/> names.
+    /// </summary>
+    public static bool TryCreate(GlobalModel model, IReadOnlyList<string> classNames, [NotNullWhen(true)] out ActivityClassifier? classifier, out string problem)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(classNames);
+        classifier = null;
+        ModelArchitecture architecture;
+        try
+        {
+            architecture = ModelArchitecture.Parse(model.Architecture);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            problem = $"architecture '{model.Architecture}' does not parse: {ex.Message}";
+            return false;
+        }
+
+        if (architecture.Classes > classNames.Count)
+        {
+            problem = $"model {architecture} has {architecture.Classes} classes but only {classNames.Count} class names are known";
+            return false;
+        }
+
+        var parameters = new ParameterSet(architecture.Layout);
+
+        // decoding is deterministic; the random source only serves stochastic encoding
+        var decoded = UpdateCodecs.CreateStandard(new Random(0), 0.1).TryDecode(model.Parameters.Span, architecture.Layout, parameters.AsSpan());
+        if (!decoded.Succeeded)
+        {
+            problem = $"global parameters do not decode: {decoded.Message}";
+            return false;
+        }
+
+        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+        var session = new InferenceSession(TrainingArtifactGenerator.InferenceModelBytes(architecture, parameters), options);
+        classifier = new ActivityClassifier(session, architecture, model.Version, classNames);
+        problem = string.Empty;
+        return true;
+    }
+
+    /// <summary>Predicts the class of one standardised feature vector observed at <paramref name="time"/>.</summary>
+    /// <exception cref="ArgumentException">The vector has the wrong length or a non-finite value.</exception>
+    public ActivityPrediction Predict(ReadOnlySpan<float> features, DateTimeOffset time)
+    {
+        if (features.Length != Architecture.Inputs)
+        {
+            throw new ArgumentException($"The model takes {Architecture.Inputs} features, got {features.Length}.", nameof(features));
+        }
+
+        for (int i = 0; i < features.Length; i++)
+        {
+            if (!float.IsFinite(features[i]))
+            {
+                throw new ArgumentException($"Feature {i} is not finite.", nameof(features));
+            }
+        }
+
+        features.CopyTo(_input);
+        var tensor = new DenseTensor<float>(_input, _shape);
+        using var results = _session.Run([NamedOnnxValue.CreateFromTensor(ArtifactNames.Features, tensor)], [ArtifactNames.Probabilities]);
+        var probabilities = results[0].AsTensor<float>();
+        int best = 0;
+        for (int c = 1; c < Architecture.Classes; c++)
+        {
+            if (probabilities[0, c] > probabilities[0, best])
+            {
+                best = c;
+            }
+        }
+
+        return new ActivityPrediction(_classNames[best], best, probabilities[0, best], GlobalModelSource, ModelVersion, time);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _session.Dispose();
+}

@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FedEdge.Agent.Prediction;
+
+/// <summary>Local prediction and its Home Assistant announcement ("Agent:Prediction").</summary>
+public sealed class PredictionOptions
+{
+    /// <summary>Whether the agent predicts and publishes at all. Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How often the newest window is classified and published. Default 1 min.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Home Assistant's MQTT discovery prefix. Default "homeassistant" (HA's default).</summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9_-]{1,64}$")]
+    public string DiscoveryPrefix { get; set; } = "homeassistant";
+}
