@@ -1,4 +1,5 @@
 using FedEdge.Agent.Hosting;
+using FedEdge.Hosting;
 using FedEdge.Agent.Sampling;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,6 +26,7 @@ builder.Services.AddOptions<AgentOptions>()
     .Bind(builder.Configuration.GetSection("Agent"))
     .PostConfigure(AgentOptions.ApplyDefaults)
     .ValidateOnStart();
+builder.Services.AddSystemdWatchdog();
 builder.Services.AddHostedService<AgentService>();
 if (!builder.Configuration.GetValue<bool>("Agent:SimulatedSensors"))
 {

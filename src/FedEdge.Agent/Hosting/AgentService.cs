@@ -7,6 +7,7 @@ using FedEdge.Agent.Models;
 using FedEdge.Agent.Prediction;
 using FedEdge.Agent.Sampling;
 using FedEdge.Agent.Privacy;
+using FedEdge.Hosting;
 using FedEdge.Core.Data;
 using FedEdge.Core.Privacy;
 using FedEdge.Onnx.Training;
@@ -42,6 +43,7 @@ public sealed partial class AgentService : BackgroundService
     private readonly IPowerSource? _injectedPower;
     private readonly SampleStore? _injectedSamples;
     private readonly LatestFeatures? _latest;
+    private readonly LoopHeartbeat _heartbeat;
     private readonly SysfsThermal _thermal = new();
     private PrivacyLedger? _ledger;
     private SqliteOutbox? _outbox;
@@ -67,6 +69,9 @@ public sealed partial class AgentService : BackgroundService
     private Dataset? _simulatedWindows;
     private int _simulatedNext;
 
+    /// <summary>The longest the main loop sleeps without beating its heartbeat (well inside a 60 s WatchdogSec).</summary>
+    private static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(10);
+
     /// <summary>Creates the service (nothing is opened before <see cref="StartAsync"/>).</summary>
     /// <param name="options">The agent's settings.</param>
     /// <param name="time">The clock.</param>
@@ -75,6 +80,7 @@ public sealed partial class AgentService : BackgroundService
     /// <param name="cpu">CPU times for the idle decision; null = /proc (production).</param>
     /// <param name="samples">The shared sample store the sampling service fills (borrowed); null = the agent opens its own when sensors are real.</param>
     /// <param name="latest">The newest feature window for local prediction on a real device; null = none yet.</param>
+    /// <param name="heartbeat">Beaten by the main loop and by every training step; the systemd watchdog pings only while it is fresh.</param>
     public AgentService(
         IOptions<AgentOptions> options,
         TimeProvider time,
@@ -82,7 +88,8 @@ public sealed partial class AgentService : BackgroundService
         IPowerSource? power = null,
         ICpuTimesSource? cpu = null,
         SampleStore? samples = null,
-        LatestFeatures? latest = null)
+        LatestFeatures? latest = null,
+        LoopHeartbeat? heartbeat = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -94,6 +101,7 @@ public sealed partial class AgentService : BackgroundService
         _cpu = cpu ?? new ProcStatCpuTimes();
         _injectedSamples = samples;
         _latest = latest;
+        _heartbeat = heartbeat ?? new LoopHeartbeat(time);
         _logger = loggers.CreateLogger<AgentService>();
         _policy = new EligibilityPolicy(_options.Eligibility);
         _idle = new IdleTracker(_options.Eligibility.IdleLoadThreshold, _options.Eligibility.IdleFor);
@@ -213,7 +221,10 @@ public sealed partial class AgentService : BackgroundService
             while (!stoppingToken.IsCancellationRequested)
             {
                 Task<bool> message = client.Inbound.WaitToReadAsync(stoppingToken).AsTask();
-                await Task.WhenAny(message, tick).ConfigureAwait(false);
+
+                // wake at least every HeartbeatPeriod so the watchdog sees a live loop even with a long CheckInterval
+                await Task.WhenAny(message, tick, Task.Delay(HeartbeatPeriod, _time, stoppingToken)).ConfigureAwait(false);
+                _heartbeat.Beat();
                 while (client.Inbound.TryRead(out var received))
                 {
                     Handle(received);
@@ -325,6 +336,7 @@ public sealed partial class AgentService : BackgroundService
         // so the policy is never used concurrently.
         bool StillEligible()
         {
+            _heartbeat.Beat();
             var now = _time.GetUtcNow();
             if (eligible && now - lastCheck >= EligibilityRecheck)
             {

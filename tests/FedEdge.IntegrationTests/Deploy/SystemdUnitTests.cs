@@ -28,26 +28,7 @@ public sealed partial class SystemdUnitTests : IDisposable
     [MemberData(nameof(Units))]
     public async Task Unit_passes_systemd_analyze_verify(string unit)
     {
-        var path = await InstallAsync(unit, withWatchdogDropIn: false);
-
-        var run = await ToolRun.RunAsync(SystemdAnalyze, ["verify", "--man=no", path]);
-
-        Assert.True(run.ExitCode == 0, run.ToString());
-        Assert.DoesNotContain(unit, run.StandardError, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task The_aggregator_unit_arms_the_watchdog_its_service_feeds()
-    {
-        var text = await File.ReadAllTextAsync(RepositoryRoot.File("deploy", "systemd", "fededge-aggregator.service"), TestContext.Current.CancellationToken);
-        Assert.Contains("\nWatchdogSec=60s\n", text, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData("fededge-agent")]
-    public async Task Unit_with_the_watchdog_drop_in_passes_systemd_analyze_verify(string unit)
-    {
-        var path = await InstallAsync(unit, withWatchdogDropIn: true);
+        var path = await InstallAsync(unit);
 
         var run = await ToolRun.RunAsync(SystemdAnalyze, ["verify", "--man=no", path]);
 
@@ -57,9 +38,17 @@ public sealed partial class SystemdUnitTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Units))]
+    public async Task Unit_arms_the_watchdog_its_service_feeds(string unit)
+    {
+        var text = await File.ReadAllTextAsync(RepositoryRoot.File("deploy", "systemd", unit + ".service"), TestContext.Current.CancellationToken);
+        Assert.Contains("\nWatchdogSec=60s\n", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Units))]
     public async Task Unit_exposure_level_is_at_most_two(string unit)
     {
-        var path = await InstallAsync(unit, withWatchdogDropIn: false);
+        var path = await InstallAsync(unit);
 
         var run = await ToolRun.RunAsync(SystemdAnalyze, ["security", "--offline=yes", "--no-pager", path]);
 
@@ -94,7 +83,7 @@ public sealed partial class SystemdUnitTests : IDisposable
         }
     }
 
-    private async Task<string> InstallAsync(string unit, bool withWatchdogDropIn)
+    private async Task<string> InstallAsync(string unit)
     {
         var source = RepositoryRoot.File("deploy", "systemd", unit + ".service");
         var text = await File.ReadAllTextAsync(source, TestContext.Current.CancellationToken);
@@ -103,13 +92,6 @@ public sealed partial class SystemdUnitTests : IDisposable
         text = text.Replace(execStart, "ExecStart=" + Path.Combine(_directory, "fake-service") + "\n", StringComparison.Ordinal);
         var target = Path.Combine(_directory, unit + ".service");
         await File.WriteAllTextAsync(target, text, TestContext.Current.CancellationToken);
-        if (withWatchdogDropIn)
-        {
-            var dropIn = Path.Combine(_directory, unit + ".service.d");
-            Directory.CreateDirectory(dropIn);
-            File.Copy(RepositoryRoot.File("deploy", "systemd", unit + ".service.d", "watchdog.conf.disabled"), Path.Combine(dropIn, "watchdog.conf"));
-        }
-
         return target;
     }
 
