@@ -6,7 +6,6 @@
 # WorkingDirectory=/opt/fededge):
 #   /opt/fededge/            the publish (fededge-agent, appsettings.json, native libs) and pki/ (enroll-device.sh ...)
 #   /lib/systemd/system/fededge-agent.service
-#   /usr/share/doc/fededge-agent/examples/fededge-agent.service.d/   optional drop-ins (watchdog)
 # postinst creates the system user and group fededge (adduser --system --group), adds it to i2c and gpio when
 # those groups exist, and reloads systemd. It enables and starts the agent only when the device says so:
 # FEDEDGE_AGENT_ENABLE=yes in /etc/default/fededge-agent (cloud-init writes it after enrolment); an agent
@@ -18,11 +17,10 @@ set -euo pipefail
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 opt="$root/opt/fededge"
-mkdir -p "$opt/pki" "$root/lib/systemd/system" "$root/usr/share/doc/fededge-agent/examples" "$root/DEBIAN"
+mkdir -p "$opt/pki" "$root/lib/systemd/system" "$root/DEBIAN"
 cp -a "$publish/." "$opt/"
 cp -a "$repo/deploy/pki/." "$opt/pki/"
 cp "$repo/deploy/systemd/fededge-agent.service" "$root/lib/systemd/system/"
-cp -a "$repo/deploy/systemd/fededge-agent.service.d" "$root/usr/share/doc/fededge-agent/examples/"
 chmod -R u=rwX,go=rX "$root"
 
 cat > "$root/DEBIAN/control" <<CONTROL

@@ -13,7 +13,7 @@ trap 'rm -rf "$stage"' EXIT
 cp -a "$publish/." "$stage/"
 mkdir -p "$stage/pki" "$stage/systemd"
 cp -a "$repo/deploy/pki/." "$stage/pki/"
-cp -a "$repo/deploy/systemd/fededge-agent.service" "$repo/deploy/systemd/fededge-agent.service.d" "$stage/systemd/"
+cp -a "$repo/deploy/systemd/fededge-agent.service" "$stage/systemd/"
 chmod -R u=rwX,go=rX "$stage"
 tarball="$outdir/fededge-agent-$version-linux-arm64.tar.gz"
 tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" \
