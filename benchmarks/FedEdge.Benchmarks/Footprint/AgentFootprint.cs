@@ -122,7 +122,8 @@ internal static class AgentFootprint
             agent.BeginErrorReadLine();
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(15)).ConfigureAwait(false); // start-up (JIT, first status) is not idle
+                // start-up and the first CheckInterval/prediction ticks JIT-compile their code paths once: not idle
+                await Task.Delay(TimeSpan.FromSeconds(100)).ConfigureAwait(false);
                 if (agent.HasExited)
                 {
                     throw new InvalidOperationException($"fededge-agent exited with {agent.ExitCode}");

@@ -218,12 +218,19 @@ public sealed partial class AgentService : BackgroundService
         Task<bool> tick = ticker.WaitForNextTickAsync(stoppingToken).AsTask();
         try
         {
+            Task<bool>? message = null;
             while (!stoppingToken.IsCancellationRequested)
             {
-                Task<bool> message = client.Inbound.WaitToReadAsync(stoppingToken).AsTask();
+                // one pending wait at a time: a new one per wake-up would pile up waiters on the channel
+                message ??= client.Inbound.WaitToReadAsync(stoppingToken).AsTask();
 
                 // wake at least every HeartbeatPeriod so the watchdog sees a live loop even with a long CheckInterval
                 await Task.WhenAny(message, tick, Task.Delay(HeartbeatPeriod, _time, stoppingToken)).ConfigureAwait(false);
+                if (message.IsCompleted)
+                {
+                    message = null;
+                }
+
                 _heartbeat.Beat();
                 while (client.Inbound.TryRead(out var received))
                 {

@@ -115,12 +115,19 @@ public sealed partial class AggregatorService : BackgroundService
         var engine = _engine!;
         using var ticker = new PeriodicTimer(_options.TickInterval, _time);
         Task<bool> tick = ticker.WaitForNextTickAsync(stoppingToken).AsTask();
+        Task<bool>? message = null;
         while (!stoppingToken.IsCancellationRequested)
         {
-            Task<bool> message = client.Inbound.WaitToReadAsync(stoppingToken).AsTask();
+            // one pending wait at a time: a new one per tick would pile up waiters on the channel
+            message ??= client.Inbound.WaitToReadAsync(stoppingToken).AsTask();
             try
             {
                 await Task.WhenAny(message, tick).ConfigureAwait(false);
+                if (message.IsCompleted)
+                {
+                    message = null;
+                }
+
                 var drained = new List<ReceivedMessage>(MaxBatch);
                 while (drained.Count < MaxBatch && client.Inbound.TryRead(out var received))
                 {
