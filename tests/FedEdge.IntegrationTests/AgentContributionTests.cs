@@ -12,6 +12,8 @@ using FedEdge.Protocol.Wire;
 using FedEdge.Sensors.Simulated;
 using Microsoft.Extensions.Logging.Abstractions;
 
+using FedEdge.IntegrationTests.Aggregator;
+
 namespace FedEdge.IntegrationTests;
 
 /// <summary>
@@ -40,14 +42,7 @@ public sealed class AgentContributionTests : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var store = AggregatorStateStore.Open(_dir.File("aggregator.db"));
-        var engine = new AggregationEngine(
-            new AggregationEngineOptions { Fleet = TestClients.Fleet, Architecture = "mlp-14-8-5", BufferSize = 3, Seed = 2 },
-            store,
-            new ModelSigner(key),
-            TimeProvider.System,
-            NullLogger.Instance,
-            new AggregatorMetrics());
-        engine.Initialize();
+        var engine = InProcessEngine.Start(store, key);
         await using var aggregator = await TestClients.ConnectAsync(_broker, "aggregator", 1, TestClients.SharedUpdatesFilter);
         await aggregator.PublishAsync(TestClients.ModelTopic, engine.CurrentModelMessage, retain: true, ct);
 

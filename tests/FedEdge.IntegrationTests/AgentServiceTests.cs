@@ -13,6 +13,8 @@ using FedEdge.Protocol.Signing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
+using FedEdge.IntegrationTests.Aggregator;
+
 namespace FedEdge.IntegrationTests;
 
 /// <summary>The hosted agent service against mosquitto and the aggregation engine.</summary>
@@ -36,14 +38,7 @@ public sealed class AgentServiceTests : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var store = AggregatorStateStore.Open(_dir.File("aggregator.db"));
-        var engine = new AggregationEngine(
-            new AggregationEngineOptions { Fleet = TestClients.Fleet, Architecture = "mlp-14-8-5", BufferSize = 3, Seed = 2 },
-            store,
-            new ModelSigner(key),
-            TimeProvider.System,
-            NullLogger.Instance,
-            new AggregatorMetrics());
-        engine.Initialize();
+        var engine = InProcessEngine.Start(store, key);
         await using var aggregator = await TestClients.ConnectAsync(_broker, "aggregator", 1, TestClients.SharedUpdatesFilter);
         await aggregator.PublishAsync(TestClients.ModelTopic, engine.CurrentModelMessage, retain: true, ct);
 

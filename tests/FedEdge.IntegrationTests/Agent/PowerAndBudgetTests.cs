@@ -17,6 +17,8 @@ using FedEdge.Sensors.Simulated;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
+using FedEdge.IntegrationTests.Aggregator;
+
 namespace FedEdge.IntegrationTests.Agent;
 
 /// <summary>
@@ -39,14 +41,7 @@ public sealed class PowerAndBudgetTests : IAsyncLifetime
     {
         _broker = await MosquittoBroker.StartAsync();
         _store = AggregatorStateStore.Open(_dir.File("aggregator.db"));
-        _engine = new AggregationEngine(
-            new AggregationEngineOptions { Fleet = TestClients.Fleet, Architecture = "mlp-14-8-5", BufferSize = 3, Seed = 2 },
-            _store,
-            new ModelSigner(_key),
-            TimeProvider.System,
-            NullLogger.Instance,
-            new AggregatorMetrics());
-        _engine.Initialize();
+        _engine = InProcessEngine.Start(_store, _key);
     }
 
     public async ValueTask DisposeAsync()

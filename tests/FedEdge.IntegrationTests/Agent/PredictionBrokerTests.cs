@@ -16,6 +16,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MQTTnet;
 
+using FedEdge.IntegrationTests.Aggregator;
+
 namespace FedEdge.IntegrationTests.Agent;
 
 /// <summary>Predictions and Home Assistant discovery through mosquitto with the production ACL.</summary>
@@ -82,14 +84,7 @@ public sealed class PredictionBrokerTests : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var store = AggregatorStateStore.Open(_dir.File("aggregator.db"));
-        var engine = new AggregationEngine(
-            new AggregationEngineOptions { Fleet = TestClients.Fleet, Architecture = "mlp-14-8-5", BufferSize = 3, Seed = 2 },
-            store,
-            new ModelSigner(key),
-            TimeProvider.System,
-            NullLogger.Instance,
-            new AggregatorMetrics());
-        engine.Initialize();
+        var engine = InProcessEngine.Start(store, key);
         await using var aggregator = await TestClients.ConnectAsync(_broker, "aggregator", 4, TestClients.SharedUpdatesFilter);
         await aggregator.PublishAsync(TestClients.ModelTopic, engine.CurrentModelMessage, retain: true, ct);
         await using var ha = await TestClients.ConnectAsync(_broker, HomeAssistant, 5, PredictionsTopic);
@@ -120,14 +115,7 @@ public sealed class PredictionBrokerTests : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var store = AggregatorStateStore.Open(_dir.File("aggregator.db"));
-        var engine = new AggregationEngine(
-            new AggregationEngineOptions { Fleet = TestClients.Fleet, Architecture = "mlp-14-8-5", BufferSize = 3, Seed = 2 },
-            store,
-            new ModelSigner(key),
-            TimeProvider.System,
-            NullLogger.Instance,
-            new AggregatorMetrics());
-        engine.Initialize();
+        var engine = InProcessEngine.Start(store, key);
         await using var aggregator = await TestClients.ConnectAsync(_broker, "aggregator", 6, TestClients.SharedUpdatesFilter);
         await aggregator.PublishAsync(TestClients.ModelTopic, engine.CurrentModelMessage, retain: true, ct);
         await using var ha = await TestClients.ConnectAsync(_broker, HomeAssistant, 7, PredictionsTopic);
