@@ -463,14 +463,8 @@ public sealed partial class AggregationEngine
         // The message was validated before it was persisted; decode it again without the time-dependent checks.
         var update = _parser.ParseModelUpdate(stored.Message).Message
             ?? throw new InvalidDataException($"Buffered update {Convert.ToHexString(stored.UpdateId)} no longer parses.");
-        var codecs = UpdateCodecs.CreateStandard(new Random(0), 0.1);
-        if (_subset is not null)
-        {
-            codecs = codecs.With(new SparseSubsetCodec(_subset));
-        }
-
         float[] delta = new float[Architecture.Layout.TotalLength];
-        codecs.TryDecode(update.Payload.Span, Architecture.Layout, delta).ThrowIfFailed();
+        _validator.Decode(update, Architecture.Layout, update.SubsetId.IsEmpty ? null : _subset, delta).ThrowIfFailed();
         return ToClientUpdate(update, delta);
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using FedEdge.Core.Codecs;
+using FedEdge.Core.Parameters;
 using FedEdge.Protocol.Topics;
 using FedEdge.Protocol.Wire;
 
@@ -88,20 +89,18 @@ public sealed class UpdateValidator
             return IntakeVerdict.Reject(RejectionReason.BadSampleCount, $"sample count {update.SampleCount} is outside 1..{_options.MaxSampleCount}", update);
         }
 
-        var codecs = _codecs;
+        ParameterSubset? assigned = null;
         if (!update.SubsetId.IsEmpty)
         {
             string key = Convert.ToHexStringLower(update.SubsetId.Span);
-            if (!context.Subsets.TryGetValue(key, out var subset))
+            if (!context.Subsets.TryGetValue(key, out assigned))
             {
                 return IntakeVerdict.Reject(RejectionReason.UnknownSubset, $"subset {key[..Math.Min(12, key.Length)]}… was not assigned", update);
             }
-
-            codecs = codecs.With(new SparseSubsetCodec(subset));
         }
 
         float[] delta = new float[context.Layout.TotalLength];
-        var decoded = codecs.TryDecode(update.Payload.Span, context.Layout, delta);
+        var decoded = Decode(update, context.Layout, assigned, delta);
         if (!decoded.Succeeded)
         {
             return IntakeVerdict.Reject(
@@ -127,6 +126,17 @@ public sealed class UpdateValidator
         }
 
         return IntakeVerdict.Accept(update, delta);
+    }
+
+    /// <summary>
+    /// Decodes an update's payload into the full layout (zeros outside <paramref name="subset"/>), without
+    /// any of the state-dependent checks: also how the engine rebuilds its buffer after a restart.
+    /// </summary>
+    internal DecodeResult Decode(ModelUpdate update, ParameterLayout layout, ParameterSubset? subset, float[] destination)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var codecs = subset is null ? _codecs : _codecs.With(new SparseSubsetCodec(subset));
+        return codecs.TryDecode(update.Payload.Span, layout, destination);
     }
 
     private bool AllowRate(string device, DateTimeOffset now)
