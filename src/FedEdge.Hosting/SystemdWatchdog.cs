@@ -19,6 +19,7 @@ public sealed partial class SystemdWatchdog : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<SystemdWatchdog> _logger;
     private readonly TimeSpan? _interval;
+    private readonly TaskCompletionSource _armed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Reads the interval from WATCHDOG_USEC (absent: the watchdog does nothing).</summary>
     public SystemdWatchdog(ISystemdNotifier notifier, LoopHeartbeat heartbeat, TimeProvider time, ILogger<SystemdWatchdog> logger)
@@ -39,6 +40,9 @@ public sealed partial class SystemdWatchdog : BackgroundService
         _interval = interval;
     }
 
+    /// <summary>Completes once the ping timer exists (tests advance a fake clock only after this).</summary>
+    internal Task Armed => _armed.Task;
+
     /// <summary>WATCHDOG_USEC as a time span, or null when systemd did not arm a watchdog.</summary>
     public static TimeSpan? IntervalFromEnvironment() =>
         long.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), NumberStyles.None, CultureInfo.InvariantCulture, out long microseconds) && microseconds > 0
@@ -50,10 +54,12 @@ public sealed partial class SystemdWatchdog : BackgroundService
     {
         if (!_notifier.IsEnabled || _interval is not TimeSpan interval)
         {
+            _armed.TrySetResult();
             return;
         }
 
         using var timer = new PeriodicTimer(interval / 2, _time);
+        _armed.TrySetResult();
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
             if (_heartbeat.Age < interval)

@@ -13,6 +13,17 @@ public class SystemdWatchdogTests
 
         public bool IsEnabled => true;
 
+        public int Count
+        {
+            get
+            {
+                lock (Sent)
+                {
+                    return Sent.Count;
+                }
+            }
+        }
+
         public void Notify(ServiceState state)
         {
             lock (Sent)
@@ -22,13 +33,14 @@ public class SystemdWatchdogTests
         }
     }
 
-    private static async Task AdvanceAsync(FakeTimeProvider time, TimeSpan by)
+    private static async Task WaitForCountAsync(RecordingNotifier notifier, int count)
     {
-        // one timer period at a time, yielding so the watchdog's loop runs between ticks
-        for (int i = 0; i < 4; i++)
+        // the watchdog's loop runs on the thread pool: wait (bounded) until it has handled the tick
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (notifier.Count < count)
         {
-            time.Advance(by / 4);
-            await Task.Delay(20, TestContext.Current.CancellationToken);
+            Assert.False(deadline.IsCancellationRequested, $"expected {count} pings, saw {notifier.Count}");
+            await Task.Delay(10, TestContext.Current.CancellationToken);
         }
     }
 
@@ -40,24 +52,27 @@ public class SystemdWatchdogTests
         var notifier = new RecordingNotifier();
         using var watchdog = new SystemdWatchdog(notifier, heartbeat, time, NullLogger<SystemdWatchdog>.Instance, TimeSpan.FromSeconds(60));
         await watchdog.StartAsync(TestContext.Current.CancellationToken);
-        await Task.Delay(50, TestContext.Current.CancellationToken);
+        await watchdog.Armed.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
 
-        for (int i = 0; i < 4; i++)
+        // interval 60 s → a tick every 30 s; the loop beats before each tick
+        for (int i = 1; i <= 4; i++)
         {
             heartbeat.Beat();
-            await AdvanceAsync(time, TimeSpan.FromSeconds(30));
+            time.Advance(TimeSpan.FromSeconds(30));
+            await WaitForCountAsync(notifier, i);
         }
 
-        int whileAlive = notifier.Sent.Count;
-        Assert.InRange(whileAlive, 3, 4);
         Assert.All(notifier.Sent, s => Assert.Equal("WATCHDOG=1", s));
 
-        // the loop stops beating: after one interval the pings stop, so systemd will restart the service
-        await AdvanceAsync(time, TimeSpan.FromSeconds(90));
-        int afterStall = notifier.Sent.Count;
-        await AdvanceAsync(time, TimeSpan.FromSeconds(120));
-        Assert.Equal(afterStall, notifier.Sent.Count);
-        Assert.True(afterStall - whileAlive <= 2, $"{afterStall - whileAlive} pings after the loop stalled");
+        // the loop stops beating: its last beat was 30 s before the 4th ping, so at the next tick the heartbeat is
+        // already one interval (60 s) old and the pings stop, so that systemd restarts the service
+        for (int i = 0; i < 4; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(30));
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(4, notifier.Count);
         await watchdog.StopAsync(TestContext.Current.CancellationToken);
     }
 
@@ -68,8 +83,14 @@ public class SystemdWatchdogTests
         var notifier = new RecordingNotifier();
         using var watchdog = new SystemdWatchdog(notifier, new LoopHeartbeat(time), time, NullLogger<SystemdWatchdog>.Instance, null);
         await watchdog.StartAsync(TestContext.Current.CancellationToken);
-        await AdvanceAsync(time, TimeSpan.FromMinutes(10));
-        Assert.Empty(notifier.Sent);
+        await watchdog.Armed.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        for (int i = 0; i < 10; i++)
+        {
+            time.Advance(TimeSpan.FromMinutes(1));
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(0, notifier.Count);
         await watchdog.StopAsync(TestContext.Current.CancellationToken);
     }
 }
