@@ -57,7 +57,8 @@ public class AdaptiveClippingTests
     public void Update_applies_the_geometric_rule_exactly_without_count_noise()
     {
         // S ← S·exp(−η(b̃ − γ)); 3 of 4 within, γ = 0.5, η = 0.2: S·exp(−0.05).
-        using var noise = new GaussianNoise();
+        using var rng = new SeededRandomNumberGenerator(112);
+        using var noise = new GaussianNoise(rng);
         var clipping = new AdaptiveClipping(2.0, 0.5, 0.2, 0.0);
         double next = clipping.Update([true, true, true, false], noise);
         Assert.Equal(2.0 * Math.Exp(-0.05), next, 1e-15);
@@ -66,7 +67,8 @@ public class AdaptiveClippingTests
     [Fact]
     public void Update_rejects_an_empty_round()
     {
-        using var noise = new GaussianNoise();
+        using var rng = new SeededRandomNumberGenerator(113);
+        using var noise = new GaussianNoise(rng);
         var clipping = new AdaptiveClipping(1.0, 0.5, 0.2, 1.0);
         Assert.Throws<ArgumentException>(() => clipping.Update([], noise));
     }

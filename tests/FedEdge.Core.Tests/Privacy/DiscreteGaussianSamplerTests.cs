@@ -28,7 +28,8 @@ public class DiscreteGaussianSamplerTests
 
     private static long[] Draw(double sigmaSquared)
     {
-        using var sampler = new DiscreteGaussianSampler();
+        using var rng = new SeededRandomNumberGenerator(114);
+        using var sampler = new DiscreteGaussianSampler(rng);
         var values = new long[Draws];
         sampler.Fill(values, sigmaSquared);
         return values;
@@ -115,7 +116,8 @@ public class DiscreteGaussianSamplerTests
     [InlineData(1e13)]
     public void Next_rejects_sigma_squared_outside_the_supported_range(double sigmaSquared)
     {
-        using var sampler = new DiscreteGaussianSampler();
+        using var rng = new SeededRandomNumberGenerator(115);
+        using var sampler = new DiscreteGaussianSampler(rng);
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => sampler.Next(sigmaSquared));
         Assert.Equal("sigmaSquared", error.ParamName);
     }

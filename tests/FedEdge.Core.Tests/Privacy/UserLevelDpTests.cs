@@ -11,7 +11,8 @@ public class UserLevelDpTests
     [Fact]
     public void Privatize_clips_a_long_update_to_the_bound_and_reports_it_was_outside()
     {
-        using var noise = new GaussianNoise();
+        using var rng = new SeededRandomNumberGenerator(106);
+        using var noise = new GaussianNoise(rng);
         var dp = new UserLevelDp(0.0, noise);
         var update = Update(6, 8, 0);
         ClippingOutcome outcome = dp.Privatize(update, 2.0);
@@ -23,7 +24,8 @@ public class UserLevelDpTests
     [Fact]
     public void Privatize_leaves_a_short_update_unscaled_and_reports_it_was_within()
     {
-        using var noise = new GaussianNoise();
+        using var rng = new SeededRandomNumberGenerator(107);
+        using var noise = new GaussianNoise(rng);
         var dp = new UserLevelDp(0.0, noise);
         var update = Update(0.3f, 0.4f);
         ClippingOutcome outcome = dp.Privatize(update, 2.0);
@@ -37,7 +39,8 @@ public class UserLevelDpTests
         // A zero update stays zero after clipping, so what remains is the noise: stddev z·S = 1.5·0.8 = 1.2.
         // Standard error of the sample stddev ≈ s/√(2n).
         const int N = 400_000;
-        using var noise = new GaussianNoise();
+        using var rng = new SeededRandomNumberGenerator(108);
+        using var noise = new GaussianNoise(rng);
         var dp = new UserLevelDp(1.5, noise);
         var update = Update(new float[N]);
         dp.Privatize(update, 0.8);
@@ -49,7 +52,8 @@ public class UserLevelDpTests
     [Fact]
     public void Privatize_rejects_an_update_holding_NaN()
     {
-        using var noise = new GaussianNoise();
+        using var rng = new SeededRandomNumberGenerator(109);
+        using var noise = new GaussianNoise(rng);
         var dp = new UserLevelDp(1.0, noise);
         Assert.Throws<ArgumentException>(() => dp.Privatize(Update(1, float.NaN), 1.0));
     }
@@ -60,7 +64,8 @@ public class UserLevelDpTests
     [InlineData(double.PositiveInfinity)]
     public void Privatize_rejects_a_non_positive_or_infinite_clip_norm(double clipNorm)
     {
-        using var noise = new GaussianNoise();
+        using var rng = new SeededRandomNumberGenerator(110);
+        using var noise = new GaussianNoise(rng);
         var dp = new UserLevelDp(1.0, noise);
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => dp.Privatize(Update(1, 2), clipNorm));
         Assert.Equal("clipNorm", error.ParamName);

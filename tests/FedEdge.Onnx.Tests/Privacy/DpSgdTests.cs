@@ -12,7 +12,7 @@ namespace FedEdge.Onnx.Tests.Privacy;
 public sealed class DpSgdTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
-    private readonly RandomNumberGenerator _rng = RandomNumberGenerator.Create();
+    private readonly RandomNumberGenerator _rng = new SeededRandomNumberGenerator(2026);
 
     private static Dataset Data(int rows, int seed)
     {
