@@ -6,7 +6,7 @@ using FedEdge.Core.Data;
 using FedEdge.Core.Models;
 using FedEdge.Core.Parameters;
 using FedEdge.Core.Privacy;
-using FedEdge.Onnx.Artifacts;
+using FedEdge.Onnx.Privacy;
 using FedEdge.Onnx.Training;
 using FedEdge.Protocol.Outbox;
 using FedEdge.Protocol.Topics;
@@ -29,6 +29,12 @@ namespace FedEdge.Agent.Contribution;
 /// costs nothing and a crash after the reservation over-counts rather than under-counts.
 /// </para>
 /// <para>
+/// With <see cref="ContributionPrivacy.SampleLevel"/> local training is DP-SGD instead (Abadi et al.
+/// 2016): the ledger is charged the Poisson-subsampled Gaussian over all local steps and Δ is
+/// released without further noise; with <see cref="ContributionPrivacy.None"/> nothing is clipped,
+/// noised or charged.
+/// </para>
+/// <para>
 /// FTTE subsets: the runner trains every tensor and sends only the assigned coordinates with
 /// <see cref="SparseSubsetCodec"/>; Δ is restricted to the subset before clipping, so S bounds what
 /// is actually released. Training only the subset would save memory on the smallest boards; that
@@ -46,7 +52,9 @@ public sealed class ContributionRunner : IDisposable
     private readonly UpdateCodecs _codecs;
     private readonly TimeProvider _time;
     private readonly SubsampledGaussian _mechanism;
-    private OrtTrainer? _trainer;
+    private readonly GaussianNoise _noise;
+    private readonly LocalTrainers _trainers;
+    private readonly bool _ownsTrainers;
 
     /// <summary>Creates a runner. Everything passed in is borrowed, not owned.</summary>
     /// <param name="settings">Identity, DP, training and codec settings (validated here).</param>
@@ -56,6 +64,7 @@ public sealed class ContributionRunner : IDisposable
     /// <param name="ids">Source of the 16-byte random update ids.</param>
     /// <param name="shuffle">Shuffles local batches and drives stochastic quantisation (no privacy role).</param>
     /// <param name="time">Clock for timestamps.</param>
+    /// <param name="trainers">Shared loaded trainers (borrowed); null = the runner keeps its own.</param>
     public ContributionRunner(
         ContributionSettings settings,
         PrivacyLedger ledger,
@@ -63,7 +72,8 @@ public sealed class ContributionRunner : IDisposable
         GaussianNoise noise,
         RandomNumberGenerator ids,
         Random shuffle,
-        TimeProvider time)
+        TimeProvider time,
+        LocalTrainers? trainers = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(ledger);
@@ -77,6 +87,9 @@ public sealed class ContributionRunner : IDisposable
         _ledger = ledger;
         _outbox = outbox;
         _dp = new UserLevelDp(settings.NoiseMultiplier, noise);
+        _noise = noise;
+        _ownsTrainers = trainers is null;
+        _trainers = trainers ?? new LocalTrainers(settings.ArtifactsDirectory, settings.Threads);
         _ids = ids;
         _shuffle = shuffle;
         _time = time;
@@ -84,11 +97,30 @@ public sealed class ContributionRunner : IDisposable
         _mechanism = new SubsampledGaussian(1.0, settings.NoiseMultiplier, 1);
     }
 
-    /// <summary>The mechanism one contribution applies, as the ledger records it.</summary>
+    /// <summary>The mechanism one user-level contribution applies, as the ledger records it.</summary>
     public SubsampledGaussian Mechanism => _mechanism;
 
-    /// <summary>Whether the ledger can afford one more contribution.</summary>
-    public bool CanAfford() => _ledger.CanAfford(_mechanism);
+    /// <summary>
+    /// Whether the ledger can afford one more contribution (for sample-level DP: one from the
+    /// largest local set, the cheapest case; <see cref="RunAsync"/> checks the exact cost).
+    /// </summary>
+    public bool CanAfford() => _settings.Privacy switch
+    {
+        ContributionPrivacy.None => true,
+        ContributionPrivacy.SampleLevel => _ledger.CanAfford(SampleLevelMechanism(_settings.MaxSamples)),
+        _ => _ledger.CanAfford(_mechanism),
+    };
+
+    /// <summary>
+    /// The DP-SGD mechanism of one contribution from <paramref name="samples"/> local samples:
+    /// Poisson rate q = batch/n and ⌈epochs/q⌉ steps, so each sample is expected in <c>Epochs</c> batches.
+    /// </summary>
+    public SubsampledGaussian SampleLevelMechanism(int samples)
+    {
+        int n = Math.Clamp(samples, 1, _settings.MaxSamples);
+        double q = Math.Min(1.0, (double)_settings.BatchSize / n);
+        return new SubsampledGaussian(q, _settings.NoiseMultiplier, (long)Math.Ceiling(_settings.Epochs / q));
+    }
 
     /// <summary>
     /// Trains on <paramref name="samples"/> from <paramref name="model"/> (already verified) while
@@ -104,7 +136,9 @@ public sealed class ContributionRunner : IDisposable
         ArgumentNullException.ThrowIfNull(stillEligible);
         cancellationToken.ThrowIfCancellationRequested();
 
-        if (!CanAfford())
+        var data = samples.Count > _settings.MaxSamples ? Newest(samples, _settings.MaxSamples) : samples;
+        var planned = _settings.Privacy == ContributionPrivacy.SampleLevel ? SampleLevelMechanism(data.Count) : _mechanism;
+        if (_settings.Privacy != ContributionPrivacy.None && !_ledger.CanAfford(planned))
         {
             return Result(ContributionOutcome.BudgetExhausted, string.Create(
                 CultureInfo.InvariantCulture,
@@ -121,15 +155,30 @@ public sealed class ContributionRunner : IDisposable
             return Result(ContributionOutcome.IncompatibleModel, problem);
         }
 
-        var data = samples.Count > _settings.MaxSamples ? Newest(samples, _settings.MaxSamples) : samples;
-        var trainer = TrainerFor(architecture);
+        bool dpSgd = _settings.Privacy == ContributionPrivacy.SampleLevel;
+        var trainer = _trainers.Get(architecture, dpSgd, _settings.BatchSize);
         trainer.Parameters.CopyFrom(global);
         trainer.Checkpoint.OptimizerState.Clear();
         trainer.Checkpoint.Step = 0;
 
         long steps = 0;
+        if (dpSgd)
+        {
+            var sgd = new DpSgd(trainer, new DpSgdSettings(planned.SamplingRate, _settings.NoiseMultiplier, (float)_settings.ClipNorm), _noise, new SecureRandomBits(_ids), data.Count);
+            for (; steps < planned.Steps; steps++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!stillEligible())
+                {
+                    return Result(ContributionOutcome.Interrupted, $"no longer eligible after {steps} local steps", steps);
+                }
+
+                sgd.Step(data, _settings.LearningRate);
+            }
+        }
+
         int[] order = new int[data.Count];
-        for (int epoch = 0; epoch < _settings.Epochs; epoch++)
+        for (int epoch = 0; epoch < (dpSgd ? 0 : _settings.Epochs); epoch++)
         {
             for (int i = 0; i < order.Length; i++)
             {
@@ -163,16 +212,21 @@ public sealed class ContributionRunner : IDisposable
             return Result(ContributionOutcome.Diverged, $"local training diverged after {steps} steps (non-finite parameters)", steps);
         }
 
-        try
+        if (_settings.Privacy != ContributionPrivacy.None)
         {
-            _ledger.Reserve(MechanismKind.UserLevelGaussian, _mechanism, (long)model.Version);
-        }
-        catch (PrivacyBudgetExceededException ex)
-        {
-            return Result(ContributionOutcome.BudgetExhausted, ex.Message, steps);
+            try
+            {
+                _ledger.Reserve(dpSgd ? MechanismKind.DpSgd : MechanismKind.UserLevelGaussian, planned, (long)model.Version);
+            }
+            catch (PrivacyBudgetExceededException ex)
+            {
+                return Result(ContributionOutcome.BudgetExhausted, ex.Message, steps);
+            }
         }
 
-        var clipping = _dp.Privatize(delta, _settings.ClipNorm);
+        double normBeforeClipping = _settings.Privacy == ContributionPrivacy.UserLevel
+            ? _dp.Privatize(delta, _settings.ClipNorm).NormBeforeClipping
+            : delta.L2Norm();
         var codec = subset is null ? _codecs.Get(_settings.Codec) : new SparseSubsetCodec(subset);
         byte[] payload = new byte[codec.MaxEncodedSize(architecture.Layout)];
         int written = codec.Encode(delta.AsSpan(), architecture.Layout, payload);
@@ -190,14 +244,16 @@ public sealed class ContributionRunner : IDisposable
             SubsetId = subset is null ? ByteString.Empty : ByteString.CopyFrom(subset.ContentHash),
             Encoding = WireEncodings.ToWire(codec.Encoding),
             Payload = ByteString.CopyFrom(payload, 0, written),
-            Dp = new DpParameters
-            {
-                Mechanism = DpMechanism.UserLevelGaussian,
-                NoiseMultiplier = _settings.NoiseMultiplier,
-                ClipNorm = _settings.ClipNorm,
-                SamplingRate = _mechanism.SamplingRate,
-                Steps = (ulong)_mechanism.Steps,
-            },
+            Dp = _settings.Privacy == ContributionPrivacy.None
+                ? new DpParameters { Mechanism = DpMechanism.None }
+                : new DpParameters
+                {
+                    Mechanism = dpSgd ? DpMechanism.SampleLevelGaussian : DpMechanism.UserLevelGaussian,
+                    NoiseMultiplier = _settings.NoiseMultiplier,
+                    ClipNorm = _settings.ClipNorm,
+                    SamplingRate = planned.SamplingRate,
+                    Steps = (ulong)planned.Steps,
+                },
             PrivacySpent = new EpsilonDelta { Epsilon = spent.Epsilon, Delta = spent.Delta },
             SampleCount = (ulong)data.Count,
             CreatedAtUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds(),
@@ -208,15 +264,17 @@ public sealed class ContributionRunner : IDisposable
             string.Create(CultureInfo.InvariantCulture, $"update {Convert.ToHexStringLower(updateId)} for model v{model.Version}: {steps} steps on {data.Count} samples, {written} bytes {codec.Encoding}"),
             updateId,
             steps,
-            clipping.NormBeforeClipping,
+            normBeforeClipping,
             spent.Epsilon);
     }
 
     /// <inheritdoc/>
     public void Dispose()
     {
-        _trainer?.Dispose();
-        _trainer = null;
+        if (_ownsTrainers)
+        {
+            _trainers.Dispose();
+        }
     }
 
     private ContributionResult Result(ContributionOutcome outcome, string message, long steps = 0) =>
@@ -270,30 +328,6 @@ public sealed class ContributionRunner : IDisposable
 
         problem = string.Empty;
         return true;
-    }
-
-    private OrtTrainer TrainerFor(ModelArchitecture architecture)
-    {
-        if (_trainer is not null && _trainer.Architecture.Equals(architecture) && _trainer.Options.MaxBatchSize >= _settings.BatchSize)
-        {
-            return _trainer;
-        }
-
-        _trainer?.Dispose();
-        _trainer = null;
-
-        // One artifact directory per architecture, generated once: the graphs depend only on the
-        // architecture, the trainable set and the optimizer; the weights are set per run.
-        string directory = Path.Combine(_settings.ArtifactsDirectory, architecture.Hash()[..16]);
-        var artifacts = new ArtifactSet(directory);
-        if (!artifacts.All.All(File.Exists))
-        {
-            // Plain SGD, as FedAvg's ClientUpdate (McMahan et al. 2017, Alg. 1); state resets per run anyway.
-            TrainingArtifactGenerator.Generate(architecture, TrainableSet.All, OptimizerSettings.Sgd(momentum: 0f), directory);
-        }
-
-        _trainer = OrtTrainer.Load(directory, new TrainerOptions { Threads = _settings.Threads, MaxBatchSize = _settings.BatchSize });
-        return _trainer;
     }
 
     private static Dataset Newest(Dataset samples, int count)

@@ -21,10 +21,13 @@ public sealed record ContributionSettings
     /// <summary>Where training artifacts are generated (one sub-directory per architecture).</summary>
     public required string ArtifactsDirectory { get; init; }
 
-    /// <summary>User-level clipping norm S (McMahan et al. 2018, Alg. 1).</summary>
+    /// <summary>The DP mechanism. Default user level (DP-FedAvg).</summary>
+    public ContributionPrivacy Privacy { get; init; } = ContributionPrivacy.UserLevel;
+
+    /// <summary>User-level clipping norm S (McMahan et al. 2018, Alg. 1); per-example norm C for sample-level DP.</summary>
     public double ClipNorm { get; init; } = 1.0;
 
-    /// <summary>User-level noise multiplier z (noise stddev z·S); must be positive, the ledger charges it.</summary>
+    /// <summary>Noise multiplier z (noise stddev z·S, or σ·C per DP-SGD step); must be positive, the ledger charges it (ignored without DP).</summary>
     public double NoiseMultiplier { get; init; } = 1.0;
 
     /// <summary>Local epochs over the samples.</summary>
@@ -65,7 +68,12 @@ public sealed record ContributionSettings
             errors.Add($"ClipNorm {ClipNorm.ToString(CultureInfo.InvariantCulture)} must be positive and finite");
         }
 
-        if (!(NoiseMultiplier > 0) || double.IsInfinity(NoiseMultiplier))
+        if (!Enum.IsDefined(Privacy))
+        {
+            errors.Add($"Privacy {Privacy} is not a mechanism");
+        }
+
+        if ((!(NoiseMultiplier > 0) && Privacy != ContributionPrivacy.None) || double.IsInfinity(NoiseMultiplier))
         {
             errors.Add($"NoiseMultiplier {NoiseMultiplier.ToString(CultureInfo.InvariantCulture)} must be positive and finite");
         }

@@ -54,7 +54,7 @@ public sealed class OutboxPublisher
     /// One walk over the whole outbox, oldest first. Returns how many entries it saw and how many it delivered.
     /// Walking by sequence (instead of always re-reading the head) keeps a rejected entry from blocking the rest.
     /// </summary>
-    internal async Task<(int Seen, int Delivered)> PublishPassAsync(CancellationToken cancellationToken)
+    public async Task<(int Seen, int Delivered)> PublishPassAsync(CancellationToken cancellationToken)
     {
         long cursor = 0;
         int seen = 0, delivered = 0;

@@ -1,0 +1,72 @@
+namespace FedEdge.Simulation.Results;
+
+/// <summary>The outcome of one strategy on one seed.</summary>
+public sealed record RunResult
+{
+    /// <summary>Strategy name (fedavg, fedbuff, ftte).</summary>
+    public required string Strategy { get; init; }
+
+    /// <summary>The seed.</summary>
+    public required int Seed { get; init; }
+
+    /// <summary>Accuracy of the initial model.</summary>
+    public required double InitialAccuracy { get; init; }
+
+    /// <summary>Accuracy of the last model.</summary>
+    public required double FinalAccuracy { get; init; }
+
+    /// <summary>Best accuracy reached.</summary>
+    public required double BestAccuracy { get; init; }
+
+    /// <summary>Last model version.</summary>
+    public required long FinalVersion { get; init; }
+
+    /// <summary>Simulated hours until the target accuracy was first reached; null if never.</summary>
+    public required double? HoursToTarget { get; init; }
+
+    /// <summary>Simulated hours the run covered.</summary>
+    public required double SimulatedHours { get; init; }
+
+    /// <summary>Update bytes received by the aggregator (the ModelUpdate messages, as on the wire).</summary>
+    public required long UploadBytes { get; init; }
+
+    /// <summary>Update bytes received until the target was reached; null if never.</summary>
+    public required long? UploadBytesToTarget { get; init; }
+
+    /// <summary>Updates the aggregator accepted.</summary>
+    public required long AcceptedUpdates { get; init; }
+
+    /// <summary>Updates the aggregator rejected (stale, not in cohort, ...), by reason.</summary>
+    public required IReadOnlyDictionary<string, long> Rejected { get; init; }
+
+    /// <summary>Local runs stopped because the device stopped being idle and charging.</summary>
+    public required long InterruptedRuns { get; init; }
+
+    /// <summary>Contributions refused by a device's privacy ledger.</summary>
+    public required long BudgetRefusals { get; init; }
+
+    /// <summary>
+    /// Training memory of the largest trainable set any device was given, from the
+    /// <see cref="FedEdge.Core.Aggregation.Ftte.TrainingMemoryModel"/> the FTTE server plans with
+    /// (parameters, gradients, optimizer state of the trainable part; frozen weights; no activations).
+    /// </summary>
+    public required long PeakTrainingMemoryBytes { get; init; }
+
+    /// <summary>Trainable coordinates per update (the FTTE subset size, or all).</summary>
+    public required int TrainableCoordinates { get; init; }
+
+    /// <summary>ε spent per device (fleet order).</summary>
+    public required IReadOnlyList<double> EpsilonPerDevice { get; init; }
+
+    /// <summary>Count of accepted updates by staleness (index = versions behind).</summary>
+    public required IReadOnlyList<long> StalenessHistogram { get; init; }
+
+    /// <summary>Participation per board class.</summary>
+    public required IReadOnlyList<MemoryClassParticipation> Participation { get; init; }
+
+    /// <summary>The model after every server step.</summary>
+    public required IReadOnlyList<TimelinePoint> Timeline { get; init; }
+
+    /// <summary>Wall-clock seconds the run took.</summary>
+    public required double WallSeconds { get; init; }
+}

@@ -1,0 +1,476 @@
+using System.Diagnostics;
+using System.Globalization;
+using FedEdge.Agent.Contribution;
+using FedEdge.Agent.Privacy;
+using FedEdge.Aggregator.Engine;
+using FedEdge.Core.Aggregation.Ftte;
+using FedEdge.Core.Models;
+using FedEdge.Core.Privacy;
+using FedEdge.Protocol.Wire;
+using FedEdge.Simulation.Aggregation;
+using FedEdge.Simulation.Clock;
+using FedEdge.Simulation.Data;
+using FedEdge.Simulation.Devices;
+using FedEdge.Simulation.Fleet;
+using FedEdge.Simulation.Results;
+using FedEdge.Simulation.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace FedEdge.Simulation.Running;
+
+/// <summary>
+/// A discrete-event simulation of one strategy on one seed: the virtual devices' check-ins,
+/// local runs and uploads are events on a <see cref="VirtualClock"/>, processed one at a time in
+/// time order, each through the product's code (contribution runner, ledger, outbox, MQTT client,
+/// broker, aggregation engine). Because each event waits until its messages have been handled,
+/// the same seed always produces the same sequence of models.
+/// </summary>
+public sealed class FleetSimulation : IDisposable
+{
+    /// <summary>Where simulated time starts: 20:00 UTC, so the default horizon covers a night of idle-and-charging windows.</summary>
+    public static readonly DateTimeOffset Start = new(2026, 1, 5, 20, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Fixed cost of a local run (loading the model, generating batches), in simulated seconds.</summary>
+    public const double RunOverheadSeconds = 2.0;
+
+    private const string Fleet = "sim";
+    private static readonly TimeSpan TickInterval = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan DefaultCheckIn = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+
+    private readonly SimulationOptions _options;
+    private readonly StrategyKind _strategy;
+    private readonly int _seed;
+    private readonly FederatedData _data;
+    private readonly IProgress<SimulationProgress>? _progress;
+    private readonly ILoggerFactory _loggers;
+    private readonly PriorityQueue<SimulationEvent, (long Ticks, long Sequence)> _events = new();
+    private readonly List<TimelinePoint> _timeline = [];
+    private readonly Stopwatch _lastProgress = Stopwatch.StartNew();
+    private VirtualClock _clock = null!;
+    private FleetAggregator _aggregator = null!;
+    private LocalTrainers? _trainersField;
+    private ModelArchitecture _architecture = null!;
+    private VirtualDevice[] _devices = [];
+    private long _sequence;
+    private long _interrupted;
+    private long _budgetRefusals;
+    private double? _hoursToTarget;
+    private long? _bytesToTarget;
+
+    private FleetSimulation(SimulationOptions options, StrategyKind strategy, int seed, FederatedData data, IProgress<SimulationProgress>? progress, ILoggerFactory loggers)
+    {
+        _options = options;
+        _strategy = strategy;
+        _seed = seed;
+        _data = data;
+        _progress = progress;
+        _loggers = loggers;
+    }
+
+    private LocalTrainers Trainers => _trainersField!;
+
+    /// <inheritdoc/>
+    public void Dispose() => _trainersField?.Dispose();
+
+    /// <summary>Strategy name as reports use it.</summary>
+    public static string Name(StrategyKind strategy) => strategy.ToString().ToLowerInvariant();
+
+    /// <summary>Runs <paramref name="strategy"/> on <paramref name="seed"/> over <paramref name="data"/>.</summary>
+    public static async Task<RunResult> RunAsync(
+        SimulationOptions options, StrategyKind strategy, int seed, FederatedData data, IProgress<SimulationProgress>? progress, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(loggers);
+        options.Validate();
+        using var simulation = new FleetSimulation(options, strategy, seed, data, progress, loggers);
+        return await simulation.RunAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<RunResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var wall = Stopwatch.StartNew();
+        string root = _options.WorkDirectory ?? Directory.CreateTempSubdirectory("fededge-sim-").FullName;
+        string directory = Path.Combine(root, string.Create(CultureInfo.InvariantCulture, $"{Name(_strategy)}-seed{_seed}"));
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
+        EmbeddedBroker? embedded = _options.Broker is null ? await EmbeddedBroker.StartAsync().ConfigureAwait(false) : null;
+        var broker = _options.Broker ?? embedded!.Endpoint;
+        _clock = new VirtualClock(Start);
+        var profiles = FleetBuilder.Build(_options.Devices, _options.Boards, _options.StragglerFraction, _options.MainsFraction, new Random(_seed));
+        _architecture = _options.Hidden.Count == 0
+            ? ModelArchitecture.LogisticRegression(_data.FeatureCount, _data.ClassCount)
+            : ModelArchitecture.Mlp(_data.FeatureCount, [.. _options.Hidden], _data.ClassCount);
+        _trainersField = new LocalTrainers(Path.Combine(root, "artifacts"));
+        try
+        {
+            _aggregator = await FleetAggregator.StartAsync(EngineOptions(profiles), Path.Combine(directory, "aggregator"), broker, _clock, _loggers, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                _devices = CreateDevices(profiles, broker, directory);
+                double initial = Evaluate();
+                _timeline.Add(new TimelinePoint(0, _aggregator.Engine.CurrentVersion, initial, 0, 0));
+                await EnrolAsync(cancellationToken).ConfigureAwait(false);
+                await LoopAsync(cancellationToken).ConfigureAwait(false);
+                return Result(profiles, initial, wall.Elapsed);
+            }
+            finally
+            {
+                foreach (var device in _devices)
+                {
+                    await device.DisposeAsync().ConfigureAwait(false);
+                }
+
+                await _aggregator.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (embedded is not null)
+            {
+                await embedded.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (_options.WorkDirectory is null)
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
+    private AggregationEngineOptions EngineOptions(IReadOnlyList<DeviceProfile> profiles)
+    {
+        int cohort = Math.Min(_options.ClientsPerRound, _options.Devices);
+        var options = new AggregationEngineOptions
+        {
+            Fleet = Fleet,
+            Architecture = _architecture.ToString(),
+            Strategy = _strategy,
+            BufferSize = _options.BufferSize,
+            ServerLearningRate = _options.ServerLearningRate,
+            MaxStaleness = _options.MaxStaleness,
+            ClientsPerRound = cohort,
+            MinClients = Math.Max(1, cohort / 2),
+            RoundDuration = _options.RoundDeadline,
+            Seed = _seed,
+            DefaultMemoryBudgetBytes = profiles.Min(p => p.Board.TrainingBudgetBytes),
+            TargetStepInterval = _options.TargetStepInterval,
+        };
+        options.Validation.MaxStaleness = _options.MaxStaleness;
+        options.Validation.MaxUpdatesPerDevicePerHour = 3600;
+        return options;
+    }
+
+    private VirtualDevice[] CreateDevices(IReadOnlyList<DeviceProfile> profiles, BrokerEndpoint broker, string directory)
+    {
+        var accountant = new RdpAccountant();
+        double userNoise = _options.Privacy == ContributionPrivacy.UserLevel
+            ? accountant.MinimumNoiseMultiplier(_options.Epsilon, _options.Delta, 1.0, _options.ContributionsPerDevice)
+            : 1.0;
+        var devices = new VirtualDevice[profiles.Count];
+        for (int i = 0; i < profiles.Count; i++)
+        {
+            var profile = profiles[i];
+            var train = _data.Train[i];
+            double noise = _options.Privacy == ContributionPrivacy.SampleLevel && train.Count > 0 ? SampleLevelNoise(accountant, train.Count) : userNoise;
+            var settings = new ContributionSettings
+            {
+                DeviceId = profile.DeviceId,
+                Fleet = Fleet,
+                MemoryClass = profile.Board.Name,
+                ArtifactsDirectory = Path.Combine(directory, "artifacts"),
+                Privacy = _options.Privacy,
+                ClipNorm = _options.ClipNorm,
+                NoiseMultiplier = noise,
+                Epochs = _options.LocalEpochs,
+                BatchSize = _options.BatchSize,
+                LearningRate = _options.LearningRate,
+                MinSamples = 1,
+                MaxSamples = Math.Max(1, Math.Max(train.Count, 2000)),
+                Codec = _options.Codec,
+            };
+            devices[i] = new VirtualDevice(
+                profile, train, settings, new PrivacyBudget(_options.Epsilon, _options.Delta), _aggregator.PublicKey, broker, Trainers, _clock,
+                Path.Combine(directory, profile.DeviceId), _seed, _loggers);
+        }
+
+        return devices;
+    }
+
+    /// <summary>σ such that <see cref="SimulationOptions.ContributionsPerDevice"/> DP-SGD runs over n samples spend ε.</summary>
+    private double SampleLevelNoise(RdpAccountant accountant, int samples)
+    {
+        double q = Math.Min(1.0, (double)_options.BatchSize / samples);
+        long steps = (long)Math.Ceiling(_options.LocalEpochs / q) * _options.ContributionsPerDevice;
+        return accountant.MinimumNoiseMultiplier(_options.Epsilon, _options.Delta, q, steps);
+    }
+
+    private async Task EnrolAsync(CancellationToken cancellationToken)
+    {
+        foreach (var device in _devices)
+        {
+            await device.EnrolAsync(_clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            await _aggregator.ProcessAsync(1, cancellationToken).ConfigureAwait(false);
+            var first = device.Profile.NextWindowStart(Start) + TimeSpan.FromSeconds(device.Random.NextDouble() * 300);
+            Schedule(first, new SimulationEvent(SimulationEventKind.CheckIn, device.Profile.Index, 0));
+        }
+
+        if (_strategy == StrategyKind.FedAvg)
+        {
+            await _aggregator.TickAsync(cancellationToken).ConfigureAwait(false);
+            Schedule(Start + TickInterval, new SimulationEvent(SimulationEventKind.Tick, -1, 0));
+        }
+    }
+
+    private async Task LoopAsync(CancellationToken cancellationToken)
+    {
+        var end = Start + _options.MaxTime;
+        while (_events.TryPeek(out _, out var when) && when.Ticks <= end.UtcTicks)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var next = _events.Dequeue();
+            _clock.AdvanceTo(new DateTimeOffset(when.Ticks, TimeSpan.Zero));
+            switch (next.Kind)
+            {
+                case SimulationEventKind.CheckIn:
+                    await CheckInAsync(_devices[next.Device], cancellationToken).ConfigureAwait(false);
+                    break;
+                case SimulationEventKind.TrainingDone:
+                    await TrainingDoneAsync(_devices[next.Device], next.StepsAllowed, cancellationToken).ConfigureAwait(false);
+                    break;
+                case SimulationEventKind.Upload:
+                    await UploadAsync(_devices[next.Device], cancellationToken).ConfigureAwait(false);
+                    break;
+                default:
+                    if (await _aggregator.TickAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        Record();
+                    }
+
+                    Schedule(_clock.GetUtcNow() + TickInterval, next);
+                    break;
+            }
+
+            Report(force: false);
+            if (_options.StopAtTarget && _hoursToTarget is not null)
+            {
+                break;
+            }
+        }
+
+        if (_clock.GetUtcNow() < end && !(_options.StopAtTarget && _hoursToTarget is not null))
+        {
+            _clock.AdvanceTo(end);
+        }
+
+        Report(force: true);
+    }
+
+    private async Task CheckInAsync(VirtualDevice device, CancellationToken cancellationToken)
+    {
+        var now = _clock.GetUtcNow();
+        var profile = device.Profile;
+        if (!profile.InWindow(now))
+        {
+            Schedule(profile.NextWindowStart(now) + Jitter(device, TimeSpan.FromMinutes(10)), Event(SimulationEventKind.CheckIn, device));
+            return;
+        }
+
+        if (device.Random.NextDouble() < _options.DropoutProbability)
+        {
+            Schedule(now + Interval(device, null), Event(SimulationEventKind.CheckIn, device));
+            return;
+        }
+
+        var checkIn = await device.SessionAsync(_aggregator.Engine.CurrentVersion, _aggregator.PacePayload, cancellationToken).ConfigureAwait(false);
+        await ProcessAsync(checkIn.Delivered, cancellationToken).ConfigureAwait(false);
+        if (checkIn.Model is { } model && checkIn.Pace is { } pace && device.Train.Count > 0 && Invited(device, model, pace))
+        {
+            if (!device.Runner.CanAfford())
+            {
+                _budgetRefusals++;
+                return; // budget spent: the device stops contributing (its outbox is empty after this session)
+            }
+
+            device.Busy = true;
+            device.TrainingModel = model;
+            device.LastRound = pace.Round;
+            long steps = LocalSteps(device);
+            double seconds = RunOverheadSeconds + device.Profile.TrainingSeconds(steps * _options.BatchSize);
+            var done = now + TimeSpan.FromSeconds(seconds);
+            var windowEnd = profile.WindowEnd(now);
+            if (done <= windowEnd)
+            {
+                Schedule(done, new SimulationEvent(SimulationEventKind.TrainingDone, profile.Index, long.MaxValue));
+            }
+            else
+            {
+                // Unplugged mid-run: the runner checks eligibility before every step and stops.
+                double fraction = Math.Max(0, ((windowEnd - now).TotalSeconds - RunOverheadSeconds) / (seconds - RunOverheadSeconds));
+                Schedule(windowEnd, new SimulationEvent(SimulationEventKind.TrainingDone, profile.Index, (long)(steps * fraction)));
+            }
+
+            return;
+        }
+
+        Schedule(now + Interval(device, checkIn.Pace), Event(SimulationEventKind.CheckIn, device));
+    }
+
+    private bool Invited(VirtualDevice device, GlobalModel model, Pace pace) => _strategy == StrategyKind.FedAvg
+        ? pace.Round != 0 && pace.Round != device.LastRound && pace.Cohort.Contains(device.Profile.DeviceId)
+        : pace.UpdatesWanted > 0 && model.Version > device.LastContributedVersion;
+
+    private long LocalSteps(VirtualDevice device)
+    {
+        int n = Math.Min(device.Train.Count, 2000);
+        if (_options.Privacy == ContributionPrivacy.SampleLevel)
+        {
+            return device.Runner.SampleLevelMechanism(n).Steps;
+        }
+
+        return _options.LocalEpochs * (long)Math.Ceiling((double)n / _options.BatchSize);
+    }
+
+    private async Task TrainingDoneAsync(VirtualDevice device, long stepsAllowed, CancellationToken cancellationToken)
+    {
+        var now = _clock.GetUtcNow();
+        var model = device.TrainingModel!;
+        device.Busy = false;
+        device.TrainingModel = null;
+        long taken = 0;
+        var result = await device.Runner.RunAsync(model, device.Train, () => taken++ < stepsAllowed, cancellationToken).ConfigureAwait(false);
+        switch (result.Outcome)
+        {
+            case ContributionOutcome.Enqueued:
+                device.LastContributedVersion = model.Version;
+                Schedule(now + TimeSpan.FromSeconds(device.Profile.UploadSeconds(await device.PendingBytesAsync(cancellationToken).ConfigureAwait(false))), Event(SimulationEventKind.Upload, device));
+                return;
+            case ContributionOutcome.Interrupted:
+                _interrupted++;
+                device.LastRound = 0;
+                Schedule(device.Profile.NextWindowStart(now + TimeSpan.FromSeconds(1)) + Jitter(device, TimeSpan.FromMinutes(10)), Event(SimulationEventKind.CheckIn, device));
+                return;
+            case ContributionOutcome.BudgetExhausted:
+                _budgetRefusals++;
+                return;
+            default:
+                Schedule(now + Interval(device, null), Event(SimulationEventKind.CheckIn, device));
+                return;
+        }
+    }
+
+    private async Task UploadAsync(VirtualDevice device, CancellationToken cancellationToken)
+    {
+        var now = _clock.GetUtcNow();
+        if (device.Random.NextDouble() >= _options.LossProbability)
+        {
+            var session = await device.SessionAsync(0, null, cancellationToken).ConfigureAwait(false);
+            await ProcessAsync(session.Delivered, cancellationToken).ConfigureAwait(false);
+        }
+
+        // A lost session leaves the update in the outbox; the next check-in flushes it.
+        Schedule(now + Interval(device, null), Event(SimulationEventKind.CheckIn, device));
+    }
+
+    private async Task ProcessAsync(int delivered, CancellationToken cancellationToken)
+    {
+        if (delivered > 0 && await _aggregator.ProcessAsync(delivered, cancellationToken).ConfigureAwait(false) > 0)
+        {
+            Record();
+        }
+    }
+
+    private void Record()
+    {
+        double accuracy = Evaluate();
+        double hours = _clock.Elapsed.TotalHours;
+        _timeline.Add(new TimelinePoint(hours, _aggregator.Engine.CurrentVersion, accuracy, _aggregator.UploadBytes, _aggregator.Accepted));
+        if (_hoursToTarget is null && accuracy >= _options.TargetAccuracy)
+        {
+            _hoursToTarget = hours;
+            _bytesToTarget = _aggregator.UploadBytes;
+        }
+    }
+
+    private double Evaluate()
+    {
+        var trainer = Trainers.Get(_architecture, perExampleClipping: false, 256);
+        trainer.Parameters.CopyFrom(_aggregator.Engine.Global);
+        return trainer.Evaluate(_data.Test).Accuracy;
+    }
+
+    private static TimeSpan Interval(VirtualDevice device, Pace? pace)
+    {
+        var window = pace?.Windows.FirstOrDefault(w => w.MemoryClass == device.Profile.Board.Name);
+        var interval = window is null ? DefaultCheckIn : TimeSpan.FromSeconds(window.WindowSeconds);
+        return interval * (0.5 + device.Random.NextDouble());
+    }
+
+    private static TimeSpan Jitter(VirtualDevice device, TimeSpan max) => max * device.Random.NextDouble();
+
+    private static SimulationEvent Event(SimulationEventKind kind, VirtualDevice device) => new(kind, device.Profile.Index, 0);
+
+    private void Schedule(DateTimeOffset at, SimulationEvent simulationEvent) => _events.Enqueue(simulationEvent, (at.UtcTicks, _sequence++));
+
+    private void Report(bool force)
+    {
+        if (_progress is null || (!force && _lastProgress.Elapsed < ProgressInterval))
+        {
+            return;
+        }
+
+        _lastProgress.Restart();
+        var last = _timeline[^1];
+        _progress.Report(new SimulationProgress(
+            Name(_strategy), _seed, _clock.Elapsed.TotalHours, _options.MaxTime.TotalHours, last.Version, last.Accuracy, _aggregator.UploadBytes, _devices.Max(d => d.EpsilonSpent)));
+    }
+
+    private RunResult Result(IReadOnlyList<DeviceProfile> profiles, double initial, TimeSpan wall)
+    {
+        var layout = _architecture.Layout;
+        int trainable = _strategy == StrategyKind.Ftte && _aggregator.LargestSubset > 0 ? _aggregator.LargestSubset : layout.TotalLength;
+        long maxStaleness = _aggregator.Staleness.Count == 0 ? 0 : _aggregator.Staleness.Max();
+        var histogram = new long[maxStaleness + 1];
+        foreach (long s in _aggregator.Staleness)
+        {
+            histogram[Math.Max(0, s)]++;
+        }
+
+        var participation = _options.Boards.Select(b =>
+        {
+            var members = profiles.Where(p => p.Board.Name == b.Name).ToArray();
+            long accepted = members.Sum(p => _aggregator.AcceptedByDevice.GetValueOrDefault(p.DeviceId));
+            int contributing = members.Count(p => _aggregator.AcceptedByDevice.GetValueOrDefault(p.DeviceId) > 0);
+            return new MemoryClassParticipation(b.Name, members.Length, accepted, contributing);
+        }).ToArray();
+        var last = _timeline[^1];
+        return new RunResult
+        {
+            Strategy = Name(_strategy),
+            Seed = _seed,
+            InitialAccuracy = initial,
+            FinalAccuracy = last.Accuracy,
+            BestAccuracy = _timeline.Max(p => p.Accuracy),
+            FinalVersion = last.Version,
+            HoursToTarget = _hoursToTarget,
+            SimulatedHours = _clock.Elapsed.TotalHours,
+            UploadBytes = _aggregator.UploadBytes,
+            UploadBytesToTarget = _bytesToTarget,
+            AcceptedUpdates = _aggregator.Accepted,
+            Rejected = new SortedDictionary<string, long>(_aggregator.Rejected.ToDictionary(), StringComparer.Ordinal),
+            InterruptedRuns = _interrupted,
+            BudgetRefusals = _budgetRefusals,
+            PeakTrainingMemoryBytes = new TrainingMemoryModel().RequiredBytes(layout, trainable),
+            TrainableCoordinates = trainable,
+            EpsilonPerDevice = _devices.Select(d => d.EpsilonSpent).ToArray(),
+            StalenessHistogram = histogram,
+            Participation = participation,
+            Timeline = [.. _timeline],
+            WallSeconds = wall.TotalSeconds,
+        };
+    }
+}

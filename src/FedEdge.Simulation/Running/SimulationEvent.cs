@@ -1,0 +1,20 @@
+namespace FedEdge.Simulation.Running;
+
+/// <summary>What happens at a point of simulated time.</summary>
+internal enum SimulationEventKind
+{
+    /// <summary>A device checks in: reads model and pace, flushes its outbox, maybe starts training.</summary>
+    CheckIn,
+
+    /// <summary>A device's local training ends (or is cut short by unplugging).</summary>
+    TrainingDone,
+
+    /// <summary>A finished update reaches the broker.</summary>
+    Upload,
+
+    /// <summary>The aggregator's periodic tick (FedAvg round deadlines).</summary>
+    Tick,
+}
+
+/// <summary>An event for one device (or the aggregator, device −1).</summary>
+internal readonly record struct SimulationEvent(SimulationEventKind Kind, int Device, long StepsAllowed);

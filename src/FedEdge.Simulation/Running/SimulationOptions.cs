@@ -1,0 +1,155 @@
+using System.Globalization;
+using FedEdge.Agent.Contribution;
+using FedEdge.Aggregator.Engine;
+using FedEdge.Core.Codecs;
+using FedEdge.Simulation.Data;
+using FedEdge.Simulation.Fleet;
+using FedEdge.Simulation.Transport;
+
+namespace FedEdge.Simulation.Running;
+
+/// <summary>Everything a simulation run is parameterised by. Defaults are the README's <c>fededge simulate</c>.</summary>
+public sealed record SimulationOptions
+{
+    /// <summary>Fleet size.</summary>
+    public int Devices { get; init; } = 50;
+
+    /// <summary>Strategies compared, each on the same fleet and data.</summary>
+    public IReadOnlyList<StrategyKind> Strategies { get; init; } = [StrategyKind.Ftte, StrategyKind.FedAvg];
+
+    /// <summary>Update codec for dense strategies (FTTE always sends its sparse subset).</summary>
+    public UpdateEncoding Codec { get; init; } = UpdateEncoding.Float16;
+
+    /// <summary>DP mechanism on the devices.</summary>
+    public ContributionPrivacy Privacy { get; init; } = ContributionPrivacy.None;
+
+    /// <summary>Each device's privacy budget ε (with DP).</summary>
+    public double Epsilon { get; init; } = 8;
+
+    /// <summary>δ of the budget.</summary>
+    public double Delta { get; init; } = 1e-5;
+
+    /// <summary>With DP, the noise is set so that this many contributions spend the device's ε exactly.</summary>
+    public int ContributionsPerDevice { get; init; } = 20;
+
+    /// <summary>Clipping norm (user level: the whole update; sample level: per example).</summary>
+    public double ClipNorm { get; init; } = 1.0;
+
+    /// <summary>Accuracy (on the pooled test set) whose first crossing is reported as time to target.</summary>
+    public double TargetAccuracy { get; init; } = 0.80;
+
+    /// <summary>Simulated horizon.</summary>
+    public TimeSpan MaxTime { get; init; } = TimeSpan.FromHours(12);
+
+    /// <summary>Stop a strategy's run once it reaches the target (final accuracy is then the accuracy at that time).</summary>
+    public bool StopAtTarget { get; init; }
+
+    /// <summary>Seeds; each seed is a fresh fleet, data partition and initial model, shared by all strategies.</summary>
+    public IReadOnlyList<int> Seeds { get; init; } = [0];
+
+    /// <summary>The data.</summary>
+    public DatasetSource Dataset { get; init; } = new(DatasetKind.Synthetic);
+
+    /// <summary>How the data is dealt to the devices.</summary>
+    public PartitionSpec Partition { get; init; } = PartitionSpec.Natural;
+
+    /// <summary>Windows per synthetic home.</summary>
+    public int SamplesPerHome { get; init; } = 160;
+
+    /// <summary>Hidden layer widths of the MLP (empty = logistic regression).</summary>
+    public IReadOnlyList<int> Hidden { get; init; } = [32];
+
+    /// <summary>Fraction of devices that are ≥ 10× slower.</summary>
+    public double StragglerFraction { get; init; } = 0.2;
+
+    /// <summary>Fraction of devices on mains power (always idle and powered).</summary>
+    public double MainsFraction { get; init; } = 0.3;
+
+    /// <summary>Probability that a check-in finds the device busy or offline.</summary>
+    public double DropoutProbability { get; init; } = 0.05;
+
+    /// <summary>Probability that an upload session drops before the broker's acknowledgement (the update stays in the outbox).</summary>
+    public double LossProbability { get; init; } = 0.02;
+
+    /// <summary>Board classes of the fleet.</summary>
+    public IReadOnlyList<BoardClass> Boards { get; init; } = BoardClass.Defaults;
+
+    /// <summary>K: updates per server step (FedBuff, FTTE).</summary>
+    public int BufferSize { get; init; } = 10;
+
+    /// <summary>FedAvg cohort size.</summary>
+    public int ClientsPerRound { get; init; } = 10;
+
+    /// <summary>FedAvg round deadline.</summary>
+    public TimeSpan RoundDeadline { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Server learning rate.</summary>
+    public double ServerLearningRate { get; init; } = 1.0;
+
+    /// <summary>Largest staleness accepted (FedBuff, FTTE).</summary>
+    public int MaxStaleness { get; init; } = 20;
+
+    /// <summary>The interval between server steps the pace message steers toward.</summary>
+    public TimeSpan TargetStepInterval { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Local epochs.</summary>
+    public int LocalEpochs { get; init; } = 2;
+
+    /// <summary>Local batch size.</summary>
+    public int BatchSize { get; init; } = 16;
+
+    /// <summary>Local learning rate.</summary>
+    public float LearningRate { get; init; } = 0.1f;
+
+    /// <summary>External broker; null = the embedded one.</summary>
+    public BrokerEndpoint? Broker { get; init; }
+
+    /// <summary>Working directory for device and aggregator state (a temporary one when null).</summary>
+    public string? WorkDirectory { get; init; }
+
+    /// <summary>Where summary.json, report.md and the plots go (none when null).</summary>
+    public string? OutputDirectory { get; init; }
+
+    /// <summary>Throws naming every invalid option.</summary>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        void Check(bool ok, string message)
+        {
+            if (!ok)
+            {
+                errors.Add(message);
+            }
+        }
+
+        Check(Devices is >= 1 and <= 10_000, "--devices must be in 1..10000");
+        Check(Strategies.Count > 0 && Strategies.All(Enum.IsDefined), "--strategy must name fedavg, fedbuff, ftte or all");
+        Check(Codec is UpdateEncoding.DenseFloat32 or UpdateEncoding.Float16 or UpdateEncoding.Int8Stochastic or UpdateEncoding.TopKSparse, "--codec must be dense, float16, int8 or topk");
+        Check(Epsilon > 0 && double.IsFinite(Epsilon), "--epsilon must be positive");
+        Check(Delta is > 0 and < 1, "--delta must be in (0, 1)");
+        Check(ContributionsPerDevice is >= 1 and <= 100_000, "--contributions-per-device must be in 1..100000");
+        Check(ClipNorm > 0 && double.IsFinite(ClipNorm), "--clip must be positive");
+        Check(TargetAccuracy is > 0 and <= 1, "--target-accuracy must be in (0, 1]");
+        Check(MaxTime > TimeSpan.Zero && MaxTime <= TimeSpan.FromDays(365), "--max-time must be positive and at most 365 days");
+        Check(Seeds.Count is >= 1 and <= 100, "--seeds must list 1..100 seeds");
+        Check(SamplesPerHome is >= 4 and <= 100_000, "--samples-per-home must be in 4..100000");
+        Check(Hidden.All(h => h is >= 1 and <= 4096), "--hidden widths must be in 1..4096");
+        Check(StragglerFraction is >= 0 and <= 1, "--stragglers must be in [0, 1]");
+        Check(MainsFraction is >= 0 and <= 1, "--mains must be in [0, 1]");
+        Check(DropoutProbability is >= 0 and < 1, "--dropout must be in [0, 1)");
+        Check(LossProbability is >= 0 and < 1, "--loss must be in [0, 1)");
+        Check(BufferSize is >= 1 and <= 10_000, "--buffer must be in 1..10000");
+        Check(ClientsPerRound is >= 1 and <= 10_000, "--clients-per-round must be in 1..10000");
+        Check(LocalEpochs is >= 1 and <= 100 && BatchSize is >= 1 and <= 4096, "--epochs must be in 1..100 and --batch-size in 1..4096");
+        Check(LearningRate > 0 && float.IsFinite(LearningRate), "--lr must be positive");
+        Check(Partition.Kind != PartitionKind.Natural || Dataset.Kind == DatasetKind.Synthetic, "--partition natural needs --dataset synthetic");
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid simulation options: " + string.Join("; ", errors) + ".");
+        }
+    }
+
+    /// <summary>One line describing the setup.</summary>
+    public string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"{Devices} devices, {Dataset} data ({Partition}), {StragglerFraction:P0} stragglers, DP {Privacy}{(Privacy == ContributionPrivacy.None ? string.Empty : $" ε={Epsilon:G3} δ={Delta:G2}")}, codec {Codec}, K={BufferSize}, horizon {MaxTime.TotalHours:G3} h");
+}
