@@ -15,6 +15,7 @@ internal static class CliApplication
         root.Subcommands.Add(ArtifactsCommand.Create(output, error));
         root.Subcommands.Add(TrainCommand.Create(output, error));
         root.Subcommands.Add(PrivacyCommand.Create(output, error));
+        root.Subcommands.Add(SimulateCommand.Create(output, error));
         return root;
     }
 }

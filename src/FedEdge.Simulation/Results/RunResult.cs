@@ -67,6 +67,9 @@ public sealed record RunResult
     /// <summary>The model after every server step.</summary>
     public required IReadOnlyList<TimelinePoint> Timeline { get; init; }
 
-    /// <summary>Wall-clock seconds the run took.</summary>
+    /// <summary>SHA-256 (hex) of the final global parameters as little-endian float32: equal models, equal hashes.</summary>
+    public required string FinalModelSha256 { get; init; }
+
+    /// <summary>Wall-clock seconds the run took (the only field that differs between two runs of one seed).</summary>
     public required double WallSeconds { get; init; }
 }

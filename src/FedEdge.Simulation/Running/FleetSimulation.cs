@@ -470,6 +470,7 @@ public sealed class FleetSimulation : IDisposable
             StalenessHistogram = histogram,
             Participation = participation,
             Timeline = [.. _timeline],
+            FinalModelSha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_aggregator.Engine.Global.AsSpan()))),
             WallSeconds = wall.TotalSeconds,
         };
     }

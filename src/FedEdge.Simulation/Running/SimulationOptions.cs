@@ -90,7 +90,7 @@ public sealed record SimulationOptions
     public int MaxStaleness { get; init; } = 20;
 
     /// <summary>The interval between server steps the pace message steers toward.</summary>
-    public TimeSpan TargetStepInterval { get; init; } = TimeSpan.FromMinutes(2);
+    public TimeSpan TargetStepInterval { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Local epochs.</summary>
     public int LocalEpochs { get; init; } = 2;

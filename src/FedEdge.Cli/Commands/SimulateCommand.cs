@@ -1,0 +1,300 @@
+using System.CommandLine;
+using System.Globalization;
+using FedEdge.Agent.Contribution;
+using FedEdge.Aggregator.Engine;
+using FedEdge.Core.Codecs;
+using FedEdge.Sensors.Datasets;
+using FedEdge.Simulation.Data;
+using FedEdge.Simulation.Results;
+using FedEdge.Simulation.Running;
+using FedEdge.Simulation.Transport;
+using Microsoft.Extensions.Logging.Abstractions;
+using Spectre.Console;
+
+namespace FedEdge.Cli.Commands;
+
+/// <summary>
+/// <c>fededge simulate</c>: a heterogeneous virtual fleet on a virtual clock, running the agent's
+/// and the aggregator's code against a real MQTT broker (embedded by default), for one or more
+/// strategies and seeds; prints progress and a summary table and writes a report directory.
+/// </summary>
+internal static class SimulateCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var preset = new Option<string>("--preset") { Description = "Start from a named option set: default or ftte-paper (digits, Dirichlet 0.3, 90 % stragglers, all strategies, seeds 0,1,2). Options given explicitly override it." };
+        preset.AcceptOnlyFromAmong([.. SimulationPresets.Names]);
+        var devices = new Option<int?>("--devices") { Description = "Fleet size (default 50; ftte-paper 100)." };
+        var strategy = new Option<string?>("--strategy") { Description = "fedavg, fedbuff, ftte, all, or a comma-separated list (default ftte,fedavg)." };
+        var codec = new Option<string?>("--codec") { Description = "Update codec of dense strategies: dense, float16, int8 or topk (default float16; FTTE sends its sparse subset)." };
+        var dp = new Option<string?>("--dp") { Description = "Differential privacy: none, sample (DP-SGD on the device) or user (DP-FedAvg) (default none)." };
+        var epsilon = new Option<double?>("--epsilon") { Description = "Each device's privacy budget ε (default 8)." };
+        var delta = new Option<double?>("--delta") { Description = "δ of the budget (default 1e-5)." };
+        var contributions = new Option<int?>("--contributions-per-device") { Description = "With DP: the noise is set so that this many contributions spend ε (default 20)." };
+        var target = new Option<double?>("--target-accuracy") { Description = "Accuracy whose first crossing is reported as time to target (default 0.80; ftte-paper 0.85)." };
+        var maxTime = new Option<string?>("--max-time") { Description = "Simulated horizon, e.g. 12h, 90m, 2d (default 12h)." };
+        var seeds = new Option<string?>("--seeds") { Description = "Comma-separated seeds, e.g. 0,1,2 (default 0)." };
+        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Write summary.json, report.md and PNG plots here." };
+        var dataset = new Option<string?>("--dataset") { Description = "synthetic (smart-home homes), digits, or a CSV file (label last) (default synthetic)." };
+        var partition = new Option<string?>("--partition") { Description = "natural (one synthetic home per device), iid, or dirichlet:α (default natural; digits/file: dirichlet:0.3)." };
+        var stragglers = new Option<double?>("--stragglers") { Description = "Fraction of devices ≥ 10× slower (default 0.2)." };
+        var broker = new Option<string?>("--broker") { Description = "External broker, mqtts://host:port (or mqtt:// on loopback); default an embedded in-process broker." };
+        var ca = new Option<FileInfo?>("--ca") { Description = "Fleet CA certificate for --broker mqtts://." };
+        var credentials = new Option<DirectoryInfo?>("--credentials") { Description = "Directory with {device}.crt/.key for every device and aggregator.crt/.key, for --broker." };
+        var stopAtTarget = new Option<bool>("--stop-at-target") { Description = "End each run when it reaches the target accuracy." };
+        var command = new Command("simulate", "Simulate a heterogeneous fleet learning together, on the real agent/aggregator code and an MQTT broker.")
+        {
+            preset, devices, strategy, codec, dp, epsilon, delta, contributions, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, stopAtTarget,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            SimulationOptions options;
+            try
+            {
+                string digits = DigitsPath();
+                var baseline = parse.GetValue(preset) == "ftte-paper" ? SimulationPresets.FttePaper(digits) : new SimulationOptions();
+                string? datasetText = parse.GetValue(dataset);
+                var source = datasetText is null ? baseline.Dataset : DatasetSource.Parse(datasetText, digits);
+                string? partitionText = parse.GetValue(partition);
+                var split = partitionText is not null ? PartitionSpec.Parse(partitionText)
+                    : source.Kind != DatasetKind.Synthetic && baseline.Partition.Kind == PartitionKind.Natural ? PartitionSpec.Dirichlet(0.3) : baseline.Partition;
+                string? brokerText = parse.GetValue(broker);
+                options = baseline with
+                {
+                    Devices = parse.GetValue(devices) ?? baseline.Devices,
+                    Strategies = parse.GetValue(strategy) is { } s ? ParseStrategies(s) : baseline.Strategies,
+                    Codec = parse.GetValue(codec) is { } c ? ParseCodec(c) : baseline.Codec,
+                    Privacy = parse.GetValue(dp) is { } d ? ParsePrivacy(d) : baseline.Privacy,
+                    Epsilon = parse.GetValue(epsilon) ?? baseline.Epsilon,
+                    Delta = parse.GetValue(delta) ?? baseline.Delta,
+                    ContributionsPerDevice = parse.GetValue(contributions) ?? baseline.ContributionsPerDevice,
+                    TargetAccuracy = parse.GetValue(target) ?? baseline.TargetAccuracy,
+                    MaxTime = parse.GetValue(maxTime) is { } m ? ParseDuration(m) : baseline.MaxTime,
+                    Seeds = parse.GetValue(seeds) is { } seedText ? ParseSeeds(seedText) : baseline.Seeds,
+                    Dataset = source,
+                    Partition = split,
+                    StragglerFraction = parse.GetValue(stragglers) ?? baseline.StragglerFraction,
+                    Broker = brokerText is null ? null : BrokerEndpoint.Parse(brokerText, parse.GetValue(ca)?.FullName, parse.GetValue(credentials)?.FullName),
+                    StopAtTarget = parse.GetValue(stopAtTarget) || baseline.StopAtTarget,
+                    OutputDirectory = parse.GetValue(outDir)?.FullName,
+                };
+                options.Validate();
+            }
+            catch (Exception ex) when (ex is FormatException or ArgumentException)
+            {
+                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+                return CliApplication.BadInput;
+            }
+
+            try
+            {
+                var results = await Run(output, options, cancellationToken).ConfigureAwait(false);
+                WriteTable(output, options, results);
+                return 0;
+            }
+            catch (Exception ex) when (ex is DatasetFormatException or IOException or UnauthorizedAccessException or TimeoutException)
+            {
+                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static async Task<IReadOnlyList<RunResult>> Run(TextWriter output, SimulationOptions options, CancellationToken cancellationToken)
+    {
+        var console = Console(output);
+        console.MarkupLine($"[bold]fededge simulate[/]: {Markup.Escape(options.Describe())}");
+        console.MarkupLine($"strategies {string.Join(", ", options.Strategies.Select(FleetSimulation.Name))}; seeds {string.Join(",", options.Seeds)}; broker {Markup.Escape(options.Broker?.ToString() ?? "embedded (in-process, loopback)")}");
+        if (!console.Profile.Capabilities.Interactive)
+        {
+            var plain = new PlainProgress(output);
+            return await SimulationRunner.RunAllAsync(options, plain, NullLoggerFactory.Instance, cancellationToken).ConfigureAwait(false);
+        }
+
+        IReadOnlyList<RunResult> results = [];
+        await console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .StartAsync(async context =>
+            {
+                var tasks = new Dictionary<(string, int), ProgressTask>();
+                var progress = new CallbackProgress(p =>
+                {
+                    if (!tasks.TryGetValue((p.Strategy, p.Seed), out var task))
+                    {
+                        task = tasks[(p.Strategy, p.Seed)] = context.AddTask(p.Strategy, maxValue: p.MaxHours);
+                    }
+
+                    task.Value = p.Hours;
+                    task.Description = Markup.Escape(Line(p));
+                });
+                results = await SimulationRunner.RunAllAsync(options, progress, NullLoggerFactory.Instance, cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        return results;
+    }
+
+    internal static string Line(SimulationProgress p) => string.Create(CultureInfo.InvariantCulture,
+        $"{p.Strategy,-7} seed {p.Seed}  t={p.Hours,5:F1}/{p.MaxHours:F0} h  v{p.Version,-4}  acc {p.Accuracy:P1}  up {p.UploadBytes / 1e6:F2} MB  ε≤{p.MaxEpsilon:F2}");
+
+    private static void WriteTable(TextWriter output, SimulationOptions options, IReadOnlyList<RunResult> results)
+    {
+        var console = Console(output);
+        var table = new Table().Title("results").AddColumns("strategy", "seed", $"time to {options.TargetAccuracy:P0} (h)", "final acc", "best acc", "versions", "upload (MB)", "train mem (KiB)", "accepted", "interrupted");
+        foreach (var r in results)
+        {
+            table.AddRow(
+                r.Strategy,
+                r.Seed.ToString(CultureInfo.InvariantCulture),
+                r.HoursToTarget is { } h ? h.ToString("F2", CultureInfo.InvariantCulture) : "not reached",
+                r.FinalAccuracy.ToString("P1", CultureInfo.InvariantCulture),
+                r.BestAccuracy.ToString("P1", CultureInfo.InvariantCulture),
+                r.FinalVersion.ToString(CultureInfo.InvariantCulture),
+                (r.UploadBytes / 1e6).ToString("F2", CultureInfo.InvariantCulture),
+                (r.PeakTrainingMemoryBytes / 1024.0).ToString("F1", CultureInfo.InvariantCulture),
+                r.AcceptedUpdates.ToString(CultureInfo.InvariantCulture),
+                r.InterruptedRuns.ToString(CultureInfo.InvariantCulture));
+        }
+
+        console.Write(table);
+        console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"wall time {results.Sum(r => r.WallSeconds):F1} s"));
+    }
+
+    private static IAnsiConsole Console(TextWriter output)
+    {
+        bool terminal = ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
+            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
+        });
+        if (!terminal)
+        {
+            console.Profile.Width = 160; // a log file or a test: don't wrap the table at 80 columns
+        }
+
+        return console;
+    }
+
+    private static string DigitsPath()
+    {
+        foreach (string candidate in new[] { Path.Combine(AppContext.BaseDirectory, "data", "digits.csv.gz"), Path.Combine("..", "shared", "data", "digits.csv.gz"), Path.Combine("shared", "data", "digits.csv.gz") })
+        {
+            if (File.Exists(candidate))
+            {
+                return Path.GetFullPath(candidate);
+            }
+        }
+
+        return Path.Combine("..", "shared", "data", "digits.csv.gz");
+    }
+
+    internal static IReadOnlyList<StrategyKind> ParseStrategies(string text)
+    {
+        var list = new List<StrategyKind>();
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            switch (part.ToLowerInvariant())
+            {
+                case "all":
+                    list.AddRange([StrategyKind.FedAvg, StrategyKind.FedBuff, StrategyKind.Ftte]);
+                    break;
+                case "fedavg":
+                    list.Add(StrategyKind.FedAvg);
+                    break;
+                case "fedbuff":
+                    list.Add(StrategyKind.FedBuff);
+                    break;
+                case "ftte":
+                    list.Add(StrategyKind.Ftte);
+                    break;
+                default:
+                    throw new FormatException($"--strategy '{part}' is not fedavg, fedbuff, ftte or all.");
+            }
+        }
+
+        return list.Count == 0 ? throw new FormatException("--strategy is empty.") : list.Distinct().ToArray();
+    }
+
+    internal static UpdateEncoding ParseCodec(string text) => text.ToLowerInvariant() switch
+    {
+        "dense" or "float32" => UpdateEncoding.DenseFloat32,
+        "float16" => UpdateEncoding.Float16,
+        "int8" => UpdateEncoding.Int8Stochastic,
+        "topk" => UpdateEncoding.TopKSparse,
+        _ => throw new FormatException($"--codec '{text}' is not dense, float16, int8 or topk."),
+    };
+
+    internal static ContributionPrivacy ParsePrivacy(string text) => text.ToLowerInvariant() switch
+    {
+        "none" => ContributionPrivacy.None,
+        "sample" => ContributionPrivacy.SampleLevel,
+        "user" => ContributionPrivacy.UserLevel,
+        _ => throw new FormatException($"--dp '{text}' is not none, sample or user."),
+    };
+
+    internal static TimeSpan ParseDuration(string text)
+    {
+        string t = text.Trim().ToLowerInvariant();
+        if (t.Length > 1 && double.TryParse(t[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value > 0)
+        {
+            switch (t[^1])
+            {
+                case 'd':
+                    return TimeSpan.FromDays(value);
+                case 'h':
+                    return TimeSpan.FromHours(value);
+                case 'm':
+                    return TimeSpan.FromMinutes(value);
+                case 's':
+                    return TimeSpan.FromSeconds(value);
+            }
+        }
+
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero
+            ? span
+            : throw new FormatException($"--max-time '{text}' is not a duration like 12h, 90m, 2d or 01:30:00.");
+    }
+
+    internal static IReadOnlyList<int> ParseSeeds(string text)
+    {
+        var seeds = new List<int>();
+        foreach (string part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            seeds.Add(int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out int seed) ? seed : throw new FormatException($"--seeds: '{part}' is not an integer."));
+        }
+
+        return seeds.Count == 0 ? throw new FormatException("--seeds is empty.") : seeds.Distinct().ToArray();
+    }
+
+    /// <summary>Progress for a redirected output: one line per strategy and seed every simulated hour.</summary>
+    private sealed class PlainProgress(TextWriter output) : IProgress<SimulationProgress>
+    {
+        private (string, int) _current;
+        private int _hour = -1;
+
+        public void Report(SimulationProgress value)
+        {
+            if (_current != (value.Strategy, value.Seed))
+            {
+                _current = (value.Strategy, value.Seed);
+                _hour = -1;
+            }
+
+            int hour = (int)value.Hours;
+            if (hour > _hour || value.Hours >= value.MaxHours)
+            {
+                _hour = hour;
+                output.WriteLine(Line(value));
+            }
+        }
+    }
+
+    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and reorder updates).</summary>
+    private sealed class CallbackProgress(Action<SimulationProgress> report) : IProgress<SimulationProgress>
+    {
+        public void Report(SimulationProgress value) => report(value);
+    }
+}
