@@ -95,6 +95,9 @@ public sealed class VirtualDevice : IAsyncDisposable
     /// <summary>The FedAvg round this device last trained for.</summary>
     public ulong LastRound { get; set; }
 
+    /// <summary>The last pace message the device read (its check-in window).</summary>
+    public Pace? LastPace { get; set; }
+
     /// <summary>Whether a local run is in progress (between check-in and upload).</summary>
     public bool Busy { get; set; }
 

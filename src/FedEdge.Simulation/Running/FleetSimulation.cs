@@ -282,12 +282,13 @@ public sealed class FleetSimulation : IDisposable
 
         if (device.Random.NextDouble() < _options.DropoutProbability)
         {
-            Schedule(now + Interval(device, null), Event(SimulationEventKind.CheckIn, device));
+            Schedule(now + Interval(device), Event(SimulationEventKind.CheckIn, device));
             return;
         }
 
         var checkIn = await device.SessionAsync(_aggregator.Engine.CurrentVersion, _aggregator.PacePayload, cancellationToken).ConfigureAwait(false);
         await ProcessAsync(checkIn.Delivered, cancellationToken).ConfigureAwait(false);
+        device.LastPace = checkIn.Pace ?? device.LastPace;
         if (checkIn.Model is { } model && checkIn.Pace is { } pace && device.Train.Count > 0 && Invited(device, model, pace))
         {
             if (!device.Runner.CanAfford())
@@ -317,7 +318,7 @@ public sealed class FleetSimulation : IDisposable
             return;
         }
 
-        Schedule(now + Interval(device, checkIn.Pace), Event(SimulationEventKind.CheckIn, device));
+        Schedule(now + Interval(device), Event(SimulationEventKind.CheckIn, device));
     }
 
     private bool Invited(VirtualDevice device, GlobalModel model, Pace pace) => _strategy == StrategyKind.FedAvg
@@ -358,7 +359,7 @@ public sealed class FleetSimulation : IDisposable
                 _budgetRefusals++;
                 return;
             default:
-                Schedule(now + Interval(device, null), Event(SimulationEventKind.CheckIn, device));
+                Schedule(now + Interval(device), Event(SimulationEventKind.CheckIn, device));
                 return;
         }
     }
@@ -373,7 +374,7 @@ public sealed class FleetSimulation : IDisposable
         }
 
         // A lost session leaves the update in the outbox; the next check-in flushes it.
-        Schedule(now + Interval(device, null), Event(SimulationEventKind.CheckIn, device));
+        Schedule(now + Interval(device), Event(SimulationEventKind.CheckIn, device));
     }
 
     private async Task ProcessAsync(int delivered, CancellationToken cancellationToken)
@@ -403,9 +404,9 @@ public sealed class FleetSimulation : IDisposable
         return trainer.Evaluate(_data.Test).Accuracy;
     }
 
-    private static TimeSpan Interval(VirtualDevice device, Pace? pace)
+    private static TimeSpan Interval(VirtualDevice device)
     {
-        var window = pace?.Windows.FirstOrDefault(w => w.MemoryClass == device.Profile.Board.Name);
+        var window = device.LastPace?.Windows.FirstOrDefault(w => w.MemoryClass == device.Profile.Board.Name);
         var interval = window is null ? DefaultCheckIn : TimeSpan.FromSeconds(window.WindowSeconds);
         return interval * (0.5 + device.Random.NextDouble());
     }
