@@ -31,7 +31,11 @@ internal sealed class ContributionFixture : IDisposable
     private readonly GaussianNoise _noise = new();
     private readonly RandomNumberGenerator _ids = RandomNumberGenerator.Create();
 
-    public ContributionFixture(StrategyKind strategy = StrategyKind.FedBuff, double epsilonBudget = 10, UpdateEncoding codec = UpdateEncoding.Float16)
+    public ContributionFixture(
+        StrategyKind strategy = StrategyKind.FedBuff,
+        double epsilonBudget = 10,
+        UpdateEncoding codec = UpdateEncoding.Float16,
+        ContributionPrivacy privacy = ContributionPrivacy.UserLevel)
     {
         _store = AggregatorStateStore.Open(_dir.File("aggregator.db"));
         Engine = new AggregationEngine(
@@ -59,6 +63,7 @@ internal sealed class ContributionFixture : IDisposable
                 Fleet = Fleet,
                 MemoryClass = "pi4",
                 ArtifactsDirectory = ArtifactsDirectory,
+                Privacy = privacy,
                 ClipNorm = 1.0,
                 NoiseMultiplier = 1.0,
                 Epochs = 2,
