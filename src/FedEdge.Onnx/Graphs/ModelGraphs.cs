@@ -67,22 +67,28 @@ internal static class ModelGraphs
             if (trainableSet.Contains(weight))
             {
                 // ∂L/∂Wₗ = hₗ₋₁ᵀ Gₗ
-                string grad = g.Op("Gemm", [forward.Activations[layer], layerGradients[layer]], ("transA", 1L));
-                proximalTerm?.AddGradient(g, weight, grad);
+                string[] inputs = [forward.Activations[layer], layerGradients[layer]];
                 if (proximalTerm is null)
                 {
-                    g.Identity(grad, ArtifactNames.Gradient(weight));
+                    g.OpNamed("Gemm", ArtifactNames.Gradient(weight), inputs, ("transA", 1L));
+                }
+                else
+                {
+                    proximalTerm.AddGradient(g, weight, g.Op("Gemm", inputs, ("transA", 1L)));
                 }
             }
 
             if (trainableSet.Contains(bias))
             {
                 // ∂L/∂bₗ = Σᵢ Gₗ,ᵢ
-                string grad = g.Op("ReduceSum", [layerGradients[layer], g.Int64Constant("axis0", 0)], ("keepdims", 0L));
-                proximalTerm?.AddGradient(g, bias, grad);
+                string[] inputs = [layerGradients[layer], g.Int64Constant("axis0", 0)];
                 if (proximalTerm is null)
                 {
-                    g.Identity(grad, ArtifactNames.Gradient(bias));
+                    g.OpNamed("ReduceSum", ArtifactNames.Gradient(bias), inputs, ("keepdims", 0L));
+                }
+                else
+                {
+                    proximalTerm.AddGradient(g, bias, g.Op("ReduceSum", inputs, ("keepdims", 0L)));
                 }
             }
         }

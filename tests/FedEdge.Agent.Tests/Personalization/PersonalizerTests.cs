@@ -191,6 +191,28 @@ public class PersonalizerTests : IClassFixture<NonIidDigits>
         Assert.Contains("None", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void No_log_entry_of_a_full_personalization_cycle_contains_a_personal_parameter_value()
+    {
+        var logger = new RecordingLogger();
+        using var personalizer = new Personalizer(_digits.Options(PersonalizationMode.Ditto), new Random(3), logger);
+        var split = personalizer.Split.Split(_digits.DeviceSamples);
+        var personal = personalizer.Rebase(null, _digits.Architecture, _digits.Global, 1).Model;
+        personalizer.Train(personal, _digits.Global, split.Train, cancellationToken: Token);
+        personalizer.ChooseServed(personal, _digits.Global, split.Validation);
+        personal = personalizer.Rebase(personal, _digits.Architecture, _digits.Global, 2).Model;
+
+        Assert.NotEmpty(logger.Entries);
+        string all = string.Join("\n", logger.Entries.Select(e => e.Message));
+        foreach (float value in personal.Parameters.AsSpan())
+        {
+            if (Math.Abs(value) > 1e-3f)
+            {
+                Assert.DoesNotContain(value.ToString("R", System.Globalization.CultureInfo.InvariantCulture), all, StringComparison.Ordinal);
+            }
+        }
+    }
+
     private static float Distance(ParameterSet personal, ParameterSet global)
     {
         var difference = new ParameterSet(global.Layout);
