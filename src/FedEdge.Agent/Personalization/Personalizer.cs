@@ -87,6 +87,12 @@ public sealed class Personalizer : IDisposable
             return new PersonalRebase(fresh, true, problem);
         }
 
+        if (globalVersion == current.BaseVersion)
+        {
+            // A restart re-reads the same global model: nothing to re-base, nothing to log.
+            return new PersonalRebase(current, false, "already based on this global version");
+        }
+
         string reason = current.Mode == PersonalizationMode.Head
             ? "kept the personal head; the new global body replaces the old one"
             : "kept the personal weights; the new global weights are the proximal anchor";

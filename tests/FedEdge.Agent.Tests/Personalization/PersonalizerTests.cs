@@ -144,6 +144,21 @@ public class PersonalizerTests : IClassFixture<NonIidDigits>
     }
 
     [Fact]
+    public void Rebasing_on_the_global_version_it_is_already_based_on_returns_it_unchanged_without_logging()
+    {
+        var logger = new RecordingLogger();
+        using var personalizer = new Personalizer(_digits.Options(PersonalizationMode.Ditto), new Random(3), logger);
+        var personal = personalizer.Rebase(null, _digits.Architecture, _digits.Global, 7).Model;
+        int logged = logger.Entries.Count;
+
+        var rebase = personalizer.Rebase(personal, _digits.Architecture, _digits.Global, 7);
+
+        Assert.Same(personal, rebase.Model);
+        Assert.False(rebase.Reinitialised);
+        Assert.Equal(logged, logger.Entries.Count);
+    }
+
+    [Fact]
     public void A_personal_model_of_another_mode_is_re_initialised_not_reused()
     {
         using var head = new Personalizer(_digits.Options(PersonalizationMode.Head), new Random(3), NullLogger.Instance);
