@@ -39,6 +39,9 @@ public static class ArtifactNames
     /// <summary>Unclipped per-example gradient L2 norms, float32 [batch] (DP training graph output).</summary>
     public const string PerExampleNorms = "per_example_norms";
 
+    /// <summary>Ditto's proximal weight λ, float32 scalar (proximal training graph input).</summary>
+    public const string ProximalLambda = "proximal_lambda";
+
     /// <summary>Learning rate, float32 scalar (optimizer graph).</summary>
     public const string LearningRate = "learning_rate";
 
@@ -47,6 +50,9 @@ public static class ArtifactNames
 
     /// <summary>The gradient output for parameter <paramref name="parameter"/>.</summary>
     public static string Gradient(string parameter) => "grad." + parameter;
+
+    /// <summary>The frozen anchor input (the global weights) for trainable parameter <paramref name="parameter"/> in the proximal training graph.</summary>
+    public static string Anchor(string parameter) => parameter + ".anchor";
 
     /// <summary>An optimizer state tensor name.</summary>
     public static string State(string prefix, string parameter) => prefix + "." + parameter;

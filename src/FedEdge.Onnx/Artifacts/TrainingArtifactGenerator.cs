@@ -17,7 +17,13 @@ public static class TrainingArtifactGenerator
     /// atomically). The checkpoint holds <paramref name="initialParameters"/>, or a seeded
     /// He/Glorot initialisation when none are given. With <paramref name="perExampleClipping"/>
     /// the training graph is the DP-SGD variant: it takes <c>clip_norm</c> and returns the sum of
-    /// per-example gradients clipped to it, plus the per-example norms.
+    /// per-example gradients clipped to it, plus the per-example norms. With
+    /// <paramref name="proximalTerm"/> it is Ditto's personal objective (Li et al. 2021, eq. 2):
+    /// every trainable tensor W gets a frozen input <c>W.anchor</c> (the global weights, bound with
+    /// <see cref="Training.OrtTrainer.SetAnchor"/>) and the scalar input <c>proximal_lambda</c> λ,
+    /// and the loss is F + (λ/2)·Σ‖W − W.anchor‖² with gradient ∂F/∂W + λ(W − W.anchor). λ is a
+    /// runtime input so it is tuned without regenerating; it cannot be combined with
+    /// <paramref name="perExampleClipping"/>.
     /// </summary>
     public static ArtifactSet Generate(
         ModelArchitecture architecture,
@@ -26,19 +32,25 @@ public static class TrainingArtifactGenerator
         string directory,
         ParameterSet? initialParameters = null,
         int seed = 0,
-        bool perExampleClipping = false)
+        bool perExampleClipping = false,
+        bool proximalTerm = false)
     {
         ArgumentNullException.ThrowIfNull(architecture);
         ArgumentNullException.ThrowIfNull(trainable);
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentException.ThrowIfNullOrEmpty(directory);
         optimizer.Validate();
+        if (perExampleClipping && proximalTerm)
+        {
+            throw new ArgumentException("The proximal term (Ditto) and per-example clipping (DP-SGD) cannot be combined in one training graph.", nameof(proximalTerm));
+        }
+
         var names = trainable.Resolve(architecture);
         var parameters = initialParameters ?? architecture.InitialParameters(new Random(seed));
 
         Directory.CreateDirectory(directory);
         var set = new ArtifactSet(directory);
-        WriteModel(ModelGraphs.Training(architecture, names, perExampleClipping), set.TrainingModel);
+        WriteModel(ModelGraphs.Training(architecture, names, perExampleClipping, proximalTerm), set.TrainingModel);
         WriteModel(ModelGraphs.Eval(architecture), set.EvalModel);
         WriteModel(ModelGraphs.Optimizer(architecture, names, optimizer), set.OptimizerModel);
         Checkpoint.Create(architecture, names, optimizer, parameters).Save(set.Checkpoint);

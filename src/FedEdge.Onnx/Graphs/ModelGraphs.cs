@@ -18,13 +18,22 @@ namespace FedEdge.Onnx.Graphs;
 /// </remarks>
 internal static class ModelGraphs
 {
-    public static ModelProto Training(ModelArchitecture architecture, IReadOnlyList<string> trainable, bool perExampleClipping = false)
+    public static ModelProto Training(ModelArchitecture architecture, IReadOnlyList<string> trainable, bool perExampleClipping = false, bool proximal = false)
     {
-        var g = new OnnxGraphBuilder(perExampleClipping ? "fededge_training_dpsgd" : "fededge_training");
+        if (perExampleClipping && proximal)
+        {
+            // The proximal term is not a per-example quantity, so "clip each example's gradient"
+            // has no meaning for it; and the only user (Ditto's personal model) never leaves the
+            // device, so it needs no DP-SGD.
+            throw new ArgumentException("A training graph cannot have both per-example clipping and the proximal term.", nameof(proximal));
+        }
+
+        var g = new OnnxGraphBuilder(perExampleClipping ? "fededge_training_dpsgd" : proximal ? "fededge_training_proximal" : "fededge_training");
         var trainableSet = new HashSet<string>(trainable, StringComparer.Ordinal);
         var forward = Forward(g, architecture, DeclareInputs(g, architecture, withLabels: true), parametersAsInputs: true);
         var (loss, dLogits, perExample) = SoftmaxCrossEntropy(g, forward.Logits, ArtifactNames.Labels, architecture.Classes, meanGradient: !perExampleClipping);
-        g.Identity(loss, ArtifactNames.Loss);
+        var proximalTerm = proximal ? DeclareProximal(g, architecture, trainable) : null;
+        g.Identity(proximalTerm is null ? loss : g.Op("Add", [loss, proximalTerm.Penalty]), ArtifactNames.Loss);
 
         int lowest = Enumerable.Range(0, architecture.LayerCount).First(l =>
             trainableSet.Contains(ModelArchitecture.WeightName(l)) || trainableSet.Contains(ModelArchitecture.BiasName(l)));
@@ -58,13 +67,29 @@ internal static class ModelGraphs
             if (trainableSet.Contains(weight))
             {
                 // ∂L/∂Wₗ = hₗ₋₁ᵀ Gₗ
-                g.OpNamed("Gemm", ArtifactNames.Gradient(weight), [forward.Activations[layer], layerGradients[layer]], ("transA", 1L));
+                string[] inputs = [forward.Activations[layer], layerGradients[layer]];
+                if (proximalTerm is null)
+                {
+                    g.OpNamed("Gemm", ArtifactNames.Gradient(weight), inputs, ("transA", 1L));
+                }
+                else
+                {
+                    proximalTerm.AddGradient(g, weight, g.Op("Gemm", inputs, ("transA", 1L)));
+                }
             }
 
             if (trainableSet.Contains(bias))
             {
                 // ∂L/∂bₗ = Σᵢ Gₗ,ᵢ
-                g.OpNamed("ReduceSum", ArtifactNames.Gradient(bias), [layerGradients[layer], g.Int64Constant("axis0", 0)], ("keepdims", 0L));
+                string[] inputs = [layerGradients[layer], g.Int64Constant("axis0", 0)];
+                if (proximalTerm is null)
+                {
+                    g.OpNamed("ReduceSum", ArtifactNames.Gradient(bias), inputs, ("keepdims", 0L));
+                }
+                else
+                {
+                    proximalTerm.AddGradient(g, bias, g.Op("ReduceSum", inputs, ("keepdims", 0L)));
+                }
             }
         }
 
@@ -81,11 +106,42 @@ internal static class ModelGraphs
 
         var metadata = Metadata(architecture, trainable);
         metadata["fededge.per_example_clipping"] = perExampleClipping ? "true" : "false";
+        metadata["fededge.proximal"] = proximal ? "true" : "false";
         return g.ToModel(
             perExampleClipping
                 ? $"FedEdge DP-SGD training graph for {architecture}: loss, per-example norms and the sum of per-example gradients clipped to clip_norm, for [{string.Join(", ", trainable)}]."
-                : $"FedEdge training graph for {architecture}: loss and gradients of [{string.Join(", ", trainable)}].",
+                : proximal
+                    ? $"FedEdge proximal training graph for {architecture}: loss + (λ/2)·Σ‖W − W.anchor‖² and its gradients for [{string.Join(", ", trainable)}]."
+                    : $"FedEdge training graph for {architecture}: loss and gradients of [{string.Join(", ", trainable)}].",
             metadata);
+    }
+
+    /// <summary>
+    /// Ditto's personal objective (Li et al. 2021, "Ditto: Fair and Robust Federated Learning
+    /// Through Personalization", eq. 2 and Alg. 1): h(v; w) = F(v) + (λ/2)·‖v − w‖², with w the
+    /// global weights. Every trainable tensor W gets a frozen input <c>W.anchor</c>; the loss gains
+    /// (λ/2)·Σ_W ‖W − W.anchor‖² and each gradient gains ∂/∂W = λ·(W − W.anchor). λ is the scalar
+    /// input <c>proximal_lambda</c>, so it can change without regenerating the graph; λ = 0 gives
+    /// the plain objective. Frozen tensors have no anchor: they are not optimised, so a pull on
+    /// them would change the loss value only, never the model.
+    /// </summary>
+    private static ProximalTerm DeclareProximal(OnnxGraphBuilder g, ModelArchitecture architecture, IReadOnlyList<string> trainable)
+    {
+        string lambda = g.FloatInput(ArtifactNames.ProximalLambda, []);
+        var differences = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? squared = null;
+        foreach (string name in trainable)
+        {
+            var spec = architecture.Layout.Tensors[architecture.Layout.IndexOf(name)];
+            string anchor = g.FloatInput(ArtifactNames.Anchor(name), Dims(spec));
+            string difference = g.Op("Sub", [name, anchor]);
+            differences[name] = difference;
+            string term = g.Op("ReduceSumSquare", [difference], ("keepdims", 0L));
+            squared = squared is null ? term : g.Op("Add", [squared, term]);
+        }
+
+        string penalty = g.Op("Mul", [g.Op("Mul", [lambda, g.Scalar(0.5f, "half")]), squared!]);
+        return new ProximalTerm(lambda, differences, penalty);
     }
 
     /// <summary>
@@ -306,6 +362,13 @@ internal static class ModelGraphs
         ["fededge.architecture_hash"] = architecture.Hash(),
         ["fededge.trainable"] = string.Join(',', trainable),
     };
+
+    private sealed record ProximalTerm(string Lambda, IReadOnlyDictionary<string, string> Differences, string Penalty)
+    {
+        /// <summary>grad.W = ∂F/∂W + λ·(W − W.anchor).</summary>
+        public void AddGradient(OnnxGraphBuilder g, string parameter, string dataGradient) =>
+            g.OpNamed("Add", ArtifactNames.Gradient(parameter), [dataGradient, g.Op("Mul", [Differences[parameter], Lambda])]);
+    }
 
     private sealed record ForwardPass(IReadOnlyList<string> Activations, IReadOnlyList<string> PreActivations, string Logits);
 }

@@ -33,10 +33,13 @@ public sealed class OrtTrainer : IDisposable
     private readonly float[] _learningRate = new float[1];
     private readonly float[] _step = new float[1];
     private readonly float[] _clipNorm = [1f];
+    private readonly float[] _proximalLambda = [0f];
     private readonly float[] _perExampleNorms;
     private int _lastBatchSize;
     private readonly OrtValue[] _parameterValues;
     private readonly OrtValue[] _gradientValues;
+    private readonly ParameterSet? _anchor;
+    private readonly OrtValue[]? _anchorValues;
     private readonly ParameterSet _updatedParameters;
     private readonly ParameterSet _updatedState;
     private readonly int[] _trainableIndex;
@@ -78,6 +81,20 @@ public sealed class OrtTrainer : IDisposable
             CheckInputs(_training, artifacts.TrainingModel, architecture.Layout);
             CheckInputs(_eval, artifacts.EvalModel, architecture.Layout);
             PerExampleClipping = _training.InputMetadata.ContainsKey(ArtifactNames.ClipNorm);
+            if (_training.InputMetadata.ContainsKey(ArtifactNames.ProximalLambda))
+            {
+                // The anchor starts as the loaded parameters, so until SetAnchor is called the
+                // proximal pull is towards the starting point, never towards zero.
+                _anchor = new ParameterSet(trainableLayout);
+                for (int i = 0; i < _trainableIndex.Length; i++)
+                {
+                    checkpoint.Parameters.Tensor(_trainableIndex[i]).CopyTo(_anchor.Tensor(i));
+                }
+
+                _anchorValues = Values(_anchor);
+                CheckAnchorInputs(trainableLayout);
+            }
+
             CheckTrainingOutputs(checkpoint.Trainable);
             _optimizerBinding = BuildOptimizerBinding();
         }
@@ -124,6 +141,71 @@ public sealed class OrtTrainer : IDisposable
             }
 
             _clipNorm[0] = value;
+        }
+    }
+
+    /// <summary>
+    /// Whether the training graph carries Ditto's proximal term (Li et al. 2021, eq. 2): the loss
+    /// is then F + (λ/2)·Σ‖W − W.anchor‖² over the trainable tensors, and <see cref="Gradients"/>
+    /// include λ(W − W.anchor). Bind the global weights with <see cref="SetAnchor"/>.
+    /// </summary>
+    public bool Proximal => _anchor is not null;
+
+    /// <summary>Ditto's λ ≥ 0 (used only when <see cref="Proximal"/>; 0 = plain objective). Starts at 0.</summary>
+    public float ProximalLambda
+    {
+        get => _proximalLambda[0];
+        set
+        {
+            if (!(value >= 0) || !float.IsFinite(value))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The proximal weight λ must be finite and non-negative.");
+            }
+
+            _proximalLambda[0] = value;
+        }
+    }
+
+    /// <summary>The anchor (global weights of the trainable tensors) the proximal term pulls towards; null without the term.</summary>
+    public ParameterSet? Anchor => _anchor;
+
+    /// <summary>
+    /// Copies the anchor w_global for the proximal term into the bound buffers (no allocation).
+    /// <paramref name="anchor"/> is either a full parameter set of the model or one over exactly
+    /// the trainable tensors; only the trainable tensors are read.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The training graph has no proximal term.</exception>
+    /// <exception cref="ArgumentException">The layout fits neither the model nor its trainable subset, or a value is not finite.</exception>
+    public void SetAnchor(ParameterSet anchor)
+    {
+        ArgumentNullException.ThrowIfNull(anchor);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_anchor is null)
+        {
+            throw new InvalidOperationException($"'{Artifacts.TrainingModel}' has no proximal term; generate it with proximalTerm: true.");
+        }
+
+        if (!ParameterSet.AllFinite(anchor.AsSpan()))
+        {
+            throw new ArgumentException("The anchor has a non-finite value.", nameof(anchor));
+        }
+
+        if (anchor.Layout.Equals(_anchor.Layout))
+        {
+            _anchor.CopyFrom(anchor);
+        }
+        else if (anchor.Layout.Equals(Architecture.Layout))
+        {
+            for (int i = 0; i < _trainableIndex.Length; i++)
+            {
+                anchor.Tensor(_trainableIndex[i]).CopyTo(_anchor.Tensor(i));
+            }
+        }
+        else
+        {
+            throw new ArgumentException(
+                $"The anchor's layout [{anchor.Layout}] is neither the model's [{Architecture.Layout}] nor the trainable subset's [{_anchor.Layout}].",
+                nameof(anchor));
         }
     }
 
@@ -327,6 +409,19 @@ public sealed class OrtTrainer : IDisposable
         }
     }
 
+    private void CheckAnchorInputs(ParameterLayout trainableLayout)
+    {
+        foreach (var spec in trainableLayout.Tensors)
+        {
+            string name = ArtifactNames.Anchor(spec.Name);
+            if (!_training.InputMetadata.TryGetValue(name, out var metadata) || !metadata.Dimensions.AsSpan().SequenceEqual(spec.Shape.ToArray()))
+            {
+                throw new TrainingArtifactException(
+                    $"'{Artifacts.TrainingModel}' has a proximal term but no anchor input '{name}' shaped like {spec}.");
+            }
+        }
+    }
+
     private void CheckTrainingOutputs(IReadOnlyList<string> trainable)
     {
         foreach (string name in trainable)
@@ -403,6 +498,15 @@ public sealed class OrtTrainer : IDisposable
             for (int i = 0; i < _gradientValues.Length; i++)
             {
                 binding.BindOutput(ArtifactNames.Gradient(Gradients.Layout.Tensors[i].Name), _gradientValues[i]);
+            }
+
+            if (_anchorValues is not null)
+            {
+                binding.BindInput(ArtifactNames.ProximalLambda, Own(OrtValue.CreateTensorValueFromMemory(_proximalLambda, [])));
+                for (int i = 0; i < _anchorValues.Length; i++)
+                {
+                    binding.BindInput(ArtifactNames.Anchor(_anchor!.Layout.Tensors[i].Name), _anchorValues[i]);
+                }
             }
 
             if (PerExampleClipping)
