@@ -41,10 +41,12 @@ internal static class SimulateCommand
         var broker = new Option<string?>("--broker") { Description = "External broker, mqtts://host:port (or mqtt:// on loopback); default an embedded in-process broker." };
         var ca = new Option<FileInfo?>("--ca") { Description = "Fleet CA certificate for --broker mqtts://." };
         var credentials = new Option<DirectoryInfo?>("--credentials") { Description = "Directory with {device}.crt/.key for every device and aggregator.crt/.key, for --broker." };
+        var personalize = new Option<string?>("--personalize") { Description = "Also evaluate personal models per device: none, head (FedPer) or ditto (default none)." };
+        var lambda = new Option<float?>("--lambda") { Description = "Ditto's proximal weight λ (default 0.1)." };
         var stopAtTarget = new Option<bool>("--stop-at-target") { Description = "End each run when it reaches the target accuracy." };
         var command = new Command("simulate", "Simulate a heterogeneous fleet learning together, on the real agent/aggregator code and an MQTT broker.")
         {
-            preset, devices, strategy, codec, dp, epsilon, delta, contributions, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, stopAtTarget,
+            preset, devices, strategy, codec, dp, epsilon, delta, contributions, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, stopAtTarget,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -77,6 +79,8 @@ internal static class SimulateCommand
                     StragglerFraction = parse.GetValue(stragglers) ?? baseline.StragglerFraction,
                     Broker = brokerText is null ? null : BrokerEndpoint.Parse(brokerText, parse.GetValue(ca)?.FullName, parse.GetValue(credentials)?.FullName),
                     StopAtTarget = parse.GetValue(stopAtTarget) || baseline.StopAtTarget,
+                    Personalize = parse.GetValue(personalize) is { } p ? ParsePersonalization(p) : baseline.Personalize,
+                    ProximalLambda = parse.GetValue(lambda) ?? baseline.ProximalLambda,
                     OutputDirectory = parse.GetValue(outDir)?.FullName,
                 };
                 options.Validate();
@@ -158,7 +162,51 @@ internal static class SimulateCommand
         }
 
         console.Write(table);
+        if (results.Any(r => r.Personalization is not null))
+        {
+            var personal = new Table().Title("per-device accuracy on each device's own held-out samples (median / 10th percentile)")
+                .AddColumns("strategy", "seed", "mode", "global", "personal", "local only", "served", "served < global − 1 pt");
+            foreach (var r in results.Where(r => r.Personalization is not null))
+            {
+                var p = r.Personalization!;
+                personal.AddRow(r.Strategy, r.Seed.ToString(CultureInfo.InvariantCulture), p.Mode, Quantiles(p.Global), Quantiles(p.Personal), Quantiles(p.LocalOnly), Quantiles(p.Served),
+                    WorseShare(p).ToString("P1", CultureInfo.InvariantCulture));
+            }
+
+            console.Write(personal);
+        }
+
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"wall time {results.Sum(r => r.WallSeconds):F1} s"));
+    }
+
+    private static string Quantiles(IReadOnlyList<double?> values)
+    {
+        var sorted = values.Where(v => v is not null).Select(v => v!.Value).Order().ToArray();
+        return sorted.Length == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{Quantile(sorted, 0.5):P1} / {Quantile(sorted, 0.1):P1}");
+    }
+
+    /// <summary>Linear interpolation between order statistics (type 7, as numpy's default).</summary>
+    internal static double Quantile(double[] sorted, double p)
+    {
+        double position = p * (sorted.Length - 1);
+        int low = (int)Math.Floor(position);
+        int high = Math.Min(low + 1, sorted.Length - 1);
+        return sorted[low] + ((position - low) * (sorted[high] - sorted[low]));
+    }
+
+    private static double WorseShare(FedEdge.Simulation.Results.PersonalizationResult p)
+    {
+        int devices = 0, worse = 0;
+        for (int i = 0; i < p.Global.Count; i++)
+        {
+            if (p.Global[i] is { } g && p.Served[i] is { } s)
+            {
+                devices++;
+                worse += s < g - 0.01 ? 1 : 0;
+            }
+        }
+
+        return devices == 0 ? 0 : (double)worse / devices;
     }
 
     private static IAnsiConsole Console(TextWriter output)
@@ -233,6 +281,14 @@ internal static class SimulateCommand
         "sample" => ContributionPrivacy.SampleLevel,
         "user" => ContributionPrivacy.UserLevel,
         _ => throw new FormatException($"--dp '{text}' is not none, sample or user."),
+    };
+
+    internal static FedEdge.Agent.Personalization.PersonalizationMode ParsePersonalization(string text) => text.ToLowerInvariant() switch
+    {
+        "none" => FedEdge.Agent.Personalization.PersonalizationMode.None,
+        "head" => FedEdge.Agent.Personalization.PersonalizationMode.Head,
+        "ditto" => FedEdge.Agent.Personalization.PersonalizationMode.Ditto,
+        _ => throw new FormatException($"--personalize '{text}' is not none, head or ditto."),
     };
 
     internal static TimeSpan ParseDuration(string text)

@@ -67,6 +67,9 @@ public sealed record RunResult
     /// <summary>The model after every server step.</summary>
     public required IReadOnlyList<TimelinePoint> Timeline { get; init; }
 
+    /// <summary>Per-device personalization results (null when not asked for).</summary>
+    public PersonalizationResult? Personalization { get; init; }
+
     /// <summary>SHA-256 (hex) of the final global parameters as little-endian float32: equal models, equal hashes.</summary>
     public required string FinalModelSha256 { get; init; }
 

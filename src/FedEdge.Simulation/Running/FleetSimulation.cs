@@ -116,7 +116,17 @@ public sealed class FleetSimulation : IDisposable
                 _timeline.Add(new TimelinePoint(0, _aggregator.Engine.CurrentVersion, initial, 0, 0));
                 await EnrolAsync(cancellationToken).ConfigureAwait(false);
                 await LoopAsync(cancellationToken).ConfigureAwait(false);
-                return Result(profiles, initial, wall.Elapsed);
+                var personalization = _options.Personalize == FedEdge.Agent.Personalization.PersonalizationMode.None ? null : PersonalizationEvaluation.Run(
+                    new FedEdge.Agent.Personalization.PersonalizationOptions
+                    {
+                        Mode = _options.Personalize,
+                        ProximalLambda = _options.ProximalLambda,
+                        MinTrainingSamples = 1,
+                        MinValidationSamples = _options.PersonalMinValidation,
+                        ArtifactsDirectory = Path.Combine(root, "artifacts-personal"),
+                    },
+                    _architecture, _aggregator.Engine.Global, (ulong)_aggregator.Engine.CurrentVersion, _data, Trainers, _seed, _loggers.CreateLogger<FleetSimulation>(), cancellationToken);
+                return Result(profiles, initial, wall.Elapsed) with { Personalization = personalization };
             }
             finally
             {

@@ -101,6 +101,15 @@ public sealed record SimulationOptions
     /// <summary>Local learning rate.</summary>
     public float LearningRate { get; init; } = 0.1f;
 
+    /// <summary>Personal models to evaluate at the end of each run (none, head or ditto).</summary>
+    public FedEdge.Agent.Personalization.PersonalizationMode Personalize { get; init; } = FedEdge.Agent.Personalization.PersonalizationMode.None;
+
+    /// <summary>Validation samples a device needs before it may serve its personal model.</summary>
+    public int PersonalMinValidation { get; init; } = 5;
+
+    /// <summary>Ditto's proximal weight λ.</summary>
+    public float ProximalLambda { get; init; } = 0.1f;
+
     /// <summary>External broker; null = the embedded one.</summary>
     public BrokerEndpoint? Broker { get; init; }
 
@@ -142,6 +151,9 @@ public sealed record SimulationOptions
         Check(ClientsPerRound is >= 1 and <= 10_000, "--clients-per-round must be in 1..10000");
         Check(LocalEpochs is >= 1 and <= 100 && BatchSize is >= 1 and <= 4096, "--epochs must be in 1..100 and --batch-size in 1..4096");
         Check(LearningRate > 0 && float.IsFinite(LearningRate), "--lr must be positive");
+        Check(Enum.IsDefined(Personalize), "--personalize must be none, head or ditto");
+        Check(PersonalMinValidation is >= 1 and <= 100_000, "--personal-min-validation must be in 1..100000");
+        Check(ProximalLambda >= 0 && float.IsFinite(ProximalLambda), "--lambda must be ≥ 0");
         Check(Partition.Kind != PartitionKind.Natural || Dataset.Kind == DatasetKind.Synthetic, "--partition natural needs --dataset synthetic");
         if (errors.Count > 0)
         {
