@@ -86,6 +86,7 @@ public sealed class PlotRenderer
         DrawCurves(plot, summary, run => Curve(run, run.InitialAccuracy * 100, p => p.Accuracy * 100));
         var target = plot.Add.HorizontalLine(summary.Options.TargetAccuracy * 100, 1.5f, Colors.Black, LinePattern.Dashed);
         target.LegendText = string.Create(CultureInfo.InvariantCulture, $"target {summary.Options.TargetAccuracy * 100:G4} %");
+        plot.Axes.Margins(left: 0);
         Save(plot, path, legend: true, Alignment.LowerRight);
     }
 
@@ -95,6 +96,7 @@ public sealed class PlotRenderer
         ArgumentNullException.ThrowIfNull(summary);
         using var plot = NewPlot("Cumulative upload vs simulated time", "Simulated time (h)", "Cumulative upload (MB)");
         DrawCurves(plot, summary, run => Curve(run, 0, p => p.UploadBytes / BytesPerMegabyte));
+        plot.Axes.Margins(left: 0, bottom: 0);
         Save(plot, path, legend: summary.Strategies.Count > 1, Alignment.UpperLeft);
     }
 
@@ -112,6 +114,8 @@ public sealed class PlotRenderer
 
         using var plot = NewPlot("Privacy budget spent per device (sorted, mean over seeds by rank)", "Device rank (1 = most spent)", "ε spent");
         int series = 0;
+        int mostDevices = 0;
+        double highest = summary.Options.Epsilon ?? 0;
         foreach ((StrategySummary strategy, Color color) in Colored(summary))
         {
             double[][] sorted = [.. RunsOf(summary, strategy).Select(r => r.EpsilonPerDevice.OrderDescending().ToArray()).Where(e => e.Length > 0)];
@@ -128,6 +132,8 @@ public sealed class PlotRenderer
             line.MarkerSize = devices <= 100 ? 5 : 0;
             line.LegendText = strategy.Strategy;
             series++;
+            mostDevices = Math.Max(mostDevices, devices);
+            highest = Math.Max(highest, mean.Max());
         }
 
         if (summary.Options.Epsilon is double budget)
@@ -135,6 +141,14 @@ public sealed class PlotRenderer
             var line = plot.Add.HorizontalLine(budget, 1.5f, Colors.Black, LinePattern.Dashed);
             line.LegendText = string.Create(CultureInfo.InvariantCulture, $"budget ε = {budget:G3}");
             series++;
+        }
+
+        // ε from 0, so that "how much of the budget" reads off the height; ranks as whole numbers.
+        plot.Axes.SetLimitsY(0, highest > 0 ? highest * 1.1 : 1);
+        if (mostDevices is > 0 and <= 30)
+        {
+            double[] ticks = [.. Enumerable.Range(1, mostDevices).Select(i => (double)i)];
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks, [.. ticks.Select(t => t.ToString(CultureInfo.InvariantCulture))]);
         }
 
         Save(plot, path, legend: series > 1, Alignment.UpperRight);

@@ -116,9 +116,9 @@ public static class ReportWriter
         Row(md, "Hours to target (h)", s.HoursToTarget, v => v.ToString("F2", CultureInfo.InvariantCulture));
         Row(md, "Final accuracy (%)", s.FinalAccuracy, v => (v * 100).ToString("F2", CultureInfo.InvariantCulture));
         Row(md, "Best accuracy (%)", s.BestAccuracy, v => (v * 100).ToString("F2", CultureInfo.InvariantCulture));
-        Row(md, "Upload (MB)", s.UploadBytes, Megabytes);
-        Row(md, "Upload to target (MB)", s.UploadBytesToTarget, Megabytes);
-        Row(md, "Peak training memory (MB)", s.PeakTrainingMemoryBytes, Megabytes);
+        Row(md, "Upload (MB)", s.UploadBytes, MegabytesLike(s.UploadBytes.Mean));
+        Row(md, "Upload to target (MB)", s.UploadBytesToTarget, MegabytesLike(s.UploadBytesToTarget.Mean));
+        Row(md, "Peak training memory (MB)", s.PeakTrainingMemoryBytes, MegabytesLike(s.PeakTrainingMemoryBytes.Mean));
         Row(md, "Accepted updates", s.AcceptedUpdates, v => v.ToString("F1", CultureInfo.InvariantCulture));
         md.Append('\n');
     }
@@ -152,8 +152,19 @@ public static class ReportWriter
         ? Invariant($"{r:F3} ({FedAvgComparison.Change(r)})")
         : "n/a";
 
-    /// <summary>Three significant figures of MB keep small (kB-sized) models readable next to large ones.</summary>
-    private static string Megabytes(double bytes) => (bytes / 1e6).ToString("G3", CultureInfo.InvariantCulture);
+    private static string Megabytes(double bytes) => MegabytesLike(bytes)(bytes);
+
+    /// <summary>
+    /// MB with three significant figures of <paramref name="reference"/> (a mean), and the same decimals
+    /// for everything formatted alike (its sd), so kB-sized models stay readable next to large ones.
+    /// </summary>
+    private static Func<double, string> MegabytesLike(double? reference)
+    {
+        double mb = Math.Abs(reference ?? 0) / 1e6;
+        int decimals = mb == 0 ? 2 : Math.Clamp(2 - (int)Math.Floor(Math.Log10(mb)), 0, 6);
+        string format = "F" + decimals.ToString(CultureInfo.InvariantCulture);
+        return bytes => (bytes / 1e6).ToString(format, CultureInfo.InvariantCulture);
+    }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 

@@ -20,7 +20,9 @@ public class ReportWriterTests
         Assert.Contains("| Hours to target (h) | 5.00 ± 1.00 | 3 |", md, StringComparison.Ordinal);
         Assert.Contains("| Hours to target (h) | 2.50 ± 0.71 | 2 |", md, StringComparison.Ordinal);
         Assert.Contains("| Final accuracy (%) | 82.00 ± 2.00 | 3 |", md, StringComparison.Ordinal);
-        Assert.Contains("| Upload (MB) | 1.2 ± 0.2 | 3 |", md, StringComparison.Ordinal);
+        Assert.Contains("| Upload (MB) | 1.20 ± 0.20 | 3 |", md, StringComparison.Ordinal);
+        // ftte upload to target 0.1, 0.2 MB: mean 0.15, sd √0.005 ≈ 0.0707, both to the mean's three significant figures.
+        Assert.Contains("| Upload to target (MB) | 0.150 ± 0.071 | 2 |", md, StringComparison.Ordinal);
         Assert.Contains("| Accepted updates | 110.0 ± 10.0 | 3 |", md, StringComparison.Ordinal);
         Assert.Contains("Reached 80 % test accuracy in 2 of 3 seeds.", md, StringComparison.Ordinal);
     }
@@ -37,7 +39,7 @@ public class ReportWriterTests
     public void Render_writes_a_row_per_seed()
     {
         string md = Report();
-        Assert.Contains("| fedavg | 1 | 5.00 | 82.00 | 83.00 | 1.2 | 0.6 | 4 | 110 |", md, StringComparison.Ordinal);
+        Assert.Contains("| fedavg | 1 | 5.00 | 82.00 | 83.00 | 1.20 | 0.600 | 4.00 | 110 |", md, StringComparison.Ordinal);
         Assert.Contains("| ftte | 2 | not reached | 78.00 |", md, StringComparison.Ordinal);
     }
 
