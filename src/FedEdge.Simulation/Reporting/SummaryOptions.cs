@@ -1,0 +1,69 @@
+using System.Globalization;
+using FedEdge.Agent.Contribution;
+using FedEdge.Simulation.Running;
+
+namespace FedEdge.Simulation.Reporting;
+
+/// <summary>
+/// The settings a summary was produced with, flattened to strings and numbers so that summary.json
+/// stays readable (and comparable) without the simulation's types.
+/// </summary>
+/// <param name="Devices">Fleet size.</param>
+/// <param name="Dataset">Data source (synthetic, digits, or a path).</param>
+/// <param name="Partition">How the data was dealt (natural, iid, dirichlet:α).</param>
+/// <param name="Strategies">Strategies compared, lower case, in the order given.</param>
+/// <param name="Codec">Update codec of the dense strategies.</param>
+/// <param name="Dp">DP mechanism (None, UserLevel, SampleLevel).</param>
+/// <param name="Epsilon">Per-device ε budget; null without DP.</param>
+/// <param name="Delta">δ of the budget; null without DP.</param>
+/// <param name="Stragglers">Fraction of devices that are ≥ 10× slower.</param>
+/// <param name="HorizonHours">Simulated horizon in hours.</param>
+/// <param name="TargetAccuracy">Accuracy (fraction, 0..1) whose first crossing is the time to target.</param>
+/// <param name="Seeds">Seeds run.</param>
+/// <param name="BufferSize">K: updates per server step (FedBuff, FTTE).</param>
+/// <param name="ClientsPerRound">FedAvg cohort size.</param>
+public sealed record SummaryOptions(
+    int Devices,
+    string Dataset,
+    string Partition,
+    IReadOnlyList<string> Strategies,
+    string Codec,
+    string Dp,
+    double? Epsilon,
+    double? Delta,
+    double Stragglers,
+    double HorizonHours,
+    double TargetAccuracy,
+    IReadOnlyList<int> Seeds,
+    int BufferSize,
+    int ClientsPerRound)
+{
+    /// <summary>True when the devices added DP noise (and so spent ε).</summary>
+    public bool UsesDp => !string.Equals(Dp, nameof(ContributionPrivacy.None), StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Echoes <paramref name="options"/>.</summary>
+    public static SummaryOptions From(SimulationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        bool dp = options.Privacy != ContributionPrivacy.None;
+        return new SummaryOptions(
+            options.Devices,
+            options.Dataset.ToString(),
+            options.Partition.ToString(),
+            [.. options.Strategies.Select(FleetSimulation.Name)],
+            options.Codec.ToString(),
+            options.Privacy.ToString(),
+            dp ? options.Epsilon : null,
+            dp ? options.Delta : null,
+            options.StragglerFraction,
+            options.MaxTime.TotalHours,
+            options.TargetAccuracy,
+            [.. options.Seeds],
+            options.BufferSize,
+            options.ClientsPerRound);
+    }
+
+    /// <summary>One line describing the setup, for the report's header.</summary>
+    public string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"{Devices} devices, {Dataset} data ({Partition}), {Stragglers:P0} stragglers, DP {Dp}{(UsesDp ? $" ε={Epsilon:G3} δ={Delta:G2}" : string.Empty)}, codec {Codec}, K={BufferSize}, FedAvg cohort {ClientsPerRound}, horizon {HorizonHours:G3} h, target accuracy {TargetAccuracy:P1}, seeds {string.Join(", ", Seeds)}");
+}
