@@ -5,6 +5,7 @@ using FedEdge.Aggregator.Engine;
 using FedEdge.Core.Codecs;
 using FedEdge.Sensors.Datasets;
 using FedEdge.Simulation.Data;
+using FedEdge.Simulation.Reporting;
 using FedEdge.Simulation.Results;
 using FedEdge.Simulation.Running;
 using FedEdge.Simulation.Transport;
@@ -43,10 +44,11 @@ internal static class SimulateCommand
         var credentials = new Option<DirectoryInfo?>("--credentials") { Description = "Directory with {device}.crt/.key for every device and aggregator.crt/.key, for --broker." };
         var personalize = new Option<string?>("--personalize") { Description = "Also evaluate personal models per device: none, head (FedPer) or ditto (default none)." };
         var lambda = new Option<float?>("--lambda") { Description = "Ditto's proximal weight λ (default 0.1)." };
+        var workDir = new Option<DirectoryInfo?>("--work-dir") { Description = "Where device and aggregator state (ledgers, outboxes, SQLite) live during the run; default a temporary directory, on /dev/shm when available (the state is thrown away)." };
         var stopAtTarget = new Option<bool>("--stop-at-target") { Description = "End each run when it reaches the target accuracy." };
         var command = new Command("simulate", "Simulate a heterogeneous fleet learning together, on the real agent/aggregator code and an MQTT broker.")
         {
-            preset, devices, strategy, codec, dp, epsilon, delta, contributions, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, stopAtTarget,
+            preset, devices, strategy, codec, dp, epsilon, delta, contributions, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, workDir, stopAtTarget,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -82,6 +84,7 @@ internal static class SimulateCommand
                     Personalize = parse.GetValue(personalize) is { } p ? ParsePersonalization(p) : baseline.Personalize,
                     ProximalLambda = parse.GetValue(lambda) ?? baseline.ProximalLambda,
                     OutputDirectory = parse.GetValue(outDir)?.FullName,
+                    WorkDirectory = parse.GetValue(workDir)?.FullName,
                 };
                 options.Validate();
             }
@@ -95,6 +98,15 @@ internal static class SimulateCommand
             {
                 var results = await Run(output, options, cancellationToken).ConfigureAwait(false);
                 WriteTable(output, options, results);
+                if (options.OutputDirectory is { } directory)
+                {
+                    var summary = SimulationSummary.Create(SummaryOptions.From(options), results);
+                    foreach (string file in SimulationReport.WriteAll(directory, summary, Notes(options)))
+                    {
+                        await output.WriteLineAsync($"wrote {file}").ConfigureAwait(false);
+                    }
+                }
+
                 return 0;
             }
             catch (Exception ex) when (ex is DatasetFormatException or IOException or UnauthorizedAccessException or TimeoutException)
@@ -178,6 +190,16 @@ internal static class SimulateCommand
 
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"wall time {results.Sum(r => r.WallSeconds):F1} s"));
     }
+
+    /// <summary>What the report must say about how the figures were obtained.</summary>
+    internal static IReadOnlyList<string> Notes(SimulationOptions options) =>
+    [
+        "Measured: accuracy (pooled test set, ONNX Runtime), upload bytes (ModelUpdate messages as received by the aggregator over MQTT), accepted/rejected updates, staleness, ε from each device's privacy ledger.",
+        "Simulated: time. Local training runs for real, but its duration is sample·epochs ÷ (board throughput × device speed factor) + 2 s; uploads take latency + bytes ÷ board uplink. Devices train only inside daily idle-and-charging windows (or always, on mains).",
+        "Modelled, not measured: training memory. It is the FTTE server's TrainingMemoryModel for the trainable set each device was given (FTTE: the subset under the smallest board's budget; others: all parameters). The device code still trains every tensor and sends only the subset.",
+        string.Create(CultureInfo.InvariantCulture, $"Board budgets and throughputs: {string.Join("; ", options.Boards.Select(b => $"{b.Name} {b.Share:P0} of the fleet, {b.TrainingBudgetBytes / 1024} KiB, {b.SamplesPerSecond:G3} samples/s"))}."),
+        "FedAvg samples its cohort from every enrolled device, available or not, and closes a round when all cohort updates arrived or at the deadline with at least half of them.",
+    ];
 
     private static string Quantiles(IReadOnlyList<double?> values)
     {

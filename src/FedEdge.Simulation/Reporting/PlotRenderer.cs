@@ -26,6 +26,9 @@ public sealed class PlotRenderer
     /// <summary>Accepted updates per memory class.</summary>
     public const string ParticipationFile = "participation.png";
 
+    /// <summary>File name of the per-device personalization CDF.</summary>
+    public const string PersonalizationFile = "personalization.png";
+
     private const double BytesPerMegabyte = 1e6;
 
     /// <summary>Points the mean curve over seeds is sampled at.</summary>
@@ -72,6 +75,7 @@ public sealed class PlotRenderer
         Add(EpsilonFile, p => RenderEpsilon(summary, p));
         Add(StalenessFile, p => { RenderStaleness(summary, p); return true; });
         Add(ParticipationFile, p => { RenderParticipation(summary, p); return true; });
+        Add(PersonalizationFile, p => RenderPersonalization(summary, p));
         return written;
     }
 
@@ -152,6 +156,52 @@ public sealed class PlotRenderer
         }
 
         Save(plot, path, legend: series > 1, Alignment.UpperRight);
+        return true;
+    }
+
+    /// <summary>
+    /// Empirical CDF of per-device accuracy on each device's own held-out samples for the global,
+    /// personal, local-only and served models (the first strategy with personalization results,
+    /// devices of all its seeds pooled). Returns false (nothing written) without personalization.
+    /// </summary>
+    public bool RenderPersonalization(SimulationSummary summary, string path)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var runs = summary.Runs.Where(r => r.Personalization is not null).ToArray();
+        if (runs.Length == 0)
+        {
+            return false;
+        }
+
+        string strategy = runs[0].Strategy;
+        runs = [.. runs.Where(r => r.Strategy == strategy)];
+        using var plot = NewPlot(
+            $"Per-device accuracy on each home's own held-out data ({strategy}, {runs[0].Personalization!.Mode}; CDF over devices)",
+            "Accuracy on the device's held-out samples (%)",
+            "Share of devices at or below (%)");
+        (string Name, Func<FedEdge.Simulation.Results.PersonalizationResult, IReadOnlyList<double?>> Values)[] models =
+        [
+            ("global", p => p.Global), ("personal", p => p.Personal), ("local only", p => p.LocalOnly), ("served", p => p.Served),
+        ];
+        for (int m = 0; m < models.Length; m++)
+        {
+            double[] values = [.. runs.SelectMany(r => models[m].Values(r.Personalization!)).Where(v => v is not null).Select(v => v!.Value * 100).Order()];
+            if (values.Length == 0)
+            {
+                continue;
+            }
+
+            double[] share = [.. Enumerable.Range(1, values.Length).Select(i => 100.0 * i / values.Length)];
+            var line = plot.Add.Scatter(values, share, Palette[m % Palette.Length]);
+            line.ConnectStyle = ConnectStyle.StepHorizontal;
+            line.LineWidth = models[m].Name == "served" ? 1.5f : 2.5f;
+            line.LinePattern = models[m].Name == "served" ? LinePattern.Dashed : LinePattern.Solid;
+            line.MarkerSize = 0;
+            line.LegendText = models[m].Name;
+        }
+
+        plot.Axes.SetLimits(0, 101, 0, 101);
+        Save(plot, path, legend: true, Alignment.UpperLeft);
         return true;
     }
 

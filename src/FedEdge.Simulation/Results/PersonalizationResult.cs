@@ -15,6 +15,6 @@ public sealed record PersonalizationResult(
     string Mode,
     IReadOnlyList<double?> Global,
     IReadOnlyList<double?> Personal,
-    IReadOnlyList<double?> LocalOnly,
+    [property: System.Text.Json.Serialization.JsonPropertyName("local_only")] IReadOnlyList<double?> LocalOnly,
     IReadOnlyList<double?> Served,
     IReadOnlyList<bool> PersonalServed);

@@ -122,6 +122,7 @@ public sealed class FleetSimulation : IDisposable
                         Mode = _options.Personalize,
                         ProximalLambda = _options.ProximalLambda,
                         MinTrainingSamples = 1,
+                        LocalEpochs = PersonalizationEvaluation.LocalOnlyEpochs,
                         MinValidationSamples = _options.PersonalMinValidation,
                         ArtifactsDirectory = Path.Combine(root, "artifacts-personal"),
                     },

@@ -62,6 +62,7 @@ internal static class RunFixtures
             Strategy = strategy,
             Seed = seed,
             InitialAccuracy = 0.3,
+            FinalModelSha256 = $"{strategy}-{seed}",
             FinalAccuracy = final,
             BestAccuracy = final + 0.01,
             FinalVersion = steps,

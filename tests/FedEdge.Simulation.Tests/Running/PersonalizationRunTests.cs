@@ -1,0 +1,50 @@
+using FedEdge.Agent.Personalization;
+using FedEdge.Aggregator.Engine;
+using FedEdge.Simulation.Data;
+using FedEdge.Simulation.Reporting;
+using FedEdge.Simulation.Running;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FedEdge.Simulation.Tests.Running;
+
+public sealed class PersonalizationRunTests
+{
+    [Fact]
+    public async Task A_personalized_run_scores_every_device_with_four_models_and_reports_them()
+    {
+        var options = new SimulationOptions
+        {
+            Devices = 6,
+            Strategies = [StrategyKind.FedBuff],
+            Dataset = new DatasetSource(DatasetKind.Synthetic),
+            Partition = PartitionSpec.Natural,
+            SamplesPerHome = 60,
+            MaxTime = TimeSpan.FromHours(2),
+            MainsFraction = 1,
+            BufferSize = 3,
+            Personalize = PersonalizationMode.Ditto,
+            Seeds = [1],
+        };
+        var run = Assert.Single(await SimulationRunner.RunAllAsync(options, null, NullLoggerFactory.Instance, TestContext.Current.CancellationToken));
+
+        var p = Assert.IsType<FedEdge.Simulation.Results.PersonalizationResult>(run.Personalization);
+        Assert.Equal("ditto", p.Mode);
+        foreach (var list in new[] { p.Global, p.Personal, p.LocalOnly, p.Served })
+        {
+            Assert.Equal(6, list.Count);
+            Assert.All(list, a => Assert.InRange(a!.Value, 0, 1));
+        }
+
+        for (int d = 0; d < 6; d++)
+        {
+            Assert.Equal(p.PersonalServed[d] ? p.Personal[d] : p.Global[d], p.Served[d]);
+        }
+
+        using var dir = new TempDirectory();
+        var files = SimulationReport.WriteAll(dir.Path, SimulationSummary.Create(SummaryOptions.From(options), [run]), []);
+        Assert.Contains(files, f => f.EndsWith(PlotRenderer.PersonalizationFile, StringComparison.Ordinal));
+        string json = await File.ReadAllTextAsync(Path.Combine(dir.Path, SummaryJson.FileName), TestContext.Current.CancellationToken);
+        Assert.Contains("\"local_only\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"personal\"", json, StringComparison.Ordinal);
+    }
+}
