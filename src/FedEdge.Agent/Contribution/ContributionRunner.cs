@@ -136,7 +136,7 @@ public sealed class ContributionRunner : IDisposable
         ArgumentNullException.ThrowIfNull(stillEligible);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var data = samples.Count > _settings.MaxSamples ? Newest(samples, _settings.MaxSamples) : samples;
+        var data = samples.Count > _settings.MaxSamples ? samples.Newest(_settings.MaxSamples) : samples;
         var planned = _settings.Privacy == ContributionPrivacy.SampleLevel ? SampleLevelMechanism(data.Count) : _mechanism;
         if (_settings.Privacy != ContributionPrivacy.None && !_ledger.CanAfford(planned))
         {
@@ -328,18 +328,6 @@ public sealed class ContributionRunner : IDisposable
 
         problem = string.Empty;
         return true;
-    }
-
-    private static Dataset Newest(Dataset samples, int count)
-    {
-        int[] rows = new int[count];
-        int first = samples.Count - count;
-        for (int i = 0; i < count; i++)
-        {
-            rows[i] = first + i;
-        }
-
-        return samples.Select(rows);
     }
 
     private static void RestrictTo(ParameterSet delta, ParameterSubset subset)

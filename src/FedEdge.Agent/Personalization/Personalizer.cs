@@ -130,7 +130,7 @@ public sealed class Personalizer : IDisposable
             return Log(new PersonalTrainingResult(PersonalTrainingOutcome.NotEnoughSamples, 0, train.Count, double.NaN, $"{train.Count} training samples, at least {Options.MinTrainingSamples} needed"));
         }
 
-        var data = train.Count > Options.MaxTrainingSamples ? Newest(train, Options.MaxTrainingSamples) : train;
+        var data = train.Count > Options.MaxTrainingSamples ? train.Newest(Options.MaxTrainingSamples) : train;
         var trainer = TrainerFor(architecture);
         personal.ComposeInto(global, trainer.Parameters);
         trainer.Checkpoint.OptimizerState.Clear();
@@ -291,17 +291,5 @@ public sealed class Personalizer : IDisposable
             throw new ArgumentException(
                 $"Samples with {data.FeatureCount} features and {data.ClassCount} classes do not fit {architecture}.", nameof(data));
         }
-    }
-
-    private static Dataset Newest(Dataset samples, int count)
-    {
-        int[] rows = new int[count];
-        int first = samples.Count - count;
-        for (int i = 0; i < count; i++)
-        {
-            rows[i] = first + i;
-        }
-
-        return samples.Select(rows);
     }
 }

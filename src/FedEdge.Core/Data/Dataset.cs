@@ -88,6 +88,20 @@ public sealed class Dataset
         return new Dataset(features, (int[])_labels.Clone(), FeatureCount, ClassCount);
     }
 
+    /// <summary>The last <paramref name="count"/> rows (the newest, for a store that appends); all rows when there are fewer.</summary>
+    public Dataset Newest(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        int take = Math.Min(count, Count);
+        int[] rows = new int[take];
+        for (int i = 0; i < take; i++)
+        {
+            rows[i] = Count - take + i;
+        }
+
+        return Select(rows);
+    }
+
     /// <summary>
     /// Splits the rows per class so that each class keeps the same share in both parts
     /// (stratified split). The order within each class is shuffled with <paramref name="random"/>.
