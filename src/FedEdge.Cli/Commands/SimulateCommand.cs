@@ -44,11 +44,14 @@ internal static class SimulateCommand
         var credentials = new Option<DirectoryInfo?>("--credentials") { Description = "Directory with {device}.crt/.key for every device and aggregator.crt/.key, for --broker." };
         var personalize = new Option<string?>("--personalize") { Description = "Also evaluate personal models per device: none, head (FedPer) or ditto (default none)." };
         var lambda = new Option<float?>("--lambda") { Description = "Ditto's proximal weight λ (default 0.1)." };
+        var buffer = new Option<int?>("--buffer") { Description = "K: updates per server step for FedBuff and FTTE (default 10)." };
+        var cohort = new Option<int?>("--clients-per-round") { Description = "FedAvg cohort size (default 10)." };
+        var serverLr = new Option<double?>("--server-lr") { Description = "Server learning rate η_g (default 1)." };
         var workDir = new Option<DirectoryInfo?>("--work-dir") { Description = "Where device and aggregator state (ledgers, outboxes, SQLite) live during the run; default a temporary directory, on /dev/shm when available (the state is thrown away)." };
         var stopAtTarget = new Option<bool>("--stop-at-target") { Description = "End each run when it reaches the target accuracy." };
         var command = new Command("simulate", "Simulate a heterogeneous fleet learning together, on the real agent/aggregator code and an MQTT broker.")
         {
-            preset, devices, strategy, codec, dp, epsilon, delta, contributions, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, workDir, stopAtTarget,
+            preset, devices, strategy, codec, dp, epsilon, delta, contributions, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, buffer, cohort, serverLr, workDir, stopAtTarget,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -85,6 +88,9 @@ internal static class SimulateCommand
                     ProximalLambda = parse.GetValue(lambda) ?? baseline.ProximalLambda,
                     OutputDirectory = parse.GetValue(outDir)?.FullName,
                     WorkDirectory = parse.GetValue(workDir)?.FullName,
+                    BufferSize = parse.GetValue(buffer) ?? baseline.BufferSize,
+                    ClientsPerRound = parse.GetValue(cohort) ?? baseline.ClientsPerRound,
+                    ServerLearningRate = parse.GetValue(serverLr) ?? baseline.ServerLearningRate,
                 };
                 options.Validate();
             }

@@ -148,6 +148,7 @@ public sealed record SimulationOptions
         Check(DropoutProbability is >= 0 and < 1, "--dropout must be in [0, 1)");
         Check(LossProbability is >= 0 and < 1, "--loss must be in [0, 1)");
         Check(BufferSize is >= 1 and <= 10_000, "--buffer must be in 1..10000");
+        Check(ServerLearningRate is > 0 and <= 100, "--server-lr must be in (0, 100]");
         Check(ClientsPerRound is >= 1 and <= 10_000, "--clients-per-round must be in 1..10000");
         Check(LocalEpochs is >= 1 and <= 100 && BatchSize is >= 1 and <= 4096, "--epochs must be in 1..100 and --batch-size in 1..4096");
         Check(LearningRate > 0 && float.IsFinite(LearningRate), "--lr must be positive");
