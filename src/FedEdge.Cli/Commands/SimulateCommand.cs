@@ -188,7 +188,7 @@ internal static class SimulateCommand
             {
                 var p = r.Personalization!;
                 personal.AddRow(r.Strategy, r.Seed.ToString(CultureInfo.InvariantCulture), p.Mode, Quantiles(p.Global), Quantiles(p.Personal), Quantiles(p.LocalOnly), Quantiles(p.Served),
-                    WorseShare(p).ToString("P1", CultureInfo.InvariantCulture));
+                    PersonalizationStatistics.ServedWorseShare(p).ToString("P1", CultureInfo.InvariantCulture));
             }
 
             console.Write(personal);
@@ -207,35 +207,9 @@ internal static class SimulateCommand
         "FedAvg samples its cohort from every enrolled device, available or not, and closes a round when all cohort updates arrived or at the deadline with at least half of them.",
     ];
 
-    private static string Quantiles(IReadOnlyList<double?> values)
-    {
-        var sorted = values.Where(v => v is not null).Select(v => v!.Value).Order().ToArray();
-        return sorted.Length == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{Quantile(sorted, 0.5):P1} / {Quantile(sorted, 0.1):P1}");
-    }
-
-    /// <summary>Linear interpolation between order statistics (type 7, as numpy's default).</summary>
-    internal static double Quantile(double[] sorted, double p)
-    {
-        double position = p * (sorted.Length - 1);
-        int low = (int)Math.Floor(position);
-        int high = Math.Min(low + 1, sorted.Length - 1);
-        return sorted[low] + ((position - low) * (sorted[high] - sorted[low]));
-    }
-
-    private static double WorseShare(FedEdge.Simulation.Results.PersonalizationResult p)
-    {
-        int devices = 0, worse = 0;
-        for (int i = 0; i < p.Global.Count; i++)
-        {
-            if (p.Global[i] is { } g && p.Served[i] is { } s)
-            {
-                devices++;
-                worse += s < g - 0.01 ? 1 : 0;
-            }
-        }
-
-        return devices == 0 ? 0 : (double)worse / devices;
-    }
+    private static string Quantiles(IReadOnlyList<double?> values) => values.All(v => v is null)
+        ? "-"
+        : string.Create(CultureInfo.InvariantCulture, $"{PersonalizationStatistics.Quantile(values, 0.5):P1} / {PersonalizationStatistics.Quantile(values, 0.1):P1}");
 
     private static IAnsiConsole Console(TextWriter output)
     {

@@ -17,6 +17,7 @@ public static class ReportWriter
         (PlotRenderer.EpsilonFile, "Privacy budget spent per device"),
         (PlotRenderer.StalenessFile, "Staleness of accepted updates"),
         (PlotRenderer.ParticipationFile, "Participation by memory class"),
+        (PlotRenderer.PersonalizationFile, "Per-device accuracy of the global, personal, local-only and served models"),
     ];
 
     /// <summary>Writes the report to <paramref name="path"/> (UTF-8, no BOM).</summary>
@@ -79,6 +80,7 @@ public static class ReportWriter
         }
 
         AppendSeeds(md, summary.Runs);
+        AppendPersonalization(md, summary.Runs);
 
         md.Append("## Figures\n\n");
         foreach ((string file, string caption) in Figures)
@@ -107,6 +109,30 @@ public static class ReportWriter
 
         return md.ToString();
     }
+
+    private static void AppendPersonalization(StringBuilder md, IReadOnlyList<RunResult> runs)
+    {
+        var personalized = runs.Where(r => r.Personalization is not null).ToArray();
+        if (personalized.Length == 0)
+        {
+            return;
+        }
+
+        md.Append("## Personalization\n\n");
+        md.Append("Accuracy of each device on its own held-out samples: median / 10th percentile over devices (%). ");
+        md.Append("The served model is the agent's choice on its local validation split; the last column is the share of devices where it is worse than the global model by more than 1 point.\n\n");
+        md.Append("| Strategy | Seed | Mode | Global | Personal | Local only | Served | Served worse than global |\n|---|---:|---|---:|---:|---:|---:|---:|\n");
+        foreach (var run in personalized)
+        {
+            var p = run.Personalization!;
+            md.Append(Invariant($"| {run.Strategy} | {run.Seed} | {p.Mode} | {Quantiles(p.Global)} | {Quantiles(p.Personal)} | {Quantiles(p.LocalOnly)} | {Quantiles(p.Served)} | {PersonalizationStatistics.ServedWorseShare(p) * 100:F1} % |\n"));
+        }
+
+        md.Append('\n');
+    }
+
+    private static string Quantiles(IReadOnlyList<double?> values) =>
+        Invariant($"{PersonalizationStatistics.Quantile(values, 0.5) * 100:F1} / {PersonalizationStatistics.Quantile(values, 0.1) * 100:F1}");
 
     private static void AppendStrategy(StringBuilder md, StrategySummary s, double target)
     {
