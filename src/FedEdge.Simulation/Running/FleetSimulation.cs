@@ -52,6 +52,7 @@ public sealed class FleetSimulation : IDisposable
     private LocalTrainers? _trainersField;
     private ModelArchitecture _architecture = null!;
     private VirtualDevice[] _devices = [];
+    private FedEdge.Core.Parameters.ParameterSet? _initialGlobal;
     private long _sequence;
     private long _interrupted;
     private long _budgetRefusals;
@@ -112,6 +113,7 @@ public sealed class FleetSimulation : IDisposable
             try
             {
                 _devices = CreateDevices(profiles, broker, directory);
+                _initialGlobal = _aggregator.Engine.Global;
                 double initial = Evaluate();
                 _timeline.Add(new TimelinePoint(0, _aggregator.Engine.CurrentVersion, initial, 0, 0));
                 await EnrolAsync(cancellationToken).ConfigureAwait(false);
@@ -126,7 +128,7 @@ public sealed class FleetSimulation : IDisposable
                         MinValidationSamples = _options.PersonalMinValidation,
                         ArtifactsDirectory = Path.Combine(root, "artifacts-personal"),
                     },
-                    _architecture, _aggregator.Engine.Global, (ulong)_aggregator.Engine.CurrentVersion, _data, Trainers, _seed, _loggers.CreateLogger<FleetSimulation>(), cancellationToken);
+                    _architecture, _initialGlobal!, _aggregator.Engine.Global, (ulong)_aggregator.Engine.CurrentVersion, _data, Trainers, _seed, _loggers.CreateLogger<FleetSimulation>(), cancellationToken);
                 return Result(profiles, initial, wall.Elapsed) with { Personalization = personalization };
             }
             finally

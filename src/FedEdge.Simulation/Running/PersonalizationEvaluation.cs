@@ -11,8 +11,9 @@ using Microsoft.Extensions.Logging;
 namespace FedEdge.Simulation.Running;
 
 /// <summary>
-/// Evaluates personalization at the end of a run, the protocol of FedPer/Ditto evaluations: every
-/// device personalizes the final global model on its own training samples with the agent's
+/// Evaluates personalization at the end of a run: every device's personal model starts from the
+/// first global model (as on a device that enrolled at the start), is re-based on the final global
+/// model and trained on the device's own training samples with the agent's
 /// <see cref="Personalizer"/> (the same split, training and serving rule as on a device), and is
 /// scored on its own held-out samples with the global, the personal, a local-only and the served model.
 /// </summary>
@@ -24,6 +25,7 @@ internal static class PersonalizationEvaluation
     public static PersonalizationResult Run(
         PersonalizationOptions options,
         ModelArchitecture architecture,
+        ParameterSet initialGlobal,
         ParameterSet global,
         ulong globalVersion,
         FederatedData data,
@@ -50,7 +52,10 @@ internal static class PersonalizationEvaluation
 
             var train = data.Train[d];
             var split = personalizer.Split.Split(train);
-            var personal = personalizer.Rebase(null, architecture, global, globalVersion).Model;
+            // As on a device that enrolled at the start: the personal model is created from the first
+            // global model, then re-based on the newest (head: kept head, new body; ditto: kept w, new anchor).
+            var personal = personalizer.Rebase(null, architecture, initialGlobal, 1).Model;
+            personal = personalizer.Rebase(personal, architecture, global, globalVersion).Model;
             personalizer.Train(personal, global, split.Train, null, cancellationToken);
             var composed = personal.Compose(global);
             var choice = personalizer.ChooseServed(personal, global, split.Validation);
