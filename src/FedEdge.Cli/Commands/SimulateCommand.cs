@@ -21,6 +21,9 @@ namespace FedEdge.Cli.Commands;
 /// </summary>
 internal static class SimulateCommand
 {
+    /// <summary>Where the report goes without --out (relative to the working directory).</summary>
+    public const string DefaultOutput = "simulation-results";
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var preset = new Option<string>("--preset") { Description = "Start from a named option set: default or ftte-paper (digits, Dirichlet 0.3, 90 % stragglers, all strategies, seeds 0,1,2). Options given explicitly override it." };
@@ -35,7 +38,7 @@ internal static class SimulateCommand
         var target = new Option<double?>("--target-accuracy") { Description = "Accuracy whose first crossing is reported as time to target (default 0.80; ftte-paper 0.85)." };
         var maxTime = new Option<string?>("--max-time") { Description = "Simulated horizon, e.g. 12h, 90m, 2d (default 12h)." };
         var seeds = new Option<string?>("--seeds") { Description = "Comma-separated seeds, e.g. 0,1,2 (default 0)." };
-        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Write summary.json, report.md and PNG plots here." };
+        var outDir = new Option<DirectoryInfo?>("--out") { Description = "Write summary.json, report.md and PNG plots here (default ./simulation-results)." };
         var dataset = new Option<string?>("--dataset") { Description = "synthetic (smart-home homes), digits, or a CSV file (label last) (default synthetic)." };
         var partition = new Option<string?>("--partition") { Description = "natural (one synthetic home per device), iid, or dirichlet:α (default natural; digits/file: dirichlet:0.3)." };
         var stragglers = new Option<double?>("--stragglers") { Description = "Fraction of devices ≥ 10× slower (default 0.2)." };
@@ -86,7 +89,7 @@ internal static class SimulateCommand
                     StopAtTarget = parse.GetValue(stopAtTarget) || baseline.StopAtTarget,
                     Personalize = parse.GetValue(personalize) is { } p ? ParsePersonalization(p) : baseline.Personalize,
                     ProximalLambda = parse.GetValue(lambda) ?? baseline.ProximalLambda,
-                    OutputDirectory = parse.GetValue(outDir)?.FullName,
+                    OutputDirectory = parse.GetValue(outDir)?.FullName ?? Path.GetFullPath(DefaultOutput),
                     WorkDirectory = parse.GetValue(workDir)?.FullName,
                     BufferSize = parse.GetValue(buffer) ?? baseline.BufferSize,
                     ClientsPerRound = parse.GetValue(cohort) ?? baseline.ClientsPerRound,

@@ -1,0 +1,52 @@
+using System.Text.Json;
+
+namespace FedEdge.Cli.Tests.Commands;
+
+public class SimulateCommandTests
+{
+    [Theory]
+    [InlineData("--strategy", "fedsgd", "--strategy 'fedsgd'")]
+    [InlineData("--codec", "zip", "--codec 'zip'")]
+    [InlineData("--dp", "local", "--dp 'local'")]
+    [InlineData("--max-time", "soon", "--max-time 'soon'")]
+    [InlineData("--seeds", "1,x", "'x' is not an integer")]
+    [InlineData("--partition", "dirichlet:0", "dirichlet:0")]
+    [InlineData("--devices", "0", "--devices must be in 1..10000")]
+    [InlineData("--broker", "http://127.0.0.1:1883", "is not mqtts://host:port")]
+    public async Task A_bad_option_is_refused_with_exit_code_2_and_a_message_naming_it(string option, string value, string expected)
+    {
+        var run = await CliRun.InvokeAsync("simulate", option, value);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(expected, run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_small_simulation_prints_its_results_and_writes_the_report_directory()
+    {
+        using var dir = new TempDirectory();
+        string output = Path.Combine(dir.Path, "out");
+        var run = await CliRun.InvokeAsync("simulate", "--devices", "6", "--max-time", "90m", "--strategy", "ftte,fedavg", "--seeds", "3", "--out", output);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("ftte", run.Output, StringComparison.Ordinal);
+        Assert.Contains("fedavg", run.Output, StringComparison.Ordinal);
+        foreach (string file in new[] { "summary.json", "report.md", "accuracy.png", "upload.png", "staleness.png", "participation.png" })
+        {
+            Assert.True(File.Exists(Path.Combine(output, file)), file);
+        }
+
+        using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "summary.json"), TestContext.Current.CancellationToken));
+        Assert.Equal(2, summary.RootElement.GetProperty("runs").GetArrayLength());
+        Assert.Equal(6, summary.RootElement.GetProperty("options").GetProperty("devices").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("12h", 12 * 60)]
+    [InlineData("90m", 90)]
+    [InlineData("2d", 48 * 60)]
+    [InlineData("01:30:00", 90)]
+    public void Durations_read_in_hours_minutes_days_or_as_a_time_span(string text, double minutes)
+    {
+        Assert.Equal(TimeSpan.FromMinutes(minutes), FedEdge.Cli.Commands.SimulateCommand.ParseDuration(text));
+    }
+}
