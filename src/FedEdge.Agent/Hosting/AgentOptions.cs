@@ -85,11 +85,11 @@ public sealed class AgentOptions : IValidatableObject
     public SamplingOptions Sampling { get; set; } = new();
 
     /// <summary>How often eligibility is checked. Default 30 s.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    [TimeSpanRange("00:00:00.010", "01:00:00")]
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often the retained status is refreshed. Default 5 min.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    [TimeSpanRange("00:00:00.010", "1.00:00:00")]
     public TimeSpan StatusInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Fills defaults that derive from other keys: the MQTT client id is the device id unless set.</summary>

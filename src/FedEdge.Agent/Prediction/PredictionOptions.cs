@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using FedEdge.Agent.Hosting;
 
 namespace FedEdge.Agent.Prediction;
 
@@ -9,7 +10,7 @@ public sealed class PredictionOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>How often the newest window is classified and published. Default 1 min.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    [TimeSpanRange("00:00:00.010", "1.00:00:00")]
     public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Home Assistant's MQTT discovery prefix. Default "homeassistant" (HA's default).</summary>

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using FedEdge.Agent.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace FedEdge.Agent.Sampling;
 
@@ -9,11 +11,11 @@ public sealed class SamplingOptions
     /// Time between sensor reads. Default 10 s: the simulator's window holds one reading per 10 s
     /// (SmartHomeActivityGenerator.ReadingsPerWindow = 30 in 5 min), so real windows match it.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    [TimeSpanRange("00:00:00.100", "01:00:00")]
     public TimeSpan ReadInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Length of one (non-overlapping) window, i.e. one sample. Default 5 min, as the simulator.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    [TimeSpanRange("00:00:01", "1.00:00:00")]
     public TimeSpan WindowLength { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Consecutive failed reads after which the loop reports a sensor unhealthy. Default 3.</summary>
@@ -38,24 +40,23 @@ public sealed class SamplingOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming every invalid setting.</summary>
     public void Validate()
     {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
+        var results = new List<string>(new SamplingOptionsValidator().Validate(null, this).Failures ?? []);
         if (ReadInterval > WindowLength)
         {
-            results.Add(new ValidationResult($"{nameof(ReadInterval)} ({ReadInterval}) must not exceed {nameof(WindowLength)} ({WindowLength})."));
+            results.Add($"{nameof(ReadInterval)} ({ReadInterval}) must not exceed {nameof(WindowLength)} ({WindowLength}).");
         }
 
         foreach (string entry in Sensors ?? [])
         {
             if (!SensorSpec.TryParse(entry, out _, out string? problem))
             {
-                results.Add(new ValidationResult($"{nameof(Sensors)}: {problem}."));
+                results.Add($"{nameof(Sensors)}: {problem}.");
             }
         }
 
         if (results.Count > 0)
         {
-            throw new ArgumentException("Invalid sampling options: " + string.Join("; ", results.Select(r => r.ErrorMessage)));
+            throw new ArgumentException("Invalid sampling options: " + string.Join("; ", results));
         }
     }
 }

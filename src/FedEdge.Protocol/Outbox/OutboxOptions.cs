@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace FedEdge.Protocol.Outbox;
 
@@ -26,10 +27,10 @@ public sealed class OutboxOptions
     /// <summary>Throws <see cref="ValidationException"/> naming every invalid setting in one message.</summary>
     public void Validate()
     {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
+        ValidateOptionsResult result = new OutboxOptionsValidator().Validate(null, this);
+        if (result.Failed)
         {
-            throw new ValidationException("Invalid outbox options: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
+            throw new ValidationException("Invalid outbox options: " + string.Join(" ", result.Failures));
         }
     }
 }

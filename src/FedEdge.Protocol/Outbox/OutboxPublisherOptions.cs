@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace FedEdge.Protocol.Outbox;
 
@@ -27,11 +28,7 @@ public sealed class OutboxPublisherOptions
     public void Validate()
     {
         var errors = new List<string>();
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
-        {
-            errors.AddRange(results.Select(r => r.ErrorMessage ?? string.Empty));
-        }
+        errors.AddRange(new OutboxPublisherOptionsValidator().Validate(null, this).Failures ?? []);
 
         if (IdlePollInterval <= TimeSpan.Zero)
         {

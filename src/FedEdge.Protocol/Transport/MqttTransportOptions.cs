@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 using System.Globalization;
 
 namespace FedEdge.Protocol.Transport;
@@ -89,13 +90,12 @@ public sealed class MqttTransportOptions : IValidatableObject
     /// <summary>Throws <see cref="ValidationException"/> naming every invalid setting in one message.</summary>
     public void Validate()
     {
-        var context = new ValidationContext(this);
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, context, results, validateAllProperties: true))
+        // The generated validator runs the attribute checks and then the cross-field checks of IValidatableObject,
+        // so one message reports everything.
+        ValidateOptionsResult result = new MqttTransportOptionsValidator().Validate(null, this);
+        if (result.Failed)
         {
-            // The validator skips the cross-field checks once an attribute failed; run them too, to report everything.
-            results.AddRange(((IValidatableObject)this).Validate(context));
-            throw new ValidationException("Invalid MQTT transport options: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
+            throw new ValidationException("Invalid MQTT transport options: " + string.Join(" ", result.Failures));
         }
     }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace FedEdge.Sensors.Features;
 
@@ -21,16 +22,15 @@ public sealed class FeatureWindowOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming every invalid setting.</summary>
     public void Validate()
     {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
+        var results = new List<string>(new FeatureWindowOptionsValidator().Validate(null, this).Failures ?? []);
         if (Length < TimeSpan.FromSeconds(1) || Length > TimeSpan.FromHours(24))
         {
-            results.Add(new ValidationResult($"{nameof(Length)} must be between 1 s and 24 h (was {Length})."));
+            results.Add($"{nameof(Length)} must be between 1 s and 24 h (was {Length}).");
         }
 
         if (results.Count > 0)
         {
-            throw new ArgumentException("Invalid feature window options: " + string.Join("; ", results.Select(r => r.ErrorMessage)));
+            throw new ArgumentException("Invalid feature window options: " + string.Join("; ", results));
         }
     }
 }

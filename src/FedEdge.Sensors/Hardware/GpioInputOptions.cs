@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace FedEdge.Sensors.Hardware;
 
@@ -18,16 +19,15 @@ public sealed class GpioInputOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming every invalid setting.</summary>
     public void Validate()
     {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
+        var results = new List<string>(new GpioInputOptionsValidator().Validate(null, this).Failures ?? []);
         if (Debounce < TimeSpan.Zero || Debounce > TimeSpan.FromSeconds(10))
         {
-            results.Add(new ValidationResult($"{nameof(Debounce)} must be between 0 and 10 s (was {Debounce})."));
+            results.Add($"{nameof(Debounce)} must be between 0 and 10 s (was {Debounce}).");
         }
 
         if (results.Count > 0)
         {
-            throw new ArgumentException("Invalid GPIO input options: " + string.Join("; ", results.Select(r => r.ErrorMessage)));
+            throw new ArgumentException("Invalid GPIO input options: " + string.Join("; ", results));
         }
     }
 }

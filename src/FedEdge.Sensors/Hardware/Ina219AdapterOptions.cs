@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace FedEdge.Sensors.Hardware;
 
@@ -26,17 +27,16 @@ public sealed class Ina219AdapterOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming every invalid setting.</summary>
     public void Validate()
     {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
+        var results = new List<string>(new Ina219AdapterOptionsValidator().Validate(null, this).Failures ?? []);
         if (results.Count == 0 && CalibrationValue() is < 1 or > 0xFFFE)
         {
-            results.Add(new ValidationResult(
-                $"The calibration value 0.04096 / (current LSB × shunt) = {CalibrationValue()} does not fit the 16-bit register; change {nameof(ShuntOhms)} or {nameof(MaxExpectedCurrentAmperes)}."));
+            results.Add(
+                $"The calibration value 0.04096 / (current LSB × shunt) = {CalibrationValue()} does not fit the 16-bit register; change {nameof(ShuntOhms)} or {nameof(MaxExpectedCurrentAmperes)}.");
         }
 
         if (results.Count > 0)
         {
-            throw new ArgumentException("Invalid INA219 options: " + string.Join("; ", results.Select(r => r.ErrorMessage)));
+            throw new ArgumentException("Invalid INA219 options: " + string.Join("; ", results));
         }
     }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace FedEdge.Sensors.Hardware;
 
@@ -18,10 +19,10 @@ public sealed class SensorAdapterOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming every invalid setting.</summary>
     public void Validate()
     {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
+        ValidateOptionsResult result = new SensorAdapterOptionsValidator().Validate(null, this);
+        if (result.Failed)
         {
-            throw new ArgumentException("Invalid sensor adapter options: " + string.Join("; ", results.Select(r => r.ErrorMessage)));
+            throw new ArgumentException("Invalid sensor adapter options: " + string.Join("; ", result.Failures));
         }
     }
 }

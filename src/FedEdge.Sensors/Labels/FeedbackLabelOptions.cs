@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace FedEdge.Sensors.Labels;
 
@@ -18,16 +19,15 @@ public sealed class FeedbackLabelOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming every invalid setting.</summary>
     public void Validate()
     {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
+        var results = new List<string>(new FeedbackLabelOptionsValidator().Validate(null, this).Failures ?? []);
         if (ValidFor < TimeSpan.FromSeconds(1) || ValidFor > TimeSpan.FromHours(24))
         {
-            results.Add(new ValidationResult($"{nameof(ValidFor)} must be between 1 s and 24 h (was {ValidFor})."));
+            results.Add($"{nameof(ValidFor)} must be between 1 s and 24 h (was {ValidFor}).");
         }
 
         if (results.Count > 0)
         {
-            throw new ArgumentException("Invalid feedback label options: " + string.Join("; ", results.Select(r => r.ErrorMessage)));
+            throw new ArgumentException("Invalid feedback label options: " + string.Join("; ", results));
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace FedEdge.Sensors.Labels;
 
@@ -25,31 +26,30 @@ public sealed class RecentMotionRuleOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming every invalid setting.</summary>
     public void Validate()
     {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
+        var results = new List<string>(new RecentMotionRuleOptionsValidator().Validate(null, this).Failures ?? []);
         if (Lookback < TimeSpan.FromMinutes(1) || Lookback > TimeSpan.FromHours(24))
         {
-            results.Add(new ValidationResult($"{nameof(Lookback)} must be between 1 min and 24 h (was {Lookback})."));
+            results.Add($"{nameof(Lookback)} must be between 1 min and 24 h (was {Lookback}).");
         }
 
         if (LabelEvent.Problem(OccupiedLabel) is { } occupied)
         {
-            results.Add(new ValidationResult($"{nameof(OccupiedLabel)}: {occupied}."));
+            results.Add($"{nameof(OccupiedLabel)}: {occupied}.");
         }
 
         if (VacantLabel is not null && LabelEvent.Problem(VacantLabel) is { } vacant)
         {
-            results.Add(new ValidationResult($"{nameof(VacantLabel)}: {vacant}."));
+            results.Add($"{nameof(VacantLabel)}: {vacant}.");
         }
 
         if (VacantLabel is not null && string.Equals(VacantLabel, OccupiedLabel, StringComparison.Ordinal))
         {
-            results.Add(new ValidationResult($"{nameof(OccupiedLabel)} and {nameof(VacantLabel)} must differ."));
+            results.Add($"{nameof(OccupiedLabel)} and {nameof(VacantLabel)} must differ.");
         }
 
         if (results.Count > 0)
         {
-            throw new ArgumentException("Invalid recent-motion rule options: " + string.Join("; ", results.Select(r => r.ErrorMessage)));
+            throw new ArgumentException("Invalid recent-motion rule options: " + string.Join("; ", results));
         }
     }
 }

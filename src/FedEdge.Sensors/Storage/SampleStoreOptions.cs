@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace FedEdge.Sensors.Storage;
 
@@ -32,16 +33,15 @@ public sealed class SampleStoreOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming every invalid setting.</summary>
     public void Validate()
     {
-        var results = new List<ValidationResult>();
-        Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true);
+        var results = new List<string>(new SampleStoreOptionsValidator().Validate(null, this).Failures ?? []);
         if (MinRows > MaxRows)
         {
-            results.Add(new ValidationResult($"{nameof(MinRows)} ({MinRows}) must not exceed {nameof(MaxRows)} ({MaxRows})."));
+            results.Add($"{nameof(MinRows)} ({MinRows}) must not exceed {nameof(MaxRows)} ({MaxRows}).");
         }
 
         if (results.Count > 0)
         {
-            throw new ArgumentException("Invalid sample store options: " + string.Join("; ", results.Select(r => r.ErrorMessage)));
+            throw new ArgumentException("Invalid sample store options: " + string.Join("; ", results));
         }
     }
 }

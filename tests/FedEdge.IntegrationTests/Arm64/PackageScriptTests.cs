@@ -6,7 +6,7 @@ namespace FedEdge.IntegrationTests.Arm64;
 /// deploy/package/make-deb.sh and make-tarball.sh over a small fake publish folder (an apphost stand-in, a settings
 /// file and a "native library"): the package metadata, the file layout the systemd unit and install-agent.sh
 /// expect, and what postinst does, run with adduser, getent, id and systemctl replaced by recording stand-ins.
-/// The real arm64 publish is packed only by hand (sizes in deploy/package/README.md): packing 120 MB adds nothing
+/// The real arm64 publish is packed only by hand (sizes in deploy/package/README.md): packing 56 MB adds nothing
 /// a test could see here.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
