@@ -33,6 +33,7 @@ namespace FedEdge.Agent.Hosting;
 public sealed partial class AgentService : BackgroundService
 {
     private static readonly TimeSpan EligibilityRecheck = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan OutboxIdlePoll = TimeSpan.FromMinutes(1);
     private const int SimulatedPredictionWindows = 288; // one simulated day of 5-minute windows
     private readonly AgentOptions _options;
     private readonly TimeProvider _time;
@@ -212,7 +213,9 @@ public sealed partial class AgentService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var client = _client!;
-        var publisher = new OutboxPublisher(_outbox!, client, new OutboxPublisherOptions(), _time, _loggers.CreateLogger<OutboxPublisher>());
+        // only this process writes the outbox and every enqueue wakes the publisher at once: the idle re-read is a
+        // safety net, not the delivery path, so it runs once a minute instead of every 5 s (idle CPU, issue 5/7)
+        var publisher = new OutboxPublisher(_outbox!, client, new OutboxPublisherOptions { IdlePollInterval = OutboxIdlePoll }, _time, _loggers.CreateLogger<OutboxPublisher>());
         Task publishing = publisher.RunAsync(stoppingToken);
         using var ticker = new PeriodicTimer(_options.CheckInterval, _time);
         Task<bool> tick = ticker.WaitForNextTickAsync(stoppingToken).AsTask();
