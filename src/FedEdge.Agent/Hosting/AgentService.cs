@@ -365,6 +365,7 @@ public sealed partial class AgentService : BackgroundService
 
         var samples = LocalSamples();
         _state = DeviceState.Training;
+        LogTrainingStarted(model.Version, samples.Count);
         var runner = _runner!;
         var lastCheck = _time.GetUtcNow();
         bool eligible = true;
@@ -580,6 +581,9 @@ public sealed partial class AgentService : BackgroundService
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Broker refused the prediction or its discovery config (check the ACL): {Reason}")]
     private partial void LogPredictionRejected(string reason);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "Training on global model version {Version} with {Samples} samples")]
+    private partial void LogTrainingStarted(ulong version, int samples);
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Feedback label {Label} at {At} accepted")]
     private partial void LogFeedbackAccepted(string label, DateTimeOffset at);

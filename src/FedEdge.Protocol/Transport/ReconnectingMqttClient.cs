@@ -27,7 +27,7 @@ namespace FedEdge.Protocol.Transport;
 public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDisposable
 {
     private readonly MqttTransportOptions _options;
-    private readonly TimeProvider _timeProvider;
+    private readonly TimeProvider _keepAliveClock;
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
     private readonly MqttClientOptions _clientOptions;
@@ -50,7 +50,12 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
     /// <param name="timeProvider">Clock for backoff delays and the circuit breaker.</param>
     /// <param name="jitter">Source of the backoff jitter (seeded by the caller).</param>
     /// <param name="logger">Structured log sink.</param>
-    public ReconnectingMqttClient(MqttTransportOptions options, TimeProvider timeProvider, Random jitter, ILogger<ReconnectingMqttClient> logger)
+    /// <param name="keepAliveClock">
+    /// Clock of the keep-alive pings and their timeout; null = the system clock. The broker judges keep-alive in real
+    /// time, so only a test of the pings themselves passes another clock (a virtual <paramref name="timeProvider"/>
+    /// must not starve the pings and get the connection dropped).
+    /// </param>
+    public ReconnectingMqttClient(MqttTransportOptions options, TimeProvider timeProvider, Random jitter, ILogger<ReconnectingMqttClient> logger, TimeProvider? keepAliveClock = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -58,7 +63,7 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
         ArgumentNullException.ThrowIfNull(logger);
         options.Validate();
         _options = options;
-        _timeProvider = timeProvider;
+        _keepAliveClock = keepAliveClock ?? TimeProvider.System;
         _logger = logger;
         _tls = options.UseTls ? TlsCredentials.Load(options) : null;
         _clientOptions = BuildClientOptions(options, _tls);
@@ -312,7 +317,7 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
             return;
         }
 
-        using var timer = new PeriodicTimer(_options.KeepAlive / 2, _timeProvider);
+        using var timer = new PeriodicTimer(_options.KeepAlive / 2, _keepAliveClock);
         while (true)
         {
             var tick = timer.WaitForNextTickAsync(stopping).AsTask();
@@ -328,7 +333,7 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
 
     private async Task PingOrDropAsync(CancellationToken stopping)
     {
-        using var timeout = new CancellationTokenSource(_options.OperationTimeout, _timeProvider);
+        using var timeout = new CancellationTokenSource(_options.OperationTimeout, _keepAliveClock);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, timeout.Token);
         try
         {

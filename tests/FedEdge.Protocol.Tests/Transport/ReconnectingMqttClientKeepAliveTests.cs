@@ -1,4 +1,5 @@
 using FedEdge.Protocol.Transport;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using MQTTnet.Packets;
 
@@ -31,7 +32,7 @@ public sealed class ReconnectingMqttClientKeepAliveTests
     }
 
     [Fact]
-    public async Task Client_pings_the_broker_as_the_injected_clock_passes_half_keep_alives()
+    public async Task Client_pings_the_broker_as_the_keep_alive_clock_passes_half_keep_alives()
     {
         int pings = 0, connections = 0;
         await using var broker = await InProcessBroker.StartAsync(server =>
@@ -54,7 +55,7 @@ public sealed class ReconnectingMqttClientKeepAliveTests
         var time = new FakeTimeProvider();
         var options = TransportFixtures.Options(broker.Port, "d1");
         options.KeepAlive = TimeSpan.FromSeconds(60);
-        await using var client = TransportFixtures.Client(options, time);
+        await using var client = new ReconnectingMqttClient(options, TimeProvider.System, new Random(42), NullLogger<ReconnectingMqttClient>.Instance, keepAliveClock: time);
         client.Start();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await client.WaitUntilConnectedAsync(timeout.Token);
@@ -98,7 +99,7 @@ public sealed class ReconnectingMqttClientKeepAliveTests
         var options = TransportFixtures.Options(broker.Port, "d1");
         options.KeepAlive = TimeSpan.FromSeconds(60);
         options.OperationTimeout = TimeSpan.FromSeconds(5);
-        await using var client = TransportFixtures.Client(options, time);
+        await using var client = new ReconnectingMqttClient(options, TimeProvider.System, new Random(42), NullLogger<ReconnectingMqttClient>.Instance, keepAliveClock: time);
         client.Start();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await client.WaitUntilConnectedAsync(timeout.Token);
