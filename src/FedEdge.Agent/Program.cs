@@ -19,7 +19,17 @@ if (args.Contains("--self-test"))
         .AddCommandLine(settings)
         .Build();
     var agent = new AgentOptions();
-    configuration.GetSection("Agent").Bind(agent);
+    try
+    {
+        configuration.GetSection("Agent").Bind(agent);
+    }
+    catch (InvalidOperationException ex)
+    {
+        // a value that does not convert (e.g. a malformed time span): nothing else can be checked with it
+        Console.WriteLine("self-test FAILED: the configuration does not bind: " + ex.Message);
+        return 1;
+    }
+
     return await AgentSelfTest.RunAsync(agent, args.Contains("--simulated-sensors"), Console.Out, CancellationToken.None).ConfigureAwait(false);
 }
 

@@ -42,8 +42,24 @@ public static class AgentSelfTest
             return await RunAsync(options, simulatedSensors, [], output, DefaultBrokerTimeout, cancellationToken).ConfigureAwait(false);
         }
 
-        using var opened = new ConfiguredSensors(options.Sampling, TimeProvider.System, NullLogger<ConfiguredSensors>.Instance);
-        return await RunAsync(options, simulatedSensors, opened.Adapters, output, DefaultBrokerTimeout, cancellationToken).ConfigureAwait(false);
+        ConfiguredSensors opened;
+        try
+        {
+            opened = new ConfiguredSensors(options.Sampling, TimeProvider.System, NullLogger<ConfiguredSensors>.Instance);
+        }
+        catch (ArgumentException ex)
+        {
+            // the other checks still run; the sensor check then reports none opened
+            ArgumentNullException.ThrowIfNull(output);
+            output.WriteLine($"  FAIL  sensor settings: {ex.Message}");
+            int rest = await RunAsync(options, simulatedSensors, [], output, DefaultBrokerTimeout, cancellationToken).ConfigureAwait(false);
+            return Math.Max(rest, 1);
+        }
+
+        using (opened)
+        {
+            return await RunAsync(options, simulatedSensors, opened.Adapters, output, DefaultBrokerTimeout, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>As <see cref="RunAsync(AgentOptions, bool, TextWriter, CancellationToken)"/> with the sensors that opened handed in (tests hand in fakes).</summary>

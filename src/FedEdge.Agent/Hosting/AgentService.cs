@@ -233,16 +233,24 @@ public sealed partial class AgentService : BackgroundService
         try
         {
             Task<bool>? message = null;
+            Task? heartbeat = null;
             while (!stoppingToken.IsCancellationRequested)
             {
                 // one pending wait at a time: a new one per wake-up would pile up waiters on the channel
                 message ??= client.Inbound.WaitToReadAsync(stoppingToken).AsTask();
 
-                // wake at least every HeartbeatPeriod so the watchdog sees a live loop even with a long CheckInterval
-                await Task.WhenAny(message, tick, Task.Delay(HeartbeatPeriod, _time, stoppingToken)).ConfigureAwait(false);
+                // wake at least every HeartbeatPeriod so the watchdog sees a live loop even with a long CheckInterval;
+                // one pending delay at a time too, so a tick does not leave a stale timer behind to wake the process
+                heartbeat ??= Task.Delay(HeartbeatPeriod, _time, stoppingToken);
+                await Task.WhenAny(message, tick, heartbeat).ConfigureAwait(false);
                 if (message.IsCompleted)
                 {
                     message = null;
+                }
+
+                if (heartbeat.IsCompleted)
+                {
+                    heartbeat = null;
                 }
 
                 _heartbeat.Beat();

@@ -438,6 +438,11 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
         }
     }
 
+    /// <summary>
+    /// The MQTTnet options of this client. Keep-alive is 0 here (MQTTnet's own 250 ms keep-alive loop stays off); the
+    /// configured value reaches the broker only through <see cref="KeepAliveAnnouncingAdapterFactory"/>, so a bare
+    /// MQTTnet client connecting with these options (tests of authentication) announces no keep-alive.
+    /// </summary>
     internal static MqttClientOptions BuildClientOptions(MqttTransportOptions options, TlsCredentials? tls)
     {
         var builder = new MqttClientOptionsBuilder()

@@ -78,6 +78,21 @@ public sealed class AgentSelfTestTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_fails_with_the_reason_when_a_sensor_entry_is_malformed()
+    {
+        var options = Options();
+        options.Sampling.Sensors.Add("toaster@0x99");
+        using var output = new StringWriter();
+
+        int exitCode = await AgentSelfTest.RunAsync(options, simulatedSensors: false, output, TestContext.Current.CancellationToken);
+
+        string report = output.ToString();
+        Assert.Equal(1, exitCode);
+        Assert.Contains("FAIL  sensor settings: Invalid sampling options:", report, StringComparison.Ordinal);
+        Assert.Contains("ok    one DP-SGD step runs on ONNX Runtime", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunAsync_skips_the_sensor_check_when_no_sensor_is_configured()
     {
         var (exitCode, report) = await RunAsync(Options(), simulated: false);
