@@ -8,7 +8,29 @@ using Microsoft.Extensions.Options;
 
 if (args.Contains("--self-test"))
 {
-    return AgentSelfTest.Run(args.Contains("--simulated-sensors"), Console.Out);
+    // the same sources and precedence as the service below (content root = working directory), so the
+    // self-test checks the sensors, model key and broker the service would use
+    string[] settings = [.. args.Where(a => a is not "--self-test" and not "--simulated-sensors")];
+    var configuration = new ConfigurationBuilder()
+        .SetBasePath(Directory.GetCurrentDirectory())
+        .AddJsonFile("appsettings.json", optional: true, reloadOnChange: false)
+        .AddJsonFile("/etc/fededge/agent.json", optional: true, reloadOnChange: false)
+        .AddEnvironmentVariables("FEDEDGE_")
+        .AddCommandLine(settings)
+        .Build();
+    var agent = new AgentOptions();
+    try
+    {
+        configuration.GetSection("Agent").Bind(agent);
+    }
+    catch (InvalidOperationException ex)
+    {
+        // a value that does not convert (e.g. a malformed time span): nothing else can be checked with it
+        Console.WriteLine("self-test FAILED: the configuration does not bind: " + ex.Message);
+        return 1;
+    }
+
+    return await AgentSelfTest.RunAsync(agent, args.Contains("--simulated-sensors"), Console.Out, CancellationToken.None).ConfigureAwait(false);
 }
 
 var builder = Host.CreateApplicationBuilder(args);

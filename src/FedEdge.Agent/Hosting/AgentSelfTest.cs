@@ -3,32 +3,83 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using FedEdge.Agent.Eligibility;
+using FedEdge.Agent.Prediction;
 using FedEdge.Agent.Privacy;
+using FedEdge.Agent.Sampling;
 using FedEdge.Core.Models;
 using FedEdge.Core.Privacy;
 using FedEdge.Onnx.Artifacts;
 using FedEdge.Onnx.Privacy;
 using FedEdge.Onnx.Training;
+using FedEdge.Protocol.Signing;
+using FedEdge.Protocol.Transport;
+using FedEdge.Protocol.Wire;
+using FedEdge.Sensors.Hardware;
 using FedEdge.Sensors.Simulated;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FedEdge.Agent.Hosting;
 
 /// <summary>
-/// <c>fededge-agent --self-test</c>: proves on the target board (or under qemu) that the native
-/// ONNX Runtime loads, generated artifacts train with DP-SGD, the privacy ledger opens and records,
-/// and reports what the eligibility sources read. Runs in a temp directory; touches no state.
+/// <c>fededge-agent --self-test [--simulated-sensors]</c>: proves on the target board (or under qemu)
+/// that the configured sensors answer, the native ONNX Runtime loads and one DP-SGD step trains on
+/// generated artifacts, the privacy ledger records, the installed model loads and its signature
+/// verifies against the pinned key, and the broker answers. A part that is not configured (no
+/// sensors listed, no pinned key or no model yet, no broker or the device not enrolled) is reported
+/// as "skip", not as a failure. Runs in a temp directory; changes no state.
 /// </summary>
 public static class AgentSelfTest
 {
-    /// <summary>Runs every check, writes a report to <paramref name="output"/>, returns 0 when all passed.</summary>
-    public static int Run(bool simulatedSensors, TextWriter output)
+    /// <summary>How long the broker probe waits for TCP connect plus TLS handshake.</summary>
+    public static readonly TimeSpan DefaultBrokerTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Runs every check with the sensors <paramref name="options"/> lists, writes a report to <paramref name="output"/>, returns 0 when none failed.</summary>
+    public static async Task<int> RunAsync(AgentOptions options, bool simulatedSensors, TextWriter output, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        if (simulatedSensors || options.Sampling.Sensors.Count == 0)
+        {
+            return await RunAsync(options, simulatedSensors, [], output, DefaultBrokerTimeout, cancellationToken).ConfigureAwait(false);
+        }
+
+        ConfiguredSensors opened;
+        try
+        {
+            opened = new ConfiguredSensors(options.Sampling, TimeProvider.System, NullLogger<ConfiguredSensors>.Instance);
+        }
+        catch (ArgumentException ex)
+        {
+            // the other checks still run; the sensor check then reports none opened
+            ArgumentNullException.ThrowIfNull(output);
+            output.WriteLine($"  FAIL  sensor settings: {ex.Message}");
+            int rest = await RunAsync(options, simulatedSensors, [], output, DefaultBrokerTimeout, cancellationToken).ConfigureAwait(false);
+            return Math.Max(rest, 1);
+        }
+
+        using (opened)
+        {
+            return await RunAsync(options, simulatedSensors, opened.Adapters, output, DefaultBrokerTimeout, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>As <see cref="RunAsync(AgentOptions, bool, TextWriter, CancellationToken)"/> with the sensors that opened handed in (tests hand in fakes).</summary>
+    internal static async Task<int> RunAsync(
+        AgentOptions options,
+        bool simulatedSensors,
+        IReadOnlyList<ISensorAdapter> openedSensors,
+        TextWriter output,
+        TimeSpan brokerTimeout,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(openedSensors);
         ArgumentNullException.ThrowIfNull(output);
         output.WriteLine($"fededge-agent self-test on {RuntimeInformation.OSDescription} ({RuntimeInformation.ProcessArchitecture}), .NET {Environment.Version}");
         string directory = Directory.CreateTempSubdirectory("fededge-selftest-").FullName;
         int failures = 0;
         try
         {
+            failures += CheckSensors(output, options, simulatedSensors, openedSensors);
             var architecture = ModelArchitecture.Mlp(SmartHomeActivityGenerator.FeatureNames.Count, [8], SmartHomeActivityGenerator.ClassCount);
             var data = SmartHomeFeatureScaling.Standardize(new SmartHomeActivityGenerator(1).GenerateHome(0, 256));
             failures += Check(output, "training artifacts generate", () =>
@@ -56,23 +107,25 @@ public static class AgentSelfTest
             });
             failures += Check(output, "privacy ledger opens and records", () =>
             {
-                using var ledger = PrivacyLedger.Open(Path.Combine(directory, "privacy.ledger"), new PrivacyBudget(8, 1e-5), new RdpAccountant(), TimeProvider.System);
-                ledger.Reserve(MechanismKind.UserLevelGaussian, new SubsampledGaussian(1.0, 1.0, 1), 1);
-                double spent = ledger.Spent().Epsilon;
-                if (!(spent > 0 && spent < 8))
+                using var ledger = PrivacyLedger.Open(Path.Combine(directory, "privacy.ledger"), new PrivacyBudget(options.Privacy.Epsilon, options.Privacy.Delta), new RdpAccountant(), TimeProvider.System);
+                var release = new Core.Privacy.SubsampledGaussian(1.0, options.Privacy.NoiseMultiplier, 1);
+                if (!ledger.CanAfford(release))
                 {
-                    throw new InvalidOperationException($"one release recorded ε = {spent}");
+                    throw new InvalidOperationException($"the budget ε = {options.Privacy.Epsilon} does not afford one release at z = {options.Privacy.NoiseMultiplier}");
                 }
 
-                return string.Create(CultureInfo.InvariantCulture, $"one user-level release (z = 1) costs ε = {spent:F3} at δ = 1e-5");
+                ledger.Reserve(MechanismKind.UserLevelGaussian, release, 1);
+                double spent = ledger.Spent().Epsilon;
+                return string.Create(CultureInfo.InvariantCulture, $"one user-level release (z = {options.Privacy.NoiseMultiplier}) costs ε = {spent:F3} at δ = {options.Privacy.Delta:G3}");
             });
+            failures += CheckModel(output, options);
+            failures += await CheckBrokerAsync(output, options.Mqtt, brokerTimeout, cancellationToken).ConfigureAwait(false);
 
             // Informational: a missing sysfs source is normal in a container or under qemu.
             output.WriteLine($"  info  cpu times: {(new ProcStatCpuTimes().Read() is null ? "unavailable" : "readable")}");
             output.WriteLine($"  info  power (sysfs): {new SysfsPowerSupply().Read()}");
             double? celsius = new SysfsThermal().ReadCelsius();
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  info  temperature: {(celsius is double c ? $"{c:F1} °C" : "no thermal zone")}"));
-            output.WriteLine($"  info  sensors: {(simulatedSensors ? "simulated (seeded smart-home generator)" : "sample store (not checked here)")}");
         }
         finally
         {
@@ -88,6 +141,151 @@ public static class AgentSelfTest
 
         output.WriteLine(failures == 0 ? "self-test passed" : $"self-test FAILED ({failures} check(s))");
         return failures == 0 ? 0 : 1;
+    }
+
+    private static int CheckSensors(TextWriter output, AgentOptions options, bool simulated, IReadOnlyList<ISensorAdapter> opened)
+    {
+        if (simulated)
+        {
+            return Check(output, "sensors answer", () =>
+            {
+                // the simulated sensors are the seeded smart-home generator the agent trains on with SimulatedSensors
+                var window = new SmartHomeActivityGenerator(1).GenerateHome(0, 1);
+                var row = window.Row(0);
+                for (int i = 0; i < row.Length; i++)
+                {
+                    if (!float.IsFinite(row[i]))
+                    {
+                        throw new InvalidDataException($"simulated feature {SmartHomeActivityGenerator.FeatureNames[i]} is {row[i]}");
+                    }
+                }
+
+                return $"simulated smart-home generator: one window of {row.Length} finite features";
+            });
+        }
+
+        var configured = options.Sampling.Sensors;
+        if (configured.Count == 0)
+        {
+            return Skip(output, "sensors answer", "not configured (Agent:Sampling:Sensors is empty; --simulated-sensors checks the simulator)");
+        }
+
+        int failures = 0;
+        if (opened.Count < configured.Count)
+        {
+            // ConfiguredSensors leaves out a sensor whose bus, address or chip id did not answer at open
+            string names = opened.Count == 0 ? "none" : string.Join(", ", opened.Select(a => a.Name));
+            output.WriteLine($"  FAIL  sensors answer: {opened.Count} of {configured.Count} configured sensors ({string.Join(", ", configured)}) opened (opened: {names}); the others did not answer at open (no bus, no device at the address, or a wrong chip id)");
+            failures++;
+        }
+
+        foreach (var sensor in opened)
+        {
+            failures += Check(output, $"sensor {sensor.Name} answers", () =>
+            {
+                if (!sensor.TryRead(out var reading))
+                {
+                    var health = sensor.Health;
+                    throw new IOException($"no valid reading ({health.Health}{(health.LastError is null ? string.Empty : ": " + health.LastError)})");
+                }
+
+                var values = new string[reading.Count];
+                for (int i = 0; i < reading.Count; i++)
+                {
+                    values[i] = string.Create(CultureInfo.InvariantCulture, $"{sensor.Channels[i]} = {reading[i]:G4}");
+                }
+
+                return string.Join(", ", values);
+            });
+        }
+
+        return failures;
+    }
+
+    private static int CheckModel(TextWriter output, AgentOptions options)
+    {
+        const string Name = "installed model loads and its signature verifies";
+        if (!File.Exists(options.ModelKeyPath))
+        {
+            return Skip(output, Name, $"not configured (no pinned key at {options.ModelKeyPath})");
+        }
+
+        // the path AcceptedModelStore installs to; read directly so the self-test creates no directory
+        string current = Path.Combine(options.StateDirectory, "model", "current.model");
+        if (!File.Exists(current))
+        {
+            return Skip(output, Name, $"not configured (no model installed yet at {current}; the agent installs one from the broker)");
+        }
+
+        return Check(output, Name, () =>
+        {
+            var key = PinnedModelKey.FromPem(File.ReadAllText(options.ModelKeyPath));
+            var file = new FileInfo(current);
+            if (file.Length > Models.AcceptedModelStore.MaxModelBytes)
+            {
+                throw new InvalidDataException($"{current} is {file.Length} bytes, above the {Models.AcceptedModelStore.MaxModelBytes}-byte bound");
+            }
+
+            if (!new WireParser().ParseGlobalModel(File.ReadAllBytes(current)).TryGet(out var model, out string reason))
+            {
+                throw new InvalidDataException($"{current} does not parse: {reason}");
+            }
+
+            using var verifier = new ModelVerifier([key], options.Fleet);
+            var verdict = verifier.Verify(model);
+            if (!verdict.Succeeded)
+            {
+                throw new InvalidDataException($"signature check refused version {model.Version}: {verdict}");
+            }
+
+            if (!ActivityClassifier.TryCreate(model, ActivityClassifier.SmartHomeClassNames, out var classifier, out string problem))
+            {
+                throw new InvalidDataException($"version {model.Version} does not load: {problem}");
+            }
+
+            classifier.Dispose();
+            return $"version {model.Version} ({model.Architecture}), signed by pinned key {key.KeyId}, inference session created";
+        });
+    }
+
+    private static async Task<int> CheckBrokerAsync(TextWriter output, MqttTransportOptions mqtt, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        const string Name = "broker reachable";
+        if (string.IsNullOrEmpty(mqtt.Host))
+        {
+            return Skip(output, Name, "not configured (Agent:Mqtt:Host is empty)");
+        }
+
+        if (mqtt.UseTls)
+        {
+            // the shipped appsettings.json names a placeholder broker and the /etc/fededge paths enrolment writes;
+            // before enrolment (deploy/pki/enroll-device.sh) there is nothing to reach the broker with
+            foreach (string? path in new[] { mqtt.CaCertificatePath, mqtt.ClientCertificatePath, mqtt.ClientKeyPath })
+            {
+                if (!string.IsNullOrEmpty(path) && !File.Exists(path))
+                {
+                    return Skip(output, Name, $"not configured ({path} is missing: the device is not enrolled)");
+                }
+            }
+        }
+
+        try
+        {
+            string detail = await BrokerProbe.ProbeAsync(mqtt, timeout, cancellationToken).ConfigureAwait(false);
+            output.WriteLine($"  ok    {Name}: {detail}");
+            return 0;
+        }
+        catch (TransportUnavailableException ex)
+        {
+            output.WriteLine($"  FAIL  {Name}: {ex.Message}");
+            return 1;
+        }
+    }
+
+    private static int Skip(TextWriter output, string name, string reason)
+    {
+        output.WriteLine($"  skip  {name}: {reason}");
+        return 0;
     }
 
     private static int Check(TextWriter output, string name, Func<string> check)

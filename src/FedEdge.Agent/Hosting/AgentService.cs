@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using FedEdge.Agent.Contribution;
 using FedEdge.Agent.Eligibility;
+using FedEdge.Agent.Feedback;
 using FedEdge.Agent.Models;
 using FedEdge.Agent.Prediction;
 using FedEdge.Agent.Sampling;
@@ -16,6 +17,7 @@ using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Topics;
 using FedEdge.Protocol.Transport;
 using FedEdge.Protocol.Wire;
+using FedEdge.Sensors.Labels;
 using FedEdge.Sensors.Simulated;
 using FedEdge.Sensors.Storage;
 using Google.Protobuf;
@@ -33,6 +35,7 @@ namespace FedEdge.Agent.Hosting;
 public sealed partial class AgentService : BackgroundService
 {
     private static readonly TimeSpan EligibilityRecheck = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan OutboxIdlePoll = TimeSpan.FromMinutes(1);
     private const int SimulatedPredictionWindows = 288; // one simulated day of 5-minute windows
     private readonly AgentOptions _options;
     private readonly TimeProvider _time;
@@ -43,6 +46,8 @@ public sealed partial class AgentService : BackgroundService
     private readonly IPowerSource? _injectedPower;
     private readonly SampleStore? _injectedSamples;
     private readonly LatestFeatures? _latest;
+    private readonly FeedbackLabelInbox? _feedback;
+    private readonly LabelSet _labels = new(ActivityClassifier.SmartHomeClassNames);
     private readonly LoopHeartbeat _heartbeat;
     private readonly SysfsThermal _thermal = new();
     private PrivacyLedger? _ledger;
@@ -81,6 +86,7 @@ public sealed partial class AgentService : BackgroundService
     /// <param name="samples">The shared sample store the sampling service fills (borrowed); null = the agent opens its own when sensors are real.</param>
     /// <param name="latest">The newest feature window for local prediction on a real device; null = none yet.</param>
     /// <param name="heartbeat">Beaten by the main loop and by every training step; the systemd watchdog pings only while it is fresh.</param>
+    /// <param name="feedback">Where labels from the MQTT feedback topic go (the sampler's inbox); null = the topic is not subscribed.</param>
     public AgentService(
         IOptions<AgentOptions> options,
         TimeProvider time,
@@ -89,7 +95,8 @@ public sealed partial class AgentService : BackgroundService
         ICpuTimesSource? cpu = null,
         SampleStore? samples = null,
         LatestFeatures? latest = null,
-        LoopHeartbeat? heartbeat = null)
+        LoopHeartbeat? heartbeat = null,
+        FeedbackLabelInbox? feedback = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -101,6 +108,7 @@ public sealed partial class AgentService : BackgroundService
         _cpu = cpu ?? new ProcStatCpuTimes();
         _injectedSamples = samples;
         _latest = latest;
+        _feedback = feedback;
         _heartbeat = heartbeat ?? new LoopHeartbeat(time);
         _logger = loggers.CreateLogger<AgentService>();
         _policy = new EligibilityPolicy(_options.Eligibility);
@@ -167,6 +175,10 @@ public sealed partial class AgentService : BackgroundService
         _client = new ReconnectingMqttClient(mqtt, _time, new Random(DeviceSeed(_options.DeviceId)), _loggers.CreateLogger<ReconnectingMqttClient>());
         await _client.SubscribeAsync(TopicScheme.Model(_options.Fleet), cancellationToken).ConfigureAwait(false);
         await _client.SubscribeAsync(TopicScheme.Pace(_options.Fleet), cancellationToken).ConfigureAwait(false);
+        if (_feedback is not null)
+        {
+            await _client.SubscribeAsync(TopicScheme.Feedback(_options.Fleet, _options.DeviceId), cancellationToken).ConfigureAwait(false);
+        }
         if (_options.Prediction.Enabled)
         {
             if (HomeAssistantDiscovery.IsDiscoveryId(_options.DeviceId))
@@ -212,23 +224,33 @@ public sealed partial class AgentService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var client = _client!;
-        var publisher = new OutboxPublisher(_outbox!, client, new OutboxPublisherOptions(), _time, _loggers.CreateLogger<OutboxPublisher>());
+        // only this process writes the outbox and every enqueue wakes the publisher at once: the idle re-read is a
+        // safety net, not the delivery path, so it runs once a minute instead of every 5 s (idle CPU, issue 5/7)
+        var publisher = new OutboxPublisher(_outbox!, client, new OutboxPublisherOptions { IdlePollInterval = OutboxIdlePoll }, _time, _loggers.CreateLogger<OutboxPublisher>());
         Task publishing = publisher.RunAsync(stoppingToken);
         using var ticker = new PeriodicTimer(_options.CheckInterval, _time);
         Task<bool> tick = ticker.WaitForNextTickAsync(stoppingToken).AsTask();
         try
         {
             Task<bool>? message = null;
+            Task? heartbeat = null;
             while (!stoppingToken.IsCancellationRequested)
             {
                 // one pending wait at a time: a new one per wake-up would pile up waiters on the channel
                 message ??= client.Inbound.WaitToReadAsync(stoppingToken).AsTask();
 
-                // wake at least every HeartbeatPeriod so the watchdog sees a live loop even with a long CheckInterval
-                await Task.WhenAny(message, tick, Task.Delay(HeartbeatPeriod, _time, stoppingToken)).ConfigureAwait(false);
+                // wake at least every HeartbeatPeriod so the watchdog sees a live loop even with a long CheckInterval;
+                // one pending delay at a time too, so a tick does not leave a stale timer behind to wake the process
+                heartbeat ??= Task.Delay(HeartbeatPeriod, _time, stoppingToken);
+                await Task.WhenAny(message, tick, heartbeat).ConfigureAwait(false);
                 if (message.IsCompleted)
                 {
                     message = null;
+                }
+
+                if (heartbeat.IsCompleted)
+                {
+                    heartbeat = null;
                 }
 
                 _heartbeat.Beat();
@@ -313,6 +335,24 @@ public sealed partial class AgentService : BackgroundService
         {
             _pace = pace;
         }
+        else if (address.Kind == TopicKind.Feedback && address.Device == _options.DeviceId && _feedback is not null)
+        {
+            AcceptFeedback(received.Payload.Span);
+        }
+    }
+
+    private void AcceptFeedback(ReadOnlySpan<byte> payload)
+    {
+        // the sampler keeps the last RecentWindowsKept unlabelled windows: older feedback has nothing left to label
+        var maxAge = _options.Sampling.WindowLength * SamplingLoop.RecentWindowsKept;
+        if (!FeedbackMessage.TryParse(payload, _labels, _time.GetUtcNow(), maxAge, out var labelEvent, out string? problem)
+            || !_feedback!.TryPush(labelEvent, out problem))
+        {
+            LogFeedbackRefused(problem);
+            return;
+        }
+
+        LogFeedbackAccepted(labelEvent.Label, labelEvent.Time);
     }
 
     private async Task ContributeIfEligibleAsync(CancellationToken cancellationToken)
@@ -333,6 +373,7 @@ public sealed partial class AgentService : BackgroundService
 
         var samples = LocalSamples();
         _state = DeviceState.Training;
+        LogTrainingStarted(model.Version, samples.Count);
         var runner = _runner!;
         var lastCheck = _time.GetUtcNow();
         bool eligible = true;
@@ -548,6 +589,15 @@ public sealed partial class AgentService : BackgroundService
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Broker refused the prediction or its discovery config (check the ACL): {Reason}")]
     private partial void LogPredictionRejected(string reason);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "Training on global model version {Version} with {Samples} samples")]
+    private partial void LogTrainingStarted(ulong version, int samples);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Feedback label {Label} at {At} accepted")]
+    private partial void LogFeedbackAccepted(string label, DateTimeOffset at);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "Feedback ignored: {Reason}")]
+    private partial void LogFeedbackRefused(string reason);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Broker unavailable; status deferred: {Reason}")]
     private partial void LogStatusDeferred(string reason);

@@ -36,10 +36,30 @@ public sealed partial class SamplingLoop
     private readonly SmartHomeFeatureMap _features;
     private readonly float[] _vector = new float[SmartHomeFeatureMap.FeatureCount];
     private readonly int _motionChannel;
+    private readonly float[][] _recentVectors;
+    private readonly DateTimeOffset[] _recentEnds;
+    private int _recentNext;
+    private long _feedbackSeen;
     private DateTimeOffset _windowEnd;
+
+    /// <summary>
+    /// Unlabelled windows kept (features only, in memory) so that feedback arriving after a window closed can still
+    /// label it: 12 = the last hour at the default 5-minute window.
+    /// </summary>
+    public const int RecentWindowsKept = 12;
 
     /// <summary>Where every finished window's features go (for local prediction), labelled or not; null = nowhere.</summary>
     public LatestFeatures? Latest { get; init; }
+
+    /// <summary>
+    /// User feedback that may arrive after its window closed (MQTT): whenever it changed, the kept unlabelled
+    /// windows (<see cref="RecentWindowsKept"/>) are offered to it again and a window it now labels is stored.
+    /// Null = labels only reach windows that close after them (through the label sources).
+    /// </summary>
+    public FeedbackLabelInbox? LateFeedback { get; init; }
+
+    /// <summary>Samples stored because feedback labelled a window after it had closed.</summary>
+    public long LabelledLate { get; private set; }
 
     /// <summary>Creates the loop; the adapters, store and label sources are borrowed, not owned.</summary>
     /// <param name="adapters">The sensors, read in order each tick.</param>
@@ -101,6 +121,13 @@ public sealed partial class SamplingLoop
         _failures = new int[_adapters.Length];
         _motionChannel = _window.IndexOf(SensorChannels.MotionPerMin);
         _windowEnd = time.GetUtcNow() + options.WindowLength;
+        _recentVectors = new float[RecentWindowsKept][];
+        for (int i = 0; i < _recentVectors.Length; i++)
+        {
+            _recentVectors[i] = new float[SmartHomeFeatureMap.FeatureCount];
+        }
+
+        _recentEnds = new DateTimeOffset[RecentWindowsKept];
     }
 
     /// <summary>Labelled samples appended so far.</summary>
@@ -152,6 +179,7 @@ public sealed partial class SamplingLoop
     public WindowOutcome Tick()
     {
         var now = _time.GetUtcNow();
+        LabelRecentFromFeedback();
         for (int i = 0; i < _adapters.Length; i++)
         {
             ReadAdapter(i);
@@ -237,6 +265,9 @@ public sealed partial class SamplingLoop
         if (!TryLabel(end - _options.WindowLength, end, out int label, out string? name))
         {
             Unlabelled++;
+            _vector.CopyTo(_recentVectors[_recentNext], 0);
+            _recentEnds[_recentNext] = end;
+            _recentNext = (_recentNext + 1) % RecentWindowsKept;
             return WindowOutcome.Unlabelled;
         }
 
@@ -244,6 +275,33 @@ public sealed partial class SamplingLoop
         Stored++;
         LogStored(name, imputed);
         return WindowOutcome.Stored;
+    }
+
+    private void LabelRecentFromFeedback()
+    {
+        var feedback = LateFeedback;
+        if (feedback is null || feedback.Version == _feedbackSeen)
+        {
+            return;
+        }
+
+        _feedbackSeen = feedback.Version;
+        for (int i = 0; i < RecentWindowsKept; i++)
+        {
+            var end = _recentEnds[i];
+            if (end == default
+                || !feedback.TryGetLabel(end - _options.WindowLength, end, out string? name)
+                || !_classes.TryGetIndex(name, out int label))
+            {
+                continue;
+            }
+
+            _store.Append(end, _recentVectors[i], label);
+            _recentEnds[i] = default; // stored once
+            Stored++;
+            LabelledLate++;
+            LogStoredLate(name, end);
+        }
     }
 
     private bool TryLabel(DateTimeOffset start, DateTimeOffset end, out int index, [NotNullWhen(true)] out string? name)
@@ -278,6 +336,9 @@ public sealed partial class SamplingLoop
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Sensor {Sensor} unhealthy after {Failures} failed reads; its features are imputed")]
     private partial void LogSensorUnhealthy(string sensor, int failures);
+
+    [LoggerMessage(EventId = 23, Level = LogLevel.Information, Message = "Feedback labelled the window that ended at {End} as {Label}; stored")]
+    private partial void LogStoredLate(string label, DateTimeOffset end);
 
     [LoggerMessage(EventId = 22, Level = LogLevel.Debug, Message = "Stored a sample labelled {Label} (imputed: {Imputed})")]
     private partial void LogStored(string label, SmartHomeSensors imputed);

@@ -24,18 +24,27 @@ public sealed partial class SamplingService : BackgroundService
     private readonly SampleStore _store;
     private readonly ISensorAdapter[] _adapters;
     private readonly LatestFeatures _latest;
+    private readonly FeedbackLabelInbox _inbox;
     private SamplingLoop? _loop;
     private JsonLinesLabelFeed? _feed;
     private PeriodicTimer? _timer;
 
     /// <summary>Creates the service; adapters and store are owned by the container.</summary>
+    /// <param name="options">The agent's settings.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="loggers">Logging.</param>
+    /// <param name="store">Where labelled samples go.</param>
+    /// <param name="adapters">The sensors.</param>
+    /// <param name="latest">Receives every finished window's features.</param>
+    /// <param name="feedback">User feedback labels, shared with the agent's MQTT feedback topic; null = a private one (file feed only).</param>
     public SamplingService(
         IOptions<AgentOptions> options,
         TimeProvider time,
         ILoggerFactory loggers,
         SampleStore store,
         IEnumerable<ISensorAdapter> adapters,
-        LatestFeatures latest)
+        LatestFeatures latest,
+        FeedbackLabelInbox? feedback = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -50,6 +59,7 @@ public sealed partial class SamplingService : BackgroundService
         _store = store;
         _adapters = [.. adapters];
         _latest = latest;
+        _inbox = feedback ?? new FeedbackLabelInbox();
     }
 
     /// <summary>Builds the loop (start-up checks belong here, not in ExecuteAsync).</summary>
@@ -61,7 +71,7 @@ public sealed partial class SamplingService : BackgroundService
             return Task.CompletedTask;
         }
 
-        var inbox = new FeedbackLabelInbox();
+        var inbox = _inbox;
         var motion = new RecentMotionRule(new RecentMotionRuleOptions { VacantLabel = "empty" });
         if (!string.IsNullOrEmpty(_options.Sampling.LabelFeedPath))
         {
@@ -79,6 +89,7 @@ public sealed partial class SamplingService : BackgroundService
             _loggers.CreateLogger<SamplingLoop>())
         {
             Latest = _latest,
+            LateFeedback = inbox,
         };
 
         // created here, not in ExecuteAsync (which .NET 10 runs on a background thread): the first

@@ -1,5 +1,6 @@
 using FedEdge.Agent.Hosting;
 using FedEdge.Sensors.Hardware;
+using FedEdge.Sensors.Labels;
 using FedEdge.Sensors.Simulated;
 using FedEdge.Sensors.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +14,7 @@ public static class SamplingServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the shared <see cref="SampleStore"/> (the sampler writes, the agent trains on it),
-    /// <see cref="LatestFeatures"/>, the configured sensors and the <see cref="SamplingService"/>.
+    /// <see cref="LatestFeatures"/>, the shared <see cref="FeedbackLabelInbox"/>, the configured sensors and the <see cref="SamplingService"/>.
     /// The container owns and disposes the store and the sensors.
     /// </summary>
     public static IServiceCollection AddSampling(this IServiceCollection services)
@@ -30,6 +31,9 @@ public static class SamplingServiceCollectionExtensions
             });
         });
         services.AddSingleton<LatestFeatures>();
+
+        // user feedback: the agent's MQTT feedback topic and the label file both push into it, the sampler reads it
+        services.AddSingleton(_ => new FeedbackLabelInbox());
         services.AddSingleton(sp => new ConfiguredSensors(
             sp.GetRequiredService<IOptions<AgentOptions>>().Value.Sampling,
             sp.GetRequiredService<TimeProvider>(),

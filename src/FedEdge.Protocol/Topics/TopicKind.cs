@@ -17,4 +17,7 @@ public enum TopicKind
 
     /// <summary>fededge/v1/{fleet}/pace — the retained <c>Pace</c>.</summary>
     Pace,
+
+    /// <summary>fededge/v1/{fleet}/feedback/{device} — user feedback labels (small JSON) for the device.</summary>
+    Feedback,
 }

@@ -31,6 +31,7 @@ public static class TopicScheme
     private const string StatusLevel = "status";
     private const string PredictionsLevel = "predictions";
     private const string PaceLevel = "pace";
+    private const string FeedbackLevel = "feedback";
 
     /// <summary>fededge/v1/{fleet}/model</summary>
     public static string Model(string fleet) => Prefix + Require(fleet, nameof(fleet)) + "/" + ModelLevel;
@@ -46,6 +47,9 @@ public static class TopicScheme
 
     /// <summary>fededge/v1/{fleet}/predictions/{device}</summary>
     public static string Predictions(string fleet, string device) => PerDevice(fleet, PredictionsLevel, device);
+
+    /// <summary>fededge/v1/{fleet}/feedback/{device} — user feedback labels for the device (e.g. from a Home Assistant automation).</summary>
+    public static string Feedback(string fleet, string device) => PerDevice(fleet, FeedbackLevel, device);
 
     /// <summary>fededge/v1/{fleet}/updates/+ — every device's updates, for a single aggregator.</summary>
     public static string AllUpdatesFilter(string fleet) => Prefix + Require(fleet, nameof(fleet)) + "/" + UpdatesLevel + "/+";
@@ -64,7 +68,7 @@ public static class TopicScheme
     /// <exception cref="ArgumentException">An id is invalid, or a device is missing or present where it must not be.</exception>
     public static string Format(TopicAddress address)
     {
-        bool perDevice = address.Kind is TopicKind.Updates or TopicKind.Status or TopicKind.Predictions;
+        bool perDevice = address.Kind is TopicKind.Updates or TopicKind.Status or TopicKind.Predictions or TopicKind.Feedback;
         if (perDevice != (address.Device is not null))
         {
             throw new ArgumentException($"A {address.Kind} topic {(perDevice ? "needs" : "has no")} a device.", nameof(address));
@@ -77,6 +81,7 @@ public static class TopicScheme
             TopicKind.Updates => Updates(address.Fleet, address.Device!),
             TopicKind.Status => Status(address.Fleet, address.Device!),
             TopicKind.Predictions => Predictions(address.Fleet, address.Device!),
+            TopicKind.Feedback => Feedback(address.Fleet, address.Device!),
             _ => throw new ArgumentOutOfRangeException(nameof(address), address.Kind, "Unknown topic kind."),
         };
     }
@@ -135,14 +140,15 @@ public static class TopicScheme
             UpdatesLevel => TopicKind.Updates,
             StatusLevel => TopicKind.Status,
             PredictionsLevel => TopicKind.Predictions,
+            FeedbackLevel => TopicKind.Feedback,
             _ => null,
         };
         if (parsed is not { } k)
         {
-            return "the kind level is not one of model, pace, updates, status, predictions";
+            return "the kind level is not one of model, pace, updates, status, predictions, feedback";
         }
 
-        bool perDevice = k is TopicKind.Updates or TopicKind.Status or TopicKind.Predictions;
+        bool perDevice = k is TopicKind.Updates or TopicKind.Status or TopicKind.Predictions or TopicKind.Feedback;
         if (perDevice != (count == 3))
         {
             return perDevice ? $"a {kind} topic needs a device level" : $"a {kind} topic has no level after {kind}";

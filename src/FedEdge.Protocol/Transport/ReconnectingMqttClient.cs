@@ -27,6 +27,7 @@ namespace FedEdge.Protocol.Transport;
 public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDisposable
 {
     private readonly MqttTransportOptions _options;
+    private readonly TimeProvider _keepAliveClock;
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
     private readonly MqttClientOptions _clientOptions;
@@ -39,6 +40,7 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
     private TaskCompletionSource _connected = NewSignal();
     private TaskCompletionSource _disconnected = NewSignal();
     private long _connectionGeneration;
+    private ushort _serverKeepAliveSeconds;
     private Task? _loop;
     private int _started;
     private int _disposed;
@@ -48,7 +50,12 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
     /// <param name="timeProvider">Clock for backoff delays and the circuit breaker.</param>
     /// <param name="jitter">Source of the backoff jitter (seeded by the caller).</param>
     /// <param name="logger">Structured log sink.</param>
-    public ReconnectingMqttClient(MqttTransportOptions options, TimeProvider timeProvider, Random jitter, ILogger<ReconnectingMqttClient> logger)
+    /// <param name="keepAliveClock">
+    /// Clock of the keep-alive pings and their timeout; null = the system clock. The broker judges keep-alive in real
+    /// time, so only a test of the pings themselves passes another clock (a virtual <paramref name="timeProvider"/>
+    /// must not starve the pings and get the connection dropped).
+    /// </param>
+    public ReconnectingMqttClient(MqttTransportOptions options, TimeProvider timeProvider, Random jitter, ILogger<ReconnectingMqttClient> logger, TimeProvider? keepAliveClock = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -56,6 +63,7 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
         ArgumentNullException.ThrowIfNull(logger);
         options.Validate();
         _options = options;
+        _keepAliveClock = keepAliveClock ?? TimeProvider.System;
         _logger = logger;
         _tls = options.UseTls ? TlsCredentials.Load(options) : null;
         _clientOptions = BuildClientOptions(options, _tls);
@@ -65,7 +73,7 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
             FullMode = BoundedChannelFullMode.Wait,
             SingleWriter = true,
         });
-        _client = new MqttClientFactory().CreateMqttClient();
+        _client = new MqttClientFactory().CreateMqttClient(new KeepAliveAnnouncingAdapterFactory((ushort)options.KeepAlive.TotalSeconds));
         _client.DisconnectedAsync += OnDisconnectedAsync;
         _client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
     }
@@ -227,7 +235,7 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
                     disconnected = _disconnected.Task;
                 }
 
-                await disconnected.WaitAsync(stopping).ConfigureAwait(false);
+                await KeepAliveUntilAsync(disconnected, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -264,6 +272,8 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
             throw new MqttCommunicationException($"Broker refused the connection: {result.ResultCode} {result.ReasonString}");
         }
 
+        _serverKeepAliveSeconds = result.ServerKeepAlive;
+
         MqttTopicFilter[] filters;
         lock (_gate)
         {
@@ -291,6 +301,64 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
         }
 
         _logger.Connected(_options.ClientId, _options.Host, _options.Port, result.IsSessionPresent);
+    }
+
+    /// <summary>
+    /// Sends a PINGREQ every half keep-alive until the connection is lost: the broker hears from us well within its
+    /// 1.5 × keep-alive limit, and an unanswered ping (a dead Wi-Fi link) drops the connection so the loop reconnects.
+    /// MQTTnet's own keep-alive loop is off (see <see cref="KeepAliveAnnouncingAdapterFactory"/>) unless the broker
+    /// imposed its own Server Keep Alive in the CONNACK; then MQTTnet pings at that period and this only waits.
+    /// </summary>
+    private async Task KeepAliveUntilAsync(Task disconnected, CancellationToken stopping)
+    {
+        if (_serverKeepAliveSeconds > 0)
+        {
+            await disconnected.WaitAsync(stopping).ConfigureAwait(false);
+            return;
+        }
+
+        using var timer = new PeriodicTimer(_options.KeepAlive / 2, _keepAliveClock);
+        while (true)
+        {
+            var tick = timer.WaitForNextTickAsync(stopping).AsTask();
+            if (await Task.WhenAny(tick, disconnected).ConfigureAwait(false) == disconnected)
+            {
+                return;
+            }
+
+            await tick.ConfigureAwait(false);
+            await PingOrDropAsync(stopping).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PingOrDropAsync(CancellationToken stopping)
+    {
+        using var timeout = new CancellationTokenSource(_options.OperationTimeout, _keepAliveClock);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, timeout.Token);
+        try
+        {
+            await _client.PingAsync(linked.Token).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception ex) when (ex is MqttCommunicationException or OperationCanceledException && !stopping.IsCancellationRequested)
+        {
+            _logger.PingUnanswered(_options.ClientId, ex);
+        }
+
+        try
+        {
+            // raises DisconnectedAsync (ClientWasConnected), which signals the loop to reconnect
+            using var disconnectTimeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            disconnectTimeout.CancelAfter(_options.OperationTimeout);
+            await _client.DisconnectAsync(
+                new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.UnspecifiedError).Build(),
+                disconnectTimeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MqttCommunicationException or OperationCanceledException && !stopping.IsCancellationRequested)
+        {
+            // the link is already gone; MQTTnet has torn the connection down and raised DisconnectedAsync
+            _logger.Disconnected(_options.ClientId, "keep-alive ping unanswered", ex);
+        }
     }
 
     private async Task SubscribeOnceAsync(MqttTopicFilter filter, CancellationToken cancellationToken)
@@ -370,6 +438,11 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
         }
     }
 
+    /// <summary>
+    /// The MQTTnet options of this client. Keep-alive is 0 here (MQTTnet's own 250 ms keep-alive loop stays off); the
+    /// configured value reaches the broker only through <see cref="KeepAliveAnnouncingAdapterFactory"/>, so a bare
+    /// MQTTnet client connecting with these options (tests of authentication) announces no keep-alive.
+    /// </summary>
     internal static MqttClientOptions BuildClientOptions(MqttTransportOptions options, TlsCredentials? tls)
     {
         var builder = new MqttClientOptionsBuilder()
@@ -378,7 +451,7 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithCleanStart(false)
             .WithSessionExpiryInterval((uint)options.SessionExpiry.TotalSeconds)
-            .WithKeepAlivePeriod(options.KeepAlive)
+            .WithKeepAlivePeriod(TimeSpan.Zero) // announced in CONNECT by KeepAliveAnnouncingAdapterFactory; we ping ourselves
             .WithTimeout(options.OperationTimeout)
             .WithReceiveMaximum((ushort)options.MaxInboundQueueLength)
             .WithMaximumPacketSize((uint)options.MaximumPacketBytes);

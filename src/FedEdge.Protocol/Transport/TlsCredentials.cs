@@ -51,12 +51,23 @@ internal sealed class TlsCredentials : IDisposable
         return builder.Build();
     }
 
-    private bool ValidateBroker(MqttClientCertificateValidationEventArgs args)
+    /// <summary>The same checks for a plain <see cref="SslStream"/> (the self-test's reachability probe).</summary>
+    public SslClientAuthenticationOptions ToSslOptions(string targetHost) => new()
+    {
+        TargetHost = targetHost,
+        EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+        ClientCertificates = _client is null ? null : new X509CertificateCollection { _client },
+        RemoteCertificateValidationCallback = (_, certificate, chain, errors) => ValidateBroker(certificate, chain, errors),
+    };
+
+    private bool ValidateBroker(MqttClientCertificateValidationEventArgs args) => ValidateBroker(args.Certificate, args.Chain, args.SslPolicyErrors);
+
+    private bool ValidateBroker(X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors)
     {
         // Name mismatch or no certificate are fatal whatever the chain; chain errors are expected (our CA is not in
         // the OS store) and are re-checked below against the pinned CA alone.
-        if (args.Certificate is null ||
-            (args.SslPolicyErrors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
+        if (certificate is null ||
+            (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
         {
             return false;
         }
@@ -65,16 +76,16 @@ internal sealed class TlsCredentials : IDisposable
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.Add(_authority);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (args.Chain is not null)
+        if (presented is not null)
         {
-            foreach (var element in args.Chain.ChainElements)
+            foreach (var element in presented.ChainElements)
             {
                 chain.ChainPolicy.ExtraStore.Add(element.Certificate);
             }
         }
 
-        var leaf = args.Certificate as X509Certificate2;
-        using var loaded = leaf is null ? X509CertificateLoader.LoadCertificate(args.Certificate.GetRawCertData()) : null;
+        var leaf = certificate as X509Certificate2;
+        using var loaded = leaf is null ? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()) : null;
         return chain.Build(leaf ?? loaded!);
     }
 

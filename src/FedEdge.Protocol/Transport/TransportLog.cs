@@ -40,4 +40,7 @@ internal static partial class TransportLog
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Trace, Message = "MQTT client {ClientId} acknowledged a message on {Topic}")]
     public static partial void MessageAcknowledged(this ILogger logger, string clientId, string topic);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "MQTT client {ClientId}: keep-alive ping unanswered; dropping the connection to reconnect")]
+    public static partial void PingUnanswered(this ILogger logger, string clientId, Exception exception);
 }

@@ -17,6 +17,7 @@ public sealed class FeedbackLabelInbox : ILabelSource
     private readonly TimeSpan _validFor;
     private int _start;
     private int _count;
+    private long _version;
 
     /// <summary>Creates an empty queue.</summary>
     public FeedbackLabelInbox(FeedbackLabelOptions? options = null)
@@ -38,6 +39,9 @@ public sealed class FeedbackLabelInbox : ILabelSource
             }
         }
     }
+
+    /// <summary>Grows by one with every accepted label, so a reader can tell cheaply whether anything arrived since it last looked.</summary>
+    public long Version => Interlocked.Read(ref _version);
 
     /// <summary>
     /// Adds a label. Returns false with a reason when the label text is unacceptable. Labels may
@@ -61,6 +65,7 @@ public sealed class FeedbackLabelInbox : ILabelSource
 
             _events[(_start + _count) % _events.Length] = labelEvent;
             _count++;
+            Interlocked.Increment(ref _version);
         }
 
         return true;

@@ -168,4 +168,47 @@ public sealed class SamplingLoopTests : IDisposable
         await running;
         Assert.Equal(1, _store.Count);
     }
+
+    [Fact]
+    public void Feedback_arriving_after_a_window_closed_labels_and_stores_that_window()
+    {
+        // no motion rule: the closed window stays unlabelled until the user's feedback arrives
+        var loop = new SamplingLoop([_climate], _store, [_inbox], null, new LabelSet(ActivityClassifier.SmartHomeClassNames), new SamplingOptions { ReadInterval = Read, WindowLength = Window }, _time, NullLogger.Instance)
+        {
+            LateFeedback = _inbox,
+        };
+        var windowStart = _time.GetUtcNow();
+        Assert.Equal(WindowOutcome.Unlabelled, RunWindow(_time, loop));
+        Assert.Equal(0, _store.Count);
+
+        // "I was cooking half a minute into that window", sent a minute and a half later
+        _time.Advance(Read);
+        Assert.True(_inbox.TryPush(new LabelEvent(windowStart + TimeSpan.FromSeconds(30), "cooking"), out _));
+        loop.Tick();
+
+        var samples = _store.ReadAll();
+        Assert.Equal(1, samples.Count);
+        Assert.Equal((int)SmartHomeActivity.Cooking, samples.Labels[0]);
+        Assert.Equal(45.0f, samples.Row(0)[2]); // the closed window's humidity mean, kept in memory
+        Assert.Equal(1, loop.LabelledLate);
+    }
+
+    [Fact]
+    public void Late_feedback_stores_a_kept_window_only_once()
+    {
+        var loop = new SamplingLoop([_climate], _store, [_inbox], null, new LabelSet(ActivityClassifier.SmartHomeClassNames), new SamplingOptions { ReadInterval = Read, WindowLength = Window }, _time, NullLogger.Instance)
+        {
+            LateFeedback = _inbox,
+        };
+        var windowStart = _time.GetUtcNow();
+        RunWindow(_time, loop);
+        Assert.True(_inbox.TryPush(new LabelEvent(windowStart + TimeSpan.FromSeconds(5), "working"), out _));
+        loop.Tick();
+
+        // a second label for the same moment: the window is already stored
+        Assert.True(_inbox.TryPush(new LabelEvent(windowStart + TimeSpan.FromSeconds(6), "working"), out _));
+        loop.Tick();
+
+        Assert.Equal(1, loop.LabelledLate);
+    }
 }

@@ -14,8 +14,10 @@ using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Transport;
 using FedEdge.Protocol.Wire;
 using FedEdge.Sensors.Simulated;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 using FedEdge.IntegrationTests.Aggregator;
 
@@ -98,6 +100,74 @@ public sealed class PowerAndBudgetTests : IAsyncLifetime
             service.Dispose();
         }
 
+        using var ledger = PrivacyLedger.Open(Path.Combine(options.StateDirectory, "privacy.ledger"), new PrivacyBudget(options.Privacy.Epsilon, options.Privacy.Delta), new RdpAccountant(), TimeProvider.System);
+        Assert.Single(ledger.Entries);
+    }
+
+    [Fact]
+    public async Task The_agent_service_stops_training_when_unplugged_mid_run_and_a_later_run_reaches_the_engine()
+    {
+        const string Service = "FedEdge.Agent.Hosting.AgentService";
+        const int TrainingStarted = 15, ContributionEnded = 5;
+        var ct = TestContext.Current.CancellationToken;
+        await using var aggregator = await TestClients.ConnectAsync(_broker, "aggregator", 6, TestClients.SharedUpdatesFilter);
+        await aggregator.PublishAsync(TestClients.ModelTopic, _engine.CurrentModelMessage, retain: true, ct);
+
+        // the service's clock is the test's: eligibility is re-read during a run only once a second of it has passed
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 20, 0, 0, TimeSpan.Zero));
+        var recorder = new EventRecorder();
+        using var loggers = LoggerFactory.Create(builder => builder.AddProvider(recorder).SetMinimumLevel(LogLevel.Debug));
+        var power = new SwitchablePower { State = PowerState.Charging };
+        var options = AgentOptionsFor();
+        options.CheckInterval = TimeSpan.FromSeconds(1);
+        options.Training = new() { MinSamples = 50, MaxSamples = 2000, BatchSize = 4, Epochs = 100 }; // a run of seconds, so it is caught mid-way
+        var service = new AgentService(Options.Create(options), time, loggers, power, new SwitchableCpu { Busy = false });
+        await service.StartAsync(ct);
+        try
+        {
+            var models = new AcceptedModelStore(Path.Combine(options.StateDirectory, "model"));
+            for (int wait = 0; wait < 2000 && models.LastAcceptedVersion != (ulong)_engine.CurrentVersion; wait++)
+            {
+                await Task.Delay(10, ct);
+            }
+
+            Assert.Equal((ulong)_engine.CurrentVersion, models.LastAcceptedVersion);
+
+            // charging and idle (the idle tracker needs two checks): a check starts a run; the cable is pulled while it trains
+            for (int i = 0; i < 300 && recorder.Count(Service, TrainingStarted) < 1; i++)
+            {
+                time.Advance(options.CheckInterval);
+                await Task.Delay(50, ct);
+            }
+
+            await recorder.WaitForAsync(Service, TrainingStarted, string.Empty, atLeast: 1, seconds: 30);
+            power.State = PowerState.OnBattery;
+            time.Advance(TimeSpan.FromSeconds(1));
+            await recorder.WaitForAsync(Service, ContributionEnded, "Interrupted", atLeast: 1, seconds: 30);
+            Assert.Equal(0, recorder.Count(Service, ContributionEnded, "Enqueued"));
+            Assert.False(aggregator.Inbound.TryRead(out var early), $"an update arrived from the interrupted run: {early?.Topic}");
+
+            // plugged in again: a later check trains to the end and the engine accepts the update
+            power.State = PowerState.Charging;
+            for (int i = 0; i < 300 && recorder.Count(Service, TrainingStarted) < 2; i++)
+            {
+                time.Advance(options.CheckInterval);
+                await Task.Delay(50, ct);
+            }
+
+            var received = await TestClients.NextAsync(aggregator, seconds: 60);
+            var intake = _engine.Receive(received.Topic, received.Payload.Span);
+            await received.AcknowledgeAsync(ct);
+            Assert.True(intake.Verdict.Kind == IntakeOutcome.Accepted, intake.Verdict.ToString());
+            Assert.Equal(1, recorder.Count(Service, ContributionEnded, "Interrupted"));
+        }
+        finally
+        {
+            await service.StopAsync(CancellationToken.None);
+            service.Dispose();
+        }
+
+        // the interrupted run spent nothing: one release for the one update
         using var ledger = PrivacyLedger.Open(Path.Combine(options.StateDirectory, "privacy.ledger"), new PrivacyBudget(options.Privacy.Epsilon, options.Privacy.Delta), new RdpAccountant(), TimeProvider.System);
         Assert.Single(ledger.Entries);
     }

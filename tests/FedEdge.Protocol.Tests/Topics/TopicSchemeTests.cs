@@ -15,6 +15,7 @@ public class TopicSchemeTests
         Assert.Equal("fededge/v1/home-42/updates/pi_1", TopicScheme.Updates("home-42", "pi_1"));
         Assert.Equal("fededge/v1/home-42/status/pi_1", TopicScheme.Status("home-42", "pi_1"));
         Assert.Equal("fededge/v1/home-42/predictions/pi_1", TopicScheme.Predictions("home-42", "pi_1"));
+        Assert.Equal("fededge/v1/home-42/feedback/pi_1", TopicScheme.Feedback("home-42", "pi_1"));
     }
 
     [Fact]
@@ -27,8 +28,8 @@ public class TopicSchemeTests
     public void TryParse_reads_back_what_Format_wrote(int seed)
     {
         var rng = new Random(seed);
-        var kind = (TopicKind)rng.Next(1, 6);
-        bool perDevice = kind is TopicKind.Updates or TopicKind.Status or TopicKind.Predictions;
+        var kind = (TopicKind)rng.Next(1, 7);
+        bool perDevice = kind is TopicKind.Updates or TopicKind.Status or TopicKind.Predictions or TopicKind.Feedback;
         var address = new TopicAddress(kind, RandomId(rng), perDevice ? RandomId(rng) : null);
 
         bool ok = TopicScheme.TryParse(TopicScheme.Format(address), out TopicAddress back, out string? reason);
@@ -54,6 +55,8 @@ public class TopicSchemeTests
     [InlineData("fededge/v1/home/status/pi/")]
     [InlineData("fededge/v1/home/model/pi")]
     [InlineData("fededge/v1/home/pace/pi")]
+    [InlineData("fededge/v1/home/feedback")]
+    [InlineData("fededge/v1/home/feedback/+")]
     [InlineData("fededge/v1/home/telemetry/pi")]
     [InlineData("fededge/v1/home/MODEL")]
     [InlineData("fededge/v2/home/model")]
