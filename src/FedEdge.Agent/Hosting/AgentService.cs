@@ -4,6 +4,7 @@ using System.Text;
 using FedEdge.Agent.Contribution;
 using FedEdge.Agent.Eligibility;
 using FedEdge.Agent.Models;
+using FedEdge.Agent.Personalization;
 using FedEdge.Agent.Prediction;
 using FedEdge.Agent.Sampling;
 using FedEdge.Agent.Privacy;
@@ -45,6 +46,8 @@ public sealed partial class AgentService : BackgroundService
     private readonly LatestFeatures? _latest;
     private readonly LoopHeartbeat _heartbeat;
     private readonly SysfsThermal _thermal = new();
+    private readonly ServedModelState _served;
+    private long _classifierRevision = -1;
     private PrivacyLedger? _ledger;
     private SqliteOutbox? _outbox;
     private SampleStore? _samples;
@@ -81,6 +84,7 @@ public sealed partial class AgentService : BackgroundService
     /// <param name="samples">The shared sample store the sampling service fills (borrowed); null = the agent opens its own when sensors are real.</param>
     /// <param name="latest">The newest feature window for local prediction on a real device; null = none yet.</param>
     /// <param name="heartbeat">Beaten by the main loop and by every training step; the systemd watchdog pings only while it is fresh.</param>
+    /// <param name="served">Which model to predict with (written by <see cref="PersonalizationService"/>); null = always the global model.</param>
     public AgentService(
         IOptions<AgentOptions> options,
         TimeProvider time,
@@ -89,7 +93,8 @@ public sealed partial class AgentService : BackgroundService
         ICpuTimesSource? cpu = null,
         SampleStore? samples = null,
         LatestFeatures? latest = null,
-        LoopHeartbeat? heartbeat = null)
+        LoopHeartbeat? heartbeat = null,
+        ServedModelState? served = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -102,6 +107,7 @@ public sealed partial class AgentService : BackgroundService
         _injectedSamples = samples;
         _latest = latest;
         _heartbeat = heartbeat ?? new LoopHeartbeat(time);
+        _served = served ?? new ServedModelState();
         _logger = loggers.CreateLogger<AgentService>();
         _policy = new EligibilityPolicy(_options.Eligibility);
         _idle = new IdleTracker(_options.Eligibility.IdleLoadThreshold, _options.Eligibility.IdleFor);
@@ -445,17 +451,26 @@ public sealed partial class AgentService : BackgroundService
         }
 
         _nextPrediction = now + _options.Prediction.Interval;
-        if (_classifier is null || _classifier.ModelVersion != model.Version)
+        var served = _served.Current;
+        if (_classifier is null || _classifier.ModelVersion != model.Version || _classifierRevision != served.Revision)
         {
             _classifier?.Dispose();
             _classifier = null;
-            if (!ActivityClassifier.TryCreate(model, ActivityClassifier.SmartHomeClassNames, out var created, out string problem))
+            _classifierRevision = served.Revision;
+            if (served.ServesPersonalFor(model.Version))
+            {
+                _classifier = ActivityClassifier.Create(served.Architecture!, served.Parameters!, model.Version, ActivityClassifier.PersonalModelSource, ActivityClassifier.SmartHomeClassNames);
+            }
+            else if (!ActivityClassifier.TryCreate(model, ActivityClassifier.SmartHomeClassNames, out var created, out string problem))
             {
                 LogPredictionFailed(model.Version, problem);
                 return;
             }
 
-            _classifier = created;
+            else
+            {
+                _classifier = created;
+            }
         }
 
         if (!TryNewestWindow(out float[] raw, out var windowEnd) || raw.Length != _classifier.Architecture.Inputs)
@@ -469,7 +484,7 @@ public sealed partial class AgentService : BackgroundService
         try
         {
             await _predictions.PublishAsync(prediction, cancellationToken).ConfigureAwait(false);
-            LogPredicted(prediction.Activity, prediction.Probability, prediction.ModelVersion);
+            LogPredicted(prediction.Activity, prediction.Probability, prediction.Model, prediction.ModelVersion);
         }
         catch (TransportUnavailableException ex)
         {
@@ -500,7 +515,7 @@ public sealed partial class AgentService : BackgroundService
         return true;
     }
 
-    private DeviceStatus Status(DeviceState state) => new()
+    private DeviceStatus Status(DeviceState state) => WithServing(new()
     {
         ProtocolMajor = ProtocolVersion.Major,
         DeviceId = _options.DeviceId,
@@ -514,7 +529,31 @@ public sealed partial class AgentService : BackgroundService
         PrivacyEpsilonLeft = _ledger?.RemainingEpsilon ?? 0,
         TimestampUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds(),
         MemoryClass = _options.MemoryClass,
-    };
+    });
+
+    /// <summary>The serving choice and both validation accuracies (issue 8/8): figures only, never a parameter.</summary>
+    private DeviceStatus WithServing(DeviceStatus status)
+    {
+        var choice = _served.Current;
+        if (choice.Revision == 0)
+        {
+            return status;
+        }
+
+        status.ServedModel = choice.Served == ServedModel.Personal ? ActivityClassifier.PersonalModelSource : ActivityClassifier.GlobalModelSource;
+        status.ServedValidationSamples = (uint)choice.Choice.ValidationCount;
+        if (double.IsFinite(choice.Choice.GlobalAccuracy))
+        {
+            status.ServedGlobalAccuracy = choice.Choice.GlobalAccuracy;
+        }
+
+        if (double.IsFinite(choice.Choice.PersonalAccuracy))
+        {
+            status.ServedPersonalAccuracy = choice.Choice.PersonalAccuracy;
+        }
+
+        return status;
+    }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Agent {Device} started in fleet {Fleet}: model version {Version}, ε left {EpsilonLeft}")]
     private partial void LogStarted(string device, string fleet, ulong version, double epsilonLeft);
@@ -540,8 +579,8 @@ public sealed partial class AgentService : BackgroundService
     [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Cannot predict with model version {Version}: {Problem}")]
     private partial void LogPredictionFailed(ulong version, string problem);
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Predicted {Activity} (p = {Probability:F3}) with global model v{Version}")]
-    private partial void LogPredicted(string activity, double probability, ulong version);
+    [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Predicted {Activity} (p = {Probability:F3}) with the {Model} model (global v{Version})")]
+    private partial void LogPredicted(string activity, double probability, string model, ulong version);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Broker unavailable; prediction deferred: {Reason}")]
     private partial void LogPredictionDeferred(string reason);
