@@ -111,6 +111,17 @@ public sealed partial class PersonalizationService : BackgroundService
             return Task.CompletedTask;
         }
 
+        Open();
+        _timer = new PeriodicTimer(_options.Personalization.CheckInterval, _time);
+        return base.StartAsync(cancellationToken);
+    }
+
+    /// <summary>The personal model in memory (tests only: it must not leave the process).</summary>
+    internal PersonalModel? Personal => _personal;
+
+    /// <summary>Opens the stores and loads the stored personal model without starting the loop (tests drive <see cref="RunCycleAsync"/>).</summary>
+    internal void Open()
+    {
         string state = _options.StateDirectory;
         Directory.CreateDirectory(state);
         string modelDirectory = Path.Combine(state, "model");
@@ -129,9 +140,14 @@ public sealed partial class PersonalizationService : BackgroundService
         }
 
         _personal = LoadStored(_store);
-        _timer = new PeriodicTimer(_options.Personalization.CheckInterval, _time);
-        return base.StartAsync(cancellationToken);
+
+        // the load is a difference of two readings: take the first now, so the first cycle can tell
+        _idle.Update(_cpu.Read(), _time.GetUtcNow());
     }
+
+    /// <summary>The current split of the local samples (tests compare it across restarts).</summary>
+    internal LocalSplit CurrentSplit() =>
+        (_personalizer ?? throw new InvalidOperationException("Open the service first.")).Split.Split(LocalSamples());
 
     /// <inheritdoc/>
     public override async Task StopAsync(CancellationToken cancellationToken)
