@@ -4,6 +4,7 @@ using System.Text;
 using FedEdge.Agent.Eligibility;
 using FedEdge.Agent.Models;
 using FedEdge.Agent.Personalization;
+using FedEdge.Agent.Prediction;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Data;
 using FedEdge.Core.Models;
@@ -274,7 +275,7 @@ public sealed partial class PersonalizationService : BackgroundService
                     string account = await RunCycleAsync(stoppingToken).ConfigureAwait(false);
                     LogCycle(account);
                 }
-                catch (Exception ex) when (ex is IOException or TrainingArtifactException or SampleStoreFormatException or Microsoft.Data.Sqlite.SqliteException or UnauthorizedAccessException)
+                catch (Exception ex) when (ex is IOException or TrainingArtifactException or SampleStoreFormatException or Microsoft.Data.Sqlite.SqliteException or UnauthorizedAccessException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
                 {
                     // predictions keep being served from the last choice; the next check tries again
                     LogCycleFailed(ex);
@@ -334,6 +335,14 @@ public sealed partial class PersonalizationService : BackgroundService
         {
             _refusedVersion = installed.Version;
             LogGlobalUnusable(installed.Version, ex.Message);
+            return false;
+        }
+
+        if (architecture.Inputs != SmartHomeActivityGenerator.FeatureNames.Count || architecture.Classes > ActivityClassifier.SmartHomeClassNames.Count)
+        {
+            // the samples (and the prediction path) are the 14 smart-home features and their named classes
+            _refusedVersion = installed.Version;
+            LogGlobalUnusable(installed.Version, $"{architecture} does not fit the {SmartHomeActivityGenerator.FeatureNames.Count} smart-home features and {ActivityClassifier.SmartHomeClassNames.Count} activities");
             return false;
         }
 

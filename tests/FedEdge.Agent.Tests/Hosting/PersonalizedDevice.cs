@@ -103,9 +103,9 @@ internal sealed class PersonalizedDevice : IDisposable
     }
 
     /// <summary>A signed global model: uniform ±0.3 weights from <paramref name="seed"/> (an untrained fleet model).</summary>
-    public GlobalModel SignedModel(ulong version, int seed)
+    public GlobalModel SignedModel(ulong version, int seed, string architectureText = Architecture)
     {
-        var architecture = ModelArchitecture.Parse(Architecture);
+        var architecture = ModelArchitecture.Parse(architectureText);
         var parameters = new ParameterSet(architecture.Layout);
         var random = new Random(seed);
         var values = parameters.AsSpan();

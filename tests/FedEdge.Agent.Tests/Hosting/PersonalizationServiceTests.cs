@@ -1,0 +1,45 @@
+using FedEdge.Agent.Personalization;
+
+namespace FedEdge.Agent.Tests.Hosting;
+
+public sealed class PersonalizationServiceTests
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_global_model_that_does_not_fit_the_smart_home_samples_is_not_personalised_and_the_global_model_stays_served()
+    {
+        using var device = new PersonalizedDevice(PersonalizationMode.Head, PersonalizedDevice.ClosedPort());
+        device.Models.Install(device.SignedModel(1, seed: 11, architectureText: "mlp-64-32-10"));
+        using var service = device.Personalization();
+        service.Open();
+
+        string account = await service.RunCycleAsync(Token);
+
+        Assert.Contains("cannot be personalised", account, StringComparison.Ordinal);
+        Assert.False(device.PersonalStore.Exists);
+        Assert.Equal(ServedModel.Global, device.Served.Current.Served);
+    }
+
+    [Fact]
+    public async Task Nothing_trains_while_the_device_is_busy_but_the_personal_model_is_based_on_the_installed_global_model()
+    {
+        using var device = new PersonalizedDevice(PersonalizationMode.Head, PersonalizedDevice.ClosedPort());
+        device.Models.Install(device.SignedModel(1, seed: 11));
+        device.Cpu.Busy = true;
+        using var service = device.Personalization();
+        service.Open();
+
+        string account = await service.RunCycleAsync(Token);
+
+        Assert.StartsWith("not eligible", account, StringComparison.Ordinal);
+        var stored = device.PersonalStore.Load();
+        Assert.NotNull(stored);
+        Assert.Equal(0, stored.LocalSteps);
+        Assert.Equal(1UL, stored.BaseVersion);
+
+        // identical models on the validation split: a tie goes to the global model
+        Assert.Equal(ServedModel.Global, device.Served.Current.Served);
+        Assert.Equal(device.Served.Current.Choice.GlobalAccuracy, device.Served.Current.Choice.PersonalAccuracy);
+    }
+}
