@@ -42,4 +42,47 @@ public sealed class PersonalizationServiceTests
         Assert.Equal(ServedModel.Global, device.Served.Current.Served);
         Assert.Equal(device.Served.Current.Choice.GlobalAccuracy, device.Served.Current.Choice.PersonalAccuracy);
     }
+
+    [Fact]
+    public async Task The_hosted_loop_trains_and_stores_the_personal_model_on_its_own()
+    {
+        using var device = new PersonalizedDevice(PersonalizationMode.Head, PersonalizedDevice.ClosedPort());
+        device.Models.Install(device.SignedModel(1, seed: 11));
+        using var service = device.Personalization();
+
+        await service.StartAsync(Token);
+        try
+        {
+            // the first cycle runs at start; wait (real time, bounded) for its save
+            for (int i = 0; i < 500 && device.PersonalStore.Load() is not { LocalSteps: > 0 }; i++)
+            {
+                await Task.Delay(20, Token);
+            }
+        }
+        finally
+        {
+            await service.StopAsync(CancellationToken.None);
+        }
+
+        var stored = device.PersonalStore.Load();
+        Assert.NotNull(stored);
+        Assert.True(stored.LocalSteps > 0);
+        Assert.Equal(ServedModel.Personal, device.Served.Current.Served);
+    }
+
+    [Fact]
+    public async Task Mode_none_starts_nothing_and_writes_nothing()
+    {
+        using var device = new PersonalizedDevice(PersonalizationMode.None, PersonalizedDevice.ClosedPort());
+        device.Models.Install(device.SignedModel(1, seed: 11));
+        using var service = device.Personalization();
+
+        await service.StartAsync(Token);
+        await service.StopAsync(Token);
+
+        Assert.False(service.Enabled);
+        Assert.False(device.PersonalStore.Exists);
+        Assert.False(Directory.Exists(Path.Combine(device.Options.StateDirectory, "artifacts")));
+        Assert.Equal(0, device.Served.Current.Revision);
+    }
 }
