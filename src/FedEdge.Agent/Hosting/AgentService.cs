@@ -461,15 +461,14 @@ public sealed partial class AgentService : BackgroundService
             {
                 _classifier = ActivityClassifier.Create(served.Architecture!, served.Parameters!, model.Version, ActivityClassifier.PersonalModelSource, ActivityClassifier.SmartHomeClassNames);
             }
-            else if (!ActivityClassifier.TryCreate(model, ActivityClassifier.SmartHomeClassNames, out var created, out string problem))
+            else if (ActivityClassifier.TryCreate(model, ActivityClassifier.SmartHomeClassNames, out var created, out string problem))
+            {
+                _classifier = created;
+            }
+            else
             {
                 LogPredictionFailed(model.Version, problem);
                 return;
-            }
-
-            else
-            {
-                _classifier = created;
             }
         }
 

@@ -85,4 +85,26 @@ public sealed class PersonalizationServiceTests
         Assert.False(Directory.Exists(Path.Combine(device.Options.StateDirectory, "artifacts")));
         Assert.Equal(0, device.Served.Current.Revision);
     }
+
+    [Fact]
+    public async Task A_newer_global_model_keeps_the_trained_head_byte_for_byte_until_the_next_run()
+    {
+        using var device = new PersonalizedDevice(PersonalizationMode.Head, PersonalizedDevice.ClosedPort());
+        device.Models.Install(device.SignedModel(1, seed: 11));
+        using var service = device.Personalization();
+        service.Open();
+        await service.RunCycleAsync(Token);
+        var trained = device.PersonalStore.Load()!;
+        Assert.True(trained.LocalSteps > 0);
+
+        device.Models.Install(device.SignedModel(2, seed: 12));
+        device.Cpu.Busy = true;
+        await service.RunCycleAsync(Token);
+
+        var rebased = device.PersonalStore.Load()!;
+        Assert.Equal(2UL, rebased.BaseVersion);
+        Assert.Equal(trained.LocalSteps, rebased.LocalSteps);
+        Assert.Equal(trained.Parameters.AsSpan().ToArray(), rebased.Parameters.AsSpan().ToArray());
+        Assert.Equal(2UL, device.Served.Current.GlobalVersion);
+    }
 }
