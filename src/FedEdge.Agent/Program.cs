@@ -49,7 +49,11 @@ builder.Services.AddOptions<AgentOptions>()
     .PostConfigure(AgentOptions.ApplyDefaults)
     .ValidateOnStart();
 builder.Services.AddSystemdWatchdog();
+builder.Services.AddSingleton<FedEdge.Agent.Personalization.ServedModelState>();
 builder.Services.AddHostedService<AgentService>();
+
+// personal training has no broker connection: it keeps going while the broker is unreachable
+builder.Services.AddHostedService<PersonalizationService>();
 if (!builder.Configuration.GetValue<bool>("Agent:SimulatedSensors"))
 {
     builder.Services.AddSampling();

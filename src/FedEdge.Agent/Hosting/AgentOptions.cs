@@ -84,6 +84,11 @@ public sealed class AgentOptions : IValidatableObject
     [ValidateObjectMembers]
     public SamplingOptions Sampling { get; set; } = new();
 
+    /// <summary>On-device personalization (default off).</summary>
+    [Required]
+    [ValidateObjectMembers]
+    public AgentPersonalizationOptions Personalization { get; set; } = new();
+
     /// <summary>How often eligibility is checked. Default 30 s.</summary>
     [TimeSpanRange("00:00:00.010", "01:00:00")]
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(30);
@@ -138,6 +143,21 @@ public sealed class AgentOptions : IValidatableObject
         if (Codec is UpdateEncoding.None or UpdateEncoding.SparseSubset || !Enum.IsDefined(Codec))
         {
             yield return new ValidationResult($"Agent:{nameof(Codec)} must be DenseFloat32, Float16, Int8Stochastic or TopKSparse (was {Codec}).", [nameof(Codec)]);
+        }
+
+        string? personalizationProblem = null;
+        try
+        {
+            Personalization?.ToPersonalizationOptions(StateDirectory ?? string.Empty, Training?.Threads ?? 1).Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            personalizationProblem = ex.Message;
+        }
+
+        if (personalizationProblem is not null)
+        {
+            yield return new ValidationResult($"Agent:{nameof(Personalization)}: {personalizationProblem}", [nameof(Personalization)]);
         }
 
         if (Training is not null && Training.MaxSamples < Training.MinSamples)

@@ -5,6 +5,7 @@ using FedEdge.Agent.Contribution;
 using FedEdge.Agent.Eligibility;
 using FedEdge.Agent.Feedback;
 using FedEdge.Agent.Models;
+using FedEdge.Agent.Personalization;
 using FedEdge.Agent.Prediction;
 using FedEdge.Agent.Sampling;
 using FedEdge.Agent.Privacy;
@@ -50,6 +51,8 @@ public sealed partial class AgentService : BackgroundService
     private readonly LabelSet _labels = new(ActivityClassifier.SmartHomeClassNames);
     private readonly LoopHeartbeat _heartbeat;
     private readonly SysfsThermal _thermal = new();
+    private readonly ServedModelState _served;
+    private long _classifierRevision = -1;
     private PrivacyLedger? _ledger;
     private SqliteOutbox? _outbox;
     private SampleStore? _samples;
@@ -87,6 +90,7 @@ public sealed partial class AgentService : BackgroundService
     /// <param name="latest">The newest feature window for local prediction on a real device; null = none yet.</param>
     /// <param name="heartbeat">Beaten by the main loop and by every training step; the systemd watchdog pings only while it is fresh.</param>
     /// <param name="feedback">Where labels from the MQTT feedback topic go (the sampler's inbox); null = the topic is not subscribed.</param>
+    /// <param name="served">Which model to predict with (written by <see cref="PersonalizationService"/>); null = always the global model.</param>
     public AgentService(
         IOptions<AgentOptions> options,
         TimeProvider time,
@@ -96,7 +100,8 @@ public sealed partial class AgentService : BackgroundService
         SampleStore? samples = null,
         LatestFeatures? latest = null,
         LoopHeartbeat? heartbeat = null,
-        FeedbackLabelInbox? feedback = null)
+        FeedbackLabelInbox? feedback = null,
+        ServedModelState? served = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -110,6 +115,7 @@ public sealed partial class AgentService : BackgroundService
         _latest = latest;
         _feedback = feedback;
         _heartbeat = heartbeat ?? new LoopHeartbeat(time);
+        _served = served ?? new ServedModelState();
         _logger = loggers.CreateLogger<AgentService>();
         _policy = new EligibilityPolicy(_options.Eligibility);
         _idle = new IdleTracker(_options.Eligibility.IdleLoadThreshold, _options.Eligibility.IdleFor);
@@ -486,17 +492,25 @@ public sealed partial class AgentService : BackgroundService
         }
 
         _nextPrediction = now + _options.Prediction.Interval;
-        if (_classifier is null || _classifier.ModelVersion != model.Version)
+        var served = _served.Current;
+        if (_classifier is null || _classifier.ModelVersion != model.Version || _classifierRevision != served.Revision)
         {
             _classifier?.Dispose();
             _classifier = null;
-            if (!ActivityClassifier.TryCreate(model, ActivityClassifier.SmartHomeClassNames, out var created, out string problem))
+            _classifierRevision = served.Revision;
+            if (served.ServesPersonalFor(model.Version))
+            {
+                _classifier = ActivityClassifier.Create(served.Architecture!, served.Parameters!, model.Version, ActivityClassifier.PersonalModelSource, ActivityClassifier.SmartHomeClassNames);
+            }
+            else if (ActivityClassifier.TryCreate(model, ActivityClassifier.SmartHomeClassNames, out var created, out string problem))
+            {
+                _classifier = created;
+            }
+            else
             {
                 LogPredictionFailed(model.Version, problem);
                 return;
             }
-
-            _classifier = created;
         }
 
         if (!TryNewestWindow(out float[] raw, out var windowEnd) || raw.Length != _classifier.Architecture.Inputs)
@@ -510,7 +524,7 @@ public sealed partial class AgentService : BackgroundService
         try
         {
             await _predictions.PublishAsync(prediction, cancellationToken).ConfigureAwait(false);
-            LogPredicted(prediction.Activity, prediction.Probability, prediction.ModelVersion);
+            LogPredicted(prediction.Activity, prediction.Probability, prediction.Model, prediction.ModelVersion);
         }
         catch (TransportUnavailableException ex)
         {
@@ -541,7 +555,7 @@ public sealed partial class AgentService : BackgroundService
         return true;
     }
 
-    private DeviceStatus Status(DeviceState state) => new()
+    private DeviceStatus Status(DeviceState state) => WithServing(new()
     {
         ProtocolMajor = ProtocolVersion.Major,
         DeviceId = _options.DeviceId,
@@ -555,7 +569,31 @@ public sealed partial class AgentService : BackgroundService
         PrivacyEpsilonLeft = _ledger?.RemainingEpsilon ?? 0,
         TimestampUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds(),
         MemoryClass = _options.MemoryClass,
-    };
+    });
+
+    /// <summary>The serving choice and both validation accuracies (issue 8/8): figures only, never a parameter.</summary>
+    private DeviceStatus WithServing(DeviceStatus status)
+    {
+        var choice = _served.Current;
+        if (choice.Revision == 0)
+        {
+            return status;
+        }
+
+        status.ServedModel = choice.Served == ServedModel.Personal ? ActivityClassifier.PersonalModelSource : ActivityClassifier.GlobalModelSource;
+        status.ServedValidationSamples = (uint)choice.Choice.ValidationCount;
+        if (double.IsFinite(choice.Choice.GlobalAccuracy))
+        {
+            status.ServedGlobalAccuracy = choice.Choice.GlobalAccuracy;
+        }
+
+        if (double.IsFinite(choice.Choice.PersonalAccuracy))
+        {
+            status.ServedPersonalAccuracy = choice.Choice.PersonalAccuracy;
+        }
+
+        return status;
+    }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Agent {Device} started in fleet {Fleet}: model version {Version}, ε left {EpsilonLeft}")]
     private partial void LogStarted(string device, string fleet, ulong version, double epsilonLeft);
@@ -581,8 +619,8 @@ public sealed partial class AgentService : BackgroundService
     [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Cannot predict with model version {Version}: {Problem}")]
     private partial void LogPredictionFailed(ulong version, string problem);
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Predicted {Activity} (p = {Probability:F3}) with global model v{Version}")]
-    private partial void LogPredicted(string activity, double probability, ulong version);
+    [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "Predicted {Activity} (p = {Probability:F3}) with the {Model} model (global v{Version})")]
+    private partial void LogPredicted(string activity, double probability, string model, ulong version);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning, Message = "Broker unavailable; prediction deferred: {Reason}")]
     private partial void LogPredictionDeferred(string reason);

@@ -18,16 +18,20 @@ namespace FedEdge.Agent.Prediction;
 /// </summary>
 public sealed class ActivityClassifier : IDisposable
 {
-    /// <summary>The model source reported with every prediction until personalisation exists.</summary>
+    /// <summary>The model source reported with predictions of the global model.</summary>
     public const string GlobalModelSource = "global";
+
+    /// <summary>The model source reported with predictions of the device's personal model.</summary>
+    public const string PersonalModelSource = "personal";
 
     private readonly InferenceSession _session;
     private readonly IReadOnlyList<string> _classNames;
     private readonly float[] _input;
     private readonly int[] _shape;
 
-    private ActivityClassifier(InferenceSession session, ModelArchitecture architecture, ulong version, IReadOnlyList<string> classNames)
+    private ActivityClassifier(InferenceSession session, ModelArchitecture architecture, ulong version, IReadOnlyList<string> classNames, string source = GlobalModelSource)
     {
+        Source = source;
         _session = session;
         Architecture = architecture;
         ModelVersion = version;
@@ -39,7 +43,10 @@ public sealed class ActivityClassifier : IDisposable
     /// <summary>The model's architecture.</summary>
     public ModelArchitecture Architecture { get; }
 
-    /// <summary>The global model version this classifier runs.</summary>
+    /// <summary>Which model it runs: <see cref="GlobalModelSource"/> or <see cref="PersonalModelSource"/>.</summary>
+    public string Source { get; }
+
+    /// <summary>The global model version this classifier runs (for a personal model: the version it is based on).</summary>
     public ulong ModelVersion { get; }
 
     /// <summary>The smart-home class names in class-index order ("empty", "sleeping", "cooking", ...).</summary>
@@ -90,6 +97,32 @@ public sealed class ActivityClassifier : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Builds a classifier for full, already decoded <paramref name="parameters"/> (the personal
+    /// model composed over global model <paramref name="version"/>); predictions say <paramref name="source"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The parameters do not fit the architecture, or there are more classes than names.</exception>
+    public static ActivityClassifier Create(ModelArchitecture architecture, ParameterSet parameters, ulong version, string source, IReadOnlyList<string> classNames)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentException.ThrowIfNullOrEmpty(source);
+        ArgumentNullException.ThrowIfNull(classNames);
+        if (!parameters.Layout.Equals(architecture.Layout))
+        {
+            throw new ArgumentException($"Parameters [{parameters.Layout}] do not fit {architecture}.", nameof(parameters));
+        }
+
+        if (architecture.Classes > classNames.Count)
+        {
+            throw new ArgumentException($"Model {architecture} has {architecture.Classes} classes but only {classNames.Count} class names are known.", nameof(classNames));
+        }
+
+        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+        var session = new InferenceSession(TrainingArtifactGenerator.InferenceModelBytes(architecture, parameters), options);
+        return new ActivityClassifier(session, architecture, version, classNames, source);
+    }
+
     /// <summary>Predicts the class of one standardised feature vector observed at <paramref name="time"/>.</summary>
     /// <exception cref="ArgumentException">The vector has the wrong length or a non-finite value.</exception>
     public ActivityPrediction Predict(ReadOnlySpan<float> features, DateTimeOffset time)
@@ -120,7 +153,7 @@ public sealed class ActivityClassifier : IDisposable
             }
         }
 
-        return new ActivityPrediction(_classNames[best], best, probabilities[0, best], GlobalModelSource, ModelVersion, time);
+        return new ActivityPrediction(_classNames[best], best, probabilities[0, best], Source, ModelVersion, time);
     }
 
     /// <inheritdoc/>
