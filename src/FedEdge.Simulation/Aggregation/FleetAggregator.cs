@@ -21,6 +21,7 @@ namespace FedEdge.Simulation.Aggregation;
 public sealed class FleetAggregator : IAsyncDisposable
 {
     private static readonly TimeSpan ReceiveTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
     private readonly AggregationEngine _engine;
     private readonly AggregatorStateStore _store;
     private readonly ECDsa _key;
@@ -94,8 +95,18 @@ public sealed class FleetAggregator : IAsyncDisposable
         await client.SubscribeAsync(TopicScheme.AllStatusFilter(options.Fleet), cancellationToken).ConfigureAwait(false);
         client.Start();
         using var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        connect.CancelAfter(ReceiveTimeout);
-        await client.WaitUntilConnectedAsync(connect.Token).ConfigureAwait(false);
+        connect.CancelAfter(ConnectTimeout);
+        try
+        {
+            await client.WaitUntilConnectedAsync(connect.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            store.Dispose();
+            key.Dispose();
+            throw new TimeoutException($"The aggregator could not connect to the broker {broker} within {ConnectTimeout.TotalSeconds} s.");
+        }
         await aggregator.PublishAsync(modelChanged: true, cancellationToken).ConfigureAwait(false);
         return aggregator;
     }

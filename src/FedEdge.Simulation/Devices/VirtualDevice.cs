@@ -203,6 +203,11 @@ public sealed class VirtualDevice : IAsyncDisposable
             await client.WaitUntilConnectedAsync(timeout.Token).ConfigureAwait(false);
             return client;
         }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw new TimeoutException($"{Profile.DeviceId} could not connect to the broker {_broker} within {SessionTimeout.TotalSeconds} s.");
+        }
         catch
         {
             await client.DisposeAsync().ConfigureAwait(false);

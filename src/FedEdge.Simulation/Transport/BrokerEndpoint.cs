@@ -25,6 +25,11 @@ public sealed record BrokerEndpoint(string Host, int Port, bool UseTls, string? 
         }
 
         bool tls = parsed.Scheme == "mqtts";
+        if (!tls && !parsed.IsLoopback)
+        {
+            throw new FormatException($"--broker '{uri}': plain mqtt:// is only allowed to a loopback address; use mqtts:// with --ca and --credentials.");
+        }
+
         if (tls && caCertificatePath is null)
         {
             throw new FormatException("--broker mqtts:// needs --ca (the fleet CA certificate).");

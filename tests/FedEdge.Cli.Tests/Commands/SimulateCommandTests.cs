@@ -13,6 +13,8 @@ public class SimulateCommandTests
     [InlineData("--partition", "dirichlet:0", "dirichlet:0")]
     [InlineData("--devices", "0", "--devices must be in 1..10000")]
     [InlineData("--broker", "http://127.0.0.1:1883", "is not mqtts://host:port")]
+    [InlineData("--broker", "mqtt://192.0.2.1:1883", "only allowed to a loopback address")]
+    [InlineData("--broker", "mqtts://127.0.0.1:8883", "needs --ca")]
     public async Task A_bad_option_is_refused_with_exit_code_2_and_a_message_naming_it(string option, string value, string expected)
     {
         var run = await CliRun.InvokeAsync("simulate", option, value);
@@ -48,5 +50,22 @@ public class SimulateCommandTests
     public void Durations_read_in_hours_minutes_days_or_as_a_time_span(string text, double minutes)
     {
         Assert.Equal(TimeSpan.FromMinutes(minutes), FedEdge.Cli.Commands.SimulateCommand.ParseDuration(text));
+    }
+
+    [Fact]
+    public async Task An_unreachable_broker_ends_the_run_with_exit_code_1_and_says_which()
+    {
+        int port;
+        using (var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        using var dir = new TempDirectory();
+        var run = await CliRun.InvokeAsync("simulate", "--devices", "2", "--max-time", "10m", "--broker", $"mqtt://127.0.0.1:{port}", "--out", dir.Path);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"could not connect to the broker mqtt://127.0.0.1:{port}", run.Error, StringComparison.Ordinal);
     }
 }
