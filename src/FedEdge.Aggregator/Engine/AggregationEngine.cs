@@ -46,7 +46,7 @@ public sealed partial class AggregationEngine
     private readonly FedAvgStrategy? _fedAvg;
     private readonly Random _cohortRandom;
     private readonly List<ClientUpdate> _buffer = [];
-    private readonly Dictionary<string, (string MemoryClass, long Budget)> _devices = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string MemoryClass, long Budget, bool Available)> _devices = new(StringComparer.Ordinal);
     private ParameterSet _global;
     private ParameterSubset? _subset;
     private float[] _importance;
@@ -242,7 +242,11 @@ public sealed partial class AggregationEngine
         }
     }
 
-    /// <summary>Records a device's status (memory class and budget, for FTTE and the metrics). Invalid statuses are ignored.</summary>
+    /// <summary>
+    /// Records a device's status: memory class and budget (FTTE, metrics) and whether it can train now
+    /// (FedAvg samples new cohorts only from devices that are not waiting for power, cooling down or out of budget).
+    /// Invalid statuses are ignored.
+    /// </summary>
     public bool ObserveStatus(string topic, ReadOnlySpan<byte> payload)
     {
         var parsed = _parser.ParseDeviceStatus(payload);
@@ -262,7 +266,9 @@ public sealed partial class AggregationEngine
         }
         else
         {
-            _devices[status.DeviceId] = (memoryClass, (long)Math.Min(status.MemoryBudgetBytes, long.MaxValue));
+            // A device waiting for power, cooling down or out of budget cannot train now: FedAvg leaves it out of new cohorts.
+            bool available = status.State is not (DeviceState.ChargingWait or DeviceState.ThermalWait or DeviceState.BudgetExhausted);
+            _devices[status.DeviceId] = (memoryClass, (long)Math.Min(status.MemoryBudgetBytes, long.MaxValue), available);
         }
 
         foreach (var group in _devices.Values.GroupBy(d => d.MemoryClass, StringComparer.Ordinal))
@@ -411,7 +417,7 @@ public sealed partial class AggregationEngine
 
     private void OpenRound(DateTimeOffset now)
     {
-        if (_fedAvg!.TryOpenRound(_devices.Keys, _roundNumber + 1, CurrentVersion, now, _cohortRandom, out var round))
+        if (_fedAvg!.TryOpenRound(_devices.Where(d => d.Value.Available).Select(d => d.Key), _roundNumber + 1, CurrentVersion, now, _cohortRandom, out var round))
         {
             _round = round;
             _roundNumber = round.Number;

@@ -98,22 +98,31 @@ public sealed class VirtualDevice : IAsyncDisposable
     /// <summary>The last pace message the device read (its check-in window).</summary>
     public Pace? LastPace { get; set; }
 
-    /// <summary>Whether a local run is in progress (between check-in and upload).</summary>
+    /// <summary>Whether a local run is in progress (between check-in and the end of training).</summary>
     public bool Busy { get; set; }
 
-    /// <summary>Publishes the device's status (memory class, budget), as the agent does at start.</summary>
-    public async Task EnrolAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Whether a finished update is on its way to the broker (between training and upload).</summary>
+    public bool UploadPending { get; set; }
+
+    /// <summary>Generation of the device's one pending check-in; scheduling a new one makes older ones stale.</summary>
+    public long CheckInGeneration { get; set; }
+
+    /// <summary>
+    /// Publishes the device's status (memory class, budget, and whether it can train now: idle, or
+    /// waiting for power outside its idle-and-charging window), as the agent does at start and on change.
+    /// </summary>
+    public async Task PublishStatusAsync(DateTimeOffset now, bool inWindow, CancellationToken cancellationToken)
     {
         var status = new DeviceStatus
         {
             ProtocolMajor = ProtocolVersion.Major,
             DeviceId = Profile.DeviceId,
             Fleet = _fleet,
-            State = DeviceState.Idle,
+            State = inWindow ? DeviceState.Idle : DeviceState.ChargingWait,
             MemoryBudgetBytes = (ulong)Profile.Board.TrainingBudgetBytes,
             ComputeScore = Profile.SpeedFactor * Profile.Board.SamplesPerSecond,
             PowerSource = Profile.OnMains ? PowerSource.Mains : PowerSource.Usb,
-            Charging = true,
+            Charging = inWindow,
             TimestampUnixMs = now.ToUnixTimeMilliseconds(),
             MemoryClass = Profile.Board.Name,
         };

@@ -35,6 +35,7 @@ public sealed class FleetSimulation : IDisposable
 
     private const string Fleet = "sim";
     private static readonly TimeSpan TickInterval = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan WindowProbe = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan DefaultCheckIn = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
 
@@ -54,6 +55,7 @@ public sealed class FleetSimulation : IDisposable
     private VirtualDevice[] _devices = [];
     private FedEdge.Core.Parameters.ParameterSet? _initialGlobal;
     private long _sequence;
+    private long _wokenRound;
     private long _interrupted;
     private long _budgetRefusals;
     private double? _hoursToTarget;
@@ -226,15 +228,17 @@ public sealed class FleetSimulation : IDisposable
     {
         foreach (var device in _devices)
         {
-            await device.EnrolAsync(_clock.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            await device.PublishStatusAsync(_clock.GetUtcNow(), device.Profile.InWindow(Start), cancellationToken).ConfigureAwait(false);
             await _aggregator.ProcessAsync(1, cancellationToken).ConfigureAwait(false);
             var first = device.Profile.NextWindowStart(Start) + TimeSpan.FromSeconds(device.Random.NextDouble() * 300);
-            Schedule(first, new SimulationEvent(SimulationEventKind.CheckIn, device.Profile.Index, 0));
+            ScheduleCheckIn(first, device);
+            ScheduleWindowChange(device, Start);
         }
 
         if (_strategy == StrategyKind.FedAvg)
         {
             await _aggregator.TickAsync(cancellationToken).ConfigureAwait(false);
+            WakeCohort();
             Schedule(Start + TickInterval, new SimulationEvent(SimulationEventKind.Tick, -1, 0));
         }
     }
@@ -250,10 +254,17 @@ public sealed class FleetSimulation : IDisposable
             switch (next.Kind)
             {
                 case SimulationEventKind.CheckIn:
-                    await CheckInAsync(_devices[next.Device], cancellationToken).ConfigureAwait(false);
+                    if (next.Value == _devices[next.Device].CheckInGeneration && !_devices[next.Device].Busy)
+                    {
+                        await CheckInAsync(_devices[next.Device], cancellationToken).ConfigureAwait(false);
+                    }
+
                     break;
                 case SimulationEventKind.TrainingDone:
-                    await TrainingDoneAsync(_devices[next.Device], next.StepsAllowed, cancellationToken).ConfigureAwait(false);
+                    await TrainingDoneAsync(_devices[next.Device], next.Value, cancellationToken).ConfigureAwait(false);
+                    break;
+                case SimulationEventKind.WindowChange:
+                    await WindowChangeAsync(_devices[next.Device], cancellationToken).ConfigureAwait(false);
                     break;
                 case SimulationEventKind.Upload:
                     await UploadAsync(_devices[next.Device], cancellationToken).ConfigureAwait(false);
@@ -263,6 +274,8 @@ public sealed class FleetSimulation : IDisposable
                     {
                         Record();
                     }
+
+                    WakeCohort();
 
                     Schedule(_clock.GetUtcNow() + TickInterval, next);
                     break;
@@ -289,13 +302,13 @@ public sealed class FleetSimulation : IDisposable
         var profile = device.Profile;
         if (!profile.InWindow(now))
         {
-            Schedule(profile.NextWindowStart(now) + Jitter(device, TimeSpan.FromMinutes(10)), Event(SimulationEventKind.CheckIn, device));
+            ScheduleCheckIn(profile.NextWindowStart(now + WindowProbe) + WindowProbe + Jitter(device, TimeSpan.FromMinutes(10)), device);
             return;
         }
 
         if (device.Random.NextDouble() < _options.DropoutProbability)
         {
-            Schedule(now + Interval(device), Event(SimulationEventKind.CheckIn, device));
+            ScheduleCheckIn(now + Interval(device), device);
             return;
         }
 
@@ -331,7 +344,7 @@ public sealed class FleetSimulation : IDisposable
             return;
         }
 
-        Schedule(now + Interval(device), Event(SimulationEventKind.CheckIn, device));
+        ScheduleCheckIn(now + Interval(device), device);
     }
 
     private bool Invited(VirtualDevice device, GlobalModel model, Pace pace) => _strategy == StrategyKind.FedAvg
@@ -361,18 +374,19 @@ public sealed class FleetSimulation : IDisposable
         {
             case ContributionOutcome.Enqueued:
                 device.LastContributedVersion = model.Version;
+                device.UploadPending = true;
                 Schedule(now + TimeSpan.FromSeconds(device.Profile.UploadSeconds(await device.PendingBytesAsync(cancellationToken).ConfigureAwait(false))), Event(SimulationEventKind.Upload, device));
                 return;
             case ContributionOutcome.Interrupted:
                 _interrupted++;
                 device.LastRound = 0;
-                Schedule(device.Profile.NextWindowStart(now + TimeSpan.FromSeconds(1)) + Jitter(device, TimeSpan.FromMinutes(10)), Event(SimulationEventKind.CheckIn, device));
+                ScheduleCheckIn(device.Profile.NextWindowStart(now + TimeSpan.FromSeconds(1)) + Jitter(device, TimeSpan.FromMinutes(10)), device);
                 return;
             case ContributionOutcome.BudgetExhausted:
                 _budgetRefusals++;
                 return;
             default:
-                Schedule(now + Interval(device), Event(SimulationEventKind.CheckIn, device));
+                ScheduleCheckIn(now + Interval(device), device);
                 return;
         }
     }
@@ -380,6 +394,7 @@ public sealed class FleetSimulation : IDisposable
     private async Task UploadAsync(VirtualDevice device, CancellationToken cancellationToken)
     {
         var now = _clock.GetUtcNow();
+        device.UploadPending = false;
         if (device.Random.NextDouble() >= _options.LossProbability)
         {
             var session = await device.SessionAsync(0, null, cancellationToken).ConfigureAwait(false);
@@ -387,7 +402,7 @@ public sealed class FleetSimulation : IDisposable
         }
 
         // A lost session leaves the update in the outbox; the next check-in flushes it.
-        Schedule(now + Interval(device), Event(SimulationEventKind.CheckIn, device));
+        ScheduleCheckIn(now + Interval(device), device);
     }
 
     private async Task ProcessAsync(int delivered, CancellationToken cancellationToken)
@@ -396,6 +411,61 @@ public sealed class FleetSimulation : IDisposable
         {
             Record();
         }
+
+        WakeCohort();
+    }
+
+    /// <summary>The device's window opened or closed: it tells the aggregator (Idle or ChargingWait), as the agent does.</summary>
+    private async Task WindowChangeAsync(VirtualDevice device, CancellationToken cancellationToken)
+    {
+        var now = _clock.GetUtcNow();
+        await device.PublishStatusAsync(now, device.Profile.InWindow(now + WindowProbe), cancellationToken).ConfigureAwait(false);
+        await _aggregator.ProcessAsync(1, cancellationToken).ConfigureAwait(false);
+        ScheduleWindowChange(device, now);
+    }
+
+    /// <summary>
+    /// Schedules the device's next window edge. The state is read a second after <paramref name="now"/>:
+    /// an edge computed in hours lands a few ticks off, and reading exactly at it could find the old state again.
+    /// </summary>
+    private void ScheduleWindowChange(VirtualDevice device, DateTimeOffset now)
+    {
+        if (!device.Profile.OnMains)
+        {
+            var profile = device.Profile;
+            var probe = now + WindowProbe;
+            Schedule(profile.InWindow(probe) ? profile.WindowEnd(probe) : profile.NextWindowStart(probe), new SimulationEvent(SimulationEventKind.WindowChange, profile.Index, 0));
+        }
+    }
+
+    /// <summary>
+    /// A new FedAvg round was opened: its cohort members that are online (in their window, not
+    /// training or uploading) receive the retained pace message at once through their subscription,
+    /// which the simulation models as an immediate check-in. Devices outside their window learn of it at their next check-in.
+    /// </summary>
+    private void WakeCohort()
+    {
+        if (_aggregator.Engine.Round is not { } round || round.Number == _wokenRound)
+        {
+            return;
+        }
+
+        _wokenRound = round.Number;
+        var now = _clock.GetUtcNow();
+        foreach (string id in round.Cohort)
+        {
+            var device = _devices.FirstOrDefault(d => d.Profile.DeviceId == id);
+            if (device is not null && !device.Busy && !device.UploadPending && device.Profile.InWindow(now) && (ulong)round.Number != device.LastRound)
+            {
+                ScheduleCheckIn(now + TimeSpan.FromSeconds(device.Profile.LatencySeconds), device);
+            }
+        }
+    }
+
+    private void ScheduleCheckIn(DateTimeOffset at, VirtualDevice device)
+    {
+        device.CheckInGeneration++;
+        Schedule(at, new SimulationEvent(SimulationEventKind.CheckIn, device.Profile.Index, device.CheckInGeneration));
     }
 
     private void Record()

@@ -14,7 +14,13 @@ internal enum SimulationEventKind
 
     /// <summary>The aggregator's periodic tick (FedAvg round deadlines).</summary>
     Tick,
+
+    /// <summary>A device's idle-and-charging window opens or closes: it publishes its status.</summary>
+    WindowChange,
 }
 
 /// <summary>An event for one device (or the aggregator, device −1).</summary>
-internal readonly record struct SimulationEvent(SimulationEventKind Kind, int Device, long StepsAllowed);
+/// <param name="Kind">What happens.</param>
+/// <param name="Device">The device's index, −1 for the aggregator.</param>
+/// <param name="Value">TrainingDone: local steps allowed before unplugging; CheckIn: the device's check-in generation (an older one is stale).</param>
+internal readonly record struct SimulationEvent(SimulationEventKind Kind, int Device, long Value);

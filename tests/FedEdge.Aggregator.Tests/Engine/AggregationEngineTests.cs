@@ -156,6 +156,38 @@ public class AggregationEngineTests
         Assert.Equal(2, h.Engine.Round!.Number);
     }
 
+    [Theory]
+    [InlineData(DeviceState.ChargingWait)]
+    [InlineData(DeviceState.ThermalWait)]
+    [InlineData(DeviceState.BudgetExhausted)]
+    public void FedAvg_leaves_devices_that_cannot_train_now_out_of_a_new_cohort(DeviceState waiting)
+    {
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedAvg));
+        foreach (string device in new[] { "dev-a", "dev-b", "dev-c" })
+        {
+            Assert.True(h.ObserveStatus(device));
+        }
+
+        Assert.True(h.ObserveStatus("dev-d", state: waiting));
+        h.Engine.Tick();
+
+        Assert.Equal(["dev-a", "dev-b", "dev-c"], h.Engine.Round!.Cohort.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_device_back_from_waiting_is_eligible_for_the_next_cohort_again()
+    {
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedAvg));
+        h.ObserveStatus("dev-a");
+        h.ObserveStatus("dev-b", state: DeviceState.ChargingWait);
+        h.Engine.Tick();
+        Assert.Null(h.Engine.Round); // one available device is below MinClients = 2
+
+        h.ObserveStatus("dev-b");
+        h.Engine.Tick();
+        Assert.Equal(["dev-a", "dev-b"], h.Engine.Round!.Cohort.Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void A_FedAvg_round_with_too_few_updates_at_its_deadline_is_abandoned_and_a_new_one_opens()
     {

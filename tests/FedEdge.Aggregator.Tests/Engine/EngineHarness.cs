@@ -65,12 +65,12 @@ internal sealed class EngineHarness : IDisposable
         return new EngineHarness(Options, _dir, Key, Time);
     }
 
-    public byte[] Status(string device, string memoryClass = "pi4", ulong budget = 1 << 20) => new DeviceStatus
+    public byte[] Status(string device, string memoryClass = "pi4", ulong budget = 1 << 20, DeviceState state = DeviceState.Idle) => new DeviceStatus
     {
         ProtocolMajor = ProtocolVersion.Major,
         DeviceId = device,
         Fleet = UpdateFactory.Fleet,
-        State = DeviceState.Idle,
+        State = state,
         MemoryBudgetBytes = budget,
         ComputeScore = 1,
         PowerSource = PowerSource.Mains,
@@ -79,8 +79,8 @@ internal sealed class EngineHarness : IDisposable
         MemoryClass = memoryClass,
     }.ToByteArray();
 
-    public bool ObserveStatus(string device, string memoryClass = "pi4", ulong budget = 1 << 20) =>
-        Engine.ObserveStatus(TopicScheme.Status(UpdateFactory.Fleet, device), Status(device, memoryClass, budget));
+    public bool ObserveStatus(string device, string memoryClass = "pi4", ulong budget = 1 << 20, DeviceState state = DeviceState.Idle) =>
+        Engine.ObserveStatus(TopicScheme.Status(UpdateFactory.Fleet, device), Status(device, memoryClass, budget, state));
 
     public void Dispose()
     {
