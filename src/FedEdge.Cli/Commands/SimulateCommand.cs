@@ -207,7 +207,7 @@ internal static class SimulateCommand
         "Simulated: time. Local training runs for real, but its duration is sample·epochs ÷ (board throughput × device speed factor) + 2 s; uploads take latency + bytes ÷ board uplink. Devices train only inside daily idle-and-charging windows (or always, on mains).",
         "Modelled, not measured: training memory. It is the FTTE server's TrainingMemoryModel for the trainable set each device was given (FTTE: the subset under the smallest board's budget; others: all parameters). The device code still trains every tensor and sends only the subset.",
         string.Create(CultureInfo.InvariantCulture, $"Board budgets and throughputs: {string.Join("; ", options.Boards.Select(b => $"{b.Name} {b.Share:P0} of the fleet, {b.TrainingBudgetBytes / 1024} KiB, {b.SamplesPerSecond:G3} samples/s"))}."),
-        "FedAvg samples its cohort from every enrolled device, available or not, and closes a round when all cohort updates arrived or at the deadline with at least half of them.",
+        "FedAvg samples each cohort from the devices whose last status says they can train (not waiting for power); cohort members that are online get the pace message at once, the others at their next check-in; a round closes when all cohort updates arrived, or at the deadline with at least half of them.",
     ];
 
     private static string Quantiles(IReadOnlyList<double?> values) => values.All(v => v is null)
