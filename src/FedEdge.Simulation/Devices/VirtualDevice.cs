@@ -60,14 +60,14 @@ public sealed class VirtualDevice : IAsyncDisposable
         _broker = broker;
         _fleet = settings.Fleet;
         _loggers = loggers;
-        Random = new Random(HashCode.Combine(seed, profile.Index, 0x5eed));
+        Random = new Random(SeedDerivation.Derive(seed, profile.Index, 1));
         Directory.CreateDirectory(directory);
         _ledger = PrivacyLedger.Open(Path.Combine(directory, "privacy.ledger"), budget, new RdpAccountant(), clock);
         _outbox = SqliteOutbox.Open(new OutboxOptions { DatabasePath = Path.Combine(directory, "outbox.db") }, clock, loggers.CreateLogger<SqliteOutbox>());
         _noiseSource = new DeterministicRandomNumberGenerator($"{seed}/{profile.DeviceId}/noise");
         _ids = new DeterministicRandomNumberGenerator($"{seed}/{profile.DeviceId}/ids");
         _noise = new GaussianNoise(_noiseSource);
-        _runner = new ContributionRunner(settings, _ledger, _outbox, _noise, _ids, new Random(HashCode.Combine(seed, profile.Index, 0x5u)), clock, trainers);
+        _runner = new ContributionRunner(settings, _ledger, _outbox, _noise, _ids, new Random(SeedDerivation.Derive(seed, profile.Index, 2)), clock, trainers);
         _verifier = new ModelVerifier([modelKey], settings.Fleet);
     }
 

@@ -68,4 +68,34 @@ public class SimulateCommandTests
         Assert.Equal(1, run.ExitCode);
         Assert.Contains($"could not connect to the broker mqtt://127.0.0.1:{port}", run.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Two_processes_with_one_seed_write_the_same_results()
+    {
+        // Determinism across processes (not only within one): per-process hash seeds must not leak into the run.
+        using var dir = new TempDirectory();
+        string cli = Path.Combine(AppContext.BaseDirectory, "fededge.dll");
+        var outputs = new List<JsonElement>();
+        for (int run = 0; run < 2; run++)
+        {
+            string output = Path.Combine(dir.Path, $"run{run}");
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (string argument in new[] { cli, "simulate", "--devices", "12", "--max-time", "8h", "--strategy", "fedbuff", "--seeds", "7", "--out", output })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+            var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+            Assert.True(process.ExitCode == 0, await stderr + await stdout);
+            using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "summary.json"), TestContext.Current.CancellationToken));
+            outputs.Add(summary.RootElement.GetProperty("runs")[0].Clone());
+        }
+
+        Assert.Equal(outputs[0].GetProperty("finalModelSha256").GetString(), outputs[1].GetProperty("finalModelSha256").GetString());
+        Assert.Equal(outputs[0].GetProperty("timeline").GetRawText(), outputs[1].GetProperty("timeline").GetRawText());
+        Assert.True(outputs[0].GetProperty("finalVersion").GetInt64() > 1, "the run must learn something");
+    }
 }
