@@ -1,7 +1,7 @@
 namespace FedEdge.Sensors.Simulated;
 
 /// <summary>The few continuous and discrete distributions the simulated sensors draw from.</summary>
-internal static class RandomDistributions
+public static class RandomDistributions
 {
     /// <summary>Normal(mean, sd) by the Box–Muller transform (Box &amp; Muller 1958, eq. 1).</summary>
     public static double NextGaussian(this Random random, double mean, double sd)

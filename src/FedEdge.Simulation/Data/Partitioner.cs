@@ -1,3 +1,5 @@
+using FedEdge.Sensors.Simulated;
+
 namespace FedEdge.Simulation.Data;
 
 /// <summary>Splits row indices over devices.</summary>
@@ -82,9 +84,7 @@ public static class Partitioner
             double x, v;
             do
             {
-                double u1 = 1.0 - random.NextDouble();
-                double u2 = random.NextDouble();
-                x = Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
+                x = random.NextGaussian(0, 1); // Box–Muller, as the simulated sensors draw it
                 v = 1.0 + (c * x);
             }
             while (v <= 0);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FedEdge.Sensors.Simulated;
 
 namespace FedEdge.Simulation.Fleet;
 
@@ -43,7 +44,7 @@ public static class FleetBuilder
                 pick -= candidate.Share;
             }
 
-            double speed = Math.Exp(SpeedSigma * Normal(random));
+            double speed = Math.Exp(SpeedSigma * random.NextGaussian(0, 1));
             bool straggler = stragglerSet.Contains(i);
             if (straggler)
             {
@@ -51,20 +52,12 @@ public static class FleetBuilder
             }
 
             bool mains = random.NextDouble() < mainsFraction;
-            double start = ((22 + (2 * Normal(random))) % 24 + 24) % 24;
+            double start = ((22 + (2 * random.NextGaussian(0, 1))) % 24 + 24) % 24;
             double hours = 6 + (4 * random.NextDouble());
-            double latency = 0.05 * Math.Exp(0.5 * Normal(random));
+            double latency = 0.05 * Math.Exp(0.5 * random.NextGaussian(0, 1));
             profiles[i] = new DeviceProfile(i, string.Create(CultureInfo.InvariantCulture, $"dev-{i:D4}"), board, speed, straggler, mains, start, hours, latency);
         }
 
         return profiles;
-    }
-
-    private static double Normal(Random random)
-    {
-        // Box–Muller: fleet traits only, no privacy role.
-        double u1 = 1.0 - random.NextDouble();
-        double u2 = random.NextDouble();
-        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
     }
 }
