@@ -231,17 +231,13 @@ internal static class SimulateCommand
         return console;
     }
 
+    /// <summary>The digits beside the clone (../shared/data), else shared/data under the working directory; the first relative path for the error message when absent.</summary>
     private static string DigitsPath()
     {
-        foreach (string candidate in new[] { Path.Combine(AppContext.BaseDirectory, "data", "digits.csv.gz"), Path.Combine("..", "shared", "data", "digits.csv.gz"), Path.Combine("shared", "data", "digits.csv.gz") })
-        {
-            if (File.Exists(candidate))
-            {
-                return Path.GetFullPath(candidate);
-            }
-        }
-
-        return Path.Combine("..", "shared", "data", "digits.csv.gz");
+        string beside = Path.Combine("..", "shared", "data", SharedDataSets.DigitsFileName);
+        string below = Path.Combine("shared", "data", SharedDataSets.DigitsFileName);
+        return SharedDataSets.TryFind(SharedDataSets.DigitsFileName)
+            ?? (File.Exists(below) ? Path.GetFullPath(below) : beside);
     }
 
     internal static IReadOnlyList<StrategyKind> ParseStrategies(string text)
