@@ -1,60 +1,104 @@
+using FedEdge.Agent.Eligibility;
 using FedEdge.Agent.Hosting;
-using FedEdge.Hosting;
 using FedEdge.Agent.Sampling;
+using FedEdge.Hosting;
+using FedEdge.Hosting.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-if (args.Contains("--self-test"))
+const string Usage = """
+    usage: fededge-agent [--config FILE] [--Agent:Key=value ...]       run the agent (systemd: fededge-agent.service)
+           fededge-agent --check-config [--config FILE] [settings]    bind and validate the settings as the service would, then exit
+           fededge-agent --self-test [--simulated-sensors] [--config FILE] [settings]
+                                                                       check sensors, ONNX Runtime, ledger, model key, power, broker
+    Settings, lowest precedence first: appsettings.json beside the executable, /etc/fededge/agent.json, --config FILE,
+    FEDEDGE_Agent__Key environment variables, --Agent:Key=value arguments. Unknown keys are errors.
+    Exit codes: 0 ok; 1 self-test failed or the service stopped on an error; 2 bad arguments or configuration.
+    """;
+
+var sources = new ServiceConfigurationSources
 {
-    // the same sources and precedence as the service below (content root = working directory), so the
-    // self-test checks the sensors, model key and broker the service would use
-    string[] settings = [.. args.Where(a => a is not "--self-test" and not "--simulated-sensors")];
-    var configuration = new ConfigurationBuilder()
-        .SetBasePath(Directory.GetCurrentDirectory())
-        .AddJsonFile("appsettings.json", optional: true, reloadOnChange: false)
-        .AddJsonFile("/etc/fededge/agent.json", optional: true, reloadOnChange: false)
-        .AddEnvironmentVariables("FEDEDGE_")
-        .AddCommandLine(settings)
-        .Build();
-    var agent = new AgentOptions();
-    try
-    {
-        configuration.GetSection("Agent").Bind(agent);
-    }
-    catch (InvalidOperationException ex)
+    ServiceName = "fededge-agent",
+    SectionName = "Agent",
+    SystemFile = "/etc/fededge/agent.json",
+};
+if (!ServiceArguments.TryParse(args, ["--self-test", "--simulated-sensors", "--help", "-h"], [], out var arguments, out string? usage))
+{
+    await Console.Error.WriteLineAsync($"fededge-agent: {usage}").ConfigureAwait(false);
+    await Console.Error.WriteLineAsync(Usage).ConfigureAwait(false);
+    return 2;
+}
+
+if (arguments.Has("--help") || arguments.Has("-h"))
+{
+    Console.WriteLine(Usage);
+    return 0;
+}
+
+HostApplicationBuilder builder;
+try
+{
+    builder = ServiceConfiguration.CreateBuilder(sources, arguments);
+}
+catch (ConfigurationFileException ex)
+{
+    await Console.Error.WriteLineAsync($"fededge-agent: invalid configuration: {ex.Message}").ConfigureAwait(false);
+    return 2;
+}
+
+var problems = ConfigurationCheck.Run(builder.Configuration, sources, arguments, BindAgent, new AgentOptionsValidator(), out var agent);
+if (arguments.Has("--self-test"))
+{
+    if (agent is null)
     {
         // a value that does not convert (e.g. a malformed time span): nothing else can be checked with it
-        Console.WriteLine("self-test FAILED: the configuration does not bind: " + ex.Message);
+        Console.WriteLine("self-test FAILED: the configuration does not bind: " + string.Join("; ", problems));
         return 1;
     }
 
-    return await AgentSelfTest.RunAsync(agent, args.Contains("--simulated-sensors"), Console.Out, CancellationToken.None).ConfigureAwait(false);
+    return await AgentSelfTest.RunAsync(agent, problems, arguments.Has("--simulated-sensors"), Console.Out, CancellationToken.None).ConfigureAwait(false);
 }
 
-var builder = Host.CreateApplicationBuilder(args);
+if (problems.Count > 0)
+{
+    foreach (string problem in problems)
+    {
+        await Console.Error.WriteLineAsync($"fededge-agent: invalid configuration: {problem}").ConfigureAwait(false);
+    }
 
-// precedence: appsettings.json < /etc/fededge/agent.json < FEDEDGE_* environment < command line
-builder.Configuration.AddJsonFile("/etc/fededge/agent.json", optional: true, reloadOnChange: false);
-builder.Configuration.AddEnvironmentVariables("FEDEDGE_");
-builder.Configuration.AddCommandLine(args);
+    return 2;
+}
+
+if (arguments.CheckConfig)
+{
+    Console.WriteLine($"fededge-agent: configuration OK (device {agent!.DeviceId} in fleet {agent.Fleet}; files: {string.Join(", ", ServiceConfiguration.Files(sources, arguments))})");
+    return 0;
+}
 
 builder.Services.AddSystemd();
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
 builder.Services.AddOptions<AgentOptions>()
-    .Bind(builder.Configuration.GetSection("Agent"))
+    .Bind(builder.Configuration.GetSection(sources.SectionName))
     .PostConfigure(AgentOptions.ApplyDefaults)
     .ValidateOnStart();
 builder.Services.AddSystemdWatchdog();
 builder.Services.AddSingleton<FedEdge.Agent.Personalization.ServedModelState>();
+
+// one power source for both loops (a GPIO pin or an I2C device is opened once); the container disposes it
+builder.Services.AddSingleton<IPowerSource>(sp =>
+{
+    var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
+    return PowerSources.Create(options.Power, options.Sampling.I2cBus, options.Sampling.GpioChip, sp.GetRequiredService<TimeProvider>());
+});
 builder.Services.AddHostedService<AgentService>();
 
 // personal training has no broker connection: it keeps going while the broker is unreachable
 builder.Services.AddHostedService<PersonalizationService>();
-if (!builder.Configuration.GetValue<bool>("Agent:SimulatedSensors"))
+if (!agent!.SimulatedSensors)
 {
     builder.Services.AddSampling();
 }
@@ -66,6 +110,19 @@ try
 }
 catch (OptionsValidationException ex)
 {
-    await Console.Error.WriteLineAsync("fededge-agent: invalid configuration: " + string.Join("; ", ex.Failures)).ConfigureAwait(false);
+    // the check above ran first, so this is a late failure (e.g. a PostConfigure default); still one line per problem
+    foreach (string failure in ex.Failures)
+    {
+        await Console.Error.WriteLineAsync("fededge-agent: invalid configuration: " + ConfigurationCheck.FullPath<AgentOptions>(sources.SectionName, failure)).ConfigureAwait(false);
+    }
+
     return 2;
+}
+
+static AgentOptions BindAgent(IConfigurationSection section)
+{
+    var options = new AgentOptions();
+    section.Bind(options);
+    AgentOptions.ApplyDefaults(options);
+    return options;
 }

@@ -4,6 +4,7 @@ using FedEdge.Agent.Prediction;
 using FedEdge.Agent.Sampling;
 using FedEdge.Core.Codecs;
 using FedEdge.Protocol.Transport;
+using FedEdge.Protocol.Wire;
 using Microsoft.Extensions.Options;
 
 namespace FedEdge.Agent.Hosting;
@@ -14,17 +15,21 @@ namespace FedEdge.Agent.Hosting;
 /// </summary>
 public sealed class AgentOptions : IValidatableObject
 {
-    /// <summary>The device id: the broker identity (client certificate CN) and the topics' device level.</summary>
+    /// <summary>Broker identities that are not devices (deploy/mosquitto/acl grants them other rights).</summary>
+    public static readonly IReadOnlySet<string> ReservedIdentities = new HashSet<string>(["aggregator", "homeassistant"], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The device id: the broker identity (client certificate CN), the topics' device level and the Home Assistant node id,
+    /// so it follows the wire rule (<see cref="WireIdentifier"/>: 1 to 64 of <c>[A-Za-z0-9_-]</c>) like deploy/pki does.
+    /// </summary>
     [Required]
-    [RegularExpression("^[A-Za-z0-9_.-]{1,64}$")]
     public string DeviceId { get; set; } = string.Empty;
 
-    /// <summary>The fleet.</summary>
+    /// <summary>The fleet (a topic level: the wire rule too).</summary>
     [Required]
-    [RegularExpression("^[A-Za-z0-9_.-]{1,64}$")]
     public string Fleet { get; set; } = "home";
 
-    /// <summary>The board's memory class (e.g. "pi-zero-2w", "pi4"); picks the FTTE subset.</summary>
+    /// <summary>The board's memory class (e.g. "pi-zero-2w", "pi4"); picks the FTTE subset. A wire identifier.</summary>
     [Required]
     public string MemoryClass { get; set; } = "pi4";
 
@@ -36,9 +41,9 @@ public sealed class AgentOptions : IValidatableObject
     [Required]
     public string StateDirectory { get; set; } = "/var/lib/fededge-agent";
 
-    /// <summary>PEM file of the pinned model-signing public key (ECDSA P-256).</summary>
+    /// <summary>PEM file of the pinned model-signing public key (ECDSA P-256); deploy/pki/enroll-device.sh installs it here.</summary>
     [Required]
-    public string ModelKeyPath { get; set; } = "/etc/fededge/model-signing.pub";
+    public string ModelSigningPublicKeyPath { get; set; } = "/etc/fededge/model-signing.pub.pem";
 
     /// <summary>The broker connection (TLS client certificate with CN = device id).</summary>
     [Required]
@@ -66,10 +71,10 @@ public sealed class AgentOptions : IValidatableObject
     [Required]
     public EligibilityOptions Eligibility { get; set; } = new();
 
-    /// <summary>Where the power state comes from: "sysfs" (/sys/class/power_supply) or "mains" (always mains). Default sysfs.</summary>
+    /// <summary>Where the power state comes from: sysfs (default), mains, an INA219 or a GPIO pin.</summary>
     [Required]
-    [RegularExpression("^(sysfs|mains)$")]
-    public string PowerSource { get; set; } = "sysfs";
+    [ValidateObjectMembers]
+    public PowerOptions Power { get; set; } = new();
 
     /// <summary>Train on the seeded smart-home simulator (seeded by the device id) instead of the sample store.</summary>
     public bool SimulatedSensors { get; set; }
@@ -110,6 +115,20 @@ public sealed class AgentOptions : IValidatableObject
     /// <inheritdoc/>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var (name, value) in new[] { (nameof(DeviceId), DeviceId), (nameof(Fleet), Fleet), (nameof(MemoryClass), MemoryClass) })
+        {
+            // empty is the [Required] message's
+            if (!string.IsNullOrEmpty(value) && WireIdentifier.Check(value, "Agent:" + name) is string wrong)
+            {
+                yield return new ValidationResult(wrong + " (allowed: 1 to 64 letters, digits, '_' and '-'; the same rule as deploy/pki and the wire).", [name]);
+            }
+        }
+
+        if (ReservedIdentities.Contains(DeviceId))
+        {
+            yield return new ValidationResult($"Agent:DeviceId \"{DeviceId}\" is reserved for the {DeviceId} service's certificate.", [nameof(DeviceId)]);
+        }
+
         string? problem = null;
         try
         {

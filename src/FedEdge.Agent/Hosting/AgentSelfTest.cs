@@ -33,13 +33,17 @@ public static class AgentSelfTest
     /// <summary>How long the broker probe waits for TCP connect plus TLS handshake.</summary>
     public static readonly TimeSpan DefaultBrokerTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>Runs every check with the sensors <paramref name="options"/> lists, writes a report to <paramref name="output"/>, returns 0 when none failed.</summary>
-    public static async Task<int> RunAsync(AgentOptions options, bool simulatedSensors, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs every check with the sensors <paramref name="options"/> lists, writes a report to <paramref name="output"/>, returns 0 when none failed.
+    /// <paramref name="configurationProblems"/> (from the configuration check the service runs at start) fail the first check.
+    /// </summary>
+    public static async Task<int> RunAsync(AgentOptions options, IReadOnlyList<string> configurationProblems, bool simulatedSensors, TextWriter output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(configurationProblems);
         if (simulatedSensors || options.Sampling.Sensors.Count == 0)
         {
-            return await RunAsync(options, simulatedSensors, [], output, DefaultBrokerTimeout, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(options, simulatedSensors, [], output, DefaultBrokerTimeout, cancellationToken, configurationProblems).ConfigureAwait(false);
         }
 
         ConfiguredSensors opened;
@@ -52,24 +56,25 @@ public static class AgentSelfTest
             // the other checks still run; the sensor check then reports none opened
             ArgumentNullException.ThrowIfNull(output);
             output.WriteLine($"  FAIL  sensor settings: {ex.Message}");
-            int rest = await RunAsync(options, simulatedSensors, [], output, DefaultBrokerTimeout, cancellationToken).ConfigureAwait(false);
+            int rest = await RunAsync(options, simulatedSensors, [], output, DefaultBrokerTimeout, cancellationToken, configurationProblems).ConfigureAwait(false);
             return Math.Max(rest, 1);
         }
 
         using (opened)
         {
-            return await RunAsync(options, simulatedSensors, opened.Adapters, output, DefaultBrokerTimeout, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(options, simulatedSensors, opened.Adapters, output, DefaultBrokerTimeout, cancellationToken, configurationProblems).ConfigureAwait(false);
         }
     }
 
-    /// <summary>As <see cref="RunAsync(AgentOptions, bool, TextWriter, CancellationToken)"/> with the sensors that opened handed in (tests hand in fakes).</summary>
+    /// <summary>As <see cref="RunAsync(AgentOptions, IReadOnlyList{string}, bool, TextWriter, CancellationToken)"/> with the sensors that opened handed in (tests hand in fakes).</summary>
     internal static async Task<int> RunAsync(
         AgentOptions options,
         bool simulatedSensors,
         IReadOnlyList<ISensorAdapter> openedSensors,
         TextWriter output,
         TimeSpan brokerTimeout,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IReadOnlyList<string>? configurationProblems = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(openedSensors);
@@ -77,6 +82,16 @@ public static class AgentSelfTest
         output.WriteLine($"fededge-agent self-test on {RuntimeInformation.OSDescription} ({RuntimeInformation.ProcessArchitecture}), .NET {Environment.Version}");
         string directory = Directory.CreateTempSubdirectory("fededge-selftest-").FullName;
         int failures = 0;
+        if (configurationProblems is { Count: > 0 })
+        {
+            output.WriteLine($"  FAIL  configuration: the service would not start: {string.Join("; ", configurationProblems)}");
+            failures++;
+        }
+        else if (configurationProblems is not null)
+        {
+            output.WriteLine("  ok    configuration: binds and validates as the service does");
+        }
+
         try
         {
             failures += CheckSensors(output, options, simulatedSensors, openedSensors);
@@ -123,7 +138,7 @@ public static class AgentSelfTest
 
             // Informational: a missing sysfs source is normal in a container or under qemu.
             output.WriteLine($"  info  cpu times: {(new ProcStatCpuTimes().Read() is null ? "unavailable" : "readable")}");
-            output.WriteLine($"  info  power (sysfs): {new SysfsPowerSupply().Read()}");
+            failures += CheckPower(output, options);
             double? celsius = new SysfsThermal().ReadCelsius();
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  info  temperature: {(celsius is double c ? $"{c:F1} °C" : "no thermal zone")}"));
         }
@@ -205,9 +220,18 @@ public static class AgentSelfTest
     private static int CheckModel(TextWriter output, AgentOptions options)
     {
         const string Name = "installed model loads and its signature verifies";
-        if (!File.Exists(options.ModelKeyPath))
+        if (!File.Exists(options.ModelSigningPublicKeyPath))
         {
-            return Skip(output, Name, $"not configured (no pinned key at {options.ModelKeyPath})");
+            // An enrolled device (it has its client certificate) without the pinned key cannot accept any model:
+            // the agent would refuse to start, so this is a failure, not "not configured" (issue 1/5).
+            string? certificate = options.Mqtt.ClientCertificatePath;
+            if (!string.IsNullOrEmpty(certificate) && File.Exists(certificate))
+            {
+                output.WriteLine($"  FAIL  {Name}: the device is enrolled ({certificate}) but the pinned model key Agent:ModelSigningPublicKeyPath = {options.ModelSigningPublicKeyPath} is missing; re-run deploy/pki/enroll-device.sh");
+                return 1;
+            }
+
+            return Skip(output, Name, $"not configured (no pinned key at {options.ModelSigningPublicKeyPath})");
         }
 
         // the path AcceptedModelStore installs to; read directly so the self-test creates no directory
@@ -219,7 +243,7 @@ public static class AgentSelfTest
 
         return Check(output, Name, () =>
         {
-            var key = PinnedModelKey.FromPem(File.ReadAllText(options.ModelKeyPath));
+            var key = PinnedModelKey.FromPem(File.ReadAllText(options.ModelSigningPublicKeyPath));
             var file = new FileInfo(current);
             if (file.Length > Models.AcceptedModelStore.MaxModelBytes)
             {
@@ -233,6 +257,10 @@ public static class AgentSelfTest
 
             using var verifier = new ModelVerifier([key], options.Fleet);
             var verdict = verifier.Verify(model);
+            if (!verdict.Succeeded)
+            {
+                throw new InvalidDataException($"version {model.Version} does not verify against the pinned key: {verdict}");
+            }
             if (!verdict.Succeeded)
             {
                 throw new InvalidDataException($"signature check refused version {model.Version}: {verdict}");
@@ -286,6 +314,30 @@ public static class AgentSelfTest
     {
         output.WriteLine($"  skip  {name}: {reason}");
         return 0;
+    }
+
+    private static int CheckPower(TextWriter output, AgentOptions options)
+    {
+        const string Name = "power source";
+        var source = PowerSources.Create(options.Power, options.Sampling.I2cBus, options.Sampling.GpioChip, TimeProvider.System);
+        try
+        {
+            if (source is UnavailablePower unavailable)
+            {
+                output.WriteLine($"  FAIL  {Name}: Agent:Power:Source = {options.Power.Source} cannot be opened: {unavailable.Problem}");
+                return 1;
+            }
+
+            // Unknown from sysfs is normal in a container or under qemu (no power-supply class); from configured hardware it is a fault
+            var state = source.Read();
+            bool failed = state == PowerState.Unknown && options.Power.Source is PowerSourceKind.Ina219 or PowerSourceKind.Gpio;
+            output.WriteLine($"  {(failed ? "FAIL" : "ok  ")}  {Name}: {source.Name} reads {state}");
+            return failed ? 1 : 0;
+        }
+        finally
+        {
+            (source as IDisposable)?.Dispose();
+        }
     }
 
     private static int Check(TextWriter output, string name, Func<string> check)

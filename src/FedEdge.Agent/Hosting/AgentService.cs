@@ -84,7 +84,7 @@ public sealed partial class AgentService : BackgroundService
     /// <param name="options">The agent's settings.</param>
     /// <param name="time">The clock.</param>
     /// <param name="loggers">Logging.</param>
-    /// <param name="power">The power source; null = as <see cref="AgentOptions.PowerSource"/> says (production).</param>
+    /// <param name="power">The power source; null = as <see cref="AgentOptions.Power"/> says (production).</param>
     /// <param name="cpu">CPU times for the idle decision; null = /proc (production).</param>
     /// <param name="samples">The shared sample store the sampling service fills (borrowed); null = the agent opens its own when sensors are real.</param>
     /// <param name="latest">The newest feature window for local prediction on a real device; null = none yet.</param>
@@ -126,7 +126,7 @@ public sealed partial class AgentService : BackgroundService
     {
         string state = _options.StateDirectory;
         Directory.CreateDirectory(state);
-        var key = PinnedModelKey.FromPem(await File.ReadAllTextAsync(_options.ModelKeyPath, cancellationToken).ConfigureAwait(false));
+        var key = PinnedModelKey.FromPem(await File.ReadAllTextAsync(_options.ModelSigningPublicKeyPath, cancellationToken).ConfigureAwait(false));
         _models = new AcceptedModelStore(Path.Combine(state, "model"));
         _verifier = new ModelVerifier([key], _options.Fleet, lastAcceptedVersion: _models.LastAcceptedVersion);
         _model = _models.LoadCurrent();
@@ -146,7 +146,7 @@ public sealed partial class AgentService : BackgroundService
             });
         }
 
-        _power = _injectedPower ?? (_options.PowerSource == "mains" ? new ConfiguredMainsPower() : new SysfsPowerSupply());
+        _power = _injectedPower ?? PowerSources.Create(_options.Power, _options.Sampling.I2cBus, _options.Sampling.GpioChip, _time);
         _noise = new GaussianNoise();
         _ids = RandomNumberGenerator.Create();
         _runner = new ContributionRunner(
@@ -156,6 +156,7 @@ public sealed partial class AgentService : BackgroundService
                 Fleet = _options.Fleet,
                 MemoryClass = _options.MemoryClass,
                 ArtifactsDirectory = Path.Combine(state, "artifacts"),
+                Privacy = _options.Privacy.Mode,
                 ClipNorm = _options.Privacy.ClipNorm,
                 NoiseMultiplier = _options.Privacy.NoiseMultiplier,
                 Epochs = _options.Training.Epochs,
@@ -224,6 +225,10 @@ public sealed partial class AgentService : BackgroundService
         _verifier?.Dispose();
         _noise?.Dispose();
         _ids?.Dispose();
+        if (_injectedPower is null)
+        {
+            (_power as IDisposable)?.Dispose();
+        }
     }
 
     /// <inheritdoc/>

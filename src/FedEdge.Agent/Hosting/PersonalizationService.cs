@@ -66,7 +66,7 @@ public sealed partial class PersonalizationService : BackgroundService
     /// <param name="time">The clock.</param>
     /// <param name="loggers">Logging.</param>
     /// <param name="served">Where the serving choice goes (shared with the prediction and status code).</param>
-    /// <param name="power">The power source; null = as <see cref="AgentOptions.PowerSource"/> says.</param>
+    /// <param name="power">The power source; null = as <see cref="AgentOptions.Power"/> says.</param>
     /// <param name="cpu">CPU times for the idle decision; null = /proc.</param>
     /// <param name="samples">The shared sample store (borrowed); null = open the agent's own when sensors are real.</param>
     /// <param name="thermal">Thermal zones; null = /sys/class/thermal.</param>
@@ -129,7 +129,7 @@ public sealed partial class PersonalizationService : BackgroundService
         _models = new AcceptedModelStore(modelDirectory);
         _store = new PersonalModelStore(modelDirectory);
         _personalizer = new Personalizer(LibraryOptions, new Random(DeviceSeed(_options.DeviceId)), _loggers.CreateLogger<Personalizer>());
-        _power = _injectedPower ?? (_options.PowerSource == "mains" ? new ConfiguredMainsPower() : new SysfsPowerSupply());
+        _power = _injectedPower ?? PowerSources.Create(_options.Power, _options.Sampling.I2cBus, _options.Sampling.GpioChip, _time);
         if (!_options.SimulatedSensors)
         {
             _samples = _injectedSamples ?? new SampleStore(new SampleStoreOptions
@@ -167,6 +167,10 @@ public sealed partial class PersonalizationService : BackgroundService
         }
 
         _samples = null;
+        if (_injectedPower is null)
+        {
+            (_power as IDisposable)?.Dispose();
+        }
     }
 
     /// <inheritdoc/>

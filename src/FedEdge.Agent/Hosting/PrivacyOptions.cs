@@ -1,10 +1,18 @@
 using System.ComponentModel.DataAnnotations;
+using FedEdge.Agent.Contribution;
 
 namespace FedEdge.Agent.Hosting;
 
 /// <summary>The device's lifetime privacy budget and its user-level DP parameters.</summary>
-public sealed class PrivacyOptions
+public sealed class PrivacyOptions : IValidatableObject
 {
+    /// <summary>
+    /// UserLevel (default: DP-FedAvg, the whole update clipped to <see cref="ClipNorm"/> S and noised with z·S) or
+    /// SampleLevel (DP-SGD: every example clipped to <see cref="ClipNorm"/> C and every local step noised with σ·C,
+    /// σ = <see cref="NoiseMultiplier"/>; the ledger charges the subsampled Gaussian over all local steps).
+    /// </summary>
+    public ContributionPrivacy Mode { get; set; } = ContributionPrivacy.UserLevel;
+
     /// <summary>Lifetime ε: the device stops contributing when the next release would exceed it. Default 8 (with the default <see cref="NoiseMultiplier"/>, 21–22 contributions).</summary>
     [Range(1e-6, 1e6)]
     public double Epsilon { get; set; } = 8;
@@ -31,4 +39,15 @@ public sealed class PrivacyOptions
     /// </remarks>
     [Range(1e-3, 1e4)]
     public double NoiseMultiplier { get; set; } = 3.0;
+
+    /// <inheritdoc/>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Mode is not (ContributionPrivacy.UserLevel or ContributionPrivacy.SampleLevel))
+        {
+            yield return new ValidationResult(
+                $"Agent:Privacy:Mode must be UserLevel or SampleLevel (was {Mode}): a device never releases an update without differential privacy.",
+                [nameof(Mode)]);
+        }
+    }
 }

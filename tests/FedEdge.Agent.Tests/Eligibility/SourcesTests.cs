@@ -105,21 +105,5 @@ public sealed class SourcesTests : IDisposable
         Assert.Null(new SysfsThermal(_dir.File("absent")).ReadCelsius());
     }
 
-    [Theory]
-    [InlineData(0.5, PowerState.Charging)]
-    [InlineData(0.01, PowerState.OnBattery)]
-    [InlineData(-0.3, PowerState.OnBattery)]
-    [InlineData(null, PowerState.Unknown)]
-    public void The_direction_of_battery_current_tells_charging(double? amps, PowerState expected) =>
-        Assert.Equal(expected, new CurrentDirectionPower(() => amps).Read());
-
-    [Fact]
-    public void A_charging_pin_maps_its_level_through_the_configured_polarity()
-    {
-        Assert.Equal(PowerState.Charging, new PinPower(() => false, activeHigh: false).Read());
-        Assert.Equal(PowerState.OnBattery, new PinPower(() => true, activeHigh: false).Read());
-        Assert.Equal(PowerState.Unknown, new PinPower(() => null).Read());
-    }
-
     public void Dispose() => _dir.Dispose();
 }

@@ -1,3 +1,5 @@
+using FedEdge.Agent.Contribution;
+using FedEdge.Agent.Eligibility;
 using FedEdge.Agent.Hosting;
 using FedEdge.Core.Codecs;
 
@@ -63,14 +65,67 @@ public sealed class AgentOptionsValidatorTests
     }
 
     [Fact]
-    public void Validate_refuses_an_unknown_power_source()
+    public void Validate_requires_the_pin_of_a_gpio_power_source()
     {
         var options = Valid();
-        options.PowerSource = "solar";
+        options.Power.Source = PowerSourceKind.Gpio;
 
         var result = new AgentOptionsValidator().Validate(null, options);
 
         Assert.True(result.Failed);
-        Assert.Contains("PowerSource", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Agent:Power:GpioPin must be set", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("kitchen.pi")] // looks like a host name; not a wire identifier, so its updates could not be addressed
+    [InlineData("kitchen/pi")]
+    [InlineData("kitchen pi")]
+    public void Validate_refuses_a_device_id_outside_the_wire_rule(string deviceId)
+    {
+        var options = Valid();
+        options.DeviceId = deviceId;
+        options.Mqtt.ClientId = deviceId;
+
+        var result = new AgentOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("Agent:DeviceId has a character outside [A-Za-z0-9_-]", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("aggregator")]
+    [InlineData("homeassistant")]
+    public void Validate_refuses_a_reserved_broker_identity_as_device_id(string deviceId)
+    {
+        var options = Valid();
+        options.DeviceId = deviceId;
+
+        var result = new AgentOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("is reserved", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_refuses_a_device_that_would_release_updates_without_privacy()
+    {
+        var options = Valid();
+        options.Privacy.Mode = ContributionPrivacy.None;
+
+        var result = new AgentOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("Agent:Privacy:Mode must be UserLevel or SampleLevel", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_accepts_sample_level_privacy()
+    {
+        var options = Valid();
+        options.Privacy.Mode = ContributionPrivacy.SampleLevel;
+
+        var result = new AgentOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Succeeded, result.FailureMessage);
     }
 }

@@ -84,7 +84,7 @@ public sealed class AgentSelfTestTests : IDisposable
         options.Sampling.Sensors.Add("toaster@0x99");
         using var output = new StringWriter();
 
-        int exitCode = await AgentSelfTest.RunAsync(options, simulatedSensors: false, output, TestContext.Current.CancellationToken);
+        int exitCode = await AgentSelfTest.RunAsync(options, [], simulatedSensors: false, output, TestContext.Current.CancellationToken);
 
         string report = output.ToString();
         Assert.Equal(1, exitCode);
@@ -133,7 +133,7 @@ public sealed class AgentSelfTestTests : IDisposable
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var options = Options();
-        options.ModelKeyPath = _dir.WriteText("model-signing.pub", key.ExportSubjectPublicKeyInfoPem());
+        options.ModelSigningPublicKeyPath = _dir.WriteText("model-signing.pub", key.ExportSubjectPublicKeyInfoPem());
 
         var (exitCode, report) = await RunAsync(options, simulated: true);
 
@@ -195,7 +195,7 @@ public sealed class AgentSelfTestTests : IDisposable
     {
         DeviceId = "selftest-01",
         StateDirectory = Path.Combine(_dir.Path, "state"),
-        ModelKeyPath = Path.Combine(_dir.Path, "no-such-key.pub"),
+        ModelSigningPublicKeyPath = Path.Combine(_dir.Path, "no-such-key.pub"),
         Mqtt = new() { Host = string.Empty, UseTls = false },
     };
 
@@ -209,7 +209,7 @@ public sealed class AgentSelfTestTests : IDisposable
     /// <summary>Writes the pinned key and a model signed with <paramref name="signedWith"/> where the agent installs models.</summary>
     private void InstallModel(AgentOptions options, ECDsa signedWith, ECDsa pinned, ulong version)
     {
-        options.ModelKeyPath = _dir.WriteText("model-signing.pub", pinned.ExportSubjectPublicKeyInfoPem());
+        options.ModelSigningPublicKeyPath = _dir.WriteText("model-signing.pub", pinned.ExportSubjectPublicKeyInfoPem());
         var architecture = ModelArchitecture.LogisticRegression(SmartHomeActivityGenerator.FeatureNames.Count, ActivityClassifier.SmartHomeClassNames.Count);
         var codec = new DenseFloat32Codec();
         byte[] parameters = new byte[codec.MaxEncodedSize(architecture.Layout)];

@@ -79,7 +79,7 @@ public sealed class FeedbackBrokerTests : IAsyncLifetime
             DeviceId = Device,
             Fleet = TestClients.Fleet,
             StateDirectory = _dir.File("agent"),
-            ModelKeyPath = _dir.WriteText("model-signing.pub", _key.ExportSubjectPublicKeyInfoPem()),
+            ModelSigningPublicKeyPath = _dir.WriteText("model-signing.pub", _key.ExportSubjectPublicKeyInfoPem()),
             Mqtt = TestClients.Options(_broker, Device, _broker.Pki.Client(Device)),
             SimulatedSensors = true,
             Prediction = new() { Enabled = false },

@@ -291,7 +291,7 @@ public sealed class PowerAndBudgetTests : IAsyncLifetime
             DeviceId = Device,
             Fleet = TestClients.Fleet,
             StateDirectory = _dir.File("agent"),
-            ModelKeyPath = _dir.WriteText("model-signing.pub", _key.ExportSubjectPublicKeyInfoPem()),
+            ModelSigningPublicKeyPath = _dir.WriteText("model-signing.pub", _key.ExportSubjectPublicKeyInfoPem()),
             Mqtt = TestClients.Options(_broker, Device, _broker.Pki.Client(Device)),
             SimulatedSensors = true,
             Eligibility = new() { IdleLoadThreshold = 0.5, IdleFor = TimeSpan.Zero, PowerStableFor = TimeSpan.Zero },

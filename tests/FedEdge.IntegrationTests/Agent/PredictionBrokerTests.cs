@@ -1,3 +1,4 @@
+using FedEdge.Agent.Eligibility;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -154,10 +155,10 @@ public sealed class PredictionBrokerTests : IAsyncLifetime
             DeviceId = Device,
             Fleet = TestClients.Fleet,
             StateDirectory = _dir.File("agent"),
-            ModelKeyPath = _dir.WriteText("model-signing.pub", key.ExportSubjectPublicKeyInfoPem()),
+            ModelSigningPublicKeyPath = _dir.WriteText("model-signing.pub", key.ExportSubjectPublicKeyInfoPem()),
             Mqtt = TestClients.Options(_broker, Device, _broker.Pki.Client(Device)),
             SimulatedSensors = simulated,
-            PowerSource = "mains",
+            Power = new() { Source = PowerSourceKind.Mains },
             Eligibility = new() { IdleLoadThreshold = 1.0, IdleFor = TimeSpan.Zero, PowerStableFor = TimeSpan.Zero },
             Training = new() { MinSamples = 50, MaxSamples = 200, BatchSize = 32 },
             CheckInterval = TimeSpan.FromMilliseconds(100),
