@@ -23,7 +23,7 @@ need_openssl
 case $agent_json in write | keep) ;; *) usage_error "AGENT_JSON must be 'write' or 'keep', not '$agent_json'" ;; esac
 case $port in '' | *[!0-9]*) usage_error "BROKER_PORT '$port' is not a number" ;; esac
 case $broker in '' | *[!A-Za-z0-9.:-]*) usage_error "BROKER_HOST '$broker' is not a host name or address" ;; esac
-case $fleet in '' | *[!A-Za-z0-9._-]*) usage_error "FLEET '$fleet' may contain only letters, digits, '.', '_' and '-'" ;; esac
+case $fleet in '' | *[!A-Za-z0-9_-]*) usage_error "FLEET '$fleet' may contain only letters, digits, '_' and '-' (it is an MQTT topic level)" ;; esac
 
 key=$src/$id.key
 crt=$src/$id.crt

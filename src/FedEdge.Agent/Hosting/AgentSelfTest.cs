@@ -259,10 +259,6 @@ public static class AgentSelfTest
             var verdict = verifier.Verify(model);
             if (!verdict.Succeeded)
             {
-                throw new InvalidDataException($"version {model.Version} does not verify against the pinned key: {verdict}");
-            }
-            if (!verdict.Succeeded)
-            {
                 throw new InvalidDataException($"signature check refused version {model.Version}: {verdict}");
             }
 

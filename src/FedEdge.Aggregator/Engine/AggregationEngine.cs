@@ -474,6 +474,21 @@ public sealed partial class AggregationEngine
         return ToClientUpdate(update, delta);
     }
 
+    /// <summary>
+    /// Counts and logs a message whose topic is not a v1 topic this aggregator reads (<see cref="RejectionReason.UnexpectedTopic"/>).
+    /// The broker acknowledged it to the sender, so it must not vanish without a trace.
+    /// </summary>
+    /// <param name="topic">The topic as received (logged as an escaped, length-bounded string).</param>
+    /// <param name="problem">Why the topic was not accepted (from <see cref="TopicScheme.TryParse"/>).</param>
+    public void RejectTopic(string topic, string problem)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        ArgumentNullException.ThrowIfNull(problem);
+        _metrics.Rejected.WithLabels(nameof(RejectionReason.UnexpectedTopic)).Inc();
+        string shown = topic.Length <= TopicScheme.MaxTopicLength ? topic : topic[..TopicScheme.MaxTopicLength] + "…";
+        LogUnexpectedTopic(System.Text.Json.JsonEncodedText.Encode(shown).ToString(), problem);
+    }
+
     private IntakeResult Rejected(IntakeVerdict verdict)
     {
         _metrics.Rejected.WithLabels(verdict.Reason!.Value.ToString()).Inc();
@@ -552,6 +567,9 @@ public sealed partial class AggregationEngine
 
     [LoggerMessage(EventId = 120, Level = LogLevel.Warning, Message = "Rejected update from {Device}: {Reason}: {Detail}")]
     private partial void LogRejected(string device, RejectionReason reason, string detail);
+
+    [LoggerMessage(EventId = 121, Level = LogLevel.Warning, Message = "Rejected a message on unexpected topic \"{Topic}\": {Problem}")]
+    private partial void LogUnexpectedTopic(string topic, string problem);
 
     [LoggerMessage(EventId = 130, Level = LogLevel.Information, Message = "Opened FedAvg round {Round} with {Cohort} devices")]
     private partial void LogRoundOpened(long round, int cohort);

@@ -175,8 +175,9 @@ public sealed partial class AggregatorService : BackgroundService
         var updates = new List<(string Topic, ReadOnlyMemory<byte> Payload)>(drained.Count);
         foreach (var received in drained)
         {
-            if (!TopicScheme.TryParse(received.Topic, out var address, out _))
+            if (!TopicScheme.TryParse(received.Topic, out var address, out string? problem))
             {
+                engine.RejectTopic(received.Topic, problem);
                 continue;
             }
 

@@ -47,4 +47,10 @@ public enum RejectionReason
 
     /// <summary>The device already has an update waiting in this step's buffer.</summary>
     DeviceAlreadyBuffered,
+
+    /// <summary>
+    /// The message came on a topic outside the v1 scheme (e.g. a device id with a character the wire rule forbids, which
+    /// the broker's ACL pattern still lets through): counted and logged, never dropped in silence.
+    /// </summary>
+    UnexpectedTopic,
 }

@@ -173,9 +173,10 @@ public sealed class FleetAggregator : IAsyncDisposable
 
     private int Handle(ReceivedMessage message)
     {
-        if (!TopicScheme.TryParse(message.Topic, out var address, out _))
+        if (!TopicScheme.TryParse(message.Topic, out var address, out string? problem))
         {
-            Count("UnknownTopic");
+            _engine.RejectTopic(message.Topic, problem);
+            Count(nameof(RejectionReason.UnexpectedTopic));
             return 0;
         }
 

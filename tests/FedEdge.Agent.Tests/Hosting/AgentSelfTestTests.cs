@@ -191,6 +191,44 @@ public sealed class AgentSelfTestTests : IDisposable
         Assert.Contains("missing-ca.crt is missing: the device is not enrolled)", report, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task RunAsync_fails_when_the_device_is_enrolled_but_the_pinned_model_key_is_missing()
+    {
+        var options = Options();
+        options.Mqtt.ClientCertificatePath = _dir.WriteText("device.crt", "-----BEGIN CERTIFICATE-----\n");
+
+        var (exitCode, report) = await RunAsync(options, simulated: true);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("FAIL  installed model loads and its signature verifies: the device is enrolled", report, StringComparison.Ordinal);
+        Assert.Contains("Agent:ModelSigningPublicKeyPath", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_fails_and_names_the_keys_when_the_service_would_refuse_its_configuration()
+    {
+        using var output = new StringWriter();
+
+        int exitCode = await AgentSelfTest.RunAsync(Options(), ["Agent:Power:Sourc: unknown key"], simulatedSensors: true, output, TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("FAIL  configuration: the service would not start: Agent:Power:Sourc: unknown key", output.ToString(), StringComparison.Ordinal);
+        Assert.Contains("ok    one DP-SGD step runs on ONNX Runtime", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_fails_when_the_configured_ina219_power_monitor_does_not_answer()
+    {
+        var options = Options();
+        options.Power.Source = FedEdge.Agent.Eligibility.PowerSourceKind.Ina219;
+        options.Sampling.I2cBus = 250; // no such bus on the test machine
+
+        var (exitCode, report) = await RunAsync(options, simulated: true);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("FAIL  power source:", report, StringComparison.Ordinal);
+    }
+
     private AgentOptions Options() => new()
     {
         DeviceId = "selftest-01",

@@ -115,6 +115,20 @@ public class AggregationEngineTests
     }
 
     [Fact]
+    public async Task A_message_on_a_topic_outside_the_scheme_is_counted_not_dropped_in_silence()
+    {
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff));
+        // a dotted device id: the broker's ACL pattern lets it through, the wire rule does not
+        Assert.False(FedEdge.Protocol.Topics.TopicScheme.TryParse("fededge/v1/home/updates/kitchen.01", out _, out string? problem));
+
+        h.Engine.RejectTopic("fededge/v1/home/updates/kitchen.01", problem);
+
+        string text = await h.Metrics.ExportAsync(TestContext.Current.CancellationToken);
+        Assert.Contains("fededge_updates_rejected_total{reason=\"UnexpectedTopic\"} 1", text, StringComparison.Ordinal);
+        Assert.Equal(0, h.Engine.BufferCount);
+    }
+
+    [Fact]
     public void A_second_update_from_the_same_device_in_one_buffer_is_refused()
     {
         using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff));

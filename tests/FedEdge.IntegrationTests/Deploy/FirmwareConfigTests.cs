@@ -33,9 +33,9 @@ public sealed class FirmwareConfigTests : IDisposable
     }
 
     [Theory]
-    [InlineData("pi-zero-2w", "ina219", 1)]
-    [InlineData("pi4", "mains", 2)]
-    [InlineData("pi5", "mains", 3)]
+    [InlineData("pi-zero-2w", "Ina219", 1)]
+    [InlineData("pi4", "Mains", 2)]
+    [InlineData("pi5", "Mains", 3)]
     public async Task Agent_json_sets_the_board_power_source_and_thread_cap(string board, string powerSource, int threads)
     {
         var text = await File.ReadAllTextAsync(RepositoryRoot.File("firmware-configs", board, "agent.json"), TestContext.Current.CancellationToken);
@@ -43,7 +43,7 @@ public sealed class FirmwareConfigTests : IDisposable
         var agent = json.RootElement.GetProperty("Agent");
 
         Assert.Equal(powerSource, agent.GetProperty("Power").GetProperty("Source").GetString());
-        Assert.Equal(threads, agent.GetProperty("Training").GetProperty("OrtIntraOpThreads").GetInt32());
+        Assert.Equal(threads, agent.GetProperty("Training").GetProperty("Threads").GetInt32());
         Assert.Equal("@DEVICE_ID@", agent.GetProperty("DeviceId").GetString());
         Assert.Equal("/etc/fededge/device.key", agent.GetProperty("Mqtt").GetProperty("ClientKeyPath").GetString());
     }
