@@ -83,7 +83,7 @@ public sealed class AggregatorProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Locate());
+        start.ArgumentList.Add(Deploy.ServiceBinary.Aggregator);
         foreach (var (key, value) in args)
         {
             start.ArgumentList.Add($"--Aggregator:{key}={value}");
@@ -142,17 +142,6 @@ public sealed class AggregatorProcess : IAsyncDisposable
     {
         await KillAsync();
         _process.Dispose();
-    }
-
-    private static string Locate()
-    {
-        // tests/FedEdge.IntegrationTests/bin/<Configuration>/<tfm>/ → src/FedEdge.Aggregator/bin/<Configuration>/<tfm>/
-        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string framework = here.Name;
-        string configuration = here.Parent!.Name;
-        string root = here.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
-        string dll = Path.Combine(root, "src", "FedEdge.Aggregator", "bin", configuration, framework, "fededge-aggregator.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"fededge-aggregator is not built at {dll}.", dll);
     }
 
     private static int FreePort()

@@ -67,7 +67,17 @@ public sealed class Arm64SelfTestTests(Arm64AgentFixture agent) : IClassFixture<
     {
         var run = Ran(agent.InvalidStart);
         Assert.True(run.ExitCode == 2, run.ToString());
-        Assert.Contains("AgentOptions.CheckInterval must be between 00:00:00.010 and 01:00:00", run.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Agent:CheckInterval: The field Agent:CheckInterval must be between 00:00:00.010 and 01:00:00", run.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Service_start_in_the_trimmed_publish_names_an_unknown_nested_key()
+    {
+        // the unknown-key walk reflects over the options types: this shows it still sees them after trimming
+        var run = Ran(agent.InvalidStart);
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("Agent:Power:Sourc: unknown key (the settings of Agent:Power are GpioActiveHigh, GpioPin, Ina219, Ina219Address, Source, SysfsRoot)", run.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.StandardError, StringComparison.Ordinal);
     }
 
     /// <summary>A run under qemu, or a failure that shows why the publish before it failed.</summary>

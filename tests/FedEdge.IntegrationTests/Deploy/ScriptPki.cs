@@ -84,7 +84,8 @@ public sealed class ScriptPki : IDisposable
         }
     }
 
-    private async Task RunAsync(string script, IEnumerable<string> arguments, params (string Name, string Value)[] environment)
+    /// <summary>Runs one deploy/pki script and throws with its output when it fails.</summary>
+    public async Task RunAsync(string script, IEnumerable<string> arguments, params (string Name, string Value)[] environment)
     {
         var run = await TryRunAsync(script, arguments, environment);
         if (run.ExitCode != 0)
