@@ -92,6 +92,7 @@ public static class OptionsSchema
     [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "See WalkObject.")]
     [UnconditionalSuppressMessage("Trimming", "IL2062", Justification = "See WalkObject.")]
     [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "See WalkObject.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "See WalkObject.")]
     private static void Collect(Type type, string prefix, string name, List<string> found, int depth)
     {
         // options trees are a few levels deep; the bound stops a self-referencing type
