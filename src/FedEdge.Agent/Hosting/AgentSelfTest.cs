@@ -82,14 +82,9 @@ public static class AgentSelfTest
         output.WriteLine($"fededge-agent self-test on {RuntimeInformation.OSDescription} ({RuntimeInformation.ProcessArchitecture}), .NET {Environment.Version}");
         string directory = Directory.CreateTempSubdirectory("fededge-selftest-").FullName;
         int failures = 0;
-        if (configurationProblems is { Count: > 0 })
+        if (configurationProblems is not null)
         {
-            output.WriteLine($"  FAIL  configuration: the service would not start: {string.Join("; ", configurationProblems)}");
-            failures++;
-        }
-        else if (configurationProblems is not null)
-        {
-            output.WriteLine("  ok    configuration: binds and validates as the service does");
+            failures += CheckConfiguration(output, options, configurationProblems);
         }
 
         try
@@ -310,6 +305,31 @@ public static class AgentSelfTest
     {
         output.WriteLine($"  skip  {name}: {reason}");
         return 0;
+    }
+
+    /// <summary>
+    /// The configuration check the service runs at start. Before enrolment the identity files the configuration names do
+    /// not exist yet: that alone is "not configured" (skip), like the broker check; anything else fails.
+    /// </summary>
+    private static int CheckConfiguration(TextWriter output, AgentOptions options, IReadOnlyList<string> problems)
+    {
+        const string Name = "configuration";
+        if (problems.Count == 0)
+        {
+            output.WriteLine($"  ok    {Name}: binds and validates as the service does");
+            return 0;
+        }
+
+        bool enrolled = !string.IsNullOrEmpty(options.Mqtt.ClientCertificatePath) && File.Exists(options.Mqtt.ClientCertificatePath);
+        bool onlyIdentityMissing = !enrolled && problems.All(p =>
+            p.StartsWith("Agent:Mqtt:", StringComparison.Ordinal) && p.EndsWith("does not exist.", StringComparison.Ordinal));
+        if (onlyIdentityMissing)
+        {
+            return Skip(output, Name, "not configured (the device is not enrolled: " + string.Join("; ", problems) + ")");
+        }
+
+        output.WriteLine($"  FAIL  {Name}: the service would not start: {string.Join("; ", problems)}");
+        return 1;
     }
 
     private static int CheckPower(TextWriter output, AgentOptions options)

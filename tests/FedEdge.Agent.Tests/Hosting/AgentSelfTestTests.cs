@@ -217,6 +217,24 @@ public sealed class AgentSelfTestTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_skips_the_configuration_check_when_only_the_identity_of_a_device_not_yet_enrolled_is_missing()
+    {
+        var options = Options();
+        options.Mqtt.ClientCertificatePath = Path.Combine(_dir.Path, "device.crt");
+        using var output = new StringWriter();
+
+        int exitCode = await AgentSelfTest.RunAsync(
+            options,
+            [$"Agent:Mqtt:ClientCertificatePath: ClientCertificatePath file '{options.Mqtt.ClientCertificatePath}' does not exist."],
+            simulatedSensors: true,
+            output,
+            TestContext.Current.CancellationToken);
+
+        Assert.True(exitCode == 0, output.ToString());
+        Assert.Contains("skip  configuration: not configured (the device is not enrolled", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RunAsync_fails_when_the_configured_ina219_power_monitor_does_not_answer()
     {
         var options = Options();
