@@ -48,7 +48,7 @@ catch (ConfigurationFileException ex)
     return 2;
 }
 
-var problems = ConfigurationCheck.Run(builder.Configuration, sources, arguments, BindAgent, new AgentOptionsValidator(), out var agent);
+var problems = ConfigurationCheck.Run(builder.Configuration, sources, arguments, AgentOptions.Bind, new AgentOptionsValidator(), out var agent);
 if (arguments.Has("--self-test"))
 {
     if (agent is null)
@@ -117,12 +117,4 @@ catch (OptionsValidationException ex)
     }
 
     return 2;
-}
-
-static AgentOptions BindAgent(IConfigurationSection section)
-{
-    var options = new AgentOptions();
-    section.Bind(options);
-    AgentOptions.ApplyDefaults(options);
-    return options;
 }

@@ -6,19 +6,19 @@ namespace FedEdge.Agent.Eligibility;
 public sealed record EligibilityOptions
 {
     /// <summary>Other processes' CPU load (fraction of all cores) below which the device counts as idle. Default 0.25.</summary>
-    public double IdleLoadThreshold { get; init; } = 0.25;
+    public double IdleLoadThreshold { get; set; } = 0.25;
 
     /// <summary>How long the load must stay below the threshold. Default 5 minutes.</summary>
-    public TimeSpan IdleFor { get; init; } = TimeSpan.FromMinutes(5);
+    public TimeSpan IdleFor { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Stop training at or above this temperature (°C). Default 70 (a Pi 4 throttles at 80).</summary>
-    public double MaxTemperatureCelsius { get; init; } = 70;
+    public double MaxTemperatureCelsius { get; set; } = 70;
 
     /// <summary>After overheating, resume only below Max − this (°C). Default 5.</summary>
-    public double TemperatureHysteresisCelsius { get; init; } = 5;
+    public double TemperatureHysteresisCelsius { get; set; } = 5;
 
     /// <summary>Charging or mains power must hold this long before a run starts. Default 30 s.</summary>
-    public TimeSpan PowerStableFor { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan PowerStableFor { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Throws naming every invalid setting.</summary>
     public void Validate()

@@ -5,6 +5,7 @@ using FedEdge.Agent.Sampling;
 using FedEdge.Core.Codecs;
 using FedEdge.Protocol.Transport;
 using FedEdge.Protocol.Wire;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace FedEdge.Agent.Hosting;
@@ -101,6 +102,20 @@ public sealed class AgentOptions : IValidatableObject
     /// <summary>How often the retained status is refreshed. Default 5 min.</summary>
     [TimeSpanRange("00:00:00.010", "1.00:00:00")]
     public TimeSpan StatusInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Binds the "Agent" section the way the service does: through the configuration-binding source generator, which
+    /// intercepts this call (trim-safe), then <see cref="ApplyDefaults"/>. Program.cs, <c>--check-config</c>, the
+    /// self-test and the tests all bind through here.
+    /// </summary>
+    public static AgentOptions Bind(IConfigurationSection section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        var options = new AgentOptions();
+        section.Bind(options);
+        ApplyDefaults(options);
+        return options;
+    }
 
     /// <summary>Fills defaults that derive from other keys: the MQTT client id is the device id unless set.</summary>
     public static void ApplyDefaults(AgentOptions options)

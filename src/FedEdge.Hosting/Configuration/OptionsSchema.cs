@@ -219,6 +219,12 @@ public static class OptionsSchema
 
     private static bool IsBindable(PropertyInfo property)
     {
+        // what the binder cannot convert from text is set by code, never by configuration (e.g. a last-will payload)
+        if (property.PropertyType == typeof(ReadOnlyMemory<byte>) || property.PropertyType == typeof(Memory<byte>))
+        {
+            return false;
+        }
+
         if (property.SetMethod is { IsPublic: true })
         {
             return true;
@@ -247,7 +253,7 @@ public static class OptionsSchema
     private static bool IsLeaf(Type type) =>
         type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(TimeSpan)
         || type == typeof(DateTime) || type == typeof(DateTimeOffset) || type == typeof(Guid) || type == typeof(Uri)
-        || type == typeof(ReadOnlyMemory<byte>) || type == typeof(byte[]);
+        || type == typeof(byte[]);
 
     [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "Interfaces of option collection types (IList<T>, IDictionary<K,V>) are kept: the binder uses them.")]
     private static Type? DictionaryValueType(Type type)

@@ -58,8 +58,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>True once the output holds a line containing <paramref name="text"/>; false after <paramref name="wait"/>.</summary>
     public async Task<bool> OutputContainsAsync(string text, TimeSpan wait, CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow + wait;
-        while (DateTime.UtcNow < deadline)
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < wait)
         {
             if (Output.Contains(text, StringComparison.Ordinal))
             {
