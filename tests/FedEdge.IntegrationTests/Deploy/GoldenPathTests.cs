@@ -22,7 +22,7 @@ namespace FedEdge.IntegrationTests.Deploy;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class GoldenPathTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
     private readonly List<ServiceProcess> _services = [];
     private ScriptPki _pki = null!;
     private DeployedBroker _broker = null!;
@@ -83,7 +83,6 @@ public sealed class GoldenPathTests : IAsyncLifetime
         yield return "--config";
         yield return board.AgentJson;
         yield return "--Agent:SimulatedSensors=true";
-        yield return "--Logging:LogLevel:FedEdge=Debug";
         yield return "--Agent:CheckInterval=00:00:01";
         yield return "--Agent:Eligibility:IdleFor=00:00:00";
         yield return "--Agent:Eligibility:IdleLoadThreshold=1";
