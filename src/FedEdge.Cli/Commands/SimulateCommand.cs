@@ -3,6 +3,7 @@ using System.Globalization;
 using FedEdge.Agent.Contribution;
 using FedEdge.Aggregator.Engine;
 using FedEdge.Core.Codecs;
+using FedEdge.Cli.Data;
 using FedEdge.Sensors.Datasets;
 using FedEdge.Simulation.Data;
 using FedEdge.Simulation.Reporting;
@@ -62,10 +63,9 @@ internal static class SimulateCommand
             SimulationOptions options;
             try
             {
-                string digits = DigitsPath();
-                var baseline = parse.GetValue(preset) == "ftte-paper" ? SimulationPresets.FttePaper(digits) : new SimulationOptions();
+                var baseline = parse.GetValue(preset) == "ftte-paper" ? SimulationPresets.FttePaper() : new SimulationOptions();
                 string? datasetText = parse.GetValue(dataset);
-                var source = datasetText is null ? baseline.Dataset : DatasetSource.Parse(datasetText, digits);
+                var source = ResolveDigits(datasetText is null ? baseline.Dataset : DatasetSource.Parse(datasetText, digitsPath: null), RepositoryDataFiles.SearchStarts());
                 string? partitionText = parse.GetValue(partition);
                 var split = partitionText is not null ? PartitionSpec.Parse(partitionText)
                     : source.Kind != DatasetKind.Synthetic && baseline.Partition.Kind == PartitionKind.Natural ? PartitionSpec.Dirichlet(0.3) : baseline.Partition;
@@ -231,13 +231,23 @@ internal static class SimulateCommand
         return console;
     }
 
-    /// <summary>The digits beside the clone (../shared/data), else shared/data under the working directory; the first relative path for the error message when absent.</summary>
-    private static string DigitsPath()
+    /// <summary>
+    /// Gives the digits source the path of the repository's data/digits.csv.gz, searched for only
+    /// when digits are asked for (a synthetic run needs no clone).
+    /// </summary>
+    /// <exception cref="FormatException">Digits were asked for and the file is not there; the message says where it was looked for.</exception>
+    internal static DatasetSource ResolveDigits(DatasetSource source, IReadOnlyList<string> starts)
     {
-        string beside = Path.Combine("..", "shared", "data", SharedDataSets.DigitsFileName);
-        string below = Path.Combine("shared", "data", SharedDataSets.DigitsFileName);
-        return SharedDataSets.TryFind(SharedDataSets.DigitsFileName)
-            ?? (File.Exists(below) ? Path.GetFullPath(below) : beside);
+        if (source.Kind != DatasetKind.Digits || source.Path is not null)
+        {
+            return source;
+        }
+
+        return source with
+        {
+            Path = RepositoryDataFiles.TryFind(RepositoryDataFiles.DigitsFileName, starts)
+                ?? throw new FormatException($"--dataset digits: {RepositoryDataFiles.NotFoundMessage(RepositoryDataFiles.DigitsFileName, starts)}."),
+        };
     }
 
     internal static IReadOnlyList<StrategyKind> ParseStrategies(string text)

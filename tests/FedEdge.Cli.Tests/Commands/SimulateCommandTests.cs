@@ -53,6 +53,25 @@ public class SimulateCommandTests
     }
 
     [Fact]
+    public void Digits_that_are_not_in_any_data_folder_are_refused_naming_where_they_were_looked_for()
+    {
+        using var dir = new TempDirectory();
+
+        var ex = Assert.Throws<FormatException>(() => FedEdge.Cli.Commands.SimulateCommand.ResolveDigits(new FedEdge.Simulation.Data.DatasetSource(FedEdge.Simulation.Data.DatasetKind.Digits), [dir.Path]));
+
+        Assert.StartsWith("--dataset digits: data/digits.csv.gz was not found in " + dir.Path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("copy it to " + Path.Combine(dir.Path, "data", "digits.csv.gz"), ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Digits_resolve_to_the_file_the_repository_ships()
+    {
+        var source = FedEdge.Cli.Commands.SimulateCommand.ResolveDigits(new FedEdge.Simulation.Data.DatasetSource(FedEdge.Simulation.Data.DatasetKind.Digits), [AppContext.BaseDirectory]);
+
+        Assert.Equal(SharedDataFiles.DigitsPath(), source.Path);
+    }
+
+    [Fact]
     public async Task An_unreachable_broker_ends_the_run_with_exit_code_1_and_says_which()
     {
         int port;
