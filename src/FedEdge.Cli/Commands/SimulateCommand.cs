@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using FedEdge.Agent.Contribution;
 using FedEdge.Aggregator.Engine;
-using FedEdge.Core.Codecs;
+using FedEdge.Cli.Conventions;
 using FedEdge.Cli.Data;
-using FedEdge.Sensors.Datasets;
+using FedEdge.Core.Codecs;
 using FedEdge.Simulation.Data;
 using FedEdge.Simulation.Reporting;
 using FedEdge.Simulation.Results;
@@ -40,12 +40,13 @@ internal static class SimulateCommand
         var maxTime = new Option<string?>("--max-time") { Description = "Simulated horizon, e.g. 12h, 90m, 2d (default 12h)." };
         var seeds = new Option<string?>("--seeds") { Description = "Comma-separated seeds, e.g. 0,1,2 (default 0)." };
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "Write summary.json, report.md and PNG plots here (default ./simulation-results)." };
-        var dataset = new Option<string?>("--dataset") { Description = "synthetic (smart-home homes), digits, or a CSV file (label last) (default synthetic)." };
+        var dataset = new Option<string?>("--dataset") { Description = "synthetic (smart-home homes), digits, or a CSV file (label last) (default synthetic)." }
+            .Must(text => !string.IsNullOrWhiteSpace(text), "synthetic, digits or a file path");
         var partition = new Option<string?>("--partition") { Description = "natural (one synthetic home per device), iid, or dirichlet:α (default natural; digits/file: dirichlet:0.3)." };
         var stragglers = new Option<double?>("--stragglers") { Description = "Fraction of devices ≥ 10× slower (default 0.2)." };
         var broker = new Option<string?>("--broker") { Description = "External broker, mqtts://host:port (or mqtt:// on loopback); default an embedded in-process broker." };
-        var ca = new Option<FileInfo?>("--ca") { Description = "Fleet CA certificate for --broker mqtts://." };
-        var credentials = new Option<DirectoryInfo?>("--credentials") { Description = "Directory with {device}.crt/.key for every device and aggregator.crt/.key, for --broker." };
+        var ca = new Option<FileInfo?>("--ca") { Description = "Fleet CA certificate for --broker mqtts://." }.ExistingFile();
+        var credentials = new Option<DirectoryInfo?>("--credentials") { Description = "Directory with {device}.crt/.key for every device and aggregator.crt/.key, for --broker." }.ExistingDirectory();
         var personalize = new Option<string?>("--personalize") { Description = "Also evaluate personal models per device: none, head (FedPer) or ditto (default none)." };
         var lambda = new Option<float?>("--lambda") { Description = "Ditto's proximal weight λ (default 0.1)." };
         var buffer = new Option<int?>("--buffer") { Description = "K: updates per server step for FedBuff and FTTE (default 10)." };
@@ -58,8 +59,16 @@ internal static class SimulateCommand
             preset, devices, strategy, codec, dp, epsilon, delta, contributions, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, buffer, cohort, serverLr, workDir, stopAtTarget,
         };
 
+        command.OnlyWith(ca, broker);
+        command.OnlyWith(credentials, broker);
+        command.OnlyWith(lambda, personalize);
+        command.OnlyWith(epsilon, dp);
+        command.OnlyWith(delta, dp);
+        command.OnlyWith(contributions, dp);
+
         command.SetAction(async (parse, cancellationToken) =>
         {
+            // Everything the command line decides is checked here, before the broker starts or data loads.
             SimulationOptions options;
             try
             {
@@ -97,32 +106,28 @@ internal static class SimulateCommand
                 };
                 options.Validate();
             }
-            catch (Exception ex) when (ex is FormatException or ArgumentException)
+            catch (FormatException ex)
             {
-                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
-                return CliApplication.BadInput;
+                throw new UsageException(ex.Message, ex);
+            }
+            catch (ArgumentException ex)
+            {
+                throw UsageException.From(ex);
             }
 
-            try
+            CheckPaths(options);
+            var results = await Run(output, options, cancellationToken).ConfigureAwait(false);
+            WriteTable(output, options, results);
+            var summary = SimulationSummary.Create(SummaryOptions.From(options), results);
+            if (options.OutputDirectory is { } directory)
             {
-                var results = await Run(output, options, cancellationToken).ConfigureAwait(false);
-                WriteTable(output, options, results);
-                if (options.OutputDirectory is { } directory)
+                foreach (string file in SimulationReport.WriteAll(directory, summary, Notes(options)))
                 {
-                    var summary = SimulationSummary.Create(SummaryOptions.From(options), results);
-                    foreach (string file in SimulationReport.WriteAll(directory, summary, Notes(options)))
-                    {
-                        await output.WriteLineAsync($"wrote {file}").ConfigureAwait(false);
-                    }
+                    await output.WriteLineAsync($"wrote {file}").ConfigureAwait(false);
                 }
+            }
 
-                return 0;
-            }
-            catch (Exception ex) when (ex is DatasetFormatException or IOException or UnauthorizedAccessException or TimeoutException)
-            {
-                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
-                return 1;
-            }
+            return ExitCodes.Success;
         });
         return command;
     }
@@ -229,6 +234,28 @@ internal static class SimulateCommand
         }
 
         return console;
+    }
+
+    /// <summary>
+    /// The paths the run will read and write, checked before it starts: a missing data file, or an
+    /// output that turns out unwritable after hours of simulation, is a usage error, not a late failure.
+    /// </summary>
+    private static void CheckPaths(SimulationOptions options)
+    {
+        if (options.Dataset is { Kind: DatasetKind.File, Path: { } file } && !File.Exists(file))
+        {
+            throw new UsageException($"--dataset {file}: no such file (give synthetic, digits, or the path of a .csv or .csv.gz file).");
+        }
+
+        if (options.OutputDirectory is { } output)
+        {
+            OutputDirectory.EnsureWritable("--out", output);
+        }
+
+        if (options.WorkDirectory is { } work)
+        {
+            OutputDirectory.EnsureWritable("--work-dir", work);
+        }
     }
 
     /// <summary>

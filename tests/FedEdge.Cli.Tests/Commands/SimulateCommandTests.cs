@@ -18,28 +18,74 @@ public class SimulateCommandTests
     public async Task A_bad_option_is_refused_with_exit_code_2_and_a_message_naming_it(string option, string value, string expected)
     {
         var run = await CliRun.InvokeAsync("simulate", option, value);
-        Assert.Equal(2, run.ExitCode);
+        run.AssertRefused(option);
         Assert.Contains(expected, run.Error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_small_simulation_prints_its_results_and_writes_the_report_directory()
+    [Theory]
+    [InlineData("--out")]
+    [InlineData("--work-dir")]
+    public async Task An_unwritable_directory_is_refused_before_the_run_starts(string flag)
     {
         using var dir = new TempDirectory();
-        string output = Path.Combine(dir.Path, "out");
-        var run = await CliRun.InvokeAsync("simulate", "--devices", "6", "--max-time", "90m", "--strategy", "ftte,fedavg", "--seeds", "3", "--out", output);
+        string file = dir.WriteText("a-file", "not a directory");
+        string target = Path.Combine(file, "sub");
 
-        Assert.True(run.ExitCode == 0, run.Error);
-        Assert.Contains("ftte", run.Output, StringComparison.Ordinal);
-        Assert.Contains("fedavg", run.Output, StringComparison.Ordinal);
-        foreach (string file in new[] { "summary.json", "report.md", "accuracy.png", "upload.png", "staleness.png", "participation.png" })
-        {
-            Assert.True(File.Exists(Path.Combine(output, file)), file);
-        }
+        var run = await CliRun.InvokeAsync("simulate", "--devices", "2", "--max-time", "10m", flag, target);
 
-        using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "summary.json"), TestContext.Current.CancellationToken));
-        Assert.Equal(2, summary.RootElement.GetProperty("runs").GetArrayLength());
-        Assert.Equal(6, summary.RootElement.GetProperty("options").GetProperty("devices").GetInt32());
+        // AssertRefused also checks stdout is empty: the run prints its header before anything else.
+        run.AssertRefused($"{flag} {target}");
+    }
+
+    [Fact]
+    public async Task An_out_under_proc_is_refused_with_one_line_and_no_stack_trace()
+    {
+        var run = await CliRun.InvokeAsync("simulate", "--devices", "2", "--max-time", "10m", "--out", "/proc/fededge-simulation");
+
+        run.AssertRefused("--out /proc/fededge-simulation");
+    }
+
+    [Fact]
+    public async Task A_missing_data_file_is_refused_before_the_run_starts()
+    {
+        var run = await CliRun.InvokeAsync("simulate", "--devices", "2", "--max-time", "10m", "--dataset", "/nonexistent/homes.csv");
+
+        run.AssertRefused("--dataset /nonexistent/homes.csv");
+    }
+
+    [Theory]
+    [InlineData("--ca", "ca.crt", "--broker")]
+    [InlineData("--epsilon", "3", "--dp")]
+    [InlineData("--lambda", "0.2", "--personalize")]
+    public async Task An_option_that_only_matters_with_another_is_refused_when_that_one_is_absent(string flag, string value, string needed)
+    {
+        var run = await CliRun.InvokeAsync("simulate", flag, value);
+
+        run.AssertRefused($"{flag} has no effect without {needed}");
+    }
+
+    [Fact]
+    public async Task A_missing_ca_certificate_is_refused_naming_the_flag()
+    {
+        using var dir = new TempDirectory();
+
+        var run = await CliRun.InvokeAsync("simulate", "--broker", "mqtts://127.0.0.1:8883", "--ca", "/nonexistent/ca.crt", "--credentials", dir.Path);
+
+        run.AssertRefused("--ca");
+    }
+
+    [Fact]
+    public async Task A_malformed_data_file_is_bad_input_exit_2_naming_file_and_line()
+    {
+        using var dir = new TempDirectory();
+        string data = dir.WriteText("homes.csv", "1,2,0\n3,x,1\n");
+
+        var run = await CliRun.InvokeAsync("simulate", "--devices", "2", "--max-time", "10m", "--dataset", data, "--out", Path.Combine(dir.Path, "out"));
+
+        Assert.Equal(2, run.ExitCode);
+        string line = Assert.Single(run.ErrorLines);
+        Assert.Contains("homes.csv", line, StringComparison.Ordinal);
+        Assert.Contains("line 2", line, StringComparison.Ordinal);
     }
 
     [Theory]
