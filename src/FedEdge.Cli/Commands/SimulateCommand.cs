@@ -54,9 +54,10 @@ internal static class SimulateCommand
         var serverLr = new Option<double?>("--server-lr") { Description = "Server learning rate η_g (default 1)." };
         var workDir = new Option<DirectoryInfo?>("--work-dir") { Description = "Where device and aggregator state (ledgers, outboxes, SQLite) live during the run; default a temporary directory, on /dev/shm when available (the state is thrown away)." };
         var stopAtTarget = new Option<bool>("--stop-at-target") { Description = "End each run when it reaches the target accuracy." };
+        var json = new Option<bool>("--json") { Description = "Print summary.json's object on stdout; progress and tables go to stderr." };
         var command = new Command("simulate", "Simulate a heterogeneous fleet learning together, on the real agent/aggregator code and an MQTT broker.")
         {
-            preset, devices, strategy, codec, dp, epsilon, delta, contributions, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, buffer, cohort, serverLr, workDir, stopAtTarget,
+            preset, devices, strategy, codec, dp, epsilon, delta, contributions, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, buffer, cohort, serverLr, workDir, stopAtTarget, json,
         };
 
         command.OnlyWith(ca, broker);
@@ -116,15 +117,21 @@ internal static class SimulateCommand
             }
 
             CheckPaths(options);
-            var results = await Run(output, options, cancellationToken).ConfigureAwait(false);
-            WriteTable(output, options, results);
+            TextWriter human = parse.GetValue(json) ? error : output;
+            var results = await Run(human, options, cancellationToken).ConfigureAwait(false);
+            WriteTable(human, options, results);
             var summary = SimulationSummary.Create(SummaryOptions.From(options), results);
             if (options.OutputDirectory is { } directory)
             {
                 foreach (string file in SimulationReport.WriteAll(directory, summary, Notes(options)))
                 {
-                    await output.WriteLineAsync($"wrote {file}").ConfigureAwait(false);
+                    await human.WriteLineAsync($"wrote {file}").ConfigureAwait(false);
                 }
+            }
+
+            if (parse.GetValue(json))
+            {
+                await output.WriteLineAsync(SummaryJson.Serialize(summary)).ConfigureAwait(false);
             }
 
             return ExitCodes.Success;

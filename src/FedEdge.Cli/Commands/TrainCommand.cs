@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.Json;
 using FedEdge.Cli.Conventions;
 using FedEdge.Core.Data;
 using FedEdge.Core.Models;
@@ -39,9 +41,10 @@ internal static class TrainCommand
         var dpEpsilon = new Option<double?>("--dp-epsilon") { Description = "Train with DP-SGD at this ε: the accountant picks the smallest σ for the planned steps." }.Positive();
         var dpDelta = new Option<double>("--dp-delta") { Description = "δ for --dp-epsilon, in (0, 1).", DefaultValueFactory = _ => 1e-5 }.OpenUnitInterval();
         var clip = new Option<float>("--clip") { Description = "DP-SGD per-example clipping norm C (positive).", DefaultValueFactory = _ => 1.0f }.Positive();
+        var json = new Option<bool>("--json") { Description = "Print one JSON summary object on stdout; the progress lines go to stderr." };
         var command = new Command("train", "Train a model centrally and report train/test accuracy.")
         {
-            data, epochs, model, hidden, trainable, optimizer, batch, lr, testFraction, seed, threads, outDir, dpEpsilon, dpDelta, clip,
+            data, epochs, model, hidden, trainable, optimizer, batch, lr, testFraction, seed, threads, outDir, dpEpsilon, dpDelta, clip, json,
         };
 
         command.OnlyWith(dpDelta, dpEpsilon);
@@ -49,6 +52,8 @@ internal static class TrainCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
+            long started = Stopwatch.GetTimestamp();
+            TextWriter human = parse.GetValue(json) ? error : output;
             ModelOptions.CheckTrainable(parse.GetValue(model)!, parse.GetValue(hidden)!, parse.GetValue(trainable)!);
             string? keep = parse.GetValue(outDir) is { } o ? OutputDirectory.EnsureWritable("--out", o.FullName) : null;
             int seedValue = parse.GetValue(seed);
@@ -78,39 +83,56 @@ internal static class TrainCommand
                 TrainingArtifactGenerator.Generate(architecture, TrainableSet.Parse(parse.GetValue(trainable)!), optimizerSettings, directory,
                     seed: seedValue, perExampleClipping: dp is not null);
 
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                human.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"data: {source}: {dataset.Count} samples, {dataset.FeatureCount} features, {dataset.ClassCount} classes; train {train.Count} / test {test.Count} (stratified, seed {seedValue})"));
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                human.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"model: {architecture} ({architecture.Layout.TotalLength} parameters), {optimizerSettings.Kind} lr {learningRate}, batch {batchSize}, {epochCount} epochs, {parse.GetValue(threads)} thread(s)"));
 
                 using var trainer = OrtTrainer.Load(directory, new TrainerOptions { Threads = parse.GetValue(threads), MaxBatchSize = Math.Max(256, batchSize) });
+                var losses = new List<double>(epochCount);
                 int every = Math.Max(1, epochCount / 10);
                 void Report(int epoch, double loss)
                 {
+                    losses.Add(loss);
                     if (epoch % every == 0 || epoch == epochCount)
                     {
-                        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {epoch,4}  loss {loss:F4}"));
+                        human.WriteLine(string.Create(CultureInfo.InvariantCulture, $"epoch {epoch,4}  loss {loss:F4}"));
                     }
                 }
 
+                long trainingStarted = Stopwatch.GetTimestamp();
+                DpSgdSummary? privacy = null;
                 if (dp is not null)
                 {
-                    TrainPrivately(output, trainer, train, dp, learningRate, Report, cancellationToken);
+                    privacy = TrainPrivately(human, trainer, train, dp, learningRate, Report, cancellationToken);
                 }
                 else
                 {
                     CentralTraining.Run(trainer, train, epochCount, batchSize, learningRate, new Random(seedValue), Report, cancellationToken);
                 }
 
+                double trainSeconds = Stopwatch.GetElapsedTime(trainingStarted).TotalSeconds;
                 var trainResult = trainer.Evaluate(train);
                 var testResult = trainer.Evaluate(test);
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"train accuracy: {trainResult.Accuracy:F4}  (loss {trainResult.Loss:F4})"));
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy:  {testResult.Accuracy:F4}  (loss {testResult.Loss:F4})"));
+                human.WriteLine(string.Create(CultureInfo.InvariantCulture, $"train accuracy: {trainResult.Accuracy:F4}  (loss {trainResult.Loss:F4})"));
+                human.WriteLine(string.Create(CultureInfo.InvariantCulture, $"test accuracy:  {testResult.Accuracy:F4}  (loss {testResult.Loss:F4})"));
                 if (keep is not null)
                 {
                     trainer.SaveCheckpoint(Path.Combine(keep, ArtifactNames.Checkpoint));
                     trainer.ExportInferenceModel(Path.Combine(keep, ArtifactNames.InferenceModel));
-                    output.WriteLine($"saved: {keep}");
+                    human.WriteLine($"saved: {keep}");
+                }
+
+                double totalSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                human.WriteLine(string.Create(CultureInfo.InvariantCulture, $"time: training {trainSeconds:F2} s, total {totalSeconds:F2} s"));
+                if (parse.GetValue(json))
+                {
+                    var summary = new TrainSummary(
+                        source, dataset.Count, dataset.FeatureCount, dataset.ClassCount, train.Count, test.Count,
+                        architecture.ToString(), architecture.Layout.TotalLength, parse.GetValue(trainable)!, optimizerSettings.Kind.ToString(),
+                        learningRate, batchSize, epochCount, parse.GetValue(threads), seedValue, losses,
+                        trainResult.Accuracy, trainResult.Loss, testResult.Accuracy, testResult.Loss, privacy, trainSeconds, totalSeconds, keep);
+                    await output.WriteLineAsync(JsonSerializer.Serialize(summary, TrainSummaryJsonContext.Default.TrainSummary)).ConfigureAwait(false);
                 }
 
                 return ExitCodes.Success;
@@ -127,7 +149,7 @@ internal static class TrainCommand
     }
 
     /// <summary>DP-SGD with Poisson sampling at rate q for <c>epochs/q</c> steps, under the σ of <paramref name="plan"/>.</summary>
-    private static void TrainPrivately(
+    private static DpSgdSummary TrainPrivately(
         TextWriter output, OrtTrainer trainer, Dataset train, DpSgdPlan plan, float learningRate, Action<int, double> report, CancellationToken cancellationToken)
     {
         output.WriteLine("note: the feature standardisation (mean/std of the training split) is computed without DP; ε covers the SGD steps.");
@@ -158,6 +180,7 @@ internal static class TrainCommand
         var spent = new RdpAccountant().GetPrivacySpent(dp.Mechanism(plan.Steps), plan.Delta);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"privacy spent: ε = {spent.Epsilon:F4} at δ = {plan.Delta:G3} (RDP order {spent.Order:G4}; q = {plan.SamplingRate:G4}, σ = {plan.Sigma:G5}, {plan.Steps} steps)"));
+        return new DpSgdSummary(plan.TargetEpsilon, plan.Delta, plan.Clip, plan.SamplingRate, plan.Steps, plan.Sigma, spent.Epsilon, spent.Order);
     }
 
     private static async Task<(Dataset Data, string Source)> Load(FileInfo? file, int seed, CancellationToken cancellationToken)

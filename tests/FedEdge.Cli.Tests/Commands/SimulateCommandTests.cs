@@ -88,6 +88,46 @@ public class SimulateCommandTests
         Assert.Contains("line 2", line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Json_prints_the_summary_json_object_on_stdout_and_the_tables_on_stderr()
+    {
+        using var dir = new TempDirectory();
+        string output = Path.Combine(dir.Path, "out");
+
+        var run = await CliRun.InvokeAsync("simulate", "--devices", "4", "--max-time", "30m", "--strategy", "fedbuff,ftte", "--seeds", "1,2", "--out", output, "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        var printed = FedEdge.Simulation.Reporting.SummaryJson.Deserialize(run.Output);
+        Assert.Equal(4, printed.Runs.Count);
+        Assert.Equal(["fedbuff", "ftte"], printed.Strategies.Select(s => s.Strategy));
+        Assert.Equal([1, 2], printed.Options.Seeds);
+        Assert.Equal(
+            await File.ReadAllTextAsync(Path.Combine(output, "summary.json"), TestContext.Current.CancellationToken),
+            run.Output.ReplaceLineEndings("\n"));
+        Assert.Contains("results", run.Error, StringComparison.Ordinal);
+        Assert.Contains("wrote ", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_small_simulation_prints_its_results_and_writes_the_report_directory()
+    {
+        using var dir = new TempDirectory();
+        string output = Path.Combine(dir.Path, "out");
+        var run = await CliRun.InvokeAsync("simulate", "--devices", "6", "--max-time", "90m", "--strategy", "ftte,fedavg", "--seeds", "3", "--out", output);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("ftte", run.Output, StringComparison.Ordinal);
+        Assert.Contains("fedavg", run.Output, StringComparison.Ordinal);
+        foreach (string file in new[] { "summary.json", "report.md", "accuracy.png", "upload.png", "staleness.png", "participation.png" })
+        {
+            Assert.True(File.Exists(Path.Combine(output, file)), file);
+        }
+
+        using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "summary.json"), TestContext.Current.CancellationToken));
+        Assert.Equal(2, summary.RootElement.GetProperty("runs").GetArrayLength());
+        Assert.Equal(6, summary.RootElement.GetProperty("options").GetProperty("devices").GetInt32());
+    }
+
     [Theory]
     [InlineData("12h", 12 * 60)]
     [InlineData("90m", 90)]

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace FedEdge.Cli.Tests.Commands;
 
 public class TrainCommandTests
@@ -148,5 +150,49 @@ public class TrainCommandTests
 
         run.AssertRefused("--dp-epsilon");
         Assert.Contains("unreachable", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Json_prints_one_summary_object_on_stdout_and_the_progress_on_stderr()
+    {
+        var run = await CliRun.InvokeAsync("train", "--epochs", "4", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var json = JsonDocument.Parse(run.Output);
+        var root = json.RootElement;
+        Assert.Equal("mlp-14-32-5", root.GetProperty("model").GetString());
+        Assert.Equal(4, root.GetProperty("epochs").GetInt32());
+        Assert.Equal(4, root.GetProperty("epochLosses").GetArrayLength());
+        Assert.Equal(root.GetProperty("samples").GetInt32(), root.GetProperty("trainSamples").GetInt32() + root.GetProperty("testSamples").GetInt32());
+        Assert.InRange(root.GetProperty("testAccuracy").GetDouble(), 0.5, 1.0);
+        Assert.InRange(root.GetProperty("trainAccuracy").GetDouble(), 0.5, 1.0);
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("dp").ValueKind);
+        Assert.True(root.GetProperty("trainSeconds").GetDouble() <= root.GetProperty("totalSeconds").GetDouble());
+        Assert.Contains("test accuracy:", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Json_reports_the_same_test_accuracy_the_text_output_prints()
+    {
+        var text = await CliRun.InvokeAsync("train", "--epochs", "3", "--seed", "5");
+        var json = await CliRun.InvokeAsync("train", "--epochs", "3", "--seed", "5", "--json");
+
+        using var summary = JsonDocument.Parse(json.Output);
+        Assert.Equal(text.Figure("test accuracy"), Math.Round(summary.RootElement.GetProperty("testAccuracy").GetDouble(), 4));
+    }
+
+    [Fact]
+    public async Task Json_with_dp_sgd_reports_sigma_steps_and_an_epsilon_within_the_target()
+    {
+        var run = await CliRun.InvokeAsync("train", "--epochs", "2", "--dp-epsilon", "2", "--batch-size", "64", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        using var json = JsonDocument.Parse(run.Output);
+        var dp = json.RootElement.GetProperty("dp");
+        Assert.Equal(2.0, dp.GetProperty("targetEpsilon").GetDouble());
+        Assert.InRange(dp.GetProperty("epsilon").GetDouble(), 1.9, 2.0);
+        Assert.True(dp.GetProperty("sigma").GetDouble() > 0);
+        // Synthetic data: 2399 training rows, q = 64/2399, ⌈1/q⌉ = 38 steps per epoch.
+        Assert.Equal(76, dp.GetProperty("steps").GetInt64());
     }
 }
