@@ -1,3 +1,3 @@
 using FedEdge.Cli;
 
-return await CliApplication.Create(Console.Out, Console.Error).Parse(args).InvokeAsync().ConfigureAwait(false);
+return await CliApplication.InvokeAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

@@ -3,39 +3,14 @@ using System.Diagnostics;
 namespace FedEdge.Tests.Shared;
 
 /// <summary>
-/// Locates the project's shared data, which lives beside the repository: the repository is
-/// cloned as &lt;somewhere&gt;/main and the data at &lt;somewhere&gt;/shared/data.
+/// Locates the data files that ship in the repository's <c>data/</c> folder (see data/README.md),
+/// from the test's build output, so that a plain clone with nothing beside it runs every test.
 /// </summary>
 internal static class SharedDataFiles
 {
     public static string DigitsPath() => Find("digits.csv.gz");
 
-    private static string Find(string fileName)
-    {
-        string root = RepositoryRoot();
-        string expected = Path.GetFullPath(Path.Combine(root, "..", "shared", "data", fileName));
-        if (File.Exists(expected))
-        {
-            return expected;
-        }
-
-        // A git worktree may sit one level deeper than the main clone (e.g. <somewhere>/wt/<name>);
-        // the nearest ancestor's shared/ then serves.
-        for (var dir = Directory.GetParent(root)?.Parent; dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "shared", "data", fileName);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        Assert.Fail(
-            $"The shared data file '{fileName}' is missing. Expected it at {expected} " +
-            $"(the folder 'shared/data' beside the repository root {root}). Copy the project's shared data there.");
-        throw new UnreachableException();
-    }
-
+    /// <summary>The repository root: the nearest directory above the test's build output holding FedEdge.sln.</summary>
     private static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -48,5 +23,16 @@ internal static class SharedDataFiles
 
         Assert.Fail($"No directory above {AppContext.BaseDirectory} contains FedEdge.sln; cannot locate the repository root.");
         throw new UnreachableException();
+    }
+
+    private static string Find(string fileName)
+    {
+        string path = Path.Combine(RepositoryRoot(), "data", fileName);
+        if (!File.Exists(path))
+        {
+            Assert.Fail($"The data file '{fileName}' is missing: expected it at {path}, where the repository ships it (see data/README.md).");
+        }
+
+        return path;
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using FedEdge.Cli.Data;
 using FedEdge.Core.Data;
 using FedEdge.Core.Models;
 using FedEdge.Onnx.Artifacts;
@@ -55,7 +56,7 @@ internal static class AgentFootprint
             }
             else
             {
-                var raw = new CsvDatasetReader().Read(RepositoryData.Digits);
+                var raw = new CsvDatasetReader().Read(RepositoryDataFiles.Find(RepositoryDataFiles.DigitsFileName));
                 var data = FeatureStandardization.Fit(raw).Apply(raw);
                 using var trainer = OrtTrainer.Load(directory);
                 CentralTraining.Run(trainer, data, 5, 32, 0.01f, new Random(0));

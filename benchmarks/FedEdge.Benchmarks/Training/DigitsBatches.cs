@@ -1,3 +1,4 @@
+using FedEdge.Cli.Data;
 using FedEdge.Core.Data;
 using FedEdge.Onnx.Training;
 using FedEdge.Sensors.Datasets;
@@ -13,7 +14,7 @@ internal sealed class DigitsBatches
 
     public DigitsBatches(int batchSize)
     {
-        var raw = new CsvDatasetReader().Read(RepositoryData.Digits);
+        var raw = new CsvDatasetReader().Read(RepositoryDataFiles.Find(RepositoryDataFiles.DigitsFileName));
         Data = FeatureStandardization.Fit(raw).Apply(raw);
         _batchSize = batchSize;
         _order = Enumerable.Range(0, Data.Count).ToArray();

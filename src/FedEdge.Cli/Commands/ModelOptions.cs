@@ -1,6 +1,7 @@
 using System.CommandLine;
-using FedEdge.Onnx.Artifacts;
+using FedEdge.Cli.Conventions;
 using FedEdge.Core.Models;
+using FedEdge.Onnx.Artifacts;
 
 namespace FedEdge.Cli.Commands;
 
@@ -14,16 +15,18 @@ internal static class ModelOptions
         return option;
     }
 
-    public static Option<int[]> Hidden() => new("--hidden")
+    public static Option<int[]> Hidden() => new Option<int[]>("--hidden")
     {
-        Description = "Hidden layer widths for the MLP (repeat or comma-separate, e.g. --hidden 32 or --hidden 64,32).",
+        Description = $"Hidden layer widths for the MLP (repeat or comma-separate, e.g. --hidden 32 or --hidden 64,32; each 1..{ModelArchitecture.MaxWidth}, at most {ModelArchitecture.MaxHiddenLayers} layers).",
         DefaultValueFactory = _ => [32],
         AllowMultipleArgumentsPerToken = true,
         CustomParser = result => result.Tokens
             .SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             .Select(v => int.TryParse(v, System.Globalization.CultureInfo.InvariantCulture, out int w) ? w : -1)
             .ToArray(),
-    };
+    }.Must(
+        widths => widths.Length is >= 1 and <= ModelArchitecture.MaxHiddenLayers && widths.All(w => w is >= 1 and <= ModelArchitecture.MaxWidth),
+        $"1..{ModelArchitecture.MaxHiddenLayers} integer widths in 1..{ModelArchitecture.MaxWidth}");
 
     public static Option<string> Trainable() => new("--trainable")
     {
@@ -38,14 +41,45 @@ internal static class ModelOptions
         return option;
     }
 
-    public static ModelArchitecture Architecture(string kind, int inputs, int[] hidden, int classes)
+    /// <summary>
+    /// Refuses a <c>--trainable</c> that names no tensor set of the model <c>--model</c> and
+    /// <c>--hidden</c> describe, before any data is read: tensor names depend only on the layer
+    /// count, not on the input and class counts the data decides.
+    /// </summary>
+    /// <exception cref="UsageException">The selection does not fit the model.</exception>
+    public static void CheckTrainable(string kind, int[] hidden, string trainable)
     {
-        if (hidden.Any(h => h < 1))
+        // Smallest sizes that make a valid model of this shape: only the names matter here.
+        var shape = Architecture(kind, 1, hidden, 2, "--hidden");
+        try
         {
-            throw new ArgumentException("--hidden: every width must be a positive integer.");
+            TrainableSet.Parse(trainable).Resolve(shape);
         }
+        catch (ArgumentException ex)
+        {
+            string model = shape.Kind == "logreg" ? "logreg" : $"mlp with {shape.Hidden.Count} hidden layer(s)";
+            throw new UsageException(
+                $"--trainable '{trainable}' does not fit a {model}: use all, last, last-N (N ≤ {shape.LayerCount}) or names among {string.Join(",", shape.Layout.Tensors.Select(t => t.Name))}.", ex);
+        }
+    }
 
-        return kind == "logreg" ? ModelArchitecture.LogisticRegression(inputs, classes) : ModelArchitecture.Mlp(inputs, hidden, classes);
+    /// <summary>The model the options describe.</summary>
+    /// <param name="kind">--model.</param>
+    /// <param name="inputs">Input features.</param>
+    /// <param name="hidden">--hidden.</param>
+    /// <param name="classes">Classes.</param>
+    /// <param name="flags">The flags that set the sizes, for the message when the model cannot be built.</param>
+    /// <exception cref="UsageException">The sizes make no valid model (e.g. a tensor beyond the size bound).</exception>
+    public static ModelArchitecture Architecture(string kind, int inputs, int[] hidden, int classes, string flags)
+    {
+        try
+        {
+            return kind == "logreg" ? ModelArchitecture.LogisticRegression(inputs, classes) : ModelArchitecture.Mlp(inputs, hidden, classes);
+        }
+        catch (ArgumentException ex)
+        {
+            throw UsageException.For(flags, ex);
+        }
     }
 
     public static OptimizerSettings OptimizerSettings(string name) =>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using FedEdge.Cli.Conventions;
 using FedEdge.Core.Privacy;
 
 namespace FedEdge.Cli.Commands;
@@ -11,19 +12,21 @@ namespace FedEdge.Cli.Commands;
 /// </summary>
 internal static class PrivacyCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output)
     {
         var command = new Command("privacy", "Privacy accounting for DP-SGD and DP-FedAvg (RDP of the subsampled Gaussian).");
-        command.Subcommands.Add(Epsilon(output, error));
-        command.Subcommands.Add(Sigma(output, error));
+        command.Subcommands.Add(Epsilon(output));
+        command.Subcommands.Add(Sigma(output));
         return command;
     }
 
-    private static Option<double> Q() => new("--q") { Description = "Poisson sampling rate per step, in (0, 1].", Required = true };
+    private static Option<double> Q() =>
+        new Option<double>("--q") { Description = "Poisson sampling rate per step, in (0, 1].", Required = true }.Must(q => q is > 0 and <= 1, "in (0, 1]");
 
-    private static Option<long> Steps() => new("--steps") { Description = "Number of steps (compositions).", Required = true };
+    private static Option<long> Steps() =>
+        new Option<long>("--steps") { Description = "Number of steps (compositions), at least 1.", Required = true }.Must(steps => steps >= 1, "at least 1");
 
-    private static Option<double> Delta() => new("--delta") { Description = "Target δ.", DefaultValueFactory = _ => 1e-5 };
+    private static Option<double> Delta() => new Option<double>("--delta") { Description = "Target δ, in (0, 1).", DefaultValueFactory = _ => 1e-5 }.OpenUnitInterval();
 
     private static Option<bool> Json() => new("--json") { Description = "Print one JSON object instead of text." };
 
@@ -40,10 +43,10 @@ internal static class PrivacyCommand
 
     private static ConversionMethod Method(string name) => name == "classic" ? ConversionMethod.Classic : ConversionMethod.Tight;
 
-    private static Command Epsilon(TextWriter output, TextWriter error)
+    private static Command Epsilon(TextWriter output)
     {
         var q = Q();
-        var sigma = new Option<double>("--sigma") { Description = "Noise multiplier σ.", Required = true };
+        var sigma = new Option<double>("--sigma") { Description = "Noise multiplier σ.", Required = true }.Positive();
         var steps = Steps();
         var delta = Delta();
         var conversion = Conversion();
@@ -52,7 +55,7 @@ internal static class PrivacyCommand
         {
             q, sigma, steps, delta, conversion, json,
         };
-        command.SetAction(parse => Guard(error, () =>
+        command.SetAction(parse =>
         {
             var mechanism = new SubsampledGaussian(parse.GetValue(q), parse.GetValue(sigma), parse.GetValue(steps));
             var spent = new RdpAccountant().GetPrivacySpent(mechanism, parse.GetValue(delta), Method(parse.GetValue(conversion)!));
@@ -74,13 +77,13 @@ internal static class PrivacyCommand
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"ε = {spent.Epsilon:G6} at δ = {spent.Delta:G3} (q = {mechanism.SamplingRate:G6}, σ = {mechanism.NoiseMultiplier:G6}, {mechanism.Steps} steps; best RDP order α = {spent.Order:G4}, {parse.GetValue(conversion)} conversion)"));
             }
-        }));
+        });
         return command;
     }
 
-    private static Command Sigma(TextWriter output, TextWriter error)
+    private static Command Sigma(TextWriter output)
     {
-        var epsilon = new Option<double>("--epsilon") { Description = "Target ε.", Required = true };
+        var epsilon = new Option<double>("--epsilon") { Description = "Target ε.", Required = true }.Positive();
         var delta = Delta();
         var q = Q();
         var steps = Steps();
@@ -90,11 +93,21 @@ internal static class PrivacyCommand
         {
             epsilon, delta, q, steps, conversion, json,
         };
-        command.SetAction(parse => Guard(error, () =>
+        command.SetAction(parse =>
         {
             var accountant = new RdpAccountant();
             var method = Method(parse.GetValue(conversion)!);
-            double sigma = accountant.MinimumNoiseMultiplier(parse.GetValue(epsilon), parse.GetValue(delta), parse.GetValue(q), parse.GetValue(steps), method);
+            double sigma;
+            try
+            {
+                sigma = accountant.MinimumNoiseMultiplier(parse.GetValue(epsilon), parse.GetValue(delta), parse.GetValue(q), parse.GetValue(steps), method);
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                // Every input is in range by now: what remains is a target no σ in the search bracket reaches.
+                throw UsageException.For("--epsilon", ex);
+            }
+
             var spent = accountant.GetPrivacySpent(new SubsampledGaussian(parse.GetValue(q), sigma, parse.GetValue(steps)), parse.GetValue(delta), method);
             if (parse.GetValue(json))
             {
@@ -114,21 +127,7 @@ internal static class PrivacyCommand
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"σ = {sigma:G6} (spends ε = {spent.Epsilon:G6} ≤ {parse.GetValue(epsilon):G6} at δ = {spent.Delta:G3}; q = {parse.GetValue(q):G6}, {parse.GetValue(steps)} steps, {parse.GetValue(conversion)} conversion)"));
             }
-        }));
+        });
         return command;
-    }
-
-    private static int Guard(TextWriter error, Action action)
-    {
-        try
-        {
-            action();
-            return 0;
-        }
-        catch (ArgumentException ex)
-        {
-            error.WriteLine($"error: {ex.Message}");
-            return CliApplication.BadInput;
-        }
     }
 }

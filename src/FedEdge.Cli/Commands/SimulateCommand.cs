@@ -2,8 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using FedEdge.Agent.Contribution;
 using FedEdge.Aggregator.Engine;
+using FedEdge.Cli.Conventions;
+using FedEdge.Cli.Data;
 using FedEdge.Core.Codecs;
-using FedEdge.Sensors.Datasets;
 using FedEdge.Simulation.Data;
 using FedEdge.Simulation.Reporting;
 using FedEdge.Simulation.Results;
@@ -39,12 +40,13 @@ internal static class SimulateCommand
         var maxTime = new Option<string?>("--max-time") { Description = "Simulated horizon, e.g. 12h, 90m, 2d (default 12h)." };
         var seeds = new Option<string?>("--seeds") { Description = "Comma-separated seeds, e.g. 0,1,2 (default 0)." };
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "Write summary.json, report.md and PNG plots here (default ./simulation-results)." };
-        var dataset = new Option<string?>("--dataset") { Description = "synthetic (smart-home homes), digits, or a CSV file (label last) (default synthetic)." };
+        var dataset = new Option<string?>("--dataset") { Description = "synthetic (smart-home homes), digits, or a CSV file (label last) (default synthetic)." }
+            .Must(text => !string.IsNullOrWhiteSpace(text), "synthetic, digits or a file path");
         var partition = new Option<string?>("--partition") { Description = "natural (one synthetic home per device), iid, or dirichlet:α (default natural; digits/file: dirichlet:0.3)." };
         var stragglers = new Option<double?>("--stragglers") { Description = "Fraction of devices ≥ 10× slower (default 0.2)." };
         var broker = new Option<string?>("--broker") { Description = "External broker, mqtts://host:port (or mqtt:// on loopback); default an embedded in-process broker." };
-        var ca = new Option<FileInfo?>("--ca") { Description = "Fleet CA certificate for --broker mqtts://." };
-        var credentials = new Option<DirectoryInfo?>("--credentials") { Description = "Directory with {device}.crt/.key for every device and aggregator.crt/.key, for --broker." };
+        var ca = new Option<FileInfo?>("--ca") { Description = "Fleet CA certificate for --broker mqtts://." }.ExistingFile();
+        var credentials = new Option<DirectoryInfo?>("--credentials") { Description = "Directory with {device}.crt/.key for every device and aggregator.crt/.key, for --broker." }.ExistingDirectory();
         var personalize = new Option<string?>("--personalize") { Description = "Also evaluate personal models per device: none, head (FedPer) or ditto (default none)." };
         var lambda = new Option<float?>("--lambda") { Description = "Ditto's proximal weight λ (default 0.1)." };
         var buffer = new Option<int?>("--buffer") { Description = "K: updates per server step for FedBuff and FTTE (default 10)." };
@@ -52,20 +54,28 @@ internal static class SimulateCommand
         var serverLr = new Option<double?>("--server-lr") { Description = "Server learning rate η_g (default 1)." };
         var workDir = new Option<DirectoryInfo?>("--work-dir") { Description = "Where device and aggregator state (ledgers, outboxes, SQLite) live during the run; default a temporary directory, on /dev/shm when available (the state is thrown away)." };
         var stopAtTarget = new Option<bool>("--stop-at-target") { Description = "End each run when it reaches the target accuracy." };
+        var json = new Option<bool>("--json") { Description = "Print summary.json's object on stdout; progress and tables go to stderr." };
         var command = new Command("simulate", "Simulate a heterogeneous fleet learning together, on the real agent/aggregator code and an MQTT broker.")
         {
-            preset, devices, strategy, codec, dp, epsilon, delta, contributions, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, buffer, cohort, serverLr, workDir, stopAtTarget,
+            preset, devices, strategy, codec, dp, epsilon, delta, contributions, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, buffer, cohort, serverLr, workDir, stopAtTarget, json,
         };
+
+        command.OnlyWith(ca, broker);
+        command.OnlyWith(credentials, broker);
+        command.OnlyWith(lambda, personalize);
+        command.OnlyWith(epsilon, dp);
+        command.OnlyWith(delta, dp);
+        command.OnlyWith(contributions, dp);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
+            // Everything the command line decides is checked here, before the broker starts or data loads.
             SimulationOptions options;
             try
             {
-                string digits = DigitsPath();
-                var baseline = parse.GetValue(preset) == "ftte-paper" ? SimulationPresets.FttePaper(digits) : new SimulationOptions();
+                var baseline = parse.GetValue(preset) == "ftte-paper" ? SimulationPresets.FttePaper() : new SimulationOptions();
                 string? datasetText = parse.GetValue(dataset);
-                var source = datasetText is null ? baseline.Dataset : DatasetSource.Parse(datasetText, digits);
+                var source = ResolveDigits(datasetText is null ? baseline.Dataset : DatasetSource.Parse(datasetText, digitsPath: null), RepositoryDataFiles.SearchStarts());
                 string? partitionText = parse.GetValue(partition);
                 var split = partitionText is not null ? PartitionSpec.Parse(partitionText)
                     : source.Kind != DatasetKind.Synthetic && baseline.Partition.Kind == PartitionKind.Natural ? PartitionSpec.Dirichlet(0.3) : baseline.Partition;
@@ -97,32 +107,34 @@ internal static class SimulateCommand
                 };
                 options.Validate();
             }
-            catch (Exception ex) when (ex is FormatException or ArgumentException)
+            catch (FormatException ex)
             {
-                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
-                return CliApplication.BadInput;
+                throw new UsageException(ex.Message, ex);
+            }
+            catch (ArgumentException ex)
+            {
+                throw UsageException.From(ex);
             }
 
-            try
+            CheckPaths(options);
+            TextWriter human = parse.GetValue(json) ? error : output;
+            var results = await Run(human, options, cancellationToken).ConfigureAwait(false);
+            WriteTable(human, options, results);
+            var summary = SimulationSummary.Create(SummaryOptions.From(options), results);
+            if (options.OutputDirectory is { } directory)
             {
-                var results = await Run(output, options, cancellationToken).ConfigureAwait(false);
-                WriteTable(output, options, results);
-                if (options.OutputDirectory is { } directory)
+                foreach (string file in SimulationReport.WriteAll(directory, summary, Notes(options)))
                 {
-                    var summary = SimulationSummary.Create(SummaryOptions.From(options), results);
-                    foreach (string file in SimulationReport.WriteAll(directory, summary, Notes(options)))
-                    {
-                        await output.WriteLineAsync($"wrote {file}").ConfigureAwait(false);
-                    }
+                    await human.WriteLineAsync($"wrote {file}").ConfigureAwait(false);
                 }
+            }
 
-                return 0;
-            }
-            catch (Exception ex) when (ex is DatasetFormatException or IOException or UnauthorizedAccessException or TimeoutException)
+            if (parse.GetValue(json))
             {
-                await error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
-                return 1;
+                await output.WriteLineAsync(SummaryJson.Serialize(summary)).ConfigureAwait(false);
             }
+
+            return ExitCodes.Success;
         });
         return command;
     }
@@ -231,13 +243,45 @@ internal static class SimulateCommand
         return console;
     }
 
-    /// <summary>The digits beside the clone (../shared/data), else shared/data under the working directory; the first relative path for the error message when absent.</summary>
-    private static string DigitsPath()
+    /// <summary>
+    /// The paths the run will read and write, checked before it starts: a missing data file, or an
+    /// output that turns out unwritable after hours of simulation, is a usage error, not a late failure.
+    /// </summary>
+    private static void CheckPaths(SimulationOptions options)
     {
-        string beside = Path.Combine("..", "shared", "data", SharedDataSets.DigitsFileName);
-        string below = Path.Combine("shared", "data", SharedDataSets.DigitsFileName);
-        return SharedDataSets.TryFind(SharedDataSets.DigitsFileName)
-            ?? (File.Exists(below) ? Path.GetFullPath(below) : beside);
+        if (options.Dataset is { Kind: DatasetKind.File, Path: { } file } && !File.Exists(file))
+        {
+            throw new UsageException($"--dataset {file}: no such file (give synthetic, digits, or the path of a .csv or .csv.gz file).");
+        }
+
+        if (options.OutputDirectory is { } output)
+        {
+            OutputDirectory.EnsureWritable("--out", output);
+        }
+
+        if (options.WorkDirectory is { } work)
+        {
+            OutputDirectory.EnsureWritable("--work-dir", work);
+        }
+    }
+
+    /// <summary>
+    /// Gives the digits source the path of the repository's data/digits.csv.gz, searched for only
+    /// when digits are asked for (a synthetic run needs no clone).
+    /// </summary>
+    /// <exception cref="FormatException">Digits were asked for and the file is not there; the message says where it was looked for.</exception>
+    internal static DatasetSource ResolveDigits(DatasetSource source, IReadOnlyList<string> starts)
+    {
+        if (source.Kind != DatasetKind.Digits || source.Path is not null)
+        {
+            return source;
+        }
+
+        return source with
+        {
+            Path = RepositoryDataFiles.TryFind(RepositoryDataFiles.DigitsFileName, starts)
+                ?? throw new FormatException($"--dataset digits: {RepositoryDataFiles.NotFoundMessage(RepositoryDataFiles.DigitsFileName, starts)}."),
+        };
     }
 
     internal static IReadOnlyList<StrategyKind> ParseStrategies(string text)

@@ -50,7 +50,7 @@ public sealed record PartitionSpec
             return Dirichlet(alpha);
         }
 
-        throw new FormatException($"Partition '{text}' is not iid, natural or dirichlet:α with α > 0 (e.g. dirichlet:0.3).");
+        throw new FormatException($"--partition '{text}' is not iid, natural or dirichlet:α with α > 0 (e.g. dirichlet:0.3).");
     }
 
     /// <inheritdoc/>

@@ -25,7 +25,47 @@ public class ArtifactsCommandTests
     {
         using var dir = new TempDirectory();
         var run = await CliRun.InvokeAsync("artifacts", "--inputs", "4", "--classes", "2", "--trainable", "dense7.weight", "--out", dir.Path);
-        Assert.Equal(2, run.ExitCode);
-        Assert.Contains("dense7.weight", run.Error, StringComparison.Ordinal);
+        run.AssertRefused("--trainable 'dense7.weight'");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path));
+    }
+
+    [Theory]
+    [InlineData("/proc/fededge-artifacts")]
+    [InlineData("a-file/artifacts")]
+    public async Task An_unwritable_out_is_refused_with_one_line_and_no_stack_trace(string target)
+    {
+        using var dir = new TempDirectory();
+        dir.WriteText("a-file", "not a directory");
+        string path = target.StartsWith('/') ? target : Path.Combine(dir.Path, target);
+
+        var run = await CliRun.InvokeAsync("artifacts", "--inputs", "4", "--classes", "2", "--out", path);
+
+        run.AssertRefused("--out " + path);
+    }
+
+    [Theory]
+    [InlineData("--inputs", "0")]
+    [InlineData("--classes", "1")]
+    [InlineData("--hidden", "70000")]
+    public async Task A_size_out_of_range_is_refused_naming_the_flag_and_nothing_is_written(string flag, string value)
+    {
+        using var dir = new TempDirectory();
+        string[] args = ["artifacts", "--inputs", "4", "--classes", "2", "--out", dir.Path];
+        var run = await CliRun.InvokeAsync(CliRun.With(args, flag, value));
+
+        run.AssertRefused(flag);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public async Task A_model_too_large_to_build_is_refused_naming_its_size_flags_and_nothing_is_written()
+    {
+        using var dir = new TempDirectory();
+
+        var run = await CliRun.InvokeAsync("artifacts", "--inputs", "65536", "--hidden", "65536", "--classes", "2", "--out", dir.Path);
+
+        run.AssertRefused("--inputs/--hidden/--classes");
+        Assert.Contains("dense0.weight", run.Error, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(dir.Path));
     }
 }

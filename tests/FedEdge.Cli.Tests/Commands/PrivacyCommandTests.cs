@@ -42,7 +42,38 @@ public class PrivacyCommandTests
     public async Task A_sampling_rate_above_one_is_a_clear_error()
     {
         var run = await CliRun.InvokeAsync("privacy", "epsilon", "--q", "1.5", "--sigma", "1", "--steps", "10");
-        Assert.Equal(2, run.ExitCode);
-        Assert.Contains("q", run.Error, StringComparison.OrdinalIgnoreCase);
+        run.AssertRefused("--q must be in (0, 1]");
+    }
+
+    [Theory]
+    [InlineData("--q", "0")]
+    [InlineData("--sigma", "0")]
+    [InlineData("--sigma", "-1")]
+    [InlineData("--steps", "0")]
+    [InlineData("--delta", "0")]
+    [InlineData("--delta", "1")]
+    public async Task An_out_of_range_value_for_epsilon_is_refused_naming_the_flag(string flag, string value)
+    {
+        string[] args = ["privacy", "epsilon", "--q", "0.01", "--sigma", "1.1", "--steps", "100"];
+        var run = await CliRun.InvokeAsync(CliRun.With(args, flag, value));
+
+        run.AssertRefused(flag);
+    }
+
+    [Fact]
+    public async Task A_non_positive_target_epsilon_is_refused_naming_the_flag()
+    {
+        var run = await CliRun.InvokeAsync("privacy", "sigma", "--epsilon", "-1", "--q", "0.01", "--steps", "100");
+
+        run.AssertRefused("--epsilon");
+    }
+
+    [Fact]
+    public async Task A_target_epsilon_no_noise_can_reach_is_refused_on_one_line_naming_the_flag()
+    {
+        var run = await CliRun.InvokeAsync("privacy", "sigma", "--epsilon", "0.0001", "--q", "1", "--steps", "100000");
+
+        run.AssertRefused("--epsilon: ε = 0.0001");
+        Assert.Contains("unreachable", run.Error, StringComparison.Ordinal);
     }
 }

@@ -18,8 +18,94 @@ public class SimulateCommandTests
     public async Task A_bad_option_is_refused_with_exit_code_2_and_a_message_naming_it(string option, string value, string expected)
     {
         var run = await CliRun.InvokeAsync("simulate", option, value);
-        Assert.Equal(2, run.ExitCode);
+        run.AssertRefused(option);
         Assert.Contains(expected, run.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--out")]
+    [InlineData("--work-dir")]
+    public async Task An_unwritable_directory_is_refused_before_the_run_starts(string flag)
+    {
+        using var dir = new TempDirectory();
+        string file = dir.WriteText("a-file", "not a directory");
+        string target = Path.Combine(file, "sub");
+
+        var run = await CliRun.InvokeAsync("simulate", "--devices", "2", "--max-time", "10m", flag, target);
+
+        // AssertRefused also checks stdout is empty: the run prints its header before anything else.
+        run.AssertRefused($"{flag} {target}");
+    }
+
+    [Fact]
+    public async Task An_out_under_proc_is_refused_with_one_line_and_no_stack_trace()
+    {
+        var run = await CliRun.InvokeAsync("simulate", "--devices", "2", "--max-time", "10m", "--out", "/proc/fededge-simulation");
+
+        run.AssertRefused("--out /proc/fededge-simulation");
+    }
+
+    [Fact]
+    public async Task A_missing_data_file_is_refused_before_the_run_starts()
+    {
+        var run = await CliRun.InvokeAsync("simulate", "--devices", "2", "--max-time", "10m", "--dataset", "/nonexistent/homes.csv");
+
+        run.AssertRefused("--dataset /nonexistent/homes.csv");
+    }
+
+    [Theory]
+    [InlineData("--ca", "ca.crt", "--broker")]
+    [InlineData("--epsilon", "3", "--dp")]
+    [InlineData("--lambda", "0.2", "--personalize")]
+    public async Task An_option_that_only_matters_with_another_is_refused_when_that_one_is_absent(string flag, string value, string needed)
+    {
+        var run = await CliRun.InvokeAsync("simulate", flag, value);
+
+        run.AssertRefused($"{flag} has no effect without {needed}");
+    }
+
+    [Fact]
+    public async Task A_missing_ca_certificate_is_refused_naming_the_flag()
+    {
+        using var dir = new TempDirectory();
+
+        var run = await CliRun.InvokeAsync("simulate", "--broker", "mqtts://127.0.0.1:8883", "--ca", "/nonexistent/ca.crt", "--credentials", dir.Path);
+
+        run.AssertRefused("--ca");
+    }
+
+    [Fact]
+    public async Task A_malformed_data_file_is_bad_input_exit_2_naming_file_and_line()
+    {
+        using var dir = new TempDirectory();
+        string data = dir.WriteText("homes.csv", "1,2,0\n3,x,1\n");
+
+        var run = await CliRun.InvokeAsync("simulate", "--devices", "2", "--max-time", "10m", "--dataset", data, "--out", Path.Combine(dir.Path, "out"));
+
+        Assert.Equal(2, run.ExitCode);
+        string line = Assert.Single(run.ErrorLines);
+        Assert.Contains("homes.csv", line, StringComparison.Ordinal);
+        Assert.Contains("line 2", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Json_prints_the_summary_json_object_on_stdout_and_the_tables_on_stderr()
+    {
+        using var dir = new TempDirectory();
+        string output = Path.Combine(dir.Path, "out");
+
+        var run = await CliRun.InvokeAsync("simulate", "--devices", "4", "--max-time", "30m", "--strategy", "fedbuff,ftte", "--seeds", "1,2", "--out", output, "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        var printed = FedEdge.Simulation.Reporting.SummaryJson.Deserialize(run.Output);
+        Assert.Equal(4, printed.Runs.Count);
+        Assert.Equal(["fedbuff", "ftte"], printed.Strategies.Select(s => s.Strategy));
+        Assert.Equal([1, 2], printed.Options.Seeds);
+        Assert.Equal(
+            await File.ReadAllTextAsync(Path.Combine(output, "summary.json"), TestContext.Current.CancellationToken),
+            run.Output.ReplaceLineEndings("\n"));
+        Assert.Contains("results", run.Error, StringComparison.Ordinal);
+        Assert.Contains("wrote ", run.Error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -50,6 +136,25 @@ public class SimulateCommandTests
     public void Durations_read_in_hours_minutes_days_or_as_a_time_span(string text, double minutes)
     {
         Assert.Equal(TimeSpan.FromMinutes(minutes), FedEdge.Cli.Commands.SimulateCommand.ParseDuration(text));
+    }
+
+    [Fact]
+    public void Digits_that_are_not_in_any_data_folder_are_refused_naming_where_they_were_looked_for()
+    {
+        using var dir = new TempDirectory();
+
+        var ex = Assert.Throws<FormatException>(() => FedEdge.Cli.Commands.SimulateCommand.ResolveDigits(new FedEdge.Simulation.Data.DatasetSource(FedEdge.Simulation.Data.DatasetKind.Digits), [dir.Path]));
+
+        Assert.StartsWith("--dataset digits: data/digits.csv.gz was not found in " + dir.Path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("copy it to " + Path.Combine(dir.Path, "data", "digits.csv.gz"), ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Digits_resolve_to_the_file_the_repository_ships()
+    {
+        var source = FedEdge.Cli.Commands.SimulateCommand.ResolveDigits(new FedEdge.Simulation.Data.DatasetSource(FedEdge.Simulation.Data.DatasetKind.Digits), [AppContext.BaseDirectory]);
+
+        Assert.Equal(SharedDataFiles.DigitsPath(), source.Path);
     }
 
     [Fact]

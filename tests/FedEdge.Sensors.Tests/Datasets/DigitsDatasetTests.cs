@@ -1,9 +1,11 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using FedEdge.Sensors.Datasets;
 
 namespace FedEdge.Sensors.Tests.Datasets;
 
 /// <summary>
-/// Reads the real UCI optical digits file (../shared/data/digits.csv.gz). Expected figures are the
+/// Reads the real UCI optical digits file the repository ships (data/digits.csv.gz). Expected figures are the
 /// data set's published shape (1,797 rows, 8×8 = 64 pixels of 0–16, digits 0–9) and its per-class
 /// counts as tallied by `awk -F, '{c[$NF]++}'` over the decompressed file, independent of the reader.
 /// </summary>
@@ -66,5 +68,17 @@ public class DigitsDatasetTests
 
         Assert.Equal(new float[] { 0, 0, 5, 13, 9, 1, 0, 0, 0, 0, 13, 15, 10, 15, 5, 0 }, digits.Row(0)[..16].ToArray());
         Assert.Equal(0, digits.Label(0));
+    }
+
+    [Fact]
+    public void The_shipped_file_has_the_sha256_that_data_readme_states()
+    {
+        // data/README.md is the file's provenance record; a replaced file must not keep an old record.
+        string path = SharedDataFiles.DigitsPath();
+        string readme = File.ReadAllText(Path.Combine(Path.GetDirectoryName(path)!, "README.md"));
+        var stated = Regex.Match(readme, "SHA-256: `([0-9a-f]{64})`");
+        Assert.True(stated.Success, "data/README.md states no SHA-256 for digits.csv.gz");
+
+        Assert.Equal(stated.Groups[1].Value, Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))));
     }
 }
