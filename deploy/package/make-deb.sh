@@ -2,9 +2,9 @@
 # Builds a Debian package of a linux-arm64 publish of the agent:
 #   deploy/package/make-deb.sh <publish-dir> <output-dir> [version]
 #   -> <output-dir>/fededge-agent_<version>_arm64.deb
-# Layout (the one deploy/systemd/fededge-agent.service expects: ExecStart=/opt/fededge/fededge-agent,
-# WorkingDirectory=/opt/fededge):
-#   /opt/fededge/            the publish (fededge-agent, appsettings.json, native libs) and pki/ (enroll-device.sh ...)
+# Layout (the one deploy/systemd/fededge-agent.service expects: ExecStart=/usr/lib/fededge/fededge-agent,
+# WorkingDirectory=/usr/lib/fededge):
+#   /usr/lib/fededge/            the publish (fededge-agent, appsettings.json, native libs) and pki/ (enroll-device.sh ...)
 #   /lib/systemd/system/fededge-agent.service
 # postinst creates the system user and group fededge (adduser --system --group), adds it to i2c and gpio when
 # those groups exist, and reloads systemd. It enables and starts the agent only when the device says so:
@@ -16,10 +16,10 @@ set -euo pipefail
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-opt="$root/opt/fededge"
-mkdir -p "$opt/pki" "$root/lib/systemd/system" "$root/DEBIAN"
-cp -a "$publish/." "$opt/"
-cp -a "$repo/deploy/pki/." "$opt/pki/"
+lib="$root/usr/lib/fededge"
+mkdir -p "$lib/pki" "$root/lib/systemd/system" "$root/DEBIAN"
+cp -a "$publish/." "$lib/"
+cp -a "$repo/deploy/pki/." "$lib/pki/"
 cp "$repo/deploy/systemd/fededge-agent.service" "$root/lib/systemd/system/"
 chmod -R u=rwX,go=rX "$root"
 
@@ -36,8 +36,8 @@ Priority: optional
 Description: FedEdge device agent (federated learning with differential privacy)
  Reads smart-home sensors, trains a small model locally with DP-SGD on ONNX
  Runtime, and publishes clipped, noised updates over mutual-TLS MQTT.
- Self-contained .NET publish in /opt/fededge; systemd unit fededge-agent.service.
- Check a board with: /opt/fededge/fededge-agent --self-test
+ Self-contained .NET publish in /usr/lib/fededge; systemd unit fededge-agent.service.
+ Check a board with: /usr/lib/fededge/fededge-agent --self-test
 CONTROL
 
 cat > "$root/DEBIAN/postinst" <<'POSTINST'

@@ -79,7 +79,7 @@ public sealed class PackageScriptTests : IAsyncLifetime
     public async Task Deb_carries_the_enrolment_scripts_executable()
     {
         var contents = ContentsByPath(await DpkgDeb("--contents", _deb));
-        Assert.StartsWith("-rwxr-xr-x root/root", contents["./opt/fededge/pki/enroll-device.sh"], StringComparison.Ordinal);
+        Assert.StartsWith("-rwxr-xr-x root/root", contents["./usr/lib/fededge/pki/enroll-device.sh"], StringComparison.Ordinal);
     }
 
     [Fact]

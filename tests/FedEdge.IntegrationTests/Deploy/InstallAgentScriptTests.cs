@@ -68,7 +68,7 @@ public sealed class InstallAgentScriptTests : IAsyncLifetime
     public void Install_unpacks_the_agent_and_installs_the_unit()
     {
         Assert.True(_install.ExitCode == 0, _install.ToString());
-        Assert.True(File.Exists(Path.Combine(_root, "opt", "fededge", "fededge-agent")));
+        Assert.True(File.Exists(Path.Combine(_root, "usr", "lib", "fededge", "fededge-agent")));
         Assert.True(File.Exists(Path.Combine(_root, "etc", "systemd", "system", "fededge-agent.service")));
     }
 
