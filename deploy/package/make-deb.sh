@@ -6,8 +6,9 @@
 # WorkingDirectory=/usr/lib/fededge):
 #   /usr/lib/fededge/            the publish (fededge-agent, appsettings.json, native libs) and pki/ (enroll-device.sh ...)
 #   /lib/systemd/system/fededge-agent.service
-# postinst creates the system user and group fededge (adduser --system --group), adds it to i2c and gpio when
-# those groups exist, and reloads systemd. It enables and starts the agent only when the device says so:
+#   /usr/lib/sysusers.d/fededge-agent.conf   deploy/systemd/sysusers.d/fededge-agent.conf
+# postinst creates the system user and group fededge and its i2c/gpio membership with systemd-sysusers (the one
+# definition of the user, which install-agent.sh applies too), and reloads systemd. It enables and starts the agent only when the device says so:
 # FEDEDGE_AGENT_ENABLE=yes in /etc/default/fededge-agent (cloud-init writes it after enrolment); an agent
 # started before /etc/fededge holds an identity would only fail and hit the unit's start limit.
 # DEB_COMPRESSION (default xz) is passed to dpkg-deb -Z; the tests use none.
@@ -17,10 +18,11 @@ set -euo pipefail
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 lib="$root/usr/lib/fededge"
-mkdir -p "$lib/pki" "$root/lib/systemd/system" "$root/DEBIAN"
+mkdir -p "$lib/pki" "$root/lib/systemd/system" "$root/usr/lib/sysusers.d" "$root/DEBIAN"
 cp -a "$publish/." "$lib/"
 cp -a "$repo/deploy/pki/." "$lib/pki/"
 cp "$repo/deploy/systemd/fededge-agent.service" "$root/lib/systemd/system/"
+cp "$repo/deploy/systemd/sysusers.d/fededge-agent.conf" "$root/usr/lib/sysusers.d/"
 chmod -R u=rwX,go=rX "$root"
 
 cat > "$root/DEBIAN/control" <<CONTROL
@@ -29,7 +31,7 @@ Version: $version
 Architecture: arm64
 Maintainer: FedEdge project <fededge@example.invalid>
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
-Depends: adduser, libc6, libstdc++6, zlib1g, libssl3 | libssl3t64
+Depends: systemd | systemd-standalone-sysusers | systemd-sysusers, libc6, libstdc++6, zlib1g, libssl3 | libssl3t64
 Recommends: libgpiod2 | libgpiod3
 Section: misc
 Priority: optional
@@ -44,15 +46,8 @@ cat > "$root/DEBIAN/postinst" <<'POSTINST'
 #!/bin/sh
 set -e
 if [ "$1" = configure ]; then
-    if ! getent passwd fededge >/dev/null; then
-        adduser --system --group --quiet --no-create-home --home /nonexistent --shell /usr/sbin/nologin fededge
-    fi
-    # The unit asks for SupplementaryGroups=i2c gpio; Raspberry Pi OS has both, cloud-init creates them elsewhere.
-    for group in i2c gpio; do
-        if getent group "$group" >/dev/null && ! id -nG fededge | tr ' ' '\n' | grep -qx "$group"; then
-            adduser --quiet fededge "$group"
-        fi
-    done
+    # The user fededge and its i2c/gpio memberships: /usr/lib/sysusers.d/fededge-agent.conf is the only definition.
+    systemd-sysusers fededge-agent.conf
     FEDEDGE_AGENT_ENABLE=no
     if [ -r /etc/default/fededge-agent ]; then . /etc/default/fededge-agent; fi
     if [ -d /run/systemd/system ]; then

@@ -5,7 +5,7 @@ namespace FedEdge.IntegrationTests.Arm64;
 /// <summary>
 /// deploy/package/make-deb.sh and make-tarball.sh over a small fake publish folder (an apphost stand-in, a settings
 /// file and a "native library"): the package metadata, the file layout the systemd unit and install-agent.sh
-/// expect, and what postinst does, run with adduser, getent, id and systemctl replaced by recording stand-ins.
+/// expect, and what postinst does, run with systemd-sysusers and systemctl replaced by recording stand-ins.
 /// The real arm64 publish is packed only by hand (sizes in deploy/package/README.md): packing 56 MB adds nothing
 /// a test could see here.
 /// </summary>
@@ -52,7 +52,7 @@ public sealed class PackageScriptTests : IAsyncLifetime
         Assert.Contains(" Package: fededge-agent\n", info, StringComparison.Ordinal);
         Assert.Contains($" Version: {Version}\n", info, StringComparison.Ordinal);
         Assert.Contains(" Architecture: arm64\n", info, StringComparison.Ordinal);
-        Assert.Matches(@"\n Depends: adduser[,\n]", info);
+        Assert.Matches(@"\n Depends: systemd \| systemd-standalone-sysusers \| systemd-sysusers[,\n]", info);
     }
 
     [Fact]
@@ -83,18 +83,18 @@ public sealed class PackageScriptTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Postinst_creates_the_system_user_and_group_and_does_not_enable_the_agent_by_default()
+    public async Task Postinst_creates_the_system_user_with_systemd_sysusers_and_does_not_enable_the_agent_by_default()
     {
         var control = Path.Combine(_temp.Path, "control");
         var extract = await ToolRun.RunAsync("/usr/bin/dpkg-deb", ["--control", _deb, control]);
         Assert.True(extract.ExitCode == 0, extract.ToString());
         Assert.SkipWhen(File.Exists("/etc/default/fededge-agent"), "this machine has /etc/default/fededge-agent, which postinst reads");
 
-        // Stand-ins that record their arguments; getent finds nothing, so the user is new and i2c/gpio do not exist.
+        // Stand-ins that record their arguments.
         var bin = Path.Combine(_temp.Path, "fake-bin");
         var log = Path.Combine(_temp.Path, "calls.log");
         Directory.CreateDirectory(bin);
-        foreach (var (tool, exit) in new[] { ("adduser", 0), ("systemctl", 0), ("getent", 2), ("id", 0) })
+        foreach (var (tool, exit) in new[] { ("systemd-sysusers", 0), ("adduser", 0), ("systemctl", 0) })
         {
             await File.WriteAllTextAsync(Path.Combine(bin, tool), $"#!/bin/sh\necho \"{tool} $*\" >> '{log}'\nexit {exit}\n", TestContext.Current.CancellationToken);
             File.SetUnixFileMode(Path.Combine(bin, tool), Executable);
@@ -103,7 +103,8 @@ public sealed class PackageScriptTests : IAsyncLifetime
         var postinst = await ToolRun.RunAsync("/bin/sh", [Path.Combine(control, "postinst"), "configure"], environment: new Dictionary<string, string> { ["PATH"] = bin + ":/usr/bin:/bin" });
         Assert.True(postinst.ExitCode == 0, postinst.ToString());
         var calls = await File.ReadAllLinesAsync(log, TestContext.Current.CancellationToken);
-        Assert.Contains("adduser --system --group --quiet --no-create-home --home /nonexistent --shell /usr/sbin/nologin fededge", calls);
+        Assert.Contains("systemd-sysusers fededge-agent.conf", calls);
+        Assert.DoesNotContain(calls, c => c.StartsWith("adduser", StringComparison.Ordinal));
         Assert.DoesNotContain(calls, c => c.StartsWith("systemctl enable", StringComparison.Ordinal) || c.StartsWith("systemctl restart", StringComparison.Ordinal));
     }
 
@@ -116,6 +117,7 @@ public sealed class PackageScriptTests : IAsyncLifetime
         Assert.StartsWith("-rwxr-xr-x 0/0", contents["./fededge-agent"], StringComparison.Ordinal);
         Assert.StartsWith("-rwxr-xr-x 0/0", contents["./pki/enroll-device.sh"], StringComparison.Ordinal);
         Assert.StartsWith("-rw-r--r-- 0/0", contents["./systemd/fededge-agent.service"], StringComparison.Ordinal);
+        Assert.StartsWith("-rw-r--r-- 0/0", contents["./sysusers.d/fededge-agent.conf"], StringComparison.Ordinal);
     }
 
     private static async Task<string> DpkgDeb(string action, string deb)
