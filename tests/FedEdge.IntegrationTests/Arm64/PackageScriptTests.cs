@@ -8,7 +8,7 @@ namespace FedEdge.IntegrationTests.Arm64;
 /// and a "native library" marked 0744 as the real publish marks them): the package metadata and Debian policy files,
 /// the layout the systemd unit and install-agent.sh expect, reproducibility, and the maintainer scripts — with their
 /// tools replaced by recording stand-ins, and installed, upgraded and purged for real by dpkg into a temporary root.
-/// The real publish (56 MB) is packed only by hand; deploy/package/README.md has lintian's report on it.
+/// The real publish is packed and checked with lintian by <see cref="DebianPackageLintianTests"/>.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class PackageScriptTests : IAsyncLifetime
