@@ -15,6 +15,7 @@ have_py numpy || missing+=(python3-numpy)
 have_cmd qemu-aarch64-static || missing+=(qemu-user-static)
 have_cmd systemd-analyze || missing+=(systemd)   # verifies the unit files in deploy/systemd
 have_cmd openssl || missing+=(openssl)           # the PKI scripts in deploy/pki
+have_cmd lintian || missing+=(lintian)           # Debian policy checks of the .deb (deploy/package/make-deb.sh)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing missing Debian packages: ${missing[*]}"

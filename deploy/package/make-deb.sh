@@ -1,97 +1,75 @@
 #!/usr/bin/env bash
-# Builds a Debian package of a linux-arm64 publish of the agent:
+# Builds the Debian package of a linux-arm64 publish of the agent:
 #   deploy/package/make-deb.sh <publish-dir> <output-dir> [version]
 #   -> <output-dir>/fededge-agent_<version>_arm64.deb
-# Layout (the one deploy/systemd/fededge-agent.service expects: ExecStart=/opt/fededge/fededge-agent,
-# WorkingDirectory=/opt/fededge):
-#   /opt/fededge/            the publish (fededge-agent, appsettings.json, native libs) and pki/ (enroll-device.sh ...)
-#   /lib/systemd/system/fededge-agent.service
-# postinst creates the system user and group fededge (adduser --system --group), adds it to i2c and gpio when
-# those groups exist, and reloads systemd. It enables and starts the agent only when the device says so:
-# FEDEDGE_AGENT_ENABLE=yes in /etc/default/fededge-agent (cloud-init writes it after enrolment); an agent
-# started before /etc/fededge holds an identity would only fail and hit the unit's start limit.
-# DEB_COMPRESSION (default xz) is passed to dpkg-deb -Z; the tests use none.
+# Layout (deploy/package/README.md):
+#   /usr/lib/fededge/                              the publish (fededge-agent, appsettings.json, native libs) and pki/
+#   /usr/lib/systemd/system/fededge-agent.service  deploy/systemd/fededge-agent.service
+#   /usr/lib/sysusers.d/fededge-agent.conf         deploy/systemd/sysusers.d/fededge-agent.conf (the user fededge)
+#   /usr/share/doc/fededge-agent/                  copyright, changelog.gz, third-party notices, README.pki.md
+#   /usr/share/lintian/overrides/fededge-agent
+# Control file, maintainer scripts, copyright, changelog and lintian overrides are deploy/package/debian/*.
+# Reproducible: owner root:root, every mtime SOURCE_DATE_EPOCH, gzip -n. DEB_COMPRESSION (default xz) and
+# DEB_COMPRESSION_LEVEL (default: dpkg-deb's) are passed to dpkg-deb -Z and -z; the tests use none, or xz level 1
+# before lintian (which rejects an uncompressed package but does not look at the level).
 set -euo pipefail
 . "$(dirname "$0")/package-common.sh"
+debian=$repo/deploy/package/debian
+maintainer=$(sed -n 's/^Maintainer: //p' "$debian/control")
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-opt="$root/opt/fededge"
-mkdir -p "$opt/pki" "$root/lib/systemd/system" "$root/DEBIAN"
-cp -a "$publish/." "$opt/"
-cp -a "$repo/deploy/pki/." "$opt/pki/"
-cp "$repo/deploy/systemd/fededge-agent.service" "$root/lib/systemd/system/"
-chmod -R u=rwX,go=rX "$root"
+lib=$root/usr/lib/fededge
+doc=$root/usr/share/doc/fededge-agent
+stage_publish "$lib"
+mkdir -p "$root/usr/lib/systemd/system" "$root/usr/lib/sysusers.d" "$doc" "$root/usr/share/lintian/overrides" "$root/DEBIAN"
+# Documentation belongs under /usr/share/doc (Debian policy 12.3).
+mv "$lib/pki/README.md" "$doc/README.pki.md"
+install -m 0644 "$repo/deploy/systemd/fededge-agent.service" "$root/usr/lib/systemd/system/"
+install -m 0644 "$repo/deploy/systemd/sysusers.d/fededge-agent.conf" "$root/usr/lib/sysusers.d/"
+install -m 0644 "$debian/copyright" "$doc/copyright"
+install -m 0644 "$debian/lintian-overrides" "$root/usr/share/lintian/overrides/fededge-agent"
 
-cat > "$root/DEBIAN/control" <<CONTROL
-Package: fededge-agent
-Version: $version
-Architecture: arm64
-Maintainer: FedEdge project <fededge@example.invalid>
-Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
-Depends: adduser, libc6, libstdc++6, zlib1g, libssl3 | libssl3t64
-Recommends: libgpiod2 | libgpiod3
-Section: misc
-Priority: optional
-Description: FedEdge device agent (federated learning with differential privacy)
- Reads smart-home sensors, trains a small model locally with DP-SGD on ONNX
- Runtime, and publishes clipped, noised updates over mutual-TLS MQTT.
- Self-contained .NET publish in /opt/fededge; systemd unit fededge-agent.service.
- Check a board with: /opt/fededge/fededge-agent --self-test
-CONTROL
-
-cat > "$root/DEBIAN/postinst" <<'POSTINST'
-#!/bin/sh
-set -e
-if [ "$1" = configure ]; then
-    if ! getent passwd fededge >/dev/null; then
-        adduser --system --group --quiet --no-create-home --home /nonexistent --shell /usr/sbin/nologin fededge
-    fi
-    # The unit asks for SupplementaryGroups=i2c gpio; Raspberry Pi OS has both, cloud-init creates them elsewhere.
-    for group in i2c gpio; do
-        if getent group "$group" >/dev/null && ! id -nG fededge | tr ' ' '\n' | grep -qx "$group"; then
-            adduser --quiet fededge "$group"
-        fi
-    done
-    FEDEDGE_AGENT_ENABLE=no
-    if [ -r /etc/default/fededge-agent ]; then . /etc/default/fededge-agent; fi
-    if [ -d /run/systemd/system ]; then
-        systemctl daemon-reload || true
-        if [ "$FEDEDGE_AGENT_ENABLE" = yes ]; then
-            systemctl enable fededge-agent.service || true
-            systemctl restart fededge-agent.service || true
-        else
-            # an upgrade of an agent the admin started by hand runs the new binary
-            systemctl try-restart fededge-agent.service || true
-        fi
-    elif [ "$FEDEDGE_AGENT_ENABLE" = yes ]; then
-        systemctl enable fededge-agent.service || true   # image build (chroot): enable offline
-    fi
+# The third-party notices copyright points to, from the NuGet packages the publish was built from (versions from
+# its deps.json). A publish without deps.json (the tests' stand-in) has none to carry.
+deps=$publish/fededge-agent.deps.json
+nuget=${NUGET_PACKAGES:-$HOME/.nuget/packages}
+notice() { # <library name in deps.json> <NuGet package id> <file in the package> <name under /usr/share/doc>
+    local version
+    version=$(grep -o "\"$1/[^\"]*\"" "$deps" | head -1 | sed 's|^"[^/]*/||; s|"$||') || true
+    [ -n "$version" ] || die "$deps does not list $1"
+    local source="$nuget/${2,,}/$version/$3"
+    [ -f "$source" ] || die "$source not found (restore the publish first, or set NUGET_PACKAGES)"
+    gzip -9n < "$source" > "$doc/$4.gz"
+}
+if [ -f "$deps" ]; then
+    notice runtimepack.Microsoft.NETCore.App.Runtime.linux-arm64 Microsoft.NETCore.App.Runtime.linux-arm64 \
+        THIRD-PARTY-NOTICES.TXT dotnet-runtime.THIRD-PARTY-NOTICES
+    notice Microsoft.ML.OnnxRuntime Microsoft.ML.OnnxRuntime ThirdPartyNotices.txt onnxruntime.ThirdPartyNotices
 fi
-exit 0
-POSTINST
 
-cat > "$root/DEBIAN/prerm" <<'PRERM'
-#!/bin/sh
-set -e
-if [ "$1" = remove ]; then
-    if [ -d /run/systemd/system ]; then systemctl stop fededge-agent.service || true; fi
-    if command -v systemctl >/dev/null 2>&1; then systemctl disable fededge-agent.service >/dev/null 2>&1 || true; fi
-fi
-exit 0
-PRERM
+# changelog.gz (a native package: FedEdge is its own upstream, so no changelog.Debian.gz). A build whose version is
+# not the newest entry's gets a snapshot entry on top, dated SOURCE_DATE_EPOCH.
+{
+    if [ "$version" != "$release" ]; then
+        printf 'fededge-agent (%s) UNRELEASED; urgency=medium\n\n' "$version"
+        printf '  * Snapshot build%s, not a release.\n\n' "${commit:+ of commit $commit}"
+        printf ' -- %s  %s\n\n' "$maintainer" "$(LC_ALL=C date -u -R -d "@$SOURCE_DATE_EPOCH")"
+    fi
+    cat "$debian/changelog"
+} | gzip -9n > "$doc/changelog.gz"
+chmod 0644 "$doc"/*
 
-cat > "$root/DEBIAN/postrm" <<'POSTRM'
-#!/bin/sh
-set -e
-# Kept even on purge, on purpose: /var/lib/fededge-agent holds the privacy ledger (deleting it would reset the
-# privacy budget this device has spent) and /etc/fededge the device identity. The user fededge stays too
-# (Debian policy: a removed system user's uid could be reused by files it still owns).
-if [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
-exit 0
-POSTRM
-chmod 0755 "$root/DEBIAN/postinst" "$root/DEBIAN/prerm" "$root/DEBIAN/postrm"
+for script in postinst prerm postrm; do
+    install -m 0755 "$debian/$script" "$root/DEBIAN/$script"
+done
+installed_kib=$(du -sk --apparent-size --exclude=DEBIAN "$root" | cut -f1)
+sed -e "s/@VERSION@/$version/" -e "s/@INSTALLED_SIZE@/$installed_kib/" "$debian/control" > "$root/DEBIAN/control"
+(cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 md5sum) > "$root/DEBIAN/md5sums"
+chmod 0644 "$root/DEBIAN/control" "$root/DEBIAN/md5sums"
+find "$root" -type d -exec chmod 0755 {} +
+find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 
 deb="$outdir/fededge-agent_${version}_arm64.deb"
-dpkg-deb --root-owner-group -Z"${DEB_COMPRESSION:-xz}" --build "$root" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Z"${DEB_COMPRESSION:-xz}" ${DEB_COMPRESSION_LEVEL:+-z"$DEB_COMPRESSION_LEVEL"} --build "$root" "$deb" >/dev/null
 echo "make-deb: $deb ($(du -h "$deb" | cut -f1))"

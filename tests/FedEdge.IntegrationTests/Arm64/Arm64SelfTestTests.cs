@@ -8,7 +8,8 @@ namespace FedEdge.IntegrationTests.Arm64;
 /// binds and validates its options — all from the trimmed publish that ships.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-public sealed class Arm64SelfTestTests(Arm64AgentFixture agent) : IClassFixture<Arm64AgentFixture>
+[Collection(Arm64PublishDefinition.Name)]
+public sealed class Arm64SelfTestTests(Arm64AgentFixture agent)
 {
     /// <summary>Issue 9's target for the device publish; the untrimmed folder is 120 MB (deploy/package/README.md).</summary>
     private const long MaxPublishBytes = 60L * 1024 * 1024;

@@ -57,7 +57,7 @@ public sealed class FirmwareConfigTests : IDisposable
         await File.WriteAllTextAsync(fake, "#!/bin/sh\nexit 0\n", ct);
         File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var unit = (await File.ReadAllTextAsync(RepositoryRoot.File("deploy", "systemd", "fededge-agent.service"), ct))
-            .Replace("ExecStart=/opt/fededge/fededge-agent\n", "ExecStart=" + fake + "\n", StringComparison.Ordinal);
+            .Replace("ExecStart=/usr/lib/fededge/fededge-agent\n", "ExecStart=" + fake + "\n", StringComparison.Ordinal);
         var unitPath = Path.Combine(_directory, "fededge-agent.service");
         await File.WriteAllTextAsync(unitPath, unit, ct);
         Directory.CreateDirectory(unitPath + ".d");

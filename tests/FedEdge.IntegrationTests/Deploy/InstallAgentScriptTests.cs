@@ -1,11 +1,14 @@
+using System.Globalization;
 using System.Text.Json;
 
 namespace FedEdge.IntegrationTests.Deploy;
 
 /// <summary>
 /// firmware-configs/install-agent.sh (what cloud-init runs at first boot) against a temporary root: a boot folder
-/// with an agent tarball and script-made enrolment files, /etc/fededge/agent.json pre-written with the Pi 4 board
-/// profile as user-data does, systemctl replaced by `true`. Needs root (chown); skipped otherwise.
+/// with an agent tarball made by deploy/package/make-tarball.sh over a stand-in publish and script-made enrolment
+/// files, /etc/fededge/agent.json pre-written with the Pi 4 board profile as user-data does, systemctl replaced by
+/// `true`; systemd-sysusers is the real one, writing the temporary root's /etc/passwd. Needs root (chown); skipped
+/// otherwise.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class InstallAgentScriptTests : IAsyncLifetime
@@ -28,20 +31,15 @@ public sealed class InstallAgentScriptTests : IAsyncLifetime
         File.Copy(Path.Combine(_pki.CaDirectory, "ca.crt"), Path.Combine(enroll, "ca.crt"));
         File.Copy(Path.Combine(_pki.SigningDirectory, "model-signing.pub.pem"), Path.Combine(enroll, "model-signing.pub.pem"));
 
-        // The tarball layout firmware-configs/README.md describes: the published agent, pki/ and systemd/.
-        var payload = Path.Combine(_pki.Directory, "payload");
-        Directory.CreateDirectory(Path.Combine(payload, "pki"));
-        Directory.CreateDirectory(Path.Combine(payload, "systemd"));
-        await File.WriteAllTextAsync(Path.Combine(payload, "fededge-agent"), "#!/bin/sh\nexit 0\n");
-        File.SetUnixFileMode(Path.Combine(payload, "fededge-agent"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        foreach (var script in Directory.GetFiles(RepositoryRoot.File("deploy", "pki")))
-        {
-            File.Copy(script, Path.Combine(payload, "pki", Path.GetFileName(script)));
-        }
-
-        File.Copy(RepositoryRoot.File("deploy", "systemd", "fededge-agent.service"), Path.Combine(payload, "systemd", "fededge-agent.service"));
-        var tar = await ToolRun.RunAsync("/usr/bin/tar", ["-C", payload, "-czf", Path.Combine(_boot, "fededge-agent.tar.gz"), "."]);
+        // The shipped tarball (the publish, pki/, systemd/, sysusers.d/) over a stand-in for the published agent.
+        var publish = Path.Combine(_pki.Directory, "publish");
+        Directory.CreateDirectory(publish);
+        await File.WriteAllTextAsync(Path.Combine(publish, "fededge-agent"), "#!/bin/sh\nexit 0\n");
+        File.SetUnixFileMode(Path.Combine(publish, "fededge-agent"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var dist = Path.Combine(_pki.Directory, "dist");
+        var tar = await ToolRun.RunAsync("/bin/bash", [RepositoryRoot.File("deploy", "package", "make-tarball.sh"), publish, dist, "1.0.0"]);
         Assert.True(tar.ExitCode == 0, tar.ToString());
+        File.Copy(Path.Combine(dist, "fededge-agent-1.0.0-linux-arm64.tar.gz"), Path.Combine(_boot, "fededge-agent.tar.gz"));
 
         Directory.CreateDirectory(Path.Combine(_root, "etc", "fededge"));
         File.Copy(RepositoryRoot.File("firmware-configs", "pi4", "agent.json"), Path.Combine(_root, "etc", "fededge", "agent.json"));
@@ -65,11 +63,29 @@ public sealed class InstallAgentScriptTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Install_unpacks_the_agent_and_installs_the_unit()
+    public void Install_unpacks_the_agent_into_usr_lib_fededge_and_installs_the_unit()
     {
         Assert.True(_install.ExitCode == 0, _install.ToString());
-        Assert.True(File.Exists(Path.Combine(_root, "opt", "fededge", "fededge-agent")));
+        Assert.True(File.Exists(Path.Combine(_root, "usr", "lib", "fededge", "fededge-agent")));
         Assert.True(File.Exists(Path.Combine(_root, "etc", "systemd", "system", "fededge-agent.service")));
+    }
+
+    [Fact]
+    public async Task Install_creates_the_fededge_system_user_from_the_shipped_sysusers_file()
+    {
+        Assert.True(_install.ExitCode == 0, _install.ToString());
+        var ct = TestContext.Current.CancellationToken;
+
+        Assert.Equal(
+            await File.ReadAllTextAsync(RepositoryRoot.File("deploy", "systemd", "sysusers.d", "fededge-agent.conf"), ct),
+            await File.ReadAllTextAsync(Path.Combine(_root, "etc", "sysusers.d", "fededge-agent.conf"), ct));
+        var passwd = await File.ReadAllLinesAsync(Path.Combine(_root, "etc", "passwd"), ct);
+        var fededge = Assert.Single(passwd, line => line.StartsWith("fededge:", StringComparison.Ordinal)).Split(':');
+        Assert.True(int.Parse(fededge[2], CultureInfo.InvariantCulture) < 1000, "fededge is not a system user: " + string.Join(':', fededge));
+        Assert.Equal(["/nonexistent", "/usr/sbin/nologin"], fededge[5..]);
+        var group = await File.ReadAllLinesAsync(Path.Combine(_root, "etc", "group"), ct);
+        Assert.Contains(group, line => line.StartsWith("i2c:", StringComparison.Ordinal) && line.EndsWith(":fededge", StringComparison.Ordinal));
+        Assert.Contains(group, line => line.StartsWith("gpio:", StringComparison.Ordinal) && line.EndsWith(":fededge", StringComparison.Ordinal));
     }
 
     [Fact]

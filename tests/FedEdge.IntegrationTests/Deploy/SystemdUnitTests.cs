@@ -5,7 +5,7 @@ namespace FedEdge.IntegrationTests.Deploy;
 
 /// <summary>
 /// deploy/systemd units are valid for systemd 252 and keep their hardening. `systemd-analyze verify` fails on an
-/// ExecStart= that does not exist, and /opt/fededge is not installed here, so each unit is copied into a temporary
+/// ExecStart= that does not exist, and /usr/lib/fededge is not installed here, so each unit is copied into a temporary
 /// folder with only its ExecStart= path rewritten to a dummy executable; every other line is verified unchanged.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -87,7 +87,7 @@ public sealed partial class SystemdUnitTests : IDisposable
     {
         var source = RepositoryRoot.File("deploy", "systemd", unit + ".service");
         var text = await File.ReadAllTextAsync(source, TestContext.Current.CancellationToken);
-        var execStart = "ExecStart=/opt/fededge/" + unit + "\n";
+        var execStart = "ExecStart=/usr/lib/fededge/" + unit + "\n";
         Assert.Contains(execStart, text, StringComparison.Ordinal);
         text = text.Replace(execStart, "ExecStart=" + Path.Combine(_directory, "fake-service") + "\n", StringComparison.Ordinal);
         var target = Path.Combine(_directory, unit + ".service");
