@@ -3,6 +3,7 @@ using FedEdge.Agent.Hosting;
 using FedEdge.Agent.Sampling;
 using FedEdge.Hosting;
 using FedEdge.Hosting.Configuration;
+using FedEdge.Onnx.Training;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -17,6 +18,9 @@ const string Usage = """
     FEDEDGE_Agent__Key environment variables, --Agent:Key=value arguments. Unknown keys are errors.
     Exit codes: 0 ok; 1 self-test failed or the service stopped on an error; 2 bad arguments or configuration.
     """;
+
+// before anything else: ONNX Runtime's telemetry client must never start on a device (OrtTelemetry)
+OrtTelemetry.DisableForProcess();
 
 var sources = new ServiceConfigurationSources
 {

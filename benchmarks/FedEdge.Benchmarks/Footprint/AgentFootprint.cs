@@ -49,7 +49,7 @@ internal static class AgentFootprint
                 string model = Path.Combine(directory, ArtifactNames.InferenceModel);
                 TrainingArtifactGenerator.ExportInferenceModel(architecture, architecture.InitialParameters(new Random(0)), model);
                 using var options = new SessionOptions { IntraOpNumThreads = 1 };
-                using var session = new InferenceSession(model, options);
+                using var session = FedEdge.Onnx.Training.OrtSessions.Open(model, options);
                 using var input = OrtValue.CreateTensorValueFromMemory(new float[64], [1, 64]);
                 using var runOptions = new RunOptions();
                 using var outputs = session.Run(runOptions, [ArtifactNames.Features], [input], [ArtifactNames.Predictions]);

@@ -3,6 +3,7 @@ using FedEdge.Core.Codecs;
 using FedEdge.Core.Models;
 using FedEdge.Core.Parameters;
 using FedEdge.Onnx.Artifacts;
+using FedEdge.Onnx.Training;
 using FedEdge.Protocol.Wire;
 using FedEdge.Sensors.Simulated;
 using Microsoft.ML.OnnxRuntime;
@@ -91,7 +92,7 @@ public sealed class ActivityClassifier : IDisposable
         }
 
         using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
-        var session = new InferenceSession(TrainingArtifactGenerator.InferenceModelBytes(architecture, parameters), options);
+        var session = OrtSessions.Open(TrainingArtifactGenerator.InferenceModelBytes(architecture, parameters), options);
         classifier = new ActivityClassifier(session, architecture, model.Version, classNames);
         problem = string.Empty;
         return true;
@@ -119,7 +120,7 @@ public sealed class ActivityClassifier : IDisposable
         }
 
         using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
-        var session = new InferenceSession(TrainingArtifactGenerator.InferenceModelBytes(architecture, parameters), options);
+        var session = OrtSessions.Open(TrainingArtifactGenerator.InferenceModelBytes(architecture, parameters), options);
         return new ActivityClassifier(session, architecture, version, classNames, source);
     }
 

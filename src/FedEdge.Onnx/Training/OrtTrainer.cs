@@ -363,7 +363,7 @@ public sealed class OrtTrainer : IDisposable
     {
         try
         {
-            return new InferenceSession(path, options);
+            return OrtSessions.Open(path, options);
         }
         catch (OnnxRuntimeException ex)
         {
