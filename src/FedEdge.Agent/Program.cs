@@ -28,59 +28,26 @@ var sources = new ServiceConfigurationSources
     SectionName = "Agent",
     SystemFile = "/etc/fededge/agent.json",
 };
-if (!ServiceArguments.TryParse(args, ["--self-test", "--simulated-sensors", "--help", "-h"], [], out var arguments, out string? usage))
+var startup = ServiceStartup.Prepare(sources, Usage, args, ["--self-test", "--simulated-sensors"], AgentOptions.Bind, new AgentOptionsValidator(), Console.Out, Console.Error);
+if (startup.ExitCode is null && startup.Arguments!.Has("--self-test"))
 {
-    await Console.Error.WriteLineAsync($"fededge-agent: {usage}").ConfigureAwait(false);
-    await Console.Error.WriteLineAsync(Usage).ConfigureAwait(false);
-    return 2;
-}
-
-if (arguments.Has("--help") || arguments.Has("-h"))
-{
-    Console.WriteLine(Usage);
-    return 0;
-}
-
-HostApplicationBuilder builder;
-try
-{
-    builder = ServiceConfiguration.CreateBuilder(sources, arguments);
-}
-catch (ConfigurationFileException ex)
-{
-    await Console.Error.WriteLineAsync($"fededge-agent: invalid configuration: {ex.Message}").ConfigureAwait(false);
-    return 2;
-}
-
-var problems = ConfigurationCheck.Run(builder.Configuration, sources, arguments, AgentOptions.Bind, new AgentOptionsValidator(), out var agent);
-if (arguments.Has("--self-test"))
-{
-    if (agent is null)
+    if (startup.Options is not AgentOptions checkedOptions)
     {
         // a value that does not convert (e.g. a malformed time span): nothing else can be checked with it
-        Console.WriteLine("self-test FAILED: the configuration does not bind: " + string.Join("; ", problems));
+        Console.WriteLine("self-test FAILED: the configuration does not bind: " + string.Join("; ", startup.Problems));
         return 1;
     }
 
-    return await AgentSelfTest.RunAsync(agent, problems, arguments.Has("--simulated-sensors"), Console.Out, CancellationToken.None).ConfigureAwait(false);
+    return await AgentSelfTest.RunAsync(checkedOptions, startup.Problems, startup.Arguments.Has("--simulated-sensors"), Console.Out, CancellationToken.None).ConfigureAwait(false);
 }
 
-if (problems.Count > 0)
+if (startup.CheckOrFinish(o => $"device {o.DeviceId} in fleet {o.Fleet}", Console.Out, Console.Error) is int exitCode)
 {
-    foreach (string problem in problems)
-    {
-        await Console.Error.WriteLineAsync($"fededge-agent: invalid configuration: {problem}").ConfigureAwait(false);
-    }
-
-    return 2;
+    return exitCode;
 }
 
-if (arguments.CheckConfig)
-{
-    Console.WriteLine($"fededge-agent: configuration OK (device {agent!.DeviceId} in fleet {agent.Fleet}; files: {string.Join(", ", ServiceConfiguration.Files(sources, arguments))})");
-    return 0;
-}
-
+var builder = startup.Builder!;
+var agent = startup.Options!;
 builder.Services.AddSystemd();
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 builder.Services.AddSingleton(TimeProvider.System);
@@ -102,7 +69,7 @@ builder.Services.AddHostedService<AgentService>();
 
 // personal training has no broker connection: it keeps going while the broker is unreachable
 builder.Services.AddHostedService<PersonalizationService>();
-if (!agent!.SimulatedSensors)
+if (!agent.SimulatedSensors)
 {
     builder.Services.AddSampling();
 }
@@ -115,10 +82,5 @@ try
 catch (OptionsValidationException ex)
 {
     // the check above ran first, so this is a late failure (e.g. a PostConfigure default); still one line per problem
-    foreach (string failure in ex.Failures)
-    {
-        await Console.Error.WriteLineAsync("fededge-agent: invalid configuration: " + ConfigurationCheck.FullPath<AgentOptions>(sources.SectionName, failure)).ConfigureAwait(false);
-    }
-
-    return 2;
+    return startup.Refused(ex, Console.Error);
 }

@@ -21,47 +21,13 @@ var sources = new ServiceConfigurationSources
     SectionName = "Aggregator",
     SystemFile = "/etc/fededge/aggregator.json",
 };
-if (!ServiceArguments.TryParse(args, ["--help", "-h"], [], out var arguments, out string? usage))
+var startup = ServiceStartup.Prepare(sources, Usage, args, [], BindAggregator, new AggregatorServiceOptionsValidator(), Console.Out, Console.Error);
+if (startup.CheckOrFinish(o => $"fleet {o.Engine.Fleet}, {o.Engine.Strategy}", Console.Out, Console.Error) is int exitCode)
 {
-    await Console.Error.WriteLineAsync($"fededge-aggregator: {usage}").ConfigureAwait(false);
-    await Console.Error.WriteLineAsync(Usage).ConfigureAwait(false);
-    return 2;
+    return exitCode;
 }
 
-if (arguments.Has("--help") || arguments.Has("-h"))
-{
-    Console.WriteLine(Usage);
-    return 0;
-}
-
-HostApplicationBuilder builder;
-try
-{
-    builder = ServiceConfiguration.CreateBuilder(sources, arguments);
-}
-catch (ConfigurationFileException ex)
-{
-    await Console.Error.WriteLineAsync($"fededge-aggregator: invalid configuration: {ex.Message}").ConfigureAwait(false);
-    return 2;
-}
-
-var problems = ConfigurationCheck.Run(builder.Configuration, sources, arguments, BindAggregator, new AggregatorServiceOptionsValidator(), out var aggregator);
-if (problems.Count > 0)
-{
-    foreach (string problem in problems)
-    {
-        await Console.Error.WriteLineAsync($"fededge-aggregator: invalid configuration: {problem}").ConfigureAwait(false);
-    }
-
-    return 2;
-}
-
-if (arguments.CheckConfig)
-{
-    Console.WriteLine($"fededge-aggregator: configuration OK (fleet {aggregator!.Engine.Fleet}, {aggregator.Engine.Strategy}; files: {string.Join(", ", ServiceConfiguration.Files(sources, arguments))})");
-    return 0;
-}
-
+var builder = startup.Builder!;
 builder.Services.AddSystemd();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<IValidateOptions<AggregatorServiceOptions>, AggregatorServiceOptionsValidator>();
@@ -78,12 +44,7 @@ try
 }
 catch (OptionsValidationException ex)
 {
-    foreach (string failure in ex.Failures)
-    {
-        await Console.Error.WriteLineAsync("fededge-aggregator: invalid configuration: " + ConfigurationCheck.FullPath<AggregatorServiceOptions>(sources.SectionName, failure)).ConfigureAwait(false);
-    }
-
-    return 2;
+    return startup.Refused(ex, Console.Error);
 }
 
 static AggregatorServiceOptions BindAggregator(IConfigurationSection section)

@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using FedEdge.Aggregator.Engine;
 using FedEdge.IntegrationTests.Broker;
+using FedEdge.IntegrationTests.Deploy;
 
 namespace FedEdge.IntegrationTests.Aggregator;
 
@@ -15,33 +15,19 @@ namespace FedEdge.IntegrationTests.Aggregator;
 /// </summary>
 public sealed class AggregatorProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly List<string> _output = [];
+    private readonly ServiceProcess _process;
 
-    private AggregatorProcess(Process process, int metricsPort)
+    private AggregatorProcess(ServiceProcess process, int metricsPort)
     {
         _process = process;
         MetricsPort = metricsPort;
-        process.OutputDataReceived += (_, e) => Record(e.Data);
-        process.ErrorDataReceived += (_, e) => Record(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
     }
 
     /// <summary>Where its Prometheus endpoint listens.</summary>
     public int MetricsPort { get; }
 
     /// <summary>What it printed so far.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return string.Join(Environment.NewLine, _output);
-            }
-        }
-    }
+    public string Output => _process.Output;
 
     public bool HasExited => _process.HasExited;
 
@@ -77,20 +63,9 @@ public sealed class AggregatorProcess : IAsyncDisposable
             ["MetricsPort"] = Text(metricsPort),
             ["TickInterval"] = "00:00:00.100",
         };
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Deploy.ServiceBinary.Aggregator);
-        foreach (var (key, value) in args)
-        {
-            start.ArgumentList.Add($"--Aggregator:{key}={value}");
-        }
-
-        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        return new AggregatorProcess(Process.Start(start) ?? throw new InvalidOperationException("cannot start fededge-aggregator"), metricsPort);
+        return new AggregatorProcess(
+            ServiceProcess.Start("aggregator", ServiceBinary.Aggregator, [.. args.Select(a => $"--Aggregator:{a.Key}={a.Value}")]),
+            metricsPort);
     }
 
     /// <summary>Writes a fresh P-256 model-signing key as PKCS#8 PEM and returns it.</summary>
@@ -129,20 +104,9 @@ public sealed class AggregatorProcess : IAsyncDisposable
     }
 
     /// <summary>SIGKILL: no finalizers, no graceful stop, nothing flushed that was not already committed.</summary>
-    public async Task KillAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-    }
+    public Task KillAsync() => _process.KillAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        await KillAsync();
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 
     private static int FreePort()
     {
@@ -152,20 +116,4 @@ public sealed class AggregatorProcess : IAsyncDisposable
     }
 
     private static string Text(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
-
-    private void Record(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            if (_output.Count < 2000)
-            {
-                _output.Add(line);
-            }
-        }
-    }
 }

@@ -5,6 +5,7 @@ namespace FedEdge.IntegrationTests.Deploy;
 /// <summary>A built service (see <see cref="ServiceBinary"/>) running as a child process, its output kept for assertions.</summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
+    private const int MaxLines = 5000;
     private readonly Process _process;
     private readonly List<string> _output = [];
 
@@ -23,6 +24,9 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     /// <summary>Whether it has stopped.</summary>
     public bool HasExited => _process.HasExited;
+
+    /// <summary>Its exit code, once it has stopped.</summary>
+    public int ExitCode => _process.ExitCode;
 
     /// <summary>What it printed so far.</summary>
     public string Output
@@ -98,7 +102,11 @@ public sealed class ServiceProcess : IAsyncDisposable
 
         lock (_output)
         {
-            _output.Add(line);
+            // bounded: a long run's log stays a test's memory, not the machine's
+            if (_output.Count < MaxLines)
+            {
+                _output.Add(line);
+            }
         }
     }
 }
