@@ -16,6 +16,7 @@ namespace FedEdge.Core.DistributedDp;
 public sealed class RandomizedHadamard : IDisposable
 {
     private readonly double[] _signs;
+    private readonly byte[] _signBits;
     private readonly MaskExpander _expander = new();
 
     /// <summary>A rotation for vectors of <paramref name="dimension"/> coordinates (padded to a power of two).</summary>
@@ -27,6 +28,7 @@ public sealed class RandomizedHadamard : IDisposable
         Dimension = dimension;
         PaddedDimension = PaddedLength(dimension);
         _signs = new double[PaddedDimension];
+        _signBits = new byte[(PaddedDimension + 7) / 8];
     }
 
     /// <summary>d, the length of the vectors rotated.</summary>
@@ -122,17 +124,13 @@ public sealed class RandomizedHadamard : IDisposable
     }
 
     // ε_i = ±1 from bit i of the AES-CTR keystream of the public seed (MaskExpander): every party derives the same diagonal.
+    // One keystream call per rotation (one AES key schedule).
     private void DrawSigns(ReadOnlySpan<byte> publicSeed)
     {
-        Span<byte> bits = stackalloc byte[256];
-        for (int start = 0; start < PaddedDimension; start += bits.Length * 8)
+        _expander.Keystream(publicSeed, _signBits);
+        for (int i = 0; i < PaddedDimension; i++)
         {
-            _expander.Keystream(publicSeed, (UInt128)(start / 128), bits);
-            int count = Math.Min(bits.Length * 8, PaddedDimension - start);
-            for (int i = 0; i < count; i++)
-            {
-                _signs[start + i] = ((bits[i >> 3] >> (i & 7)) & 1) == 0 ? 1.0 : -1.0;
-            }
+            _signs[i] = ((_signBits[i >> 3] >> (i & 7)) & 1) == 0 ? 1.0 : -1.0;
         }
     }
 }

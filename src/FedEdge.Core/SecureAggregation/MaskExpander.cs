@@ -18,7 +18,8 @@ namespace FedEdge.Core.SecureAggregation;
 /// call per 4 KiB, and the volume is small: k neighbours × 2 bytes × d coordinates per update (≈ 100 KB for
 /// k = 10, d = 4,837). ChaCha20 would be faster on the Pi 3/4 cores, which lack the ARMv8 AES instructions, but
 /// the BCL exposes it only inside ChaCha20-Poly1305. The generator state is a key and a counter: not thread-safe,
-/// one instance per thread; allocation-free after construction.
+/// one instance per thread. Nothing is allocated per coordinate; the BCL's key schedule allocates ≈ 130–330 B per seed
+/// (measured), i.e. O(k) per masked update.
 /// </remarks>
 public sealed class MaskExpander : IDisposable
 {

@@ -39,12 +39,19 @@ public static class PairwiseMasking
             throw new ArgumentException($"Every input value must be below 2^{bits}.", nameof(input));
         }
 
-        var seen = new HashSet<int>();
-        foreach (PairwiseSeed neighbour in neighbours)
+        // Sorted copy on the stack (k is O(log n)): a neighbour listed twice would add its mask twice and never cancel.
+        Span<int> peers = neighbours.Count <= 512 ? stackalloc int[neighbours.Count] : new int[neighbours.Count];
+        for (int i = 0; i < peers.Length; i++)
         {
-            if (neighbour.PeerIndex == ownIndex || !seen.Add(neighbour.PeerIndex))
+            peers[i] = neighbours[i].PeerIndex;
+        }
+
+        peers.Sort();
+        for (int i = 0; i < peers.Length; i++)
+        {
+            if (peers[i] == ownIndex || (i > 0 && peers[i] == peers[i - 1]))
             {
-                throw new ArgumentException($"Neighbour {neighbour.PeerIndex} of device {ownIndex} is the device itself or listed twice.", nameof(neighbours));
+                throw new ArgumentException($"Neighbour {peers[i]} of device {ownIndex} is the device itself or listed twice.", nameof(neighbours));
             }
         }
 

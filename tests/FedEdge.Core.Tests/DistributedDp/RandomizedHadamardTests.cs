@@ -1,18 +1,12 @@
 using System.Numerics;
 using FedEdge.Core.DistributedDp;
+using FedEdge.Core.Tests.SecureAggregation;
 using FsCheck.Xunit;
 
 namespace FedEdge.Core.Tests.DistributedDp;
 
 public class RandomizedHadamardTests
 {
-    private static byte[] Seed(int value)
-    {
-        var seed = new byte[32];
-        BitConverter.TryWriteBytes(seed, value);
-        return seed;
-    }
-
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -48,11 +42,11 @@ public class RandomizedHadamardTests
         float[] x = [.. Enumerable.Range(0, d).Select(_ => (float)(random.NextDouble() - 0.5))];
         using var rotation = new RandomizedHadamard(d);
         var rotated = new double[rotation.PaddedDimension];
-        rotation.Rotate(x, Seed(seed), 1.0, rotated);
+        rotation.Rotate(x, PublicSeeds.From(seed), 1.0, rotated);
         double normIn = Math.Sqrt(x.Sum(v => (double)v * v));
         double normOut = Math.Sqrt(rotated.Sum(v => v * v));
         var back = new float[d];
-        rotation.InverseRotate(rotated, Seed(seed), 1.0, back);
+        rotation.InverseRotate(rotated, PublicSeeds.From(seed), 1.0, back);
         return Math.Abs(normIn - normOut) <= 1e-9 * Math.Max(1, normIn)
             && x.Zip(back).All(p => Math.Abs(p.First - p.Second) <= 1e-5 * Math.Max(1.0, Math.Abs(p.First)));
     }
@@ -65,7 +59,7 @@ public class RandomizedHadamardTests
         var spike = new float[1000];
         spike[17] = 1f;
         var rotated = new double[1024];
-        rotation.Rotate(spike, Seed(1), 1.0, rotated);
+        rotation.Rotate(spike, PublicSeeds.From(1), 1.0, rotated);
         Assert.All(rotated, v => Assert.Equal(1.0 / 32.0, Math.Abs(v), 1e-12));
     }
 
@@ -77,9 +71,9 @@ public class RandomizedHadamardTests
         var a = new double[64];
         var b = new double[64];
         var c = new double[64];
-        rotation.Rotate(x, Seed(1), 1.0, a);
-        rotation.Rotate(x, Seed(1), 1.0, b);
-        rotation.Rotate(x, Seed(2), 1.0, c);
+        rotation.Rotate(x, PublicSeeds.From(1), 1.0, a);
+        rotation.Rotate(x, PublicSeeds.From(1), 1.0, b);
+        rotation.Rotate(x, PublicSeeds.From(2), 1.0, c);
         Assert.Equal(a, b);
         Assert.NotEqual(a, c);
     }

@@ -5,19 +5,12 @@ namespace FedEdge.Core.Tests.SecureAggregation;
 
 public class SecAggNeighbourhoodTests
 {
-    private static byte[] Seed(int value)
-    {
-        var seed = new byte[32];
-        BitConverter.TryWriteBytes(seed, value);
-        return seed;
-    }
-
     [Property(MaxTest = 50)]
     public bool Every_device_has_exactly_k_distinct_neighbours_and_the_relation_is_symmetric(int seed, byte a, byte b)
     {
         int n = 3 + (a % 200);
         int k = Math.Min(n - 1, 2 * (1 + (b % 12)));
-        var graph = SecAggNeighbourhood.Create(n, k, Seed(seed));
+        var graph = SecAggNeighbourhood.Create(n, k, PublicSeeds.From(seed));
         for (int u = 0; u < n; u++)
         {
             ReadOnlySpan<int> neighbours = graph.Neighbours(u);
@@ -41,9 +34,9 @@ public class SecAggNeighbourhoodTests
     [Fact]
     public void The_same_public_seed_gives_every_party_the_same_graph()
     {
-        var first = SecAggNeighbourhood.Create(100, 8, Seed(1));
-        var second = SecAggNeighbourhood.Create(100, 8, Seed(1));
-        var other = SecAggNeighbourhood.Create(100, 8, Seed(2));
+        var first = SecAggNeighbourhood.Create(100, 8, PublicSeeds.From(1));
+        var second = SecAggNeighbourhood.Create(100, 8, PublicSeeds.From(1));
+        var other = SecAggNeighbourhood.Create(100, 8, PublicSeeds.From(2));
         Assert.All(Enumerable.Range(0, 100), u => Assert.Equal(first.Neighbours(u).ToArray(), second.Neighbours(u).ToArray()));
         Assert.Contains(Enumerable.Range(0, 100), u => !first.Neighbours(u).SequenceEqual(other.Neighbours(u)));
     }
@@ -57,7 +50,7 @@ public class SecAggNeighbourhoodTests
         const int Seeds = 6000;
         for (int s = 0; s < Seeds; s++)
         {
-            foreach (int v in SecAggNeighbourhood.Create(13, 4, Seed(s)).Neighbours(0))
+            foreach (int v in SecAggNeighbourhood.Create(13, 4, PublicSeeds.From(s)).Neighbours(0))
             {
                 hits[v]++;
             }
@@ -71,7 +64,7 @@ public class SecAggNeighbourhoodTests
     [Fact]
     public void A_degree_of_n_minus_one_or_more_gives_the_complete_graph_of_plain_SecAgg()
     {
-        var graph = SecAggNeighbourhood.Create(7, 50, Seed(3));
+        var graph = SecAggNeighbourhood.Create(7, 50, PublicSeeds.From(3));
         Assert.Equal(6, graph.Degree);
         Assert.Equal([0, 1, 2, 4, 5, 6], graph.Neighbours(3).ToArray());
     }
@@ -79,6 +72,6 @@ public class SecAggNeighbourhoodTests
     [Fact]
     public void An_odd_degree_below_n_minus_one_is_rejected()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => SecAggNeighbourhood.Create(10, 3, Seed(4)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SecAggNeighbourhood.Create(10, 3, PublicSeeds.From(4)));
     }
 }
