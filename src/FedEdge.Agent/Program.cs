@@ -6,6 +6,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
+if (args is ["status", .. var statusArgs])
+{
+    // reads the state directory only: no host, no broker, no lock a running agent would notice
+    return await AgentStatusCommand.RunAsync(statusArgs, Console.Out, Console.Error, TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+}
+
 if (args.Contains("--self-test"))
 {
     // the same sources and precedence as the service below (content root = working directory), so the
