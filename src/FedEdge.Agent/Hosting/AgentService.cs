@@ -679,6 +679,13 @@ public sealed partial class AgentService : BackgroundService
         {
             LogStatusDeferred(ex.Message);
         }
+        catch (PublishRejectedException ex)
+        {
+            // an ACL without the status line: the device keeps working and tries again at the next interval
+            _nextStatus = now + _options.StatusInterval;
+            _publishedState = state;
+            LogPublishRejected("the status", ex.Message);
+        }
     }
 
     private async Task PredictIfDueAsync(ReconnectingMqttClient client, CancellationToken cancellationToken)
