@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace FedEdge.Agent.Diagnostics;
@@ -21,12 +22,16 @@ public static class DeviceDiagnosticsJson
     /// </summary>
     public const int MaxReasonLength = 255;
 
-    /// <summary>The UTF-8 JSON document, indented for <c>status</c> when <paramref name="indented"/>.</summary>
+    /// <summary>
+    /// The UTF-8 JSON document, indented for <c>status</c> when <paramref name="indented"/>. Escaping is JSON's own,
+    /// not HTML-safe: the document goes to MQTT clients and terminals, never into a web page, and "+00:00" should
+    /// read as such in <c>mosquitto_sub</c> and <c>status</c> rather than as "+00:00".
+    /// </summary>
     public static byte[] Write(DeviceDiagnostics diagnostics, bool indented = false)
     {
         ArgumentNullException.ThrowIfNull(diagnostics);
         var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented }))
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("device", diagnostics.Device);

@@ -20,9 +20,11 @@ namespace FedEdge.Agent.Hosting;
 /// The eligibility, reason and served model are what the running agent last recorded (<see cref="DiagnosticsFile"/>,
 /// <c>updated</c> says when); ε, the outbox depth and the model version are read fresh: the privacy ledger
 /// read-only (<see cref="PrivacyLedger.OpenReadOnly"/>), the outbox through a read-only SQLite connection
-/// (<see cref="SqliteOutbox.InspectUsage"/>), the accepted model version from its file. Nothing is created,
-/// locked or written. Exit codes: 0 the JSON was printed; 2 the configuration does not bind or validate, or the
-/// state directory does not exist (one line on standard error); 1 a state file could not be read.
+/// (<see cref="SqliteOutbox.InspectUsage"/>), the accepted model version from its file. Nothing is created or
+/// written, and no lock a running agent waits for is taken. Only what status reads is checked (the state directory,
+/// the privacy budget): a missing broker certificate does not hide the device's state. Exit codes: 0 the JSON was
+/// printed; 2 the configuration does not bind, the budget is invalid or the state directory does not exist (one
+/// line on standard error); 1 a state file could not be read.
 /// </remarks>
 public static class AgentStatusCommand
 {
@@ -32,7 +34,7 @@ public static class AgentStatusCommand
     /// <summary>A state file could not be read.</summary>
     public const int Failed = 1;
 
-    /// <summary>The configuration does not bind or validate, or there is no state directory.</summary>
+    /// <summary>The configuration does not bind, the budget is invalid, or there is no state directory.</summary>
     public const int UsageError = 2;
 
     private const string Name = "fededge-agent status";

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Reflection;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using FedEdge.Agent.Diagnostics;
@@ -183,7 +184,9 @@ public sealed partial class HomeAssistantDiscovery
     private DiscoveryConfig Config(string objectId, string name, string stateTopic, string valueTemplate, Action<Utf8JsonWriter> specific)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var json = new Utf8JsonWriter(buffer))
+
+        // JSON's own escaping, not HTML-safe: the configs are read by HA and by people with mosquitto_sub ("ε", "+")
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
             json.WriteString("name", name);

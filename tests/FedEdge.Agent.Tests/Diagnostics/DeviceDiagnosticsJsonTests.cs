@@ -55,9 +55,11 @@ public sealed class DeviceDiagnosticsJsonTests
     [Fact]
     public void Times_are_ISO_8601_in_UTC_as_Home_Assistant_timestamps_expect()
     {
-        using var json = JsonDocument.Parse(DeviceDiagnosticsJson.Write(Sample() with { LastContribution = new DateTimeOffset(2026, 11, 25, 16, 5, 0, TimeSpan.FromHours(1)) }));
+        byte[] written = DeviceDiagnosticsJson.Write(Sample() with { LastContribution = new DateTimeOffset(2026, 11, 25, 16, 5, 0, TimeSpan.FromHours(1)) });
+        using var json = JsonDocument.Parse(written);
 
         Assert.Equal("2026-11-25T15:05:00.000+00:00", json.RootElement.GetProperty("last_contribution").GetString());
+        Assert.Contains("\"2026-11-25T15:05:00.000+00:00\"", System.Text.Encoding.UTF8.GetString(written), StringComparison.Ordinal); // readable as written, not \u002B
     }
 
     [Fact]
