@@ -18,14 +18,18 @@ need_openssl() {
     command -v "$OPENSSL" >/dev/null 2>&1 || die "openssl not found (set OPENSSL=/path/to/openssl)"
 }
 
-# A device id becomes the certificate CN, the MQTT username and a topic level, so it must be a single safe
-# topic segment; "aggregator" is reserved by deploy/mosquitto/acl.
+# A device id becomes the certificate CN, the MQTT username and a topic level, so it follows the wire rule
+# (WireIdentifier: 1-64 of [A-Za-z0-9_-]). "aggregator" and "homeassistant" are identities of their own in
+# deploy/mosquitto/acl (refused in any letter case, so no look-alike is issued), and a name with a dot looks like a
+# host name (kitchen.local) and is no topic-level id FedEdge accepts.
 check_device_id() {
-    case $1 in
+    lower=$(printf '%s' "$1" | tr 'A-Z' 'a-z')
+    case $lower in
         '' ) usage_error "device id is empty" ;;
-        aggregator ) die "device id 'aggregator' is reserved for the aggregator's certificate" ;;
-        -* | .* ) die "device id '$1' must start with a letter or digit" ;;
-        *[!A-Za-z0-9._-]* ) die "device id '$1' may contain only letters, digits, '.', '_' and '-'" ;;
+        aggregator | homeassistant ) die "device id '$1' is reserved for the $lower certificate (deploy/mosquitto/acl)" ;;
+        *.* ) die "device id '$1' contains a '.': it looks like a host name; a device id is letters, digits, '_' and '-' only" ;;
+        -* ) die "device id '$1' must start with a letter or digit" ;;
+        *[!a-z0-9_-]* ) die "device id '$1' may contain only letters, digits, '_' and '-'" ;;
     esac
     [ "${#1}" -le 64 ] || die "device id '$1' is longer than 64 characters"
 }

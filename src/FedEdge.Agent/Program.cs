@@ -14,6 +14,7 @@ const string Usage = """
            fededge-agent --check-config [--config FILE] [settings]    bind and validate the settings as the service would, then exit
            fededge-agent --self-test [--simulated-sensors] [--config FILE] [settings]
                                                                        check sensors, ONNX Runtime, ledger, model key, power, broker
+           fededge-agent status [--config FILE] [settings]            the device's state as JSON, from its state directory (no network)
     Settings, lowest precedence first: appsettings.json beside the executable, /etc/fededge/agent.json, --config FILE,
     FEDEDGE_Agent__Key environment variables, --Agent:Key=value arguments. Unknown keys are errors.
     Exit codes: 0 ok; 1 self-test failed or the service stopped on an error; 2 bad arguments or configuration.
@@ -22,12 +23,13 @@ const string Usage = """
 // before anything else: ONNX Runtime's telemetry client must never start on a device (OrtTelemetry)
 OrtTelemetry.DisableForProcess();
 
-var sources = new ServiceConfigurationSources
+var sources = AgentConfiguration.Sources;
+if (args is ["status", .. var statusArgs])
 {
-    ServiceName = "fededge-agent",
-    SectionName = "Agent",
-    SystemFile = "/etc/fededge/agent.json",
-};
+    // reads the state directory only: no host, no broker, no lock a running agent would notice
+    return await AgentStatusCommand.RunAsync(statusArgs, Console.Out, Console.Error, TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+}
+
 var startup = ServiceStartup.Prepare(sources, Usage, args, ["--self-test", "--simulated-sensors"], AgentOptions.Bind, new AgentOptionsValidator(), Console.Out, Console.Error);
 if (startup.ExitCode is null && startup.Arguments!.Has("--self-test"))
 {

@@ -28,6 +28,9 @@ public sealed class IdleTracker
     /// <summary>The other-process load of the last interval, or null before two samples.</summary>
     public double? LastLoad { get; private set; }
 
+    /// <summary>How long the load has been below the threshold at <paramref name="now"/> (zero while it is not).</summary>
+    public TimeSpan IdleSoFar(DateTimeOffset now) => _idleSince is DateTimeOffset since && now > since ? now - since : TimeSpan.Zero;
+
     /// <summary>Feeds a sample taken at <paramref name="now"/>; returns whether the device counts as idle.</summary>
     public bool Update(CpuTimes? sample, DateTimeOffset now)
     {

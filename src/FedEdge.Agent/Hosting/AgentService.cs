@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using FedEdge.Agent.Contribution;
+using FedEdge.Agent.Diagnostics;
 using FedEdge.Agent.Eligibility;
 using FedEdge.Agent.Feedback;
 using FedEdge.Agent.Models;
@@ -31,7 +32,8 @@ namespace FedEdge.Agent.Hosting;
 /// <summary>
 /// The device worker: receives and verifies signed global models, decides eligibility, runs a
 /// <see cref="ContributionRunner"/> and drains the outbox to the broker, and keeps its retained
-/// status (last will = offline) up to date.
+/// status, availability (last will = "offline") and diagnostics up to date. On every (re)connect it
+/// announces itself: availability "online", status, diagnostics and its Home Assistant entities.
 /// </summary>
 public sealed partial class AgentService : BackgroundService
 {
@@ -71,7 +73,14 @@ public sealed partial class AgentService : BackgroundService
     private DateTimeOffset _nextStatus;
     private ulong _skippedVersion;
     private DeviceState _publishedState = DeviceState.Unspecified;
+    private readonly DiagnosticsThrottle _diagnosticsThrottle;
     private PredictionPublisher? _predictions;
+    private DiagnosticsFile? _diagnosticsFile;
+    private EligibilityDecision? _eligibility;
+    private EligibilityBlockers? _reportedBlockers;
+    private DateTimeOffset? _lastContribution;
+    private int _outboxDepth;
+    private long _announcedConnections;
     private ActivityClassifier? _classifier;
     private DateTimeOffset _nextPrediction;
     private Dataset? _simulatedWindows;
@@ -119,6 +128,7 @@ public sealed partial class AgentService : BackgroundService
         _logger = loggers.CreateLogger<AgentService>();
         _policy = new EligibilityPolicy(_options.Eligibility);
         _idle = new IdleTracker(_options.Eligibility.IdleLoadThreshold, _options.Eligibility.IdleFor);
+        _diagnosticsThrottle = new DiagnosticsThrottle(_options.StatusInterval);
     }
 
     /// <summary>Start-up checks: state directory, pinned key, ledger, outbox, installed model, broker subscriptions.</summary>
@@ -177,8 +187,10 @@ public sealed partial class AgentService : BackgroundService
 
         AgentOptions.ApplyDefaults(_options);
         var mqtt = _options.Mqtt;
-        mqtt.LastWillTopic = TopicScheme.Status(_options.Fleet, _options.DeviceId);
-        mqtt.LastWillPayload = Status(DeviceState.Offline).ToByteArray();
+        // one will per connection: it goes to the plain-text availability topic that both Home Assistant and the
+        // aggregator read; a graceful stop publishes the Offline status itself (StopAsync)
+        mqtt.LastWillTopic = TopicScheme.Availability(_options.Fleet, _options.DeviceId);
+        mqtt.LastWillPayload = DeviceAvailability.OfflinePayload;
         _client = new ReconnectingMqttClient(mqtt, _time, new Random(DeviceSeed(_options.DeviceId)), _loggers.CreateLogger<ReconnectingMqttClient>());
         await _client.SubscribeAsync(TopicScheme.Model(_options.Fleet), cancellationToken).ConfigureAwait(false);
         await _client.SubscribeAsync(TopicScheme.Pace(_options.Fleet), cancellationToken).ConfigureAwait(false);
@@ -186,19 +198,12 @@ public sealed partial class AgentService : BackgroundService
         {
             await _client.SubscribeAsync(TopicScheme.Feedback(_options.Fleet, _options.DeviceId), cancellationToken).ConfigureAwait(false);
         }
-        if (_options.Prediction.Enabled)
-        {
-            if (HomeAssistantDiscovery.IsDiscoveryId(_options.DeviceId))
-            {
-                _predictions = new PredictionPublisher(_client, new HomeAssistantDiscovery(
-                    _options.Prediction.DiscoveryPrefix, _options.Fleet, _options.DeviceId, _options.MemoryClass, _options.Prediction.Interval));
-            }
-            else
-            {
-                LogPredictionDisabled(_options.DeviceId);
-            }
-        }
 
+        // built whether or not predictions are on: with them off, every connect removes the entities
+        _predictions = new PredictionPublisher(_client, new HomeAssistantDiscovery(
+            _options.Prediction.DiscoveryPrefix, _options.Fleet, _options.DeviceId, _options.MemoryClass, _options.Prediction.Interval, _options.Prediction.SupportUrl));
+        _diagnosticsFile = new DiagnosticsFile(state);
+        _lastContribution = RecordedLastContribution();
         _client.Start();
         LogStarted(_options.DeviceId, _options.Fleet, _model?.Version ?? 0, _ledger.RemainingEpsilon);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -210,6 +215,7 @@ public sealed partial class AgentService : BackgroundService
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         if (_client is not null)
         {
+            await SayOfflineAsync(_client, cancellationToken).ConfigureAwait(false);
             await _client.DisposeAsync().ConfigureAwait(false);
         }
 
@@ -245,6 +251,7 @@ public sealed partial class AgentService : BackgroundService
         {
             Task<bool>? message = null;
             Task? heartbeat = null;
+            Task? connection = null;
             while (!stoppingToken.IsCancellationRequested)
             {
                 // one pending wait at a time: a new one per wake-up would pile up waiters on the channel
@@ -253,7 +260,10 @@ public sealed partial class AgentService : BackgroundService
                 // wake at least every HeartbeatPeriod so the watchdog sees a live loop even with a long CheckInterval;
                 // one pending delay at a time too, so a tick does not leave a stale timer behind to wake the process
                 heartbeat ??= Task.Delay(HeartbeatPeriod, _time, stoppingToken);
-                await Task.WhenAny(message, tick, heartbeat).ConfigureAwait(false);
+
+                // the client's loop owns connecting; this loop notices each new connection and announces on it
+                connection ??= client.WaitForConnectionAsync(_announcedConnections, stoppingToken);
+                await Task.WhenAny(message, tick, heartbeat, connection).ConfigureAwait(false);
                 if (message.IsCompleted)
                 {
                     message = null;
@@ -265,6 +275,12 @@ public sealed partial class AgentService : BackgroundService
                 }
 
                 _heartbeat.Beat();
+                if (connection.IsCompleted)
+                {
+                    connection = null;
+                    await AnnounceAsync(client, stoppingToken).ConfigureAwait(false);
+                }
+
                 while (client.Inbound.TryRead(out var received))
                 {
                     Handle(received);
@@ -291,7 +307,7 @@ public sealed partial class AgentService : BackgroundService
                         LogContributionFailed(ex);
                     }
 
-                    await PublishStatusIfDueAsync(client, stoppingToken).ConfigureAwait(false);
+                    await PublishStateAsync(client, stoppingToken).ConfigureAwait(false);
                     await PredictIfDueAsync(client, stoppingToken).ConfigureAwait(false);
                     tick = ticker.WaitForNextTickAsync(stoppingToken).AsTask();
                 }
@@ -369,22 +385,37 @@ public sealed partial class AgentService : BackgroundService
     private async Task ContributeIfEligibleAsync(CancellationToken cancellationToken)
     {
         var model = _model;
-        if (model is null || model.Version <= _models!.LastContributedVersion || model.Version == _skippedVersion)
+        EligibilityDecision decision;
+        if (model is null)
         {
-            return;
+            decision = EligibilityDecision.Blocked(EligibilityBlockers.NoModel, "no global model received yet");
+        }
+        else if (model.Version <= _models!.LastContributedVersion)
+        {
+            decision = EligibilityDecision.Blocked(EligibilityBlockers.AlreadyContributed, $"already contributed to global model v{model.Version}; waiting for a newer one");
+        }
+        else if (model.Version == _skippedVersion)
+        {
+            decision = EligibilityDecision.Blocked(EligibilityBlockers.ModelUnusable, $"global model v{model.Version} cannot be trained here; waiting for the next one");
+        }
+        else
+        {
+            decision = _policy.Evaluate(Signals(), _time.GetUtcNow());
         }
 
-        var decision = _policy.Evaluate(Signals(), _time.GetUtcNow());
-        if (!decision.Eligible)
+        ReportEligibility(decision, model?.Version ?? 0);
+        if (!decision.Eligible || model is null)
         {
             _state = StateFor(decision);
-            LogNotEligible(decision);
             return;
         }
 
         var samples = LocalSamples();
         _state = DeviceState.Training;
         LogTrainingStarted(model.Version, samples.Count);
+
+        // say "training" before the run: the loop awaits the run, so no tick publishes while it lasts
+        await PublishStateAsync(_client!, cancellationToken).ConfigureAwait(false);
         var runner = _runner!;
         var lastCheck = _time.GetUtcNow();
         bool eligible = true;
@@ -411,7 +442,8 @@ public sealed partial class AgentService : BackgroundService
         switch (result.Outcome)
         {
             case ContributionOutcome.Enqueued:
-                _models.RecordContribution(model.Version);
+                _models!.RecordContribution(model.Version);
+                _lastContribution = _time.GetUtcNow();
                 break;
             case ContributionOutcome.IncompatibleModel or ContributionOutcome.Diverged:
                 // retrying the same model would fail the same way: wait for the next one
@@ -426,34 +458,201 @@ public sealed partial class AgentService : BackgroundService
     {
         var now = _time.GetUtcNow();
         bool idle = _idle.Update(_cpu.Read(), now);
+        var idleSoFar = _idle.IdleSoFar(now);
         bool hasWork = _model is not null && _model.Version > _models!.LastContributedVersion
             && (_options.SimulatedSensors || _samples!.Count >= _options.Training.MinSamples);
         bool paceInvites = _pace is null
             || (_pace.UpdatesWanted > 0 && (_pace.Cohort.Count == 0 || _pace.Cohort.Contains(_options.DeviceId)));
-        return new EligibilitySignals(idle, _power.Read(), _thermal.ReadCelsius(), _runner!.CanAfford(), hasWork, paceInvites);
+        return new EligibilitySignals(idle, _power.Read(), _thermal.ReadCelsius(), _runner!.CanAfford(), hasWork, paceInvites, idleSoFar);
     }
 
-    private static DeviceState StateFor(EligibilityDecision decision)
+    private static DeviceState StateFor(EligibilityDecision decision) => decision.Kinds switch
     {
-        foreach (string blocker in decision.Blockers)
+        var k when k.HasFlag(EligibilityBlockers.PrivacyBudgetSpent) => DeviceState.BudgetExhausted,
+        var k when k.HasFlag(EligibilityBlockers.TooHot) => DeviceState.ThermalWait,
+        var k when (k & (EligibilityBlockers.OnBattery | EligibilityBlockers.PowerUnknown | EligibilityBlockers.PowerNotStable)) != 0 => DeviceState.ChargingWait,
+        _ => DeviceState.Idle,
+    };
+
+    /// <summary>
+    /// Logs eligibility at Information when the blocking conditions change — not every tick — so a device that never
+    /// trains says why in the journal ("Not training: on battery; idle for 2 of 5 min"), and keeps the decision for
+    /// the diagnostics.
+    /// </summary>
+    private void ReportEligibility(EligibilityDecision decision, ulong version)
+    {
+        _eligibility = decision;
+        if (_reportedBlockers == decision.Kinds)
         {
-            if (blocker.StartsWith("privacy", StringComparison.Ordinal))
-            {
-                return DeviceState.BudgetExhausted;
-            }
-
-            if (blocker.StartsWith("too hot", StringComparison.Ordinal))
-            {
-                return DeviceState.ThermalWait;
-            }
-
-            if (blocker.StartsWith("on battery", StringComparison.Ordinal) || blocker.StartsWith("power", StringComparison.Ordinal))
-            {
-                return DeviceState.ChargingWait;
-            }
+            return;
         }
 
-        return DeviceState.Idle;
+        _reportedBlockers = decision.Kinds;
+        if (decision.Eligible)
+        {
+            LogEligible(version);
+        }
+        else
+        {
+            LogNotTraining(decision);
+        }
+    }
+
+    /// <summary>
+    /// Everything a (re)connection must re-establish, in order of importance: availability "online" (the will made it
+    /// "offline" if the last connection was lost), the status (the aggregator drops a device that went offline and
+    /// re-adds it from this), the diagnostics, and the Home Assistant entities — or their removal when predictions are
+    /// off. Marked done for this connection whatever happens: a lost link means a new connection, which announces again.
+    /// </summary>
+    private async Task AnnounceAsync(ReconnectingMqttClient client, CancellationToken cancellationToken)
+    {
+        _announcedConnections = client.Connections;
+        try
+        {
+            await TryPublishAsync(client, TopicScheme.Availability(_options.Fleet, _options.DeviceId), DeviceAvailability.OnlinePayload, "availability", cancellationToken).ConfigureAwait(false);
+            _publishedState = DeviceState.Unspecified; // forces the status out now
+            await PublishStatusIfDueAsync(client, cancellationToken).ConfigureAwait(false);
+            var now = _time.GetUtcNow();
+            var diagnostics = CurrentDiagnostics(now);
+            if (_diagnosticsThrottle.IsDue(diagnostics, now))
+            {
+                SaveDiagnostics(diagnostics);
+            }
+
+            _diagnosticsThrottle.Emitted(diagnostics, now);
+            await TryPublishAsync(client, TopicScheme.Diagnostics(_options.Fleet, _options.DeviceId), DeviceDiagnosticsJson.Write(diagnostics), "diagnostics", cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _predictions!.AnnounceAsync(_options.Prediction.Enabled, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PublishRejectedException ex)
+            {
+                LogPublishRejected("a Home Assistant discovery config", ex.Message);
+            }
+
+            LogAnnounced(_announcedConnections, _options.Prediction.Enabled ? "announced" : "removed");
+        }
+        catch (TransportUnavailableException ex)
+        {
+            LogAnnounceDeferred(ex.Message);
+        }
+    }
+
+    /// <summary>Publishes retained; a refusal (an ACL without the topic) is logged and does not stop the caller.</summary>
+    private async Task TryPublishAsync(ReconnectingMqttClient client, string topic, ReadOnlyMemory<byte> payload, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.PublishAsync(topic, payload, retain: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PublishRejectedException ex)
+        {
+            LogPublishRejected(what, ex.Message);
+        }
+    }
+
+    /// <summary>The status when due or changed, then the diagnostics when <see cref="DiagnosticsThrottle"/> says so.</summary>
+    private async Task PublishStateAsync(ReconnectingMqttClient client, CancellationToken cancellationToken)
+    {
+        await PublishStatusIfDueAsync(client, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        _outboxDepth = (await _outbox!.GetUsageAsync(cancellationToken).ConfigureAwait(false)).Entries;
+        var diagnostics = CurrentDiagnostics(now);
+        if (!_diagnosticsThrottle.IsDue(diagnostics, now))
+        {
+            return;
+        }
+
+        _diagnosticsThrottle.Emitted(diagnostics, now);
+        SaveDiagnostics(diagnostics);
+        if (!client.IsConnected)
+        {
+            return; // the next connection's announcement publishes the then current diagnostics
+        }
+
+        try
+        {
+            await TryPublishAsync(client, TopicScheme.Diagnostics(_options.Fleet, _options.DeviceId), DeviceDiagnosticsJson.Write(diagnostics), "diagnostics", cancellationToken).ConfigureAwait(false);
+        }
+        catch (TransportUnavailableException ex)
+        {
+            LogStatusDeferred(ex.Message);
+        }
+    }
+
+    private DeviceDiagnostics CurrentDiagnostics(DateTimeOffset now)
+    {
+        var decision = _eligibility;
+        double spent = _ledger!.Spent().Epsilon;
+        return new DeviceDiagnostics
+        {
+            Device = _options.DeviceId,
+            Fleet = _options.Fleet,
+            State = DeviceDiagnostics.StateName(_state),
+            Eligible = decision?.Eligible ?? false,
+            Reason = decision is null ? "not checked yet" : decision.Eligible ? null : decision.ToString(),
+            Blockers = decision?.Codes ?? [],
+            EpsilonSpent = double.IsFinite(spent) ? spent : 0,
+            EpsilonLeft = _ledger.RemainingEpsilon,
+            EpsilonBudget = _ledger.Budget.Epsilon,
+            LastContribution = _lastContribution,
+            ServedModel = _served.Current.Served == ServedModel.Personal ? ActivityClassifier.PersonalModelSource : ActivityClassifier.GlobalModelSource,
+            ModelVersion = _model?.Version ?? 0,
+            OutboxDepth = _outboxDepth,
+            Updated = now,
+        };
+    }
+
+    private void SaveDiagnostics(DeviceDiagnostics diagnostics)
+    {
+        try
+        {
+            _diagnosticsFile!.Write(diagnostics);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // only `fededge-agent status` reads it: a full or read-only disk must not stop the device
+            LogDiagnosticsNotSaved(ex.Message);
+        }
+    }
+
+    /// <summary>When the device last contributed: from its saved diagnostics, else from its privacy ledger.</summary>
+    private DateTimeOffset? RecordedLastContribution() =>
+        _diagnosticsFile!.TryRead(out _)?.LastContribution
+        ?? DeviceDiagnostics.ContributionTime(_ledger!.Entries, _models!.LastContributedVersion);
+
+    /// <summary>
+    /// A graceful stop sends no last will, so the agent says it itself: Offline status (the aggregator drops the device
+    /// from new cohorts), diagnostics in state "offline", availability "offline" — and saves the diagnostics for
+    /// <c>fededge-agent status</c>. Bounded by the operation timeout; a broker that is away simply hears nothing.
+    /// </summary>
+    private async Task SayOfflineAsync(ReconnectingMqttClient client, CancellationToken cancellationToken)
+    {
+        if (_ledger is null || _diagnosticsFile is null)
+        {
+            return; // StartAsync did not get far
+        }
+
+        _state = DeviceState.Offline;
+        var diagnostics = CurrentDiagnostics(_time.GetUtcNow());
+        SaveDiagnostics(diagnostics);
+        if (!client.IsConnected)
+        {
+            return;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Mqtt.OperationTimeout);
+        try
+        {
+            await client.PublishAsync(TopicScheme.Status(_options.Fleet, _options.DeviceId), Status(DeviceState.Offline).ToByteArray(), retain: true, timeout.Token).ConfigureAwait(false);
+            await client.PublishAsync(TopicScheme.Diagnostics(_options.Fleet, _options.DeviceId), DeviceDiagnosticsJson.Write(diagnostics), retain: true, timeout.Token).ConfigureAwait(false);
+            await client.PublishAsync(TopicScheme.Availability(_options.Fleet, _options.DeviceId), DeviceAvailability.OfflinePayload, retain: true, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TransportUnavailableException or PublishRejectedException or OperationCanceledException)
+        {
+            LogOfflineNotSaid(ex.Message);
+        }
     }
 
     private Dataset LocalSamples()
@@ -485,13 +684,20 @@ public sealed partial class AgentService : BackgroundService
         {
             LogStatusDeferred(ex.Message);
         }
+        catch (PublishRejectedException ex)
+        {
+            // an ACL without the status line: the device keeps working and tries again at the next interval
+            _nextStatus = now + _options.StatusInterval;
+            _publishedState = state;
+            LogPublishRejected("the status", ex.Message);
+        }
     }
 
     private async Task PredictIfDueAsync(ReconnectingMqttClient client, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var model = _model;
-        if (_predictions is null || model is null || now < _nextPrediction || !client.IsConnected)
+        if (!_options.Prediction.Enabled || model is null || now < _nextPrediction || !client.IsConnected)
         {
             return;
         }
@@ -528,7 +734,7 @@ public sealed partial class AgentService : BackgroundService
         var prediction = _classifier.Predict(standardized.Row(0), windowEnd);
         try
         {
-            await _predictions.PublishAsync(prediction, cancellationToken).ConfigureAwait(false);
+            await _predictions!.PublishAsync(prediction, cancellationToken).ConfigureAwait(false);
             LogPredicted(prediction.Activity, prediction.Probability, prediction.Model, prediction.ModelVersion);
         }
         catch (TransportUnavailableException ex)
@@ -609,17 +815,32 @@ public sealed partial class AgentService : BackgroundService
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Refused global model version {Version}: {Reason}")]
     private partial void LogModelRefused(ulong version, string reason);
 
-    [LoggerMessage(EventId = 4, Level = LogLevel.Debug, Message = "Not eligible: {Blockers}")]
-    private partial void LogNotEligible(EligibilityDecision blockers);
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Not training: {Reason}")]
+    private partial void LogNotTraining(EligibilityDecision reason);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "Eligible: training on global model v{Version}")]
+    private partial void LogEligible(ulong version);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Information, Message = "Connection {Connection}: announced availability, status and diagnostics; Home Assistant entities {Entities}")]
+    private partial void LogAnnounced(long connection, string entities);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Warning, Message = "Broker unavailable; the announcement waits for the next connection: {Reason}")]
+    private partial void LogAnnounceDeferred(string reason);
+
+    [LoggerMessage(EventId = 19, Level = LogLevel.Warning, Message = "Broker refused {What} (check deploy/mosquitto/acl): {Reason}")]
+    private partial void LogPublishRejected(string what, string reason);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Warning, Message = "Diagnostics not saved to the state directory: {Reason}")]
+    private partial void LogDiagnosticsNotSaved(string reason);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Stopping without telling the broker (offline status and availability not sent): {Reason}")]
+    private partial void LogOfflineNotSaid(string reason);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Contribution {Outcome}: {Message}")]
     private partial void LogContribution(ContributionOutcome outcome, string message);
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "Contribution failed; retrying at the next check")]
     private partial void LogContributionFailed(Exception exception);
-
-    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Device id {Device} is not a valid Home Assistant node_id ([a-zA-Z0-9_-]+): local predictions are not published")]
-    private partial void LogPredictionDisabled(string device);
 
     [LoggerMessage(EventId = 9, Level = LogLevel.Warning, Message = "Cannot predict with model version {Version}: {Problem}")]
     private partial void LogPredictionFailed(ulong version, string problem);

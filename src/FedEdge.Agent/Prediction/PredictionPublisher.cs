@@ -5,15 +5,13 @@ using FedEdge.Protocol.Transport;
 namespace FedEdge.Agent.Prediction;
 
 /// <summary>
-/// Publishes predictions as retained JSON on <c>fededge/v1/{fleet}/predictions/{device}</c> and,
-/// once per connection lifetime, the Home Assistant discovery configs (retained, so HA finds them
-/// after its own restart).
+/// Publishes predictions as retained JSON on <c>fededge/v1/{fleet}/predictions/{device}</c>, and the device's Home
+/// Assistant discovery configs (retained, so HA finds them after its own restart) — or their removal.
 /// </summary>
 public sealed class PredictionPublisher
 {
     private readonly IAcknowledgedPublisher _client;
     private readonly HomeAssistantDiscovery _discovery;
-    private bool _announced;
 
     /// <summary>Creates the publisher over an acknowledged (QoS 1) client.</summary>
     public PredictionPublisher(IAcknowledgedPublisher client, HomeAssistantDiscovery discovery)
@@ -23,9 +21,6 @@ public sealed class PredictionPublisher
         _client = client;
         _discovery = discovery;
     }
-
-    /// <summary>Whether the discovery configs were published.</summary>
-    public bool Announced => _announced;
 
     /// <summary>The JSON state HA reads: activity, probability, model, model_version, time (Unix ms and ISO 8601).</summary>
     public static byte[] Payload(ActivityPrediction prediction)
@@ -48,31 +43,27 @@ public sealed class PredictionPublisher
         return buffer.WrittenMemory.ToArray();
     }
 
-    /// <summary>Publishes the discovery configs unless already done.</summary>
-    /// <exception cref="TransportUnavailableException">The broker went away; call again later.</exception>
+    /// <summary>
+    /// Publishes every discovery config (<paramref name="announce"/>) or an empty retained payload on each of their
+    /// topics, which removes the entities from HA and the configs from the broker. The agent calls it on every
+    /// (re)connect: a broker that lost its retained store, or an HA that missed a removal, is set right each time.
+    /// </summary>
+    /// <exception cref="TransportUnavailableException">The broker went away; the next connection announces again.</exception>
     /// <exception cref="PublishRejectedException">The broker refused (e.g. the ACL lacks the discovery topic).</exception>
-    public async Task AnnounceAsync(CancellationToken cancellationToken)
+    public async Task AnnounceAsync(bool announce, CancellationToken cancellationToken)
     {
-        if (_announced)
-        {
-            return;
-        }
-
-        foreach (var config in _discovery.Configs())
+        foreach (var config in announce ? _discovery.Configs() : _discovery.Removals())
         {
             await _client.PublishAsync(config.Topic, config.Payload, retain: true, cancellationToken).ConfigureAwait(false);
         }
-
-        _announced = true;
     }
 
-    /// <summary>Announces if needed, then publishes <paramref name="prediction"/> retained.</summary>
+    /// <summary>Publishes <paramref name="prediction"/> retained.</summary>
     /// <exception cref="TransportUnavailableException">The broker went away; the next prediction tries again.</exception>
     /// <exception cref="PublishRejectedException">The broker refused the topic.</exception>
     public async Task PublishAsync(ActivityPrediction prediction, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(prediction);
-        await AnnounceAsync(cancellationToken).ConfigureAwait(false);
         await _client.PublishAsync(_discovery.StateTopic, Payload(prediction), retain: true, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -36,17 +36,19 @@ public sealed class PrivacyLedger : IDisposable
 
     private const uint Magic = 0x3152_4C46; // "FLR1" little-endian
     private readonly object _gate = new();
-    private readonly FileStream _file;
+    private readonly FileStream? _file;
+    private readonly FileStream? _writerLock;
     private readonly RdpAccountant _accountant;
     private readonly TimeProvider _time;
     private readonly List<LedgerEntry> _entries = [];
     private readonly double[] _rdp;
     private bool _disposed;
 
-    private PrivacyLedger(string path, FileStream file, PrivacyBudget budget, RdpAccountant accountant, TimeProvider time, int discardedBytes)
+    private PrivacyLedger(string path, FileStream? file, FileStream? writerLock, PrivacyBudget budget, RdpAccountant accountant, TimeProvider time, int discardedBytes)
     {
         Path = path;
         _file = file;
+        _writerLock = writerLock;
         Budget = budget;
         _accountant = accountant;
         _time = time;
@@ -77,7 +79,7 @@ public sealed class PrivacyLedger : IDisposable
 
     /// <summary>
     /// Opens (or creates) the ledger at <paramref name="path"/>, replaying every record. Only one
-    /// process may hold a ledger open.
+    /// process may hold a ledger open for writing (the lock is <c>&lt;path&gt;.lock</c>).
     /// </summary>
     /// <exception cref="PrivacyLedgerCorruptException">A record other than a torn last one is damaged.</exception>
     /// <exception cref="IOException">The file cannot be opened (e.g. another process holds it).</exception>
@@ -89,37 +91,24 @@ public sealed class PrivacyLedger : IDisposable
         ArgumentNullException.ThrowIfNull(time);
         budget.Validate();
 
-        var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 4096, FileOptions.None);
+        // One writer: .NET on Unix maps FileShare to flock(2) — None takes LOCK_EX, anything else LOCK_SH, readers
+        // included — so an exclusive open of the ledger itself would also shut out OpenReadOnly. The exclusive lock is
+        // therefore held on a side file, and the ledger is opened sharing reads.
+        var writerLock = new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+        FileStream file;
         try
         {
-            if (file.Length > (long)MaxEntries * RecordSize)
-            {
-                throw new PrivacyLedgerCorruptException($"Privacy ledger '{path}' is {file.Length} bytes, beyond {MaxEntries} records.");
-            }
+            file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 4096, FileOptions.None);
+        }
+        catch
+        {
+            writerLock.Dispose();
+            throw;
+        }
 
-            var records = new List<LedgerEntry>();
-            byte[] buffer = new byte[RecordSize];
-            long complete = file.Length / RecordSize;
-            int torn = (int)(file.Length % RecordSize);
-            for (long i = 0; i < complete; i++)
-            {
-                file.ReadExactly(buffer);
-                if (!TryDecode(buffer, out var entry) || entry.Sequence != i)
-                {
-                    if (i == complete - 1 && torn == 0)
-                    {
-                        // the last record is damaged and nothing follows it: a torn append
-                        torn = RecordSize;
-                        break;
-                    }
-
-                    throw new PrivacyLedgerCorruptException(
-                        $"Privacy ledger '{path}': record {i} (byte {i * RecordSize}) is damaged and is not the last one; the spend is unknown, so contributing stops until the file is repaired.");
-                }
-
-                records.Add(entry);
-            }
-
+        try
+        {
+            var records = ReadRecords(file, path, out int torn);
             if (torn > 0)
             {
                 // Discard the torn tail: its run never started (Reserve returns only after fsync).
@@ -128,7 +117,7 @@ public sealed class PrivacyLedger : IDisposable
             }
 
             file.Seek(0, SeekOrigin.End);
-            var ledger = new PrivacyLedger(path, file, budget, accountant, time, torn);
+            var ledger = new PrivacyLedger(path, file, writerLock, budget, accountant, time, torn);
             foreach (var entry in records)
             {
                 ledger.Accumulate(entry);
@@ -139,9 +128,40 @@ public sealed class PrivacyLedger : IDisposable
         catch
         {
             file.Dispose();
+            writerLock.Dispose();
             throw;
         }
     }
+
+    /// <summary>
+    /// Reads the ledger at <paramref name="path"/> for inspection (<c>fededge-agent status</c>) while the agent may
+    /// hold it open: read access sharing reads and writes (a shared flock, which the agent's shared open of the ledger
+    /// allows; its exclusive lock is on the side file), and nothing is changed — a torn last record, which may be an
+    /// append in progress, is left alone and not counted. The result is closed: <see cref="Reserve"/> throws.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">There is no ledger (the agent never ran).</exception>
+    /// <exception cref="PrivacyLedgerCorruptException">A record other than the last one is damaged.</exception>
+    public static PrivacyLedger OpenReadOnly(string path, PrivacyBudget budget, RdpAccountant accountant, TimeProvider time)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(budget);
+        ArgumentNullException.ThrowIfNull(accountant);
+        ArgumentNullException.ThrowIfNull(time);
+        budget.Validate();
+
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.None);
+        var records = ReadRecords(file, path, out int torn);
+        var ledger = new PrivacyLedger(path, file: null, writerLock: null, budget, accountant, time, torn);
+        foreach (var entry in records)
+        {
+            ledger.Accumulate(entry);
+        }
+
+        return ledger;
+    }
+
+    /// <summary>Whether this instance only reads (<see cref="OpenReadOnly"/>).</summary>
+    public bool IsReadOnly => _file is null;
 
     /// <summary>The (ε, δ) spent so far at the budget's δ.</summary>
     public PrivacySpent Spent()
@@ -190,6 +210,7 @@ public sealed class PrivacyLedger : IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            var file = _file ?? throw new InvalidOperationException($"Privacy ledger '{Path}' was opened read-only; only the agent records spends.");
             if (_entries.Count >= MaxEntries)
             {
                 throw new PrivacyBudgetExceededException($"Privacy ledger '{Path}' holds {MaxEntries} entries; no further runs are recorded.");
@@ -211,16 +232,16 @@ public sealed class PrivacyLedger : IDisposable
             var entry = new LedgerEntry(_entries.Count, kind, planned.SamplingRate, planned.NoiseMultiplier, planned.Steps, modelVersion, _time.GetUtcNow());
             Span<byte> record = stackalloc byte[RecordSize];
             Encode(entry, record);
-            long length = _file.Length;
+            long length = file.Length;
             try
             {
-                _file.Write(record);
-                _file.Flush(flushToDisk: true);
+                file.Write(record);
+                file.Flush(flushToDisk: true);
             }
             catch (IOException)
             {
                 // Leave no partial record behind a failed append; if even this fails, the next Open discards the torn tail.
-                _file.SetLength(length);
+                file.SetLength(length);
                 throw;
             }
 
@@ -240,8 +261,44 @@ public sealed class PrivacyLedger : IDisposable
             }
 
             _disposed = true;
-            _file.Dispose();
+            _file?.Dispose();
+            _writerLock?.Dispose();
         }
+    }
+
+    /// <summary>Every intact record from the start; <paramref name="torn"/> = bytes of a torn or damaged last record.</summary>
+    private static List<LedgerEntry> ReadRecords(FileStream file, string path, out int torn)
+    {
+        long length = file.Length;
+        if (length > (long)MaxEntries * RecordSize)
+        {
+            throw new PrivacyLedgerCorruptException($"Privacy ledger '{path}' is {length} bytes, beyond {MaxEntries} records.");
+        }
+
+        var records = new List<LedgerEntry>();
+        byte[] buffer = new byte[RecordSize];
+        long complete = length / RecordSize;
+        torn = (int)(length % RecordSize);
+        for (long i = 0; i < complete; i++)
+        {
+            file.ReadExactly(buffer);
+            if (!TryDecode(buffer, out var entry) || entry.Sequence != i)
+            {
+                if (i == complete - 1 && torn == 0)
+                {
+                    // the last record is damaged and nothing follows it: a torn append
+                    torn = RecordSize;
+                    break;
+                }
+
+                throw new PrivacyLedgerCorruptException(
+                    $"Privacy ledger '{path}': record {i} (byte {i * RecordSize}) is damaged and is not the last one; the spend is unknown, so contributing stops until the file is repaired.");
+            }
+
+            records.Add(entry);
+        }
+
+        return records;
     }
 
     private void Accumulate(LedgerEntry entry)

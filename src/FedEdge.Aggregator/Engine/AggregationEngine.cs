@@ -47,6 +47,11 @@ public sealed partial class AggregationEngine
     private readonly Random _cohortRandom;
     private readonly List<ClientUpdate> _buffer = [];
     private readonly Dictionary<string, (string MemoryClass, long Budget, bool Available)> _devices = new(StringComparer.Ordinal);
+
+    // Devices whose availability topic last said "offline". The broker replays both retained topics to a restarted
+    // aggregator in no fixed order, and a crashed device's status stays what it was (its will goes to availability),
+    // so a stale "idle" status must not bring back a device that availability reported gone.
+    private readonly HashSet<string> _unavailable = new(StringComparer.Ordinal);
     private ParameterSet _global;
     private ParameterSubset? _subset;
     private float[] _importance;
@@ -245,7 +250,8 @@ public sealed partial class AggregationEngine
     /// <summary>
     /// Records a device's status: memory class and budget (FTTE, metrics) and whether it can train now
     /// (FedAvg samples new cohorts only from devices that are not waiting for power, cooling down or out of budget).
-    /// Invalid statuses are ignored.
+    /// An Offline status removes the device, as <see cref="ObserveAvailability"/> does; a status of a device whose
+    /// availability says "offline" is not recorded until the device is "online" again. Invalid statuses are ignored.
     /// </summary>
     public bool ObserveStatus(string topic, ReadOnlySpan<byte> payload)
     {
@@ -259,24 +265,80 @@ public sealed partial class AggregationEngine
             return false;
         }
 
-        string memoryClass = status.MemoryClass.Length == 0 ? UnknownClass : status.MemoryClass;
         if (status.State == DeviceState.Offline)
         {
-            _devices.Remove(status.DeviceId);
+            Forget(status.DeviceId);
+            return true;
+        }
+
+        if (_unavailable.Contains(status.DeviceId))
+        {
+            return true;
+        }
+
+        // A device waiting for power, cooling down or out of budget cannot train now: FedAvg leaves it out of new cohorts.
+        string memoryClass = status.MemoryClass.Length == 0 ? UnknownClass : status.MemoryClass;
+        bool available = status.State is not (DeviceState.ChargingWait or DeviceState.ThermalWait or DeviceState.BudgetExhausted);
+        bool moved = _devices.TryGetValue(status.DeviceId, out var before) && !string.Equals(before.MemoryClass, memoryClass, StringComparison.Ordinal);
+        _devices[status.DeviceId] = (memoryClass, (long)Math.Min(status.MemoryBudgetBytes, long.MaxValue), available);
+        SetDeviceCount(memoryClass);
+        if (moved)
+        {
+            SetDeviceCount(before.MemoryClass);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Records a device's availability (<see cref="TopicKind.Availability"/>, plain "online" / "offline"): "offline" —
+    /// the device's last will after a lost connection, or its own word at a graceful stop — removes the device exactly
+    /// as an Offline status does, so it is in no new cohort and no check-in window; "online" lets its next status count
+    /// again. Anything else (another topic, another fleet, another payload) is ignored and returns false.
+    /// </summary>
+    public bool ObserveAvailability(string topic, ReadOnlySpan<byte> payload)
+    {
+        if (!TopicScheme.TryParse(topic, out var address, out _)
+            || address.Kind != TopicKind.Availability
+            || address.Fleet != _options.Fleet
+            || DeviceAvailability.TryParse(payload) is not { } online)
+        {
+            return false;
+        }
+
+        if (online)
+        {
+            _unavailable.Remove(address.Device!);
         }
         else
         {
-            // A device waiting for power, cooling down or out of budget cannot train now: FedAvg leaves it out of new cohorts.
-            bool available = status.State is not (DeviceState.ChargingWait or DeviceState.ThermalWait or DeviceState.BudgetExhausted);
-            _devices[status.DeviceId] = (memoryClass, (long)Math.Min(status.MemoryBudgetBytes, long.MaxValue), available);
-        }
-
-        foreach (var group in _devices.Values.GroupBy(d => d.MemoryClass, StringComparer.Ordinal))
-        {
-            _metrics.DevicesPerMemoryClass.WithLabels(group.Key).Set(group.Count());
+            _unavailable.Add(address.Device!);
+            Forget(address.Device!);
         }
 
         return true;
+    }
+
+    private void Forget(string device)
+    {
+        if (_devices.Remove(device, out var known))
+        {
+            SetDeviceCount(known.MemoryClass);
+        }
+    }
+
+    private void SetDeviceCount(string memoryClass)
+    {
+        int count = 0;
+        foreach (var known in _devices.Values)
+        {
+            if (string.Equals(known.MemoryClass, memoryClass, StringComparison.Ordinal))
+            {
+                count++;
+            }
+        }
+
+        // set even when 0, so the gauge of a class whose last device left does not keep its old value
+        _metrics.DevicesPerMemoryClass.WithLabels(memoryClass).Set(count);
     }
 
     /// <summary>

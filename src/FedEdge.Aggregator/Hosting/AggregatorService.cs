@@ -78,6 +78,7 @@ public sealed partial class AggregatorService : BackgroundService
         _client = new ReconnectingMqttClient(_options.Mqtt, _time, new Random(_options.Engine.Seed), _loggers.CreateLogger<ReconnectingMqttClient>());
         await _client.SubscribeAsync(TopicScheme.SharedUpdatesSubscription(_options.Engine.Fleet), cancellationToken).ConfigureAwait(false);
         await _client.SubscribeAsync(TopicScheme.AllStatusFilter(_options.Engine.Fleet), cancellationToken).ConfigureAwait(false);
+        await _client.SubscribeAsync(TopicScheme.AllAvailabilityFilter(_options.Engine.Fleet), cancellationToken).ConfigureAwait(false);
         _client.Start();
 
         if (_options.MetricsPort > 0)
@@ -188,6 +189,10 @@ public sealed partial class AggregatorService : BackgroundService
             else if (address.Kind == TopicKind.Status)
             {
                 engine.ObserveStatus(received.Topic, received.Payload.Span);
+            }
+            else if (address.Kind == TopicKind.Availability)
+            {
+                engine.ObserveAvailability(received.Topic, received.Payload.Span);
             }
         }
 

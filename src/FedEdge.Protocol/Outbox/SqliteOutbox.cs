@@ -188,6 +188,42 @@ public sealed class SqliteOutbox : IDisposable
         }
     }
 
+    /// <summary>
+    /// Entries and bytes waiting in the outbox database at <paramref name="databasePath"/>, for a person or a tool
+    /// looking at a device (<c>fededge-agent status</c>) while its agent may be running: a read-only connection
+    /// (a WAL reader takes no lock a writer waits for), no schema created, and no file created when there is none
+    /// (then nothing is waiting).
+    /// </summary>
+    /// <exception cref="SqliteException">The file is not an outbox database.</exception>
+    public static OutboxUsage InspectUsage(string databasePath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(databasePath);
+        if (!File.Exists(databasePath))
+        {
+            return default;
+        }
+
+        // A WAL reader needs the -wal and -shm files: while the owner runs they exist and are shared. After a clean
+        // close they are gone, and a read-only connection would create them — owned by whoever inspects (root, say),
+        // which can lock the agent's own user out of its outbox. Without a -wal file every committed entry is in the
+        // main file, so it is read as immutable: no locks, no side files.
+        bool ownerActive = File.Exists(databasePath + "-wal");
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = ownerActive ? databasePath : new Uri(Path.GetFullPath(databasePath)).AbsoluteUri + "?immutable=1",
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+            DefaultTimeout = 5,
+        }.ToString();
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM outbox;";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return new OutboxUsage(reader.GetInt32(0), reader.GetInt64(1));
+    }
+
     /// <summary>Completes when an entry is enqueued by this instance or after <paramref name="maxWait"/>.</summary>
     internal async Task WaitForEnqueueAsync(TimeSpan maxWait, CancellationToken cancellationToken)
     {

@@ -9,7 +9,10 @@ public enum TopicKind
     /// <summary>fededge/v1/{fleet}/updates/{device} — a device's <c>ModelUpdate</c>s.</summary>
     Updates,
 
-    /// <summary>fededge/v1/{fleet}/status/{device} — the retained <c>DeviceStatus</c>; last will = offline.</summary>
+    /// <summary>
+    /// fededge/v1/{fleet}/status/{device} — the retained <c>DeviceStatus</c> (Offline at a graceful stop; a lost
+    /// connection is announced by the last will on <see cref="Availability"/>).
+    /// </summary>
     Status,
 
     /// <summary>fededge/v1/{fleet}/predictions/{device} — a device's predictions.</summary>
@@ -20,4 +23,13 @@ public enum TopicKind
 
     /// <summary>fededge/v1/{fleet}/feedback/{device} — user feedback labels (small JSON) for the device.</summary>
     Feedback,
+
+    /// <summary>
+    /// fededge/v1/{fleet}/availability/{device} — retained plain text "online" / "offline"
+    /// (<see cref="DeviceAvailability"/>); the device's last will is "offline".
+    /// </summary>
+    Availability,
+
+    /// <summary>fededge/v1/{fleet}/diagnostics/{device} — the device's retained diagnostics (small JSON) for Home Assistant and people.</summary>
+    Diagnostics,
 }

@@ -32,6 +32,8 @@ public static class TopicScheme
     private const string PredictionsLevel = "predictions";
     private const string PaceLevel = "pace";
     private const string FeedbackLevel = "feedback";
+    private const string AvailabilityLevel = "availability";
+    private const string DiagnosticsLevel = "diagnostics";
 
     /// <summary>fededge/v1/{fleet}/model</summary>
     public static string Model(string fleet) => Prefix + Require(fleet, nameof(fleet)) + "/" + ModelLevel;
@@ -51,11 +53,24 @@ public static class TopicScheme
     /// <summary>fededge/v1/{fleet}/feedback/{device} — user feedback labels for the device (e.g. from a Home Assistant automation).</summary>
     public static string Feedback(string fleet, string device) => PerDevice(fleet, FeedbackLevel, device);
 
+    /// <summary>fededge/v1/{fleet}/availability/{device} — retained "online" / "offline" (<see cref="DeviceAvailability"/>); the device's last will.</summary>
+    public static string Availability(string fleet, string device) => PerDevice(fleet, AvailabilityLevel, device);
+
+    /// <summary>fededge/v1/{fleet}/diagnostics/{device} — the device's retained diagnostics JSON.</summary>
+    public static string Diagnostics(string fleet, string device) => PerDevice(fleet, DiagnosticsLevel, device);
+
     /// <summary>fededge/v1/{fleet}/updates/+ — every device's updates, for a single aggregator.</summary>
     public static string AllUpdatesFilter(string fleet) => Prefix + Require(fleet, nameof(fleet)) + "/" + UpdatesLevel + "/+";
 
     /// <summary>fededge/v1/{fleet}/status/+ — every device's status.</summary>
     public static string AllStatusFilter(string fleet) => Prefix + Require(fleet, nameof(fleet)) + "/" + StatusLevel + "/+";
+
+    /// <summary>fededge/v1/{fleet}/availability/+ — every device's availability.</summary>
+    public static string AllAvailabilityFilter(string fleet) => Prefix + Require(fleet, nameof(fleet)) + "/" + AvailabilityLevel + "/+";
+
+    /// <summary>Whether topics of <paramref name="kind"/> have a device level.</summary>
+    public static bool IsPerDevice(TopicKind kind) =>
+        kind is TopicKind.Updates or TopicKind.Status or TopicKind.Predictions or TopicKind.Feedback or TopicKind.Availability or TopicKind.Diagnostics;
 
     /// <summary>
     /// $share/{group}/fededge/v1/{fleet}/updates/+ — the MQTT 5 shared subscription (§4.8.2) through
@@ -68,7 +83,7 @@ public static class TopicScheme
     /// <exception cref="ArgumentException">An id is invalid, or a device is missing or present where it must not be.</exception>
     public static string Format(TopicAddress address)
     {
-        bool perDevice = address.Kind is TopicKind.Updates or TopicKind.Status or TopicKind.Predictions or TopicKind.Feedback;
+        bool perDevice = IsPerDevice(address.Kind);
         if (perDevice != (address.Device is not null))
         {
             throw new ArgumentException($"A {address.Kind} topic {(perDevice ? "needs" : "has no")} a device.", nameof(address));
@@ -82,6 +97,8 @@ public static class TopicScheme
             TopicKind.Status => Status(address.Fleet, address.Device!),
             TopicKind.Predictions => Predictions(address.Fleet, address.Device!),
             TopicKind.Feedback => Feedback(address.Fleet, address.Device!),
+            TopicKind.Availability => Availability(address.Fleet, address.Device!),
+            TopicKind.Diagnostics => Diagnostics(address.Fleet, address.Device!),
             _ => throw new ArgumentOutOfRangeException(nameof(address), address.Kind, "Unknown topic kind."),
         };
     }
@@ -141,14 +158,16 @@ public static class TopicScheme
             StatusLevel => TopicKind.Status,
             PredictionsLevel => TopicKind.Predictions,
             FeedbackLevel => TopicKind.Feedback,
+            AvailabilityLevel => TopicKind.Availability,
+            DiagnosticsLevel => TopicKind.Diagnostics,
             _ => null,
         };
         if (parsed is not { } k)
         {
-            return "the kind level is not one of model, pace, updates, status, predictions, feedback";
+            return "the kind level is not one of model, pace, updates, status, predictions, feedback, availability, diagnostics";
         }
 
-        bool perDevice = k is TopicKind.Updates or TopicKind.Status or TopicKind.Predictions or TopicKind.Feedback;
+        bool perDevice = IsPerDevice(k);
         if (perDevice != (count == 3))
         {
             return perDevice ? $"a {kind} topic needs a device level" : $"a {kind} topic has no level after {kind}";

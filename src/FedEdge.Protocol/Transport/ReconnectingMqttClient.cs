@@ -39,7 +39,9 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
     private readonly CancellationTokenSource _stopping = new();
     private TaskCompletionSource _connected = NewSignal();
     private TaskCompletionSource _disconnected = NewSignal();
+    private TaskCompletionSource _connectionMade = NewSignal();
     private long _connectionGeneration;
+    private long _connections;
     private ushort _serverKeepAliveSeconds;
     private Task? _loop;
     private int _started;
@@ -90,6 +92,35 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
             {
                 return _connected.Task.IsCompleted && _client.IsConnected;
             }
+        }
+    }
+
+    /// <summary>
+    /// How many connections were established so far (each counted once its subscriptions are restored); 0 before the
+    /// first. A consumer that must act once per connection — announce itself, publish its availability — remembers
+    /// the count it acted on and waits with <see cref="WaitForConnectionAsync"/>.
+    /// </summary>
+    public long Connections
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _connections;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Completes once more than <paramref name="seen"/> connections were established (immediately if that already
+    /// happened). The caller publishes from its own loop afterwards: this client's loop owns connect and reconnect,
+    /// and nothing is published from inside MQTTnet's event handlers.
+    /// </summary>
+    public Task WaitForConnectionAsync(long seen, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return _connections > seen ? Task.CompletedTask : _connectionMade.Task.WaitAsync(cancellationToken);
         }
     }
 
@@ -295,11 +326,16 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
             }
         }
 
+        TaskCompletionSource made;
         lock (_gate)
         {
             _connected.TrySetResult();
+            _connections++;
+            made = _connectionMade;
+            _connectionMade = NewSignal();
         }
 
+        made.TrySetResult();
         _logger.Connected(_options.ClientId, _options.Host, _options.Port, result.IsSessionPresent);
     }
 

@@ -93,6 +93,7 @@ public sealed class FleetAggregator : IAsyncDisposable
         aggregator.LargestSubset = engine.Subset?.Count ?? 0;
         await client.SubscribeAsync(TopicScheme.AllUpdatesFilter(options.Fleet), cancellationToken).ConfigureAwait(false);
         await client.SubscribeAsync(TopicScheme.AllStatusFilter(options.Fleet), cancellationToken).ConfigureAwait(false);
+        await client.SubscribeAsync(TopicScheme.AllAvailabilityFilter(options.Fleet), cancellationToken).ConfigureAwait(false);
         client.Start();
         using var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         connect.CancelAfter(ConnectTimeout);
@@ -183,6 +184,12 @@ public sealed class FleetAggregator : IAsyncDisposable
         if (address.Kind == TopicKind.Status)
         {
             _engine.ObserveStatus(message.Topic, message.Payload.Span);
+            return 0;
+        }
+
+        if (address.Kind == TopicKind.Availability)
+        {
+            _engine.ObserveAvailability(message.Topic, message.Payload.Span);
             return 0;
         }
 

@@ -57,6 +57,45 @@ public class EligibilityPolicyTests
         Assert.Equal(6, decision.Blockers.Count);
         Assert.Contains("privacy budget spent", decision.Blockers);
         Assert.Contains("outside the aggregator's check-in window", decision.Blockers);
+        Assert.Equal(
+            ["not_idle", "power_unknown", "too_hot", "privacy_budget_spent", "no_work", "outside_check_in_window"],
+            decision.Codes);
+    }
+
+    [Fact]
+    public void A_device_on_its_way_to_idle_says_how_far_it_has_come()
+    {
+        var policy = new EligibilityPolicy(new EligibilityOptions { IdleFor = TimeSpan.FromMinutes(5) });
+
+        var decision = policy.Evaluate(Good with { Idle = false, IdleSoFar = TimeSpan.FromSeconds(150) }, T0);
+
+        Assert.Contains("idle for 2 of 5 min", decision.Blockers);
+        Assert.Equal(EligibilityBlockers.NotIdle | EligibilityBlockers.PowerNotStable, decision.Kinds);
+    }
+
+    [Fact]
+    public void The_figures_in_a_reason_move_on_while_its_kinds_stay_the_same()
+    {
+        var policy = Policy();
+
+        var first = policy.Evaluate(Good, T0);
+        var later = policy.Evaluate(Good, T0.AddSeconds(10));
+
+        Assert.NotEqual(first.ToString(), later.ToString());
+        Assert.Equal(first.Kinds, later.Kinds);
+    }
+
+    [Fact]
+    public void An_eligible_decision_has_no_kinds_and_no_codes()
+    {
+        var policy = Policy();
+        policy.Evaluate(Good, T0);
+
+        var decision = policy.Evaluate(Good, T0.AddMinutes(1));
+
+        Assert.True(decision.Eligible);
+        Assert.Equal(EligibilityBlockers.None, decision.Kinds);
+        Assert.Empty(decision.Codes);
     }
 
     [Fact]

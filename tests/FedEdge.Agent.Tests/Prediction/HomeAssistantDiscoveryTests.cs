@@ -1,92 +1,186 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using FedEdge.Agent.Diagnostics;
 using FedEdge.Agent.Prediction;
 
 namespace FedEdge.Agent.Tests.Prediction;
 
 /// <summary>
-/// The discovery configs against Home Assistant's MQTT discovery rules
-/// (topic <c>&lt;prefix&gt;/&lt;component&gt;/&lt;node_id&gt;/&lt;object_id&gt;/config</c>, ids in [a-zA-Z0-9_-]).
+/// Every discovery config against Home Assistant's documented MQTT discovery schema
+/// (<see cref="HomeAssistantDiscoverySchema"/>), and the entities FedEdge promises.
 /// </summary>
-public sealed partial class HomeAssistantDiscoveryTests
+public sealed class HomeAssistantDiscoveryTests
 {
-    private static HomeAssistantDiscovery Discovery(string device = "kitchen-pi_1", string prefix = "homeassistant") =>
-        new(prefix, "home", device, "pi4", TimeSpan.FromMinutes(1));
+    private static readonly DateTimeOffset T0 = new(2026, 11, 25, 18, 0, 0, TimeSpan.Zero);
+
+    private static HomeAssistantDiscovery Discovery(string device = "Kitchen-Pi_1", string prefix = "homeassistant", string? supportUrl = "https://example.org/fededge") =>
+        new(prefix, "home", device, "pi4", TimeSpan.FromMinutes(1), supportUrl);
+
+    private static (string Topic, byte[] Payload)[] All(HomeAssistantDiscovery discovery) =>
+        [.. discovery.Configs().Select(c => (c.Topic, c.Payload.ToArray()))];
+
+    private static JsonElement Config(HomeAssistantDiscovery discovery, string objectId)
+    {
+        var config = discovery.Configs().Single(c => c.Topic.EndsWith($"/{objectId}/config", StringComparison.Ordinal));
+        return JsonDocument.Parse(config.Payload).RootElement.Clone();
+    }
+
+    [Theory]
+    [InlineData("Kitchen-Pi_1", "homeassistant", "https://example.org/fededge")]
+    [InlineData("a", "ha_test", null)]
+    [InlineData("--x__Y--", "homeassistant", null)]
+    public void Every_config_satisfies_the_documented_schema(string device, string prefix, string? supportUrl)
+    {
+        var problems = HomeAssistantDiscoverySchema.CheckAll(All(Discovery(device, prefix, supportUrl)), prefix);
+
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+    }
 
     [Fact]
-    public void Configs_use_the_discovery_topic_layout_with_valid_node_and_object_ids()
+    public void The_schema_check_catches_a_deprecated_object_id_a_bad_entity_id_and_a_missing_origin()
+    {
+        const string topic = "homeassistant/sensor/dev/activity/config";
+        byte[] payload = """
+            {"name":"Activity","unique_id":"u","object_id":"dev_activity","default_entity_id":"sensor.Dev__activity",
+             "state_topic":"t","value_template":"{{ value_json.activity }}","device_class":"enum",
+             "availability":[{"topic":"a","payload_available":"online","payload_not_available":"offline"}],
+             "device":{"identifiers":["d"]},"entity_category":"config"}
+            """u8.ToArray();
+
+        var problems = HomeAssistantDiscoverySchema.Check(topic, payload);
+
+        Assert.Contains(problems, p => p.Contains("object_id is deprecated", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("default_entity_id 'sensor.Dev__activity'", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("'origin' is missing", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("needs a non-empty options list", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("must be diagnostic", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_device_announces_its_prediction_sensors_and_the_diagnostic_ones()
+    {
+        var objects = Discovery().Configs().Select(c => c.Topic.Split('/')[3]).ToArray();
+
+        Assert.Equal(
+            ["activity", "activity_probability", "training_state", "not_training_reason", "epsilon_spent", "epsilon_left", "last_contribution", "served_model", "model_version"],
+            objects);
+    }
+
+    [Fact]
+    public void The_activity_is_an_enum_of_the_five_class_names()
+    {
+        var activity = Config(Discovery(), "activity");
+
+        Assert.Equal("enum", activity.GetProperty("device_class").GetString());
+        Assert.Equal(["empty", "sleeping", "cooking", "working", "exercising"], activity.GetProperty("options").EnumerateArray().Select(o => o.GetString()));
+        Assert.Equal(ActivityClassifier.SmartHomeClassNames, activity.GetProperty("options").EnumerateArray().Select(o => o.GetString()));
+    }
+
+    [Fact]
+    public void Diagnostic_entities_read_the_diagnostics_topic_and_the_last_contribution_is_a_timestamp()
+    {
+        var discovery = Discovery();
+        foreach (string objectId in new[] { "training_state", "not_training_reason", "epsilon_spent", "epsilon_left", "last_contribution", "served_model", "model_version" })
+        {
+            var config = Config(discovery, objectId);
+            Assert.Equal("diagnostic", config.GetProperty("entity_category").GetString());
+            Assert.Equal("fededge/v1/home/diagnostics/Kitchen-Pi_1", config.GetProperty("state_topic").GetString());
+        }
+
+        Assert.Equal("timestamp", Config(discovery, "last_contribution").GetProperty("device_class").GetString());
+        Assert.Equal(DeviceDiagnostics.TrainingStates, Config(discovery, "training_state").GetProperty("options").EnumerateArray().Select(o => o.GetString()));
+    }
+
+    [Fact]
+    public void Every_entity_follows_the_devices_availability_topic_and_names_its_origin()
     {
         foreach (var config in Discovery().Configs())
         {
-            var match = TopicLayout().Match(config.Topic);
-            Assert.True(match.Success, config.Topic);
-            Assert.Equal("homeassistant", match.Groups["prefix"].Value);
-            Assert.Equal("sensor", match.Groups["component"].Value);
-            Assert.Equal("kitchen-pi_1", match.Groups["node"].Value);
+            var root = JsonDocument.Parse(config.Payload).RootElement;
+            var availability = Assert.Single(root.GetProperty("availability").EnumerateArray());
+            Assert.Equal("fededge/v1/home/availability/Kitchen-Pi_1", availability.GetProperty("topic").GetString());
+            Assert.Equal("online", availability.GetProperty("payload_available").GetString());
+            Assert.Equal("offline", availability.GetProperty("payload_not_available").GetString());
+            Assert.Equal("FedEdge", root.GetProperty("origin").GetProperty("name").GetString());
+            Assert.Equal("https://example.org/fededge", root.GetProperty("origin").GetProperty("support_url").GetString());
+            Assert.False(root.TryGetProperty("object_id", out _));
         }
     }
 
     [Fact]
-    public void Configs_honour_a_custom_discovery_prefix()
+    public void Default_entity_ids_are_the_device_id_in_entity_id_form_then_the_object()
     {
-        Assert.All(Discovery(prefix: "ha_test").Configs(), c => Assert.StartsWith("ha_test/sensor/kitchen-pi_1/", c.Topic, StringComparison.Ordinal));
+        Assert.Equal("sensor.kitchen_pi_1_activity", Config(Discovery(), "activity").GetProperty("default_entity_id").GetString());
+        Assert.Equal("sensor.x_y_model_version", Config(Discovery("--x__Y--"), "model_version").GetProperty("default_entity_id").GetString());
     }
 
     [Fact]
-    public void Configs_carry_every_required_key_and_read_state_from_the_predictions_topic()
-    {
-        foreach (var config in Discovery().Configs())
-        {
-            using var json = JsonDocument.Parse(config.Payload);
-            var root = json.RootElement;
-            foreach (string key in (string[])["name", "unique_id", "state_topic", "value_template", "json_attributes_topic", "device"])
-            {
-                Assert.True(root.TryGetProperty(key, out _), $"{config.Topic} lacks {key}");
-            }
-
-            Assert.Equal("fededge/v1/home/predictions/kitchen-pi_1", root.GetProperty("state_topic").GetString());
-            Assert.Equal("fededge/v1/home/predictions/kitchen-pi_1", root.GetProperty("json_attributes_topic").GetString());
-            Assert.Contains("value_json.", root.GetProperty("value_template").GetString(), StringComparison.Ordinal);
-            var device = root.GetProperty("device");
-            foreach (string key in (string[])["identifiers", "name", "manufacturer", "model", "sw_version"])
-            {
-                Assert.True(device.TryGetProperty(key, out _), $"device lacks {key}");
-            }
-
-            Assert.Equal(JsonValueKind.Array, device.GetProperty("identifiers").ValueKind);
-        }
-    }
-
-    [Fact]
-    public void Unique_ids_are_distinct_per_sensor_and_stable_across_instances()
+    public void Unique_ids_are_stable_across_instances_and_boards()
     {
         static string[] Ids(HomeAssistantDiscovery d) =>
             [.. d.Configs().Select(c => JsonDocument.Parse(c.Payload).RootElement.GetProperty("unique_id").GetString()!)];
 
-        string[] first = Ids(Discovery());
-        string[] second = Ids(new HomeAssistantDiscovery("homeassistant", "home", "kitchen-pi_1", "pi-zero-2w", TimeSpan.FromMinutes(5)));
-        Assert.Equal(first, second);
-        Assert.Equal(first.Length, first.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(Ids(Discovery()), Ids(new HomeAssistantDiscovery("homeassistant", "home", "Kitchen-Pi_1", "pi-zero-2w", TimeSpan.FromMinutes(5))));
     }
 
     [Fact]
-    public void Configs_expire_the_sensors_after_three_prediction_intervals()
+    public void Removals_are_empty_payloads_on_exactly_the_announced_topics()
     {
-        var config = Discovery().Configs()[0];
-        using var json = JsonDocument.Parse(config.Payload);
-        Assert.Equal(180, json.RootElement.GetProperty("expire_after").GetInt64());
+        var discovery = Discovery();
+
+        Assert.Equal(discovery.Configs().Select(c => c.Topic), discovery.Removals().Select(r => r.Topic));
+        Assert.All(discovery.Removals(), r => Assert.True(r.Payload.IsEmpty));
+    }
+
+    [Fact]
+    public void Diagnostics_the_agent_writes_render_to_allowed_enum_states_for_every_training_state()
+    {
+        var discovery = Discovery();
+        foreach (string state in DeviceDiagnostics.TrainingStates)
+        {
+            foreach (string served in new[] { "global", "personal" })
+            {
+                byte[] json = DeviceDiagnosticsJson.Write(new DeviceDiagnostics
+                {
+                    Device = "Kitchen-Pi_1",
+                    Fleet = "home",
+                    State = state,
+                    Reason = "on battery",
+                    ServedModel = served,
+                    Updated = T0,
+                });
+                foreach (var config in discovery.Configs().Where(c => c.Topic.Contains("/training_state/", StringComparison.Ordinal) || c.Topic.Contains("/served_model/", StringComparison.Ordinal)))
+                {
+                    var problems = HomeAssistantDiscoverySchema.CheckEnumState(config.Topic, JsonDocument.Parse(config.Payload).RootElement, json);
+                    Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void A_prediction_renders_to_one_of_the_activity_options()
+    {
+        var activity = Config(Discovery(), "activity");
+        foreach (string name in ActivityClassifier.SmartHomeClassNames)
+        {
+            byte[] prediction = PredictionPublisher.Payload(new ActivityPrediction(name, 0, 0.9, "global", 3, T0));
+            Assert.Empty(HomeAssistantDiscoverySchema.CheckEnumState("activity", activity, prediction));
+        }
     }
 
     [Theory]
     [InlineData("kitchen.pi")]
     [InlineData("")]
     [InlineData("a/b")]
-    public void Constructor_refuses_a_device_id_that_is_not_a_valid_node_id(string device)
+    public void Constructor_refuses_a_device_id_that_is_not_a_wire_identifier(string device)
     {
         var ex = Assert.Throws<ArgumentException>(() => Discovery(device));
-        Assert.Contains("node_id", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("device id", ex.Message, StringComparison.Ordinal);
     }
 
-    [GeneratedRegex("^(?<prefix>[a-zA-Z0-9_-]+)/(?<component>[a-z_]+)/(?<node>[a-zA-Z0-9_-]+)/(?<object>[a-zA-Z0-9_-]+)/config$")]
-    private static partial Regex TopicLayout();
+    [Fact]
+    public void Constructor_refuses_a_support_url_that_is_not_http()
+    {
+        Assert.Throws<ArgumentException>(() => Discovery(supportUrl: "ftp://example.org/"));
+    }
 }

@@ -10,56 +10,51 @@ public sealed class PredictionPublisherTests
 
     private sealed class RecordingPublisher : IAcknowledgedPublisher
     {
-        public List<(string Topic, bool Retain)> Published { get; } = [];
-
-        public bool Fail { get; set; }
+        public List<(string Topic, int Bytes, bool Retain)> Published { get; } = [];
 
         public Task<PublishAcknowledgement> PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken)
         {
-            if (Fail)
-            {
-                throw new TransportUnavailableException("broker down");
-            }
-
-            Published.Add((topic, retain));
+            Published.Add((topic, payload.Length, retain));
             return Task.FromResult(new PublishAcknowledgement(MqttClientPublishReasonCode.Success));
         }
     }
 
-    private static PredictionPublisher Publisher(RecordingPublisher client) =>
-        new(client, new HomeAssistantDiscovery("homeassistant", "home", "dev-1", "pi4", TimeSpan.FromMinutes(1)));
+    private static HomeAssistantDiscovery Discovery() => new("homeassistant", "home", "dev-1", "pi4", TimeSpan.FromMinutes(1));
 
     [Fact]
-    public async Task PublishAsync_announces_the_discovery_configs_once_then_only_predictions_all_retained()
+    public async Task PublishAsync_publishes_only_the_prediction_retained()
     {
         var client = new RecordingPublisher();
-        var publisher = Publisher(client);
 
-        await publisher.PublishAsync(Cooking, TestContext.Current.CancellationToken);
-        await publisher.PublishAsync(Cooking, TestContext.Current.CancellationToken);
+        await new PredictionPublisher(client, Discovery()).PublishAsync(Cooking, TestContext.Current.CancellationToken);
 
-        Assert.Equal(
-            [
-                ("homeassistant/sensor/dev-1/activity/config", true),
-                ("homeassistant/sensor/dev-1/activity_probability/config", true),
-                ("fededge/v1/home/predictions/dev-1", true),
-                ("fededge/v1/home/predictions/dev-1", true),
-            ],
-            client.Published);
+        var published = Assert.Single(client.Published);
+        Assert.Equal("fededge/v1/home/predictions/dev-1", published.Topic);
+        Assert.True(published.Retain);
     }
 
     [Fact]
-    public async Task PublishAsync_announces_again_after_an_announcement_failed()
+    public async Task AnnounceAsync_publishes_every_config_retained_each_time_it_is_called()
     {
-        var client = new RecordingPublisher { Fail = true };
-        var publisher = Publisher(client);
-        await Assert.ThrowsAsync<TransportUnavailableException>(() => publisher.PublishAsync(Cooking, TestContext.Current.CancellationToken));
-        Assert.False(publisher.Announced);
+        var client = new RecordingPublisher();
+        var publisher = new PredictionPublisher(client, Discovery());
 
-        client.Fail = false;
-        await publisher.PublishAsync(Cooking, TestContext.Current.CancellationToken);
+        await publisher.AnnounceAsync(announce: true, TestContext.Current.CancellationToken);
+        await publisher.AnnounceAsync(announce: true, TestContext.Current.CancellationToken);
 
-        Assert.True(publisher.Announced);
-        Assert.Equal(3, client.Published.Count);
+        var topics = Discovery().Configs().Select(c => c.Topic).ToList();
+        Assert.Equal([.. topics, .. topics], client.Published.Select(p => p.Topic));
+        Assert.All(client.Published, p => Assert.True(p.Retain && p.Bytes > 0));
+    }
+
+    [Fact]
+    public async Task AnnounceAsync_with_predictions_off_publishes_an_empty_retained_payload_on_each_config_topic()
+    {
+        var client = new RecordingPublisher();
+
+        await new PredictionPublisher(client, Discovery()).AnnounceAsync(announce: false, TestContext.Current.CancellationToken);
+
+        Assert.Equal(Discovery().Configs().Select(c => c.Topic), client.Published.Select(p => p.Topic));
+        Assert.All(client.Published, p => Assert.True(p.Retain && p.Bytes == 0));
     }
 }

@@ -155,4 +155,61 @@ public sealed class PrivacyLedgerTests : IDisposable
         bytes[offset] ^= 0x40;
         File.WriteAllBytes(LedgerPath, bytes);
     }
+
+    [Fact]
+    public void A_read_only_ledger_reads_the_spend_while_the_agent_holds_the_ledger_open()
+    {
+        using var ledger = Open();
+        ledger.Reserve(MechanismKind.DpSgd, Run, 3);
+
+        using var inspected = PrivacyLedger.OpenReadOnly(LedgerPath, new PrivacyBudget(5, 1e-5), _accountant, _time);
+
+        Assert.True(inspected.IsReadOnly);
+        Assert.Equal(ledger.Spent().Epsilon, inspected.Spent().Epsilon, 12);
+        Assert.Equal(ledger.Entries, inspected.Entries);
+
+        // the agent is not disturbed: it keeps appending
+        ledger.Reserve(MechanismKind.DpSgd, Run, 4);
+        Assert.Equal(2, ledger.Entries.Count);
+    }
+
+    [Fact]
+    public void A_read_only_ledger_refuses_to_record_a_spend()
+    {
+        using (var ledger = Open())
+        {
+            ledger.Reserve(MechanismKind.DpSgd, Run, 3);
+        }
+
+        using var inspected = PrivacyLedger.OpenReadOnly(LedgerPath, new PrivacyBudget(5, 1e-5), _accountant, _time);
+
+        Assert.Throws<InvalidOperationException>(() => inspected.Reserve(MechanismKind.DpSgd, Run, 4));
+        Assert.Equal(PrivacyLedger.RecordSize, new FileInfo(LedgerPath).Length);
+    }
+
+    [Fact]
+    public void A_read_only_ledger_skips_a_torn_last_record_and_leaves_the_file_as_it_is()
+    {
+        using (var ledger = Open())
+        {
+            ledger.Reserve(MechanismKind.DpSgd, Run, 3);
+        }
+
+        using (var file = new FileStream(LedgerPath, FileMode.Append))
+        {
+            file.Write(new byte[17]); // an append in progress
+        }
+
+        using var inspected = PrivacyLedger.OpenReadOnly(LedgerPath, new PrivacyBudget(5, 1e-5), _accountant, _time);
+
+        Assert.Single(inspected.Entries);
+        Assert.Equal(PrivacyLedger.RecordSize + 17, new FileInfo(LedgerPath).Length);
+    }
+
+    [Fact]
+    public void A_read_only_open_of_a_missing_ledger_throws_and_creates_nothing()
+    {
+        Assert.Throws<FileNotFoundException>(() => PrivacyLedger.OpenReadOnly(LedgerPath, new PrivacyBudget(5, 1e-5), _accountant, _time));
+        Assert.False(File.Exists(LedgerPath));
+    }
 }

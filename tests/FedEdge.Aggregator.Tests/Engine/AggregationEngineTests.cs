@@ -4,6 +4,7 @@ using FedEdge.Core.Codecs;
 using FedEdge.Core.Models;
 using FedEdge.Core.Parameters;
 using FedEdge.Protocol.Signing;
+using FedEdge.Protocol.Topics;
 using FedEdge.Protocol.Wire;
 using Google.Protobuf;
 
@@ -199,6 +200,58 @@ public class AggregationEngineTests
 
         h.ObserveStatus("dev-b");
         h.Engine.Tick();
+        Assert.Equal(["dev-a", "dev-b"], h.Engine.Round!.Cohort.Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_device_that_went_offline_by_status_or_by_availability_is_in_no_new_cohort(bool byAvailability)
+    {
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedAvg));
+        foreach (string device in new[] { "dev-a", "dev-b", "dev-c" })
+        {
+            Assert.True(h.ObserveStatus(device));
+        }
+
+        Assert.True(byAvailability ? h.ObserveAvailability("dev-c", "offline") : h.ObserveStatus("dev-c", state: DeviceState.Offline));
+        h.Engine.Tick();
+
+        Assert.Equal(["dev-a", "dev-b"], h.Engine.Round!.Cohort.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_stale_status_does_not_bring_back_a_device_whose_availability_is_offline_until_it_is_online_again()
+    {
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedAvg));
+        h.ObserveStatus("dev-a");
+
+        // a restarted aggregator gets the retained availability first and the stale retained status after it
+        Assert.True(h.ObserveAvailability("dev-b", "offline"));
+        Assert.True(h.ObserveStatus("dev-b"));
+        h.Engine.Tick();
+        Assert.Null(h.Engine.Round); // dev-a alone is below MinClients = 2
+
+        Assert.True(h.ObserveAvailability("dev-b", "online"));
+        Assert.True(h.ObserveStatus("dev-b"));
+        h.Engine.Tick();
+        Assert.Equal(["dev-a", "dev-b"], h.Engine.Round!.Cohort.Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("dev-a", "gone", UpdateFactory.Fleet)]
+    [InlineData("dev-a", "OFFLINE", UpdateFactory.Fleet)]
+    [InlineData("dev-a", "offline", "other-fleet")]
+    public void Availability_with_another_payload_or_of_another_fleet_is_ignored(string device, string payload, string fleet)
+    {
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedAvg));
+        h.ObserveStatus("dev-a");
+        h.ObserveStatus("dev-b");
+
+        Assert.False(h.ObserveAvailability(device, payload, fleet));
+        Assert.False(h.Engine.ObserveAvailability(TopicScheme.Status(UpdateFactory.Fleet, device), "offline"u8));
+        h.Engine.Tick();
+
         Assert.Equal(["dev-a", "dev-b"], h.Engine.Round!.Cohort.Order(StringComparer.Ordinal));
     }
 

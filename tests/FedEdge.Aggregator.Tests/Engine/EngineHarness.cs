@@ -82,6 +82,9 @@ internal sealed class EngineHarness : IDisposable
     public bool ObserveStatus(string device, string memoryClass = "pi4", ulong budget = 1 << 20, DeviceState state = DeviceState.Idle) =>
         Engine.ObserveStatus(TopicScheme.Status(UpdateFactory.Fleet, device), Status(device, memoryClass, budget, state));
 
+    public bool ObserveAvailability(string device, string payload, string fleet = UpdateFactory.Fleet) =>
+        Engine.ObserveAvailability(TopicScheme.Availability(fleet, device), System.Text.Encoding.UTF8.GetBytes(payload));
+
     public void Dispose()
     {
         Store.Dispose();

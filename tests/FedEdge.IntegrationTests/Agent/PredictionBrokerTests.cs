@@ -46,14 +46,14 @@ public sealed class PredictionBrokerTests : IAsyncLifetime
         await using (var device = await TestClients.ConnectAsync(_broker, Device, 1))
         {
             var publisher = new PredictionPublisher(device, new HomeAssistantDiscovery("homeassistant", TestClients.Fleet, Device, "pi4", TimeSpan.FromMinutes(1)));
+            await publisher.AnnounceAsync(announce: true, ct);
             await publisher.PublishAsync(new ActivityPrediction("cooking", 2, 0.75, "global", 3, DateTimeOffset.UnixEpoch.AddDays(20000)), ct);
-            Assert.True(publisher.Announced);
         }
 
-        // Home Assistant connects later and still finds everything (retained)
+        // Home Assistant connects later and still finds everything (retained): nine entity configs and the prediction
         await using var ha = await TestClients.ConnectAsync(_broker, HomeAssistant, 2, $"homeassistant/sensor/{Device}/#", PredictionsTopic);
         var received = new Dictionary<string, string>();
-        while (received.Count < 3)
+        while (received.Count < 10)
         {
             var message = await TestClients.NextAsync(ha);
             received[message.Topic] = Encoding.UTF8.GetString(message.Payload.Span);

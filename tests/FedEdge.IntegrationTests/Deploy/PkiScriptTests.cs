@@ -63,6 +63,32 @@ public sealed class PkiScriptTests(ScriptPkiFixture fixture) : IClassFixture<Scr
     }
 
     [Fact]
+    public async Task Home_Assistant_certificate_connects_as_homeassistant()
+    {
+        var options = await EnrolledOptionsAsync();
+        options.ClientId = "homeassistant";
+        options.CaCertificatePath = Path.Combine(Pki.HomeAssistantDirectory, "ca.crt");
+        options.ClientCertificatePath = Path.Combine(Pki.HomeAssistantDirectory, "homeassistant.crt");
+        options.ClientKeyPath = Path.Combine(Pki.HomeAssistantDirectory, "homeassistant.key");
+
+        var exception = await Record.ExceptionAsync(() => ConnectOnceAsync(options));
+
+        Assert.True(exception is null, $"{exception}{Environment.NewLine}{Broker.Log}");
+        using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(options.ClientCertificatePath);
+        Assert.Equal("homeassistant", certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, forIssuer: false));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(options.ClientKeyPath));
+    }
+
+    [Fact]
+    public async Task Home_Assistant_script_refuses_to_overwrite_an_existing_key()
+    {
+        var run = await Pki.TryRunAsync("make-homeassistant-cert.sh", ["homeassistant"]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("refusing to overwrite a private key", run.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Enrolment_leaves_the_key_owner_only_and_the_public_files_world_readable()
     {
         const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -90,16 +116,42 @@ public sealed class PkiScriptTests(ScriptPkiFixture fixture) : IClassFixture<Scr
 
     [Theory]
     [InlineData("aggregator")]
+    [InlineData("homeassistant")]
+    [InlineData("HomeAssistant")]
+    [InlineData("Aggregator")]
+    [InlineData("kitchen.local")]
+    [InlineData("pi.1")]
     [InlineData("a/b")]
     [InlineData("dev+1")]
     [InlineData("-rf")]
-    public async Task Device_scripts_refuse_an_id_that_is_reserved_or_not_one_topic_level(string id)
+    public async Task Device_scripts_refuse_an_id_that_is_reserved_looks_like_a_host_name_or_is_not_one_topic_level(string id)
     {
         var run = await Pki.TryRunAsync("make-device-cert.sh", [id, "refused"]);
 
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains("device id", run.StandardError, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(Pki.Directory, "refused")));
+    }
+
+    [Theory]
+    [InlineData("homeassistant")]
+    [InlineData("aggregator")]
+    [InlineData("kitchen.local")]
+    public async Task The_CA_refuses_to_sign_a_device_CSR_that_claims_a_reserved_identity_or_a_host_name(string cn)
+    {
+        // a CSR made without make-device-csr.sh: the CA's own check is what stands between it and a certificate
+        string dir = Path.Combine(Pki.Directory, "claims-" + cn);
+        Directory.CreateDirectory(dir);
+        string key = Path.Combine(dir, "claim.key");
+        string csr = Path.Combine(dir, cn + ".csr");
+        Assert.Equal(0, (await ToolRun.RunAsync("openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key])).ExitCode);
+        Assert.Equal(0, (await ToolRun.RunAsync("openssl", ["req", "-new", "-key", key, "-subj", "/O=FedEdge/CN=" + cn, "-out", csr])).ExitCode);
+
+        var run = await Pki.TryRunAsync("sign-device-csr.sh", [csr, Path.Combine(dir, "signed")]);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("device id", run.StandardError, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(dir, "signed", cn + ".crt")));
     }
 
     [Fact]

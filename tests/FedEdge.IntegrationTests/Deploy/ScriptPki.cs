@@ -3,7 +3,7 @@ namespace FedEdge.IntegrationTests.Deploy;
 /// <summary>
 /// A fleet PKI made by the deploy/pki shell scripts (openssl) in a temporary folder: CA, broker certificate for
 /// 127.0.0.1, model-signing key, one device enrolled by the recommended CSR path and enroll-device.sh, the
-/// aggregator's certificate, and a second CA from another make-ca.sh run with a device certificate of its own.
+/// aggregator's and Home Assistant's certificates, and a second CA from another make-ca.sh run with a device certificate of its own.
 /// </summary>
 public sealed class ScriptPki : IDisposable
 {
@@ -26,6 +26,9 @@ public sealed class ScriptPki : IDisposable
 
     public string AggregatorDirectory => Path.Combine(Directory, "aggregator");
 
+    /// <summary>homeassistant.crt, homeassistant.key and ca.crt from make-homeassistant-cert.sh.</summary>
+    public string HomeAssistantDirectory => Path.Combine(Directory, "homeassistant");
+
     /// <summary>Folder of a device certificate (CN = <see cref="DeviceId"/>) from a CA the broker does not trust.</summary>
     public string RogueDeviceDirectory => Path.Combine(Directory, "rogue-devices");
 
@@ -39,6 +42,7 @@ public sealed class ScriptPki : IDisposable
             await pki.RunAsync("make-broker-cert.sh", ["localhost", "127.0.0.1"], ("OUT_DIR", "broker"));
             await pki.RunAsync("make-signing-key.sh", ["signing"]);
             await pki.RunAsync("make-aggregator-cert.sh", ["aggregator"]);
+            await pki.RunAsync("make-homeassistant-cert.sh", ["homeassistant"]);
 
             // Recommended path: the device makes key + CSR, the CA signs the CSR, the device installs the result.
             var device = Path.Combine(pki.Directory, "device-home");

@@ -147,4 +147,48 @@ public sealed class SqliteOutboxTests
 
         Assert.Equal("wal", command.ExecuteScalar() as string);
     }
+
+    [Fact]
+    public async Task InspectUsage_counts_what_waits_while_the_owner_keeps_writing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var db = new TempDatabase();
+        using var outbox = Open(db.Path);
+        await outbox.EnqueueAsync(Id(1), Topic, new byte[] { 1, 2, 3 }, ct);
+
+        var usage = SqliteOutbox.InspectUsage(db.Path);
+
+        Assert.Equal(await outbox.GetUsageAsync(ct), usage);
+        Assert.Equal(1, usage.Entries);
+
+        // the inspection held nothing the owner waits for
+        await outbox.EnqueueAsync(Id(2), Topic, new byte[] { 4 }, ct);
+        Assert.Equal(2, SqliteOutbox.InspectUsage(db.Path).Entries);
+    }
+
+    [Fact]
+    public async Task InspectUsage_reads_a_closed_outbox_without_writing_to_its_folder()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var db = new TempDatabase();
+        using (var outbox = Open(db.Path))
+        {
+            await outbox.EnqueueAsync(Id(1), Topic, new byte[] { 1 }, ct);
+        }
+
+        string folder = System.IO.Path.GetDirectoryName(db.Path)!;
+        string[] before = [.. Directory.GetFiles(folder).Order(StringComparer.Ordinal)];
+
+        Assert.Equal(1, SqliteOutbox.InspectUsage(db.Path).Entries);
+        Assert.Equal(before, Directory.GetFiles(folder).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void InspectUsage_of_a_missing_outbox_is_empty_and_creates_no_file()
+    {
+        using var db = new TempDatabase();
+
+        Assert.Equal(default, SqliteOutbox.InspectUsage(db.Path));
+        Assert.False(File.Exists(db.Path));
+    }
 }

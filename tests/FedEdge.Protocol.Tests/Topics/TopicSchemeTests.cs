@@ -16,6 +16,9 @@ public class TopicSchemeTests
         Assert.Equal("fededge/v1/home-42/status/pi_1", TopicScheme.Status("home-42", "pi_1"));
         Assert.Equal("fededge/v1/home-42/predictions/pi_1", TopicScheme.Predictions("home-42", "pi_1"));
         Assert.Equal("fededge/v1/home-42/feedback/pi_1", TopicScheme.Feedback("home-42", "pi_1"));
+        Assert.Equal("fededge/v1/home-42/availability/pi_1", TopicScheme.Availability("home-42", "pi_1"));
+        Assert.Equal("fededge/v1/home-42/diagnostics/pi_1", TopicScheme.Diagnostics("home-42", "pi_1"));
+        Assert.Equal("fededge/v1/home-42/availability/+", TopicScheme.AllAvailabilityFilter("home-42"));
     }
 
     [Fact]
@@ -28,8 +31,9 @@ public class TopicSchemeTests
     public void TryParse_reads_back_what_Format_wrote(int seed)
     {
         var rng = new Random(seed);
-        var kind = (TopicKind)rng.Next(1, 7);
-        bool perDevice = kind is TopicKind.Updates or TopicKind.Status or TopicKind.Predictions or TopicKind.Feedback;
+        var kinds = Enum.GetValues<TopicKind>();
+        var kind = kinds[rng.Next(kinds.Length)];
+        bool perDevice = TopicScheme.IsPerDevice(kind);
         var address = new TopicAddress(kind, RandomId(rng), perDevice ? RandomId(rng) : null);
 
         bool ok = TopicScheme.TryParse(TopicScheme.Format(address), out TopicAddress back, out string? reason);
@@ -57,6 +61,9 @@ public class TopicSchemeTests
     [InlineData("fededge/v1/home/pace/pi")]
     [InlineData("fededge/v1/home/feedback")]
     [InlineData("fededge/v1/home/feedback/+")]
+    [InlineData("fededge/v1/home/availability")]
+    [InlineData("fededge/v1/home/availability/pi.local")]
+    [InlineData("fededge/v1/home/diagnostics/+")]
     [InlineData("fededge/v1/home/telemetry/pi")]
     [InlineData("fededge/v1/home/MODEL")]
     [InlineData("fededge/v2/home/model")]

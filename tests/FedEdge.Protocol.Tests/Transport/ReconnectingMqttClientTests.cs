@@ -217,6 +217,25 @@ public sealed class ReconnectingMqttClientTests
         Assert.Equal("offline"u8.ToArray(), will.Payload.ToArray());
     }
 
+    [Fact]
+    public async Task Each_reconnect_counts_as_a_new_connection_and_wakes_whoever_waits_for_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var broker = await InProcessBroker.StartAsync();
+        await using var client = await TransportFixtures.ConnectedAsync(broker.Port, "d1");
+        Assert.Equal(1, client.Connections);
+        Assert.True(client.WaitForConnectionAsync(0, ct).IsCompletedSuccessfully);
+        var next = client.WaitForConnectionAsync(1, ct);
+        Assert.False(next.IsCompleted);
+
+        await broker.StopAsync();
+        await broker.StartAgainAsync();
+
+        await next.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        Assert.Equal(2, client.Connections);
+        Assert.True(client.IsConnected);
+    }
+
     private static async Task<ReceivedMessage> NextStatusAsync(int port, string clientId, int seed)
     {
         await using var observer = await TransportFixtures.ConnectedAsync(port, clientId, seed, "fededge/v1/f/status/+");

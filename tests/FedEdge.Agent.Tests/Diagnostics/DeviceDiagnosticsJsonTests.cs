@@ -1,0 +1,91 @@
+using System.Text.Json;
+using FedEdge.Agent.Diagnostics;
+
+namespace FedEdge.Agent.Tests.Diagnostics;
+
+public sealed class DeviceDiagnosticsJsonTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 25, 18, 5, 0, TimeSpan.Zero);
+
+    internal static DeviceDiagnostics Sample(string state = "charging_wait") => new()
+    {
+        Device = "kitchen-01",
+        Fleet = "home",
+        State = state,
+        Eligible = false,
+        Reason = "on battery; idle for 2 of 5 min",
+        Blockers = ["not_idle", "on_battery"],
+        EpsilonSpent = 0.93121,
+        EpsilonLeft = 7.06879,
+        EpsilonBudget = 8,
+        LastContribution = T0.AddHours(-3),
+        ServedModel = "global",
+        ModelVersion = 3,
+        OutboxDepth = 1,
+        Updated = T0,
+    };
+
+    [Fact]
+    public void A_written_document_reads_back_with_epsilon_rounded_to_four_places()
+    {
+        var written = Sample();
+
+        Assert.True(DeviceDiagnosticsJson.TryRead(DeviceDiagnosticsJson.Write(written), out var read, out string? problem), problem);
+
+        Assert.False(read.DiffersFrom(written with { EpsilonSpent = 0.9312, EpsilonLeft = 7.0688 }));
+        Assert.Equal(written.Updated, read.Updated);
+    }
+
+    [Fact]
+    public void Every_key_is_present_and_unknown_values_are_null()
+    {
+        var unknown = Sample() with { Reason = null, LastContribution = null, EpsilonSpent = double.NaN };
+
+        using var json = JsonDocument.Parse(DeviceDiagnosticsJson.Write(unknown));
+        var root = json.RootElement;
+
+        Assert.Equal(
+            ["device", "fleet", "state", "eligible", "reason", "blockers", "epsilon_spent", "epsilon_left", "epsilon_budget", "last_contribution", "served_model", "model_version", "outbox_depth", "updated"],
+            root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("reason").ValueKind);
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("last_contribution").ValueKind);
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("epsilon_spent").ValueKind);
+    }
+
+    [Fact]
+    public void Times_are_ISO_8601_in_UTC_as_Home_Assistant_timestamps_expect()
+    {
+        byte[] written = DeviceDiagnosticsJson.Write(Sample() with { LastContribution = new DateTimeOffset(2026, 11, 25, 16, 5, 0, TimeSpan.FromHours(1)) });
+        using var json = JsonDocument.Parse(written);
+
+        Assert.Equal("2026-11-25T15:05:00.000+00:00", json.RootElement.GetProperty("last_contribution").GetString());
+        Assert.Contains("\"2026-11-25T15:05:00.000+00:00\"", System.Text.Encoding.UTF8.GetString(written), StringComparison.Ordinal); // readable as written, not \u002B
+    }
+
+    [Fact]
+    public void A_reason_longer_than_a_Home_Assistant_state_is_cut_to_255_characters()
+    {
+        using var json = JsonDocument.Parse(DeviceDiagnosticsJson.Write(Sample() with { Reason = new string('x', 600) }));
+
+        string reason = json.RootElement.GetProperty("reason").GetString()!;
+        Assert.Equal(255, reason.Length);
+        Assert.EndsWith("…", reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("[]")]
+    [InlineData("{\"device\":\"d\"}")]
+    [InlineData("{not json")]
+    public void TryRead_refuses_anything_but_a_diagnostics_document(string text)
+    {
+        Assert.False(DeviceDiagnosticsJson.TryRead(System.Text.Encoding.UTF8.GetBytes(text), out _, out string? problem));
+        Assert.False(string.IsNullOrEmpty(problem));
+    }
+
+    [Fact]
+    public void Training_states_are_the_wire_device_states_in_snake_case()
+    {
+        Assert.Equal(["idle", "training", "uploading", "charging_wait", "thermal_wait", "budget_exhausted", "offline"], DeviceDiagnostics.TrainingStates);
+    }
+}
