@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FedEdge.IntegrationTests.Broker;
 using FedEdge.IntegrationTests.Deploy;
 
@@ -11,40 +10,12 @@ namespace FedEdge.IntegrationTests.Agent;
 /// </summary>
 public sealed class AgentProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly List<string> _output = [];
+    private readonly ServiceProcess _process;
 
-    private AgentProcess(Process process)
-    {
-        _process = process;
-        process.OutputDataReceived += (_, e) => Record(e.Data);
-        process.ErrorDataReceived += (_, e) => Record(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-    }
+    private AgentProcess(ServiceProcess process) => _process = process;
 
     /// <summary>What it printed so far.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return string.Join(Environment.NewLine, _output);
-            }
-        }
-    }
-
-    /// <summary>The agent's build output folder (fededge-agent.dll, its appsettings.json).</summary>
-    public static string BuildDirectory
-    {
-        get
-        {
-            // tests/FedEdge.IntegrationTests/bin/<Configuration>/<tfm>/ → src/FedEdge.Agent/bin/<Configuration>/<tfm>/
-            var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-            return Path.Combine(RepositoryRoot.Path, "src", "FedEdge.Agent", "bin", here.Parent!.Name, here.Name);
-        }
-    }
+    public string Output => _process.Output;
 
     /// <summary>Starts the agent as device <paramref name="device"/> of <see cref="TestClients.Fleet"/>.</summary>
     public static AgentProcess Start(MosquittoBroker broker, string device, string stateDirectory, string modelKeyPath, params string[] settings)
@@ -55,9 +26,9 @@ public sealed class AgentProcess : IAsyncDisposable
             ["DeviceId"] = device,
             ["Fleet"] = TestClients.Fleet,
             ["StateDirectory"] = stateDirectory,
-            ["ModelKeyPath"] = modelKeyPath,
+            ["ModelSigningPublicKeyPath"] = modelKeyPath,
             ["SimulatedSensors"] = "true",
-            ["PowerSource"] = "mains",
+            ["Power:Source"] = "Mains",
             ["CheckInterval"] = "00:00:00.200",
             ["Mqtt:Host"] = "127.0.0.1",
             ["Mqtt:Port"] = broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -70,71 +41,14 @@ public sealed class AgentProcess : IAsyncDisposable
             ["Mqtt:ReconnectMaxDelay"] = "00:00:00.500",
             ["Mqtt:CircuitBreakerBreakDuration"] = "00:00:00.500",
         };
-        var start = Command([.. args.Select(a => $"--Agent:{a.Key}={a.Value}"), .. settings]);
-        return new AgentProcess(Process.Start(start) ?? throw new InvalidOperationException("cannot start fededge-agent"));
+        return new AgentProcess(ServiceProcess.Start(device, ServiceBinary.Agent, [.. args.Select(a => $"--Agent:{a.Key}={a.Value}"), .. settings]));
     }
 
     /// <summary>Runs <c>fededge-agent &lt;arguments&gt;</c> to completion (e.g. the status verb).</summary>
-    public static async Task<ToolRun> RunAsync(params string[] arguments)
-    {
-        var start = Command(arguments);
-        return await ToolRun.RunAsync(start.FileName, start.ArgumentList, start.WorkingDirectory, new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Production" });
-    }
+    public static Task<ToolRun> RunAsync(params string[] arguments) => ServiceBinary.RunAsync(ServiceBinary.Agent, arguments);
 
     /// <summary>SIGKILL: no graceful stop, no goodbye to the broker.</summary>
-    public async Task KillAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-    }
+    public Task KillAsync() => _process.KillAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        await KillAsync();
-        _process.Dispose();
-    }
-
-    private static ProcessStartInfo Command(IEnumerable<string> arguments)
-    {
-        string dll = Path.Combine(BuildDirectory, "fededge-agent.dll");
-        if (!File.Exists(dll))
-        {
-            throw new FileNotFoundException($"fededge-agent is not built at {dll}.", dll);
-        }
-
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = BuildDirectory, // its appsettings.json, as the installed service reads its own
-        };
-        start.ArgumentList.Add(dll);
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        return start;
-    }
-
-    private void Record(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            if (_output.Count < 2000)
-            {
-                _output.Add(line);
-            }
-        }
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

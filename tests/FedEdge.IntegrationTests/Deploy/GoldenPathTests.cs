@@ -1,6 +1,10 @@
-using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using FedEdge.Agent.Diagnostics;
 using FedEdge.Protocol.Signing;
+using FedEdge.Protocol.Transport;
 using FedEdge.Protocol.Wire;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FedEdge.IntegrationTests.Deploy;
 
@@ -48,6 +52,8 @@ public sealed class GoldenPathTests : IAsyncLifetime
     public async Task Two_boards_from_their_shipped_profiles_train_and_install_the_aggregators_signed_v2()
     {
         var ct = TestContext.Current.CancellationToken;
+        // Home Assistant runs before the Pis boot, subscribed as its MQTT integration is (docs/home-assistant.md)
+        await using var homeAssistant = await HomeAssistantAsync(ct);
         var aggregator = Start("aggregator", ServiceBinary.Aggregator, "--config", await AggregatorHostAsync(ct), "--Aggregator:MetricsPort=0");
         var zero = await BoardAsync("pi-zero-2w", "zero-01", chargingBattery: true, ct);
         var pi4 = await BoardAsync("pi4", "pi4-01", chargingBattery: false, ct);
@@ -69,6 +75,64 @@ public sealed class GoldenPathTests : IAsyncLifetime
         Assert.Contains("Contribution Enqueued", zeroAgent.Output, StringComparison.Ordinal);
         Assert.Contains("Contribution Enqueued", pi4Agent.Output, StringComparison.Ordinal);
         Assert.False(zeroAgent.HasExited || pi4Agent.HasExited || aggregator.HasExited, Diagnostics());
+
+        // Home Assistant's view: nine valid entities per device, availability, predictions and diagnostics it can render
+        var seen = await homeAssistant.CollectUntilAsync(
+            v => v.Configs.Count >= 2 * EntitiesPerDevice
+                && BothDevices.All(d => v.Predictions.ContainsKey(d) && v.Availability.GetValueOrDefault(d) == "online"
+                    && v.Diagnostics.TryGetValue(d, out var json) && DeviceDiagnosticsJson.TryRead(json, out var diagnostics, out _) && diagnostics.ModelVersion >= 2),
+            Patience,
+            ct);
+        Assert.True(seen.Done, $"Home Assistant saw {seen.Summary}.{Environment.NewLine}{Diagnostics()}");
+        var problems = HomeAssistantDiscoverySchema.CheckAll(seen.Configs.Select(c => (c.Key, c.Value)));
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+        foreach (string device in BothDevices)
+        {
+            var deviceConfigs = seen.Configs.Where(c => c.Key.StartsWith($"homeassistant/sensor/{device}/", StringComparison.Ordinal)).ToList();
+            Assert.Equal(EntitiesPerDevice, deviceConfigs.Count);
+            foreach (var (topic, payload) in deviceConfigs)
+            {
+                var config = JsonDocument.Parse(payload).RootElement;
+                string stateTopic = config.GetProperty("state_topic").GetString()!;
+                byte[] state = stateTopic.Contains("/predictions/", StringComparison.Ordinal) ? seen.Predictions[device] : seen.Diagnostics[device];
+                Assert.Empty(HomeAssistantDiscoverySchema.CheckEnumState(topic, config, state));
+            }
+        }
+
+        // a Pi that loses power: its will tells Home Assistant
+        await zeroAgent.KillAsync();
+        var afterKill = await homeAssistant.CollectUntilAsync(v => v.Availability.GetValueOrDefault("zero-01") == "offline", Patience, ct);
+        Assert.True(afterKill.Done, $"Home Assistant saw {afterKill.Summary}.{Environment.NewLine}{Diagnostics()}");
+        Assert.Equal("online", afterKill.Availability["pi4-01"]);
+    }
+
+    private const int EntitiesPerDevice = 9;
+
+    private static readonly string[] BothDevices = ["zero-01", "pi4-01"];
+
+    /// <summary>A client with the Home Assistant identity from deploy/pki/make-homeassistant-cert.sh.</summary>
+    private async Task<HomeAssistantView> HomeAssistantAsync(CancellationToken ct)
+    {
+        var options = new MqttTransportOptions
+        {
+            Host = "127.0.0.1",
+            Port = _broker.Port,
+            ClientId = "homeassistant",
+            UseTls = true,
+            CaCertificatePath = Path.Combine(_pki.CaDirectory, "ca.crt"),
+            ClientCertificatePath = Path.Combine(_pki.HomeAssistantDirectory, "homeassistant.crt"),
+            ClientKeyPath = Path.Combine(_pki.HomeAssistantDirectory, "homeassistant.key"),
+            ReconnectBaseDelay = TimeSpan.FromMilliseconds(50),
+            ReconnectMaxDelay = TimeSpan.FromMilliseconds(500),
+        };
+        var client = new ReconnectingMqttClient(options, TimeProvider.System, new Random(7), NullLogger<ReconnectingMqttClient>.Instance);
+        foreach (string filter in new[] { "homeassistant/sensor/+/+/config", "fededge/v1/home/availability/+", "fededge/v1/home/predictions/+", "fededge/v1/home/diagnostics/+" })
+        {
+            await client.SubscribeAsync(filter, ct);
+        }
+
+        client.Start();
+        return new HomeAssistantView(client);
     }
 
     private ServiceProcess Start(string name, string dll, params string[] arguments)
@@ -163,4 +227,71 @@ public sealed class GoldenPathTests : IAsyncLifetime
         + $"{Environment.NewLine}--- mosquitto:{Environment.NewLine}{_broker.Log}";
 
     private sealed record Board(string DeviceId, string AgentJson, string StateDirectory, string? PowerSupplyRoot);
+
+    /// <summary>What Home Assistant has received: the latest payload per discovery topic and per device.</summary>
+    private sealed class HomeAssistantView(ReconnectingMqttClient client) : IAsyncDisposable
+    {
+        public Dictionary<string, byte[]> Configs { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, string> Availability { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, byte[]> Predictions { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, byte[]> Diagnostics { get; } = new(StringComparer.Ordinal);
+
+        public bool Done { get; private set; }
+
+        public string Summary => $"{Configs.Count} configs, availability {{{string.Join(", ", Availability.Select(a => $"{a.Key}: {a.Value}"))}}}, predictions from [{string.Join(", ", Predictions.Keys)}], diagnostics from [{string.Join(", ", Diagnostics.Keys)}]";
+
+        public async Task<HomeAssistantView> CollectUntilAsync(Func<HomeAssistantView, bool> done, TimeSpan patience, CancellationToken ct)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(patience);
+            Done = done(this);
+            while (!Done)
+            {
+                ReceivedMessage message;
+                try
+                {
+                    message = await client.Inbound.ReadAsync(timeout.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    return this;
+                }
+
+                Record(message.Topic, message.Payload.ToArray());
+                await message.AcknowledgeAsync(CancellationToken.None);
+                Done = done(this);
+            }
+
+            return this;
+        }
+
+        public ValueTask DisposeAsync() => client.DisposeAsync();
+
+        private void Record(string topic, byte[] payload)
+        {
+            string[] levels = topic.Split('/');
+            if (levels[0] == "homeassistant")
+            {
+                Configs[topic] = payload;
+            }
+            else if (levels is ["fededge", "v1", _, string kind, string device])
+            {
+                switch (kind)
+                {
+                    case "availability":
+                        Availability[device] = Encoding.UTF8.GetString(payload);
+                        break;
+                    case "predictions":
+                        Predictions[device] = payload;
+                        break;
+                    case "diagnostics":
+                        Diagnostics[device] = payload;
+                        break;
+                }
+            }
+        }
+    }
 }
