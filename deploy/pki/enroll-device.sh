@@ -13,6 +13,7 @@ USAGE='enroll-device.sh <device-id> [target-dir (default /etc/fededge)]
 [ $# -ge 1 ] && [ $# -le 2 ] || usage_error "expected a device id and optionally a target folder"
 id=$1
 check_device_id "$id"
+check_not_reserved_name "$id"
 target=${2:-/etc/fededge}
 src=${SOURCE_DIR:-.}
 broker=${BROKER_HOST:-mqtt.local}

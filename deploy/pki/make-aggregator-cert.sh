@@ -27,6 +27,7 @@ EXT
 "$OPENSSL" req -new -key "$out/aggregator.key" -subj "/O=FedEdge/CN=aggregator" -out "$out/aggregator.csr"
 "$OPENSSL" x509 -req -in "$out/aggregator.csr" -CA "$ca/ca.crt" -CAkey "$ca/ca.key" -set_serial "$(random_serial)" \
     -sha256 -days "$days" -extfile "$ext" -out "$out/aggregator.crt"
+record_issued "$out/aggregator.crt" "$ca" aggregator
 cp "$ca/ca.crt" "$out/ca.crt"
 chmod 0644 "$out/aggregator.crt" "$out/ca.crt"
 echo "aggregator certificate: $out/aggregator.crt (CN=aggregator)"

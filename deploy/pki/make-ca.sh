@@ -1,5 +1,6 @@
 #!/bin/sh
-# Creates the fleet CA: ca.key (0600, keep it offline) and ca.crt (10 years, EC P-256).
+# Creates the fleet CA: ca.key (0600, keep it offline), ca.crt (10 years, EC P-256) and an empty certificate
+# revocation list crl.pem (the broker's crlfile; revoke.sh adds to it).
 set -eu
 USAGE='make-ca.sh [ca-dir (default ./fleet-ca)] [common name (default "FedEdge fleet CA")]'
 . "$(dirname "$0")/pki-common.sh"
@@ -19,4 +20,5 @@ new_key "$dir/ca.key"
     -addext "subjectKeyIdentifier=hash" \
     -out "$dir/ca.crt"
 chmod 0644 "$dir/ca.crt"
-echo "fleet CA: $dir/ca.crt (key $dir/ca.key: keep offline, back it up)"
+write_crl "$dir"
+echo "fleet CA: $dir/ca.crt (key $dir/ca.key: keep offline, back it up); revocation list $dir/crl.pem"

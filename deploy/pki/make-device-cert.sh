@@ -9,6 +9,7 @@ here=$(dirname "$0")
 
 [ $# -ge 1 ] && [ $# -le 2 ] || usage_error "expected a device id and optionally an output folder"
 check_device_id "$1"
+check_not_reserved_name "$1" "${CA_DIR:-./fleet-ca}"
 out=${2:-./devices}
 "$here/make-device-csr.sh" "$1" "$out" >/dev/null
 "$here/sign-device-csr.sh" "$out/$1.csr" "$out"

@@ -8,6 +8,7 @@ USAGE='make-device-csr.sh <device-id> [out-dir (default .)]'
 [ $# -ge 1 ] && [ $# -le 2 ] || usage_error "expected a device id and optionally an output folder"
 id=$1
 check_device_id "$id"
+check_not_reserved_name "$id"
 out=${2:-.}
 need_openssl
 mkdir -p "$out"

@@ -28,6 +28,7 @@ EXT
 "$OPENSSL" req -new -key "$out/homeassistant.key" -subj "/O=FedEdge/CN=homeassistant" -out "$out/homeassistant.csr"
 "$OPENSSL" x509 -req -in "$out/homeassistant.csr" -CA "$ca/ca.crt" -CAkey "$ca/ca.key" -set_serial "$(random_serial)" \
     -sha256 -days "$days" -extfile "$ext" -out "$out/homeassistant.crt"
+record_issued "$out/homeassistant.crt" "$ca" homeassistant
 cp "$ca/ca.crt" "$out/ca.crt"
 chmod 0644 "$out/homeassistant.crt" "$out/ca.crt"
 echo "Home Assistant certificate: $out/homeassistant.crt (CN=homeassistant); key $out/homeassistant.key, CA $out/ca.crt"

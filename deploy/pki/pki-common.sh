@@ -50,3 +50,63 @@ require_file() {
 random_serial() {
     printf '0x%s' "$("$OPENSSL" rand -hex 16 | sed 's/^./4/')"
 }
+
+# certificate_cn <certificate.crt>: the subject's CN.
+certificate_cn() {
+    "$OPENSSL" x509 -in "$1" -noout -subject -nameopt RFC2253 | sed -n 's/^subject=\(.*,\)\{0,1\}CN=\([^,]*\).*$/\2/p'
+}
+
+# check_not_reserved_name <id> [ca-dir]: a device id must not be a name a client could be told to reach the broker
+# by, or a device certificate named like that would pass a client's host-name check. "localhost" is refused
+# everywhere; the CA also refuses every name make-broker-cert.sh issued (recorded in <ca-dir>/reserved-names).
+check_not_reserved_name() {
+    [ "$(printf '%s' "$1" | tr 'A-Z' 'a-z')" != localhost ] \
+        || die "device id '$1' is reserved: it is a host name (a device certificate must never look like the broker's)"
+    if [ -n "${2:-}" ] && [ -f "$2/reserved-names" ] && grep -qixF -e "$1" "$2/reserved-names"; then
+        die "device id '$1' is reserved: $2/reserved-names lists it as a name of the broker (make-broker-cert.sh)"
+    fi
+}
+
+# record_issued <certificate.crt> <ca-dir> <role>: keeps a copy as <ca-dir>/issued/<role>/<serial>.crt, so that
+# revoke.sh can find every certificate of an identity and make-broker-cert.sh every device id.
+record_issued() {
+    serial=$("$OPENSSL" x509 -in "$1" -noout -serial | sed 's/^serial=//')
+    mkdir -p "$2/issued/$3"
+    cp "$1" "$2/issued/$3/$serial.crt"
+}
+
+# ca_database <ca-dir>: the openssl ca database revoke.sh keeps (index.txt, crlnumber) and a configuration for it,
+# created when missing (a CA made before revocation existed gets them on first use). Prints the configuration path.
+ca_database() {
+    ca_abs=$(cd "$1" && pwd)
+    [ -f "$ca_abs/index.txt" ] || : > "$ca_abs/index.txt"
+    [ -f "$ca_abs/crlnumber" ] || echo 01 > "$ca_abs/crlnumber"
+    cat > "$ca_abs/openssl-ca.cnf" <<CNF
+# Written by deploy/pki (ca_database in pki-common.sh) for revoke.sh; regenerated on every use.
+[ ca ]
+default_ca = fleet
+[ fleet ]
+database = $ca_abs/index.txt
+crlnumber = $ca_abs/crlnumber
+certificate = $ca_abs/ca.crt
+private_key = $ca_abs/ca.key
+default_md = sha256
+default_crl_days = ${CRL_DAYS:-1825}
+unique_subject = no
+crl_extensions = crl_extensions
+[ crl_extensions ]
+authorityKeyIdentifier = keyid:always
+CNF
+    printf '%s\n' "$ca_abs/openssl-ca.cnf"
+}
+
+# write_crl <ca-dir>: signs <ca-dir>/crl.pem anew from the database (every certificate revoke.sh recorded), valid for
+# CRL_DAYS (default 1825) days. mosquitto refuses EVERY client once its CRL has passed its next update, so re-run
+# `revoke.sh --refresh` well before that date.
+write_crl() {
+    config=$(ca_database "$1")
+    "$OPENSSL" ca -config "$config" -gencrl -out "$1/crl.pem.new" 2>/dev/null \
+        || die "could not sign a CRL with $1/ca.key"
+    chmod 0644 "$1/crl.pem.new"
+    mv -f "$1/crl.pem.new" "$1/crl.pem"
+}

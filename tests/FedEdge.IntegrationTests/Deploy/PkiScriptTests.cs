@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Transport;
@@ -13,6 +14,9 @@ namespace FedEdge.IntegrationTests.Deploy;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class PkiScriptTests(ScriptPkiFixture fixture) : IClassFixture<ScriptPkiFixture>
 {
+    private const string ClientAuth = "1.3.6.1.5.5.7.3.2";
+    private const string ServerAuth = "1.3.6.1.5.5.7.3.1";
+
     private ScriptPki Pki => fixture.Pki;
 
     private DeployedBroker Broker => fixture.Broker;
@@ -120,6 +124,7 @@ public sealed class PkiScriptTests(ScriptPkiFixture fixture) : IClassFixture<Scr
     [InlineData("HomeAssistant")]
     [InlineData("Aggregator")]
     [InlineData("kitchen.local")]
+    [InlineData("localhost")]
     [InlineData("pi.1")]
     [InlineData("a/b")]
     [InlineData("dev+1")]
@@ -137,6 +142,7 @@ public sealed class PkiScriptTests(ScriptPkiFixture fixture) : IClassFixture<Scr
     [InlineData("homeassistant")]
     [InlineData("aggregator")]
     [InlineData("kitchen.local")]
+    [InlineData("localhost")]
     public async Task The_CA_refuses_to_sign_a_device_CSR_that_claims_a_reserved_identity_or_a_host_name(string cn)
     {
         // a CSR made without make-device-csr.sh: the CA's own check is what stands between it and a certificate
@@ -152,6 +158,94 @@ public sealed class PkiScriptTests(ScriptPkiFixture fixture) : IClassFixture<Scr
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("device id", run.StandardError, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(dir, "signed", cn + ".crt")));
+    }
+
+    [Theory]
+    [InlineData("device-etc/device.crt", ClientAuth)]
+    [InlineData("aggregator/aggregator.crt", ClientAuth)]
+    [InlineData("homeassistant/homeassistant.crt", ClientAuth)]
+    [InlineData("rogue-devices/kitchen-01.crt", ClientAuth)]
+    [InlineData("broker/broker.crt", ServerAuth)]
+    public void Every_certificate_is_for_one_side_of_TLS_only(string file, string usage)
+    {
+        using var certificate = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(Pki.Directory, file));
+
+        Assert.Equal([usage], Usages(certificate));
+    }
+
+    [Fact]
+    public async Task The_CA_copies_neither_a_usage_nor_a_name_from_a_device_CSR()
+    {
+        string dir = Path.Combine(Pki.Directory, "asks-for-more");
+        Directory.CreateDirectory(dir);
+        string csr = Path.Combine(dir, "greedy-01.csr");
+        var request = await ToolRun.RunAsync("openssl", [
+            "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", Path.Combine(dir, "greedy-01.key"),
+            "-subj", "/O=FedEdge/CN=greedy-01", "-addext", "extendedKeyUsage=serverAuth,clientAuth", "-addext", "subjectAltName=DNS:localhost,DNS:mqtt.home.lan",
+            "-out", csr]);
+        Assert.True(request.ExitCode == 0, request.ToString());
+
+        var run = await Pki.TryRunAsync("sign-device-csr.sh", [csr, dir]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var certificate = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(dir, "greedy-01.crt"));
+        Assert.Equal([ClientAuth], Usages(certificate));
+        Assert.DoesNotContain(certificate.Extensions, e => e.Oid?.Value == "2.5.29.17"); // subjectAltName
+    }
+
+    [Fact]
+    public async Task The_CA_starts_with_an_empty_revocation_list_that_the_broker_folder_carries()
+    {
+        string issued = await File.ReadAllTextAsync(Path.Combine(Pki.BrokerDirectory, "crl.pem"), TestContext.Current.CancellationToken);
+        var text = await ToolRun.RunAsync("openssl", ["crl", "-in", Path.Combine(Pki.BrokerDirectory, "crl.pem"), "-noout", "-text"]);
+
+        Assert.Contains("No Revoked Certificates", text.StandardOutput, StringComparison.Ordinal);
+        var verify = await ToolRun.RunAsync("openssl", ["crl", "-in", Path.Combine(Pki.BrokerDirectory, "crl.pem"), "-noout", "-CAfile", Path.Combine(Pki.CaDirectory, "ca.crt")]);
+        Assert.Contains("verify OK", verify.StandardOutput + verify.StandardError, StringComparison.Ordinal);
+        Assert.StartsWith("-----BEGIN X509 CRL-----", issued, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Revoke_lists_every_certificate_issued_to_an_identity_once()
+    {
+        await Pki.RunAsync("make-device-cert.sh", ["twice-01", "twice-a"]);
+        await Pki.RunAsync("make-device-cert.sh", ["twice-01", "twice-b"]);
+        string[] serials = [Serial("twice-a/twice-01.crt"), Serial("twice-b/twice-01.crt")];
+
+        var first = await Pki.TryRunAsync("revoke.sh", ["twice-01"]);
+        var again = await Pki.TryRunAsync("revoke.sh", ["twice-01"]);
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("already revoked", again.StandardOutput, StringComparison.Ordinal);
+        var crl = await ToolRun.RunAsync("openssl", ["crl", "-in", Path.Combine(Pki.CaDirectory, "crl.pem"), "-noout", "-text"]);
+        Assert.All(serials, serial => Assert.Single(crl.StandardOutput.Split('\n'), line => line.Trim() == "Serial Number: " + serial));
+    }
+
+    [Fact]
+    public async Task Revoke_refuses_an_identity_it_has_no_record_of_and_a_certificate_of_another_CA()
+    {
+        var unknown = await Pki.TryRunAsync("revoke.sh", ["never-issued"]);
+        var foreign = await Pki.TryRunAsync("revoke.sh", ["--cert", Path.Combine(Pki.RogueDeviceDirectory, ScriptPki.DeviceId + ".crt")]);
+
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("no certificate issued to 'never-issued'", unknown.StandardError, StringComparison.Ordinal);
+        Assert.Equal(1, foreign.ExitCode);
+        Assert.Contains("was not issued by", foreign.StandardError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(ScriptPki.DeviceId)]
+    [InlineData("Aggregator")]
+    [InlineData("homeassistant")]
+    public async Task A_broker_name_that_is_a_device_or_client_identity_is_refused(string name)
+    {
+        string output = Path.Combine(Pki.Directory, "broker-as-" + name);
+
+        var run = await Pki.TryRunAsync("make-broker-cert.sh", [name], ("OUT_DIR", output));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.False(Directory.Exists(output));
     }
 
     [Fact]
@@ -189,5 +283,14 @@ public sealed class PkiScriptTests(ScriptPkiFixture fixture) : IClassFixture<Scr
         var result = await client.ConnectAsync(ReconnectingMqttClient.BuildClientOptions(options, tls), TestContext.Current.CancellationToken);
         Assert.Equal(MqttClientConnectResultCode.Success, result.ResultCode);
         await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), TestContext.Current.CancellationToken);
+    }
+
+    private static string[] Usages(X509Certificate2 certificate) =>
+        [.. certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>().SelectMany(e => e.EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>()).Select(o => o.Value!)];
+
+    private string Serial(string certificate)
+    {
+        using var loaded = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(Pki.Directory, certificate));
+        return loaded.SerialNumber;
     }
 }
