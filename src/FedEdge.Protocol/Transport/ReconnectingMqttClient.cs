@@ -297,7 +297,18 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
         // before ConnectAsync returns, and those must be acknowledged on this connection. Messages of the previous
         // connection keep the old generation; their acknowledgement is skipped and the broker redelivers them.
         Interlocked.Increment(ref _connectionGeneration);
-        var result = await _client.ConnectAsync(_clientOptions, cancellationToken).ConfigureAwait(false);
+        MqttClientConnectResult result;
+        try
+        {
+            result = await _client.ConnectAsync(_clientOptions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MqttCommunicationException) when (_tls?.LastRefusal is string refusal)
+        {
+            // MQTTnet reports only that the validation callback said no; the reason goes to the log once per attempt.
+            _logger.BrokerCertificateRefused(_options.ClientId, _options.Host, _options.Port, refusal);
+            throw;
+        }
+
         if (result.ResultCode != MqttClientConnectResultCode.Success)
         {
             throw new MqttCommunicationException($"Broker refused the connection: {result.ResultCode} {result.ReasonString}");

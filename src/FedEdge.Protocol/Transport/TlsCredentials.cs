@@ -5,13 +5,15 @@ using MQTTnet;
 namespace FedEdge.Protocol.Transport;
 
 /// <summary>
-/// The CA the broker must chain to and this client's certificate, loaded from PEM files once at start. The broker
-/// certificate is validated against the pinned CA only (not the OS trust store): a fleet runs its own PKI.
+/// The CA the broker must chain to and this client's certificate, loaded from PEM files once at start. The broker's
+/// certificate must pass <see cref="BrokerCertificatePolicy"/>: the pinned CA only (not the OS trust store: a fleet runs
+/// its own PKI), the serverAuth usage and the configured broker name.
 /// </summary>
 internal sealed class TlsCredentials : IDisposable
 {
     private readonly X509Certificate2 _authority;
     private readonly X509Certificate2? _client;
+    private string? _lastRefusal;
 
     private TlsCredentials(X509Certificate2 authority, X509Certificate2? client)
     {
@@ -36,13 +38,18 @@ internal sealed class TlsCredentials : IDisposable
         }
     }
 
+    /// <summary>Why the broker's certificate was refused in the last handshake, or null after one that passed.</summary>
+    public string? LastRefusal => Volatile.Read(ref _lastRefusal);
+
+    /// <summary>TLS settings for MQTTnet; the broker must pass <see cref="BrokerCertificatePolicy"/> for <paramref name="targetHost"/>.</summary>
     public MqttClientTlsOptions ToTlsOptions(string targetHost)
     {
+        var policy = new BrokerCertificatePolicy(_authority, targetHost);
         var builder = new MqttClientTlsOptionsBuilder()
             .UseTls(true)
             .WithTargetHost(targetHost)
             .WithSslProtocols(System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13)
-            .WithCertificateValidationHandler(ValidateBroker);
+            .WithCertificateValidationHandler(args => ValidateBroker(policy, args.Certificate, args.Chain, args.SslPolicyErrors));
         if (_client is not null)
         {
             builder = builder.WithClientCertificates(new X509Certificate2Collection(_client));
@@ -52,41 +59,23 @@ internal sealed class TlsCredentials : IDisposable
     }
 
     /// <summary>The same checks for a plain <see cref="SslStream"/> (the self-test's reachability probe).</summary>
-    public SslClientAuthenticationOptions ToSslOptions(string targetHost) => new()
+    public SslClientAuthenticationOptions ToSslOptions(string targetHost)
     {
-        TargetHost = targetHost,
-        EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
-        ClientCertificates = _client is null ? null : new X509CertificateCollection { _client },
-        RemoteCertificateValidationCallback = (_, certificate, chain, errors) => ValidateBroker(certificate, chain, errors),
-    };
+        var policy = new BrokerCertificatePolicy(_authority, targetHost);
+        return new SslClientAuthenticationOptions
+        {
+            TargetHost = targetHost,
+            EnabledSslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+            ClientCertificates = _client is null ? null : new X509CertificateCollection { _client },
+            RemoteCertificateValidationCallback = (_, certificate, chain, errors) => ValidateBroker(policy, certificate, chain, errors),
+        };
+    }
 
-    private bool ValidateBroker(MqttClientCertificateValidationEventArgs args) => ValidateBroker(args.Certificate, args.Chain, args.SslPolicyErrors);
-
-    private bool ValidateBroker(X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors)
+    private bool ValidateBroker(BrokerCertificatePolicy policy, X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors)
     {
-        // Name mismatch or no certificate are fatal whatever the chain; chain errors are expected (our CA is not in
-        // the OS store) and are re-checked below against the pinned CA alone.
-        if (certificate is null ||
-            (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
-        {
-            return false;
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(_authority);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (presented is not null)
-        {
-            foreach (var element in presented.ChainElements)
-            {
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
-        }
-
-        var leaf = certificate as X509Certificate2;
-        using var loaded = leaf is null ? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()) : null;
-        return chain.Build(leaf ?? loaded!);
+        string? refusal = policy.Check(certificate, presented, errors);
+        Volatile.Write(ref _lastRefusal, refusal);
+        return refusal is null;
     }
 
     public void Dispose()

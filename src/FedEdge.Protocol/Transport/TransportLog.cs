@@ -43,4 +43,7 @@ internal static partial class TransportLog
 
     [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "MQTT client {ClientId}: keep-alive ping unanswered; dropping the connection to reconnect")]
     public static partial void PingUnanswered(this ILogger logger, string clientId, Exception exception);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Error, Message = "MQTT client {ClientId}: the server at {Host}:{Port} is not the broker: {Refusal}")]
+    public static partial void BrokerCertificateRefused(this ILogger logger, string clientId, string host, int port, string refusal);
 }
