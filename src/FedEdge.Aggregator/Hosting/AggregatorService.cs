@@ -16,7 +16,7 @@ namespace FedEdge.Aggregator.Hosting;
 
 /// <summary>
 /// The service shell around <see cref="AggregationEngine"/>: subscribes to the fleet's updates
-/// through the shared subscription (so several instances can share a fleet) and to device
+/// (a plain subscription: see <see cref="StartAsync"/>) and to device
 /// statuses, hands every message to the engine and acknowledges it only after the engine has
 /// persisted its effect, publishes each new signed model and the pace retained, and serves metrics.
 /// </summary>
@@ -76,7 +76,11 @@ public sealed partial class AggregatorService : BackgroundService
         _modelPending = true;
 
         _client = new ReconnectingMqttClient(_options.Mqtt, _time, new Random(_options.Engine.Seed), _loggers.CreateLogger<ReconnectingMqttClient>());
-        await _client.SubscribeAsync(TopicScheme.SharedUpdatesSubscription(_options.Engine.Fleet), cancellationToken).ConfigureAwait(false);
+        // A plain subscription, not the shared group: mosquitto 2.0's acl_file does not check subscriptions, so any device
+        // may join a group, and the broker hands it every n-th update, which it may not read, and nobody else gets
+        // (docs/security.md). A plain persistent subscription is also restored after a broker restart; several
+        // instances sharing a fleet need a broker that checks subscriptions (deploy/SCALE.md, tier 2).
+        await _client.SubscribeAsync(TopicScheme.AllUpdatesFilter(_options.Engine.Fleet), cancellationToken).ConfigureAwait(false);
         await _client.SubscribeAsync(TopicScheme.AllStatusFilter(_options.Engine.Fleet), cancellationToken).ConfigureAwait(false);
         await _client.SubscribeAsync(TopicScheme.AllAvailabilityFilter(_options.Engine.Fleet), cancellationToken).ConfigureAwait(false);
         _client.Start();
