@@ -6,7 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace FedEdge.IntegrationTests.Broker;
 
 /// <summary>
-/// A throw-away PKI written as PEM files: the fleet CA, a broker certificate for 127.0.0.1/localhost, client
+/// A throw-away PKI written as PEM files: the fleet CA and its empty CRL, a broker certificate for 127.0.0.1/localhost, client
 /// certificates with CN = device id (and "aggregator"), and a second "rogue" CA that the broker does not trust.
 /// Built with CertificateRequest (ECDSA P-256, SHA-256), so no openssl is needed.
 /// </summary>
@@ -37,6 +37,10 @@ public sealed class TestPki : IDisposable
         using var broker = Sign(request, _ca);
         WritePem(BrokerCertificatePath, broker.ExportCertificatePem());
         WritePem(BrokerKeyPath, brokerKey.ExportPkcs8PrivateKeyPem());
+
+        // deploy/mosquitto's crlfile: an empty list, as make-ca.sh makes one
+        byte[] crl = new CertificateRevocationListBuilder().Build(_ca, BigInteger.One, _now.AddDays(2), HashAlgorithmName.SHA256);
+        WritePem(CrlPath, new string(PemEncoding.Write("X509 CRL", crl)));
     }
 
     public string Directory { get; }
@@ -46,6 +50,9 @@ public sealed class TestPki : IDisposable
     public string BrokerCertificatePath => Path.Combine(Directory, "broker.crt");
 
     public string BrokerKeyPath => Path.Combine(Directory, "broker.key");
+
+    /// <summary>The fleet CA's (empty) certificate revocation list.</summary>
+    public string CrlPath => Path.Combine(Directory, "crl.pem");
 
     /// <summary>Certificate and key files for <paramref name="commonName"/> signed by the fleet CA (created once).</summary>
     public ClientCertificateFiles Client(string commonName) => Issue(commonName, rogue: false);

@@ -11,23 +11,28 @@ namespace FedEdge.IntegrationTests.Deploy;
 /// mosquitto started from deploy/mosquitto (mosquitto.conf + acl, placeholders filled exactly as the README's sed
 /// line does) with certificates from a folder the caller made, e.g. by the deploy/pki scripts. The Broker fixture
 /// brings its own C# PKI and is sealed, so this small launcher templates the same files for script-made ones.
+/// It can be restarted (SIGTERM, then the same configuration and persistence) and sent SIGHUP.
 /// </summary>
 public sealed partial class DeployedBroker : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
-    private readonly Process _process;
-    private readonly ConcurrentQueue<string> _log;
+    private readonly ConcurrentQueue<string> _log = new();
     private readonly string _directory;
+    private readonly string _configPath;
+    private Process _process = null!;
 
-    private DeployedBroker(Process process, ConcurrentQueue<string> log, string directory, int port)
+    private DeployedBroker(string directory, string configPath, string certificateDirectory, int port)
     {
-        _process = process;
-        _log = log;
         _directory = directory;
+        _configPath = configPath;
+        CertificateDirectory = certificateDirectory;
         Port = port;
     }
 
     public int Port { get; }
+
+    /// <summary>The @CERT_DIR@: ca.crt, broker.crt, broker.key and crl.pem.</summary>
+    public string CertificateDirectory { get; }
 
     public string Log => string.Join(Environment.NewLine, _log);
 
@@ -53,25 +58,10 @@ public sealed partial class DeployedBroker : IAsyncDisposable
         var configPath = Path.Combine(directory, "mosquitto.conf");
         await File.WriteAllTextAsync(configPath, config).ConfigureAwait(false);
 
-        var log = new ConcurrentQueue<string>();
-        var process = new Process
-        {
-            StartInfo = new ProcessStartInfo("/usr/sbin/mosquitto", ["-c", configPath])
-            {
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-                UseShellExecute = false,
-            },
-        };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
-        process.Start();
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        var broker = new DeployedBroker(process, log, directory, port);
+        var broker = new DeployedBroker(directory, configPath, certificateDirectory, port);
         try
         {
-            await broker.WaitUntilListeningAsync().ConfigureAwait(false);
+            await broker.StartProcessAsync().ConfigureAwait(false);
             return broker;
         }
         catch
@@ -80,6 +70,42 @@ public sealed partial class DeployedBroker : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// A clean restart, as `systemctl restart mosquitto` does it: SIGTERM (mosquitto saves its database), then the same
+    /// configuration, port and persistence. The way a new crl.pem takes effect.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        await SignalAsync("TERM").ConfigureAwait(false);
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15)))
+        {
+            await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        }
+
+        _process.Dispose();
+        await StartProcessAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>SIGHUP: what `systemctl reload mosquitto` (and Debian's logrotate job) sends.</summary>
+    public async Task ReloadAsync()
+    {
+        int before = _log.Count(line => line.Contains("Reloading config.", StringComparison.Ordinal));
+        await SignalAsync("HUP").ConfigureAwait(false);
+        var clock = Stopwatch.StartNew();
+        while (_log.Count(line => line.Contains("Reloading config.", StringComparison.Ordinal)) == before)
+        {
+            if (clock.Elapsed > StartTimeout)
+            {
+                throw new TimeoutException("mosquitto did not log a reload:" + Environment.NewLine + Log);
+            }
+
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether mosquitto is still running.</summary>
+    public bool HasExited => _process.HasExited;
 
     /// <summary>True once mosquitto logged a line containing <paramref name="text"/>.</summary>
     public async Task<bool> LogContainsAsync(string text, TimeSpan wait)
@@ -100,13 +126,13 @@ public sealed partial class DeployedBroker : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
+        if (_process is { HasExited: false })
         {
             _process.Kill();
             await _process.WaitForExitAsync().ConfigureAwait(false);
         }
 
-        _process.Dispose();
+        _process?.Dispose();
         try
         {
             Directory.Delete(_directory, recursive: true);
@@ -117,14 +143,30 @@ public sealed partial class DeployedBroker : IAsyncDisposable
         }
     }
 
-    private async Task WaitUntilListeningAsync()
+    private async Task StartProcessAsync()
     {
+        var process = new Process
+        {
+            StartInfo = new ProcessStartInfo("/usr/sbin/mosquitto", ["-c", _configPath])
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            },
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _log.Enqueue(e.Data); };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) _log.Enqueue(e.Data); };
+        process.Start();
+        _process = process;
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            if (_process.HasExited)
+            if (process.HasExited)
             {
-                throw new InvalidOperationException($"mosquitto exited with {_process.ExitCode} at start:{Environment.NewLine}{Log}");
+                throw new InvalidOperationException($"mosquitto exited with {process.ExitCode} at start:{Environment.NewLine}{Log}");
             }
 
             try
@@ -138,6 +180,12 @@ public sealed partial class DeployedBroker : IAsyncDisposable
                 await Task.Delay(50).ConfigureAwait(false);
             }
         }
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync().ConfigureAwait(false);
     }
 
     private static int FreeLoopbackPort()

@@ -71,6 +71,25 @@ public sealed partial class SystemdUnitTests : IDisposable
         Assert.Equal(["char-i2c rw", "char-gpiochip rw"], allowed);
     }
 
+    [Fact]
+    public async Task Mosquitto_drop_in_starts_the_fededge_configuration_alone_and_refuses_a_reload()
+    {
+        // Debian's own unit (the mosquitto package) with the drop-in beside it, as /etc/systemd/system would hold it
+        string unit = Path.Combine(_directory, "mosquitto.service");
+        File.Copy("/lib/systemd/system/mosquitto.service", unit);
+        Directory.CreateDirectory(unit + ".d");
+        File.Copy(RepositoryRoot.File("deploy", "systemd", "mosquitto.service.d", "fededge.conf"), Path.Combine(unit + ".d", "fededge.conf"));
+
+        var run = await ToolRun.RunAsync(SystemdAnalyze, ["verify", "--man=no", unit], environment: new Dictionary<string, string> { ["SYSTEMD_LOG_LEVEL"] = "debug" });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string dump = run.StandardOutput + run.StandardError;
+        Assert.Equal(["/usr/sbin/mosquitto -c /etc/mosquitto/fededge.conf"], Commands(dump, "ExecStart"));
+        string reload = Assert.Single(Commands(dump, "ExecReload"));
+        Assert.EndsWith("exit 1\"", reload, StringComparison.Ordinal);
+        Assert.Contains("systemctl restart mosquitto", reload, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         try
@@ -93,6 +112,16 @@ public sealed partial class SystemdUnitTests : IDisposable
         var target = Path.Combine(_directory, unit + ".service");
         await File.WriteAllTextAsync(target, text, TestContext.Current.CancellationToken);
         return target;
+    }
+
+    /// <summary>The command lines systemd's unit dump lists under "-> <paramref name="kind"/>:".</summary>
+    private static string[] Commands(string dump, string kind)
+    {
+        var lines = dump.Split('\n');
+        int start = Array.FindIndex(lines, line => line.Trim() == "-> " + kind + ":");
+        return start < 0
+            ? []
+            : [.. lines.Skip(start + 1).TakeWhile(line => line.Contains("Command Line: ", StringComparison.Ordinal)).Select(line => line[(line.IndexOf("Command Line: ", StringComparison.Ordinal) + 14)..].Trim())];
     }
 
     [GeneratedRegex(@"Overall exposure level for [^:]+: ([0-9.]+)")]
