@@ -94,7 +94,7 @@ public sealed class FleetDevice : IAsyncDisposable
         _client.PublishAsync(TopicScheme.Status(TestClients.Fleet, Id), Status(Id), retain: true, ct);
 
     /// <summary>A deterministic update for this device against <paramref name="model"/>: dense, or on the model's FTTE subset.</summary>
-    public static byte[] Update(string id, int index, GlobalModel model)
+    public static byte[] Update(string id, int index, GlobalModel model, string fleet = TestClients.Fleet)
     {
         var layout = ModelArchitecture.Parse(model.Architecture).Layout;
         var random = new Random(1000 + index);
@@ -118,7 +118,7 @@ public sealed class FleetDevice : IAsyncDisposable
             ProtocolMajor = ProtocolVersion.Major,
             UpdateId = ByteString.CopyFrom(updateId),
             DeviceId = id,
-            Fleet = TestClients.Fleet,
+            Fleet = fleet,
             BaseModelVersion = model.Version,
             SubsetId = subsetId,
             Encoding = WireEncodings.ToWire(codec.Encoding),
