@@ -33,11 +33,14 @@ public sealed class OutboxPublisher
         _logger = logger;
     }
 
-    /// <summary>Publishes until cancelled; waits for new entries when the outbox is empty.</summary>
+    /// <summary>Publishes until cancelled (then throws <see cref="OperationCanceledException"/>); waits for new entries when the outbox is empty.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        while (!cancellationToken.IsCancellationRequested)
+        while (true)
         {
+            // one way to end: cancellation, always as OperationCanceledException (checking the flag in the loop condition
+            // instead let a stop that raced a finished wait end the loop normally, so callers saw two different endings)
+            cancellationToken.ThrowIfCancellationRequested();
             var (seen, delivered) = await PublishPassAsync(cancellationToken).ConfigureAwait(false);
             if (seen == 0)
             {

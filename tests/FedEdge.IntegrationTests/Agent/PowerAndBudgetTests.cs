@@ -120,7 +120,8 @@ public sealed class PowerAndBudgetTests : IAsyncLifetime
         var power = new SwitchablePower { State = PowerState.Charging };
         var options = AgentOptionsFor();
         options.CheckInterval = TimeSpan.FromSeconds(1);
-        options.Training = new() { MinSamples = 50, MaxSamples = 2000, BatchSize = 4, Epochs = 100 }; // a run of seconds, so it is caught mid-way
+        // a run of seconds (500,000 steps), so it is caught mid-way: 100 epochs (50,000 steps) could finish before the test saw it start
+        options.Training = new() { MinSamples = 50, MaxSamples = 2000, BatchSize = 4, Epochs = 1000 };
         var service = new AgentService(Options.Create(options), time, loggers, power, new SwitchableCpu { Busy = false });
         await service.StartAsync(ct);
         try
