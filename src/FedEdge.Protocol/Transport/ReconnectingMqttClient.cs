@@ -387,6 +387,12 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
             await _client.PingAsync(linked.Token).ConfigureAwait(false);
             return;
         }
+        catch (MqttCommunicationException) when (stopping.IsCancellationRequested)
+        {
+            // a ping in flight when the client stops comes back from MQTTnet as a communication (timeout) error, not as
+            // a cancellation: the stop wins, and it ends the loop the one way a stop does (seen escaping DisposeAsync)
+            stopping.ThrowIfCancellationRequested();
+        }
         catch (Exception ex) when (ex is MqttCommunicationException or OperationCanceledException && !stopping.IsCancellationRequested)
         {
             _logger.PingUnanswered(_options.ClientId, ex);
@@ -400,6 +406,10 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
             await _client.DisconnectAsync(
                 new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.UnspecifiedError).Build(),
                 disconnectTimeout.Token).ConfigureAwait(false);
+        }
+        catch (MqttCommunicationException) when (stopping.IsCancellationRequested)
+        {
+            stopping.ThrowIfCancellationRequested();
         }
         catch (Exception ex) when (ex is MqttCommunicationException or OperationCanceledException && !stopping.IsCancellationRequested)
         {
