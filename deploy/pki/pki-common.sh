@@ -110,3 +110,30 @@ write_crl() {
     chmod 0644 "$1/crl.pem.new"
     mv -f "$1/crl.pem.new" "$1/crl.pem"
 }
+
+# issue_service_client_cert <identity> <out-dir> <ca-dir> <days>: a fresh key and a clientAuth-only certificate with
+# CN=<identity> for one of the reserved service identities (aggregator, homeassistant), recorded for revoke.sh, with
+# ca.crt beside it. The key is made where the script runs and never leaves that folder.
+issue_service_client_cert() {
+    _id=$1 _out=$2 _ca=$3 _days=$4
+    require_file "$_ca/ca.key" "CA key"
+    require_file "$_ca/ca.crt" "CA certificate"
+    mkdir -p "$_out"
+    new_key "$_out/$_id.key"
+    _ext=$(mktemp)
+    # shellcheck disable=SC2064 # expand now: the names are fixed for this call
+    trap "rm -f '$_ext' '$_out/$_id.csr'" EXIT
+    cat > "$_ext" <<EXT
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=clientAuth
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid
+EXT
+    "$OPENSSL" req -new -key "$_out/$_id.key" -subj "/O=FedEdge/CN=$_id" -out "$_out/$_id.csr"
+    "$OPENSSL" x509 -req -in "$_out/$_id.csr" -CA "$_ca/ca.crt" -CAkey "$_ca/ca.key" -set_serial "$(random_serial)" \
+        -sha256 -days "$_days" -extfile "$_ext" -out "$_out/$_id.crt"
+    record_issued "$_out/$_id.crt" "$_ca" "$_id"
+    cp "$_ca/ca.crt" "$_out/ca.crt"
+    chmod 0644 "$_out/$_id.crt" "$_out/ca.crt"
+}
