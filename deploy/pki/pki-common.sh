@@ -123,17 +123,23 @@ issue_service_client_cert() {
     _ext=$(mktemp)
     # shellcheck disable=SC2064 # expand now: the names are fixed for this call
     trap "rm -f '$_ext' '$_out/$_id.csr'" EXIT
-    cat > "$_ext" <<EXT
-basicConstraints=critical,CA:FALSE
-keyUsage=critical,digitalSignature
-extendedKeyUsage=clientAuth
-subjectKeyIdentifier=hash
-authorityKeyIdentifier=keyid
-EXT
+    write_client_extensions "$_ext"
     "$OPENSSL" req -new -key "$_out/$_id.key" -subj "/O=FedEdge/CN=$_id" -out "$_out/$_id.csr"
     "$OPENSSL" x509 -req -in "$_out/$_id.csr" -CA "$_ca/ca.crt" -CAkey "$_ca/ca.key" -set_serial "$(random_serial)" \
         -sha256 -days "$_days" -extfile "$_ext" -out "$_out/$_id.crt"
     record_issued "$_out/$_id.crt" "$_ca" "$_id"
     cp "$_ca/ca.crt" "$_out/ca.crt"
     chmod 0644 "$_out/$_id.crt" "$_out/ca.crt"
+}
+
+# write_client_extensions <file>: the X.509 extensions of every client certificate (devices, aggregator, Home Assistant):
+# not a CA, signatures only, TLS client authentication only — never serverAuth, so no client passes as the broker.
+write_client_extensions() {
+    cat > "$1" <<EXT
+basicConstraints=critical,CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=clientAuth
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid
+EXT
 }

@@ -28,13 +28,7 @@ mkdir -p "$out"
 [ ! -e "$out/$id.crt" ] || die "$out/$id.crt exists; remove it first to reissue"
 ext=$(mktemp)
 trap 'rm -f "$ext"' EXIT
-cat > "$ext" <<EXT
-basicConstraints=critical,CA:FALSE
-keyUsage=critical,digitalSignature
-extendedKeyUsage=clientAuth
-subjectKeyIdentifier=hash
-authorityKeyIdentifier=keyid
-EXT
+write_client_extensions "$ext"
 "$OPENSSL" x509 -req -in "$csr" -CA "$ca/ca.crt" -CAkey "$ca/ca.key" -set_serial "$(random_serial)" \
     -sha256 -days "$days" -subj "/O=FedEdge/CN=$id" -extfile "$ext" -out "$out/$id.crt"
 chmod 0644 "$out/$id.crt"
