@@ -38,7 +38,7 @@ public sealed class DpSgd
         if (!trainer.PerExampleClipping)
         {
             throw new ArgumentException(
-                $"'{trainer.Artifacts.TrainingModel}' is not a DP-SGD graph (no clip_norm input); generate the artifacts with per-example clipping.",
+                $"'{trainer.Artifacts.Directory}' holds a plain training graph, not DP-SGD's per-example pair; generate the artifacts with per-example clipping.",
                 nameof(trainer));
         }
 

@@ -111,7 +111,7 @@ public sealed class DpSgdTests : IDisposable
         using var trainer = Trainer(clipping: false);
         using var noise = new GaussianNoise(_rng);
         var ex = Assert.Throws<ArgumentException>(() => new DpSgd(trainer, new DpSgdSettings(0.1, 1.0, 1f), noise, new SecureRandomBits(_rng), 10));
-        Assert.Contains("clip_norm", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("per-example", ex.Message, StringComparison.Ordinal);
     }
 
     public void Dispose()
