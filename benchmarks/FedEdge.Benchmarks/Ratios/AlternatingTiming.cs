@@ -5,12 +5,13 @@ namespace FedEdge.Benchmarks.Ratios;
 /// <summary>
 /// Times a baseline and a candidate in alternating blocks (B, C, B, C, …) after a warm-up of both, so that
 /// load from other processes on a shared machine falls on both alike; a ratio is the median of the
-/// per-pair ratios, which a burst of load in one block moves less than a ratio of totals.
+/// per-pair ratios, which a burst of load in one block moves less than a ratio of totals. Each block
+/// also records the calling thread's CPU time (<see cref="ThreadCpuClock"/>).
 /// </summary>
 internal static class AlternatingTiming
 {
-    /// <summary>Seconds per block for each action, the actions taking turns (round-robin) block by block.</summary>
-    public static double[][] Run(IReadOnlyList<Action> actions, int blocks, int warmUpBlocks = 2)
+    /// <summary>Wall and thread-CPU seconds per block for each action, the actions taking turns (round-robin) block by block.</summary>
+    public static BlockTimes[] Run(IReadOnlyList<Action> actions, int blocks, int warmUpBlocks = 2)
     {
         for (int i = 0; i < warmUpBlocks; i++)
         {
@@ -21,38 +22,28 @@ internal static class AlternatingTiming
         }
 
         var seconds = new double[actions.Count][];
+        var cpu = new double[actions.Count][];
         for (int a = 0; a < actions.Count; a++)
         {
             seconds[a] = new double[blocks];
+            cpu[a] = new double[blocks];
         }
 
         for (int i = 0; i < blocks; i++)
         {
             for (int a = 0; a < actions.Count; a++)
             {
+                double cpuStart = ThreadCpuClock.Seconds();
                 seconds[a][i] = Seconds(actions[a]);
+                cpu[a][i] = ThreadCpuClock.Seconds() - cpuStart;
             }
         }
 
-        return seconds;
+        return [.. seconds.Zip(cpu, (wall, thread) => new BlockTimes(wall, thread))];
     }
 
-    /// <summary>Seconds per block of one action.</summary>
-    public static double[] Run(Action block, int blocks, int warmUpBlocks = 2)
-    {
-        for (int i = 0; i < warmUpBlocks; i++)
-        {
-            block();
-        }
-
-        var seconds = new double[blocks];
-        for (int i = 0; i < blocks; i++)
-        {
-            seconds[i] = Seconds(block);
-        }
-
-        return seconds;
-    }
+    /// <summary>Wall and thread-CPU seconds per block of one action.</summary>
+    public static BlockTimes Run(Action block, int blocks, int warmUpBlocks = 2) => Run([block], blocks, warmUpBlocks)[0];
 
     public static double Median(IEnumerable<double> values)
     {

@@ -37,13 +37,13 @@ internal sealed class TrainingRatios : IDisposable
         _train = FeatureStandardization.Fit(train).Apply(train);
     }
 
-    /// <summary>Samples/s of plain training steps of 32 rows, one block = 400 steps.</summary>
-    public double[] Throughput(int blocks)
+    /// <summary>Seconds per block of 400 plain training steps of 32 rows.</summary>
+    public BlockTimes Throughput(int blocks)
     {
         var trainer = Trainer(perExampleClipping: false);
         var batches = new Cursor(_digits.Count, 32, seed: 0);
         const int steps = 400;
-        double[] seconds = AlternatingTiming.Run(
+        return AlternatingTiming.Run(
             () =>
             {
                 for (int i = 0; i < steps; i++)
@@ -52,20 +52,19 @@ internal sealed class TrainingRatios : IDisposable
                 }
             },
             blocks);
-        return [.. seconds.Select(s => steps * 32 / s)];
     }
 
     /// <summary>
-    /// Seconds per block of 200 steps: plain at a fixed batch of 64, DP-SGD with q = 64/n (expected
-    /// batch 64) and noise drawn concurrently (the default), and DP-SGD with the noise drawn inline.
+    /// Seconds per block of 200 steps for [plain at a fixed batch of 64, DP-SGD with q = 64/n (expected
+    /// batch 64) and noise drawn concurrently (the default), DP-SGD with the noise drawn inline].
     /// </summary>
-    public (double[] Plain, double[] Private, double[] PrivateInlineNoise) PerStep(int blocks)
+    public BlockTimes[] PerStep(int blocks)
     {
         var plain = Trainer(perExampleClipping: false);
         var batches = new Cursor(_digits.Count, 64, seed: 1);
         var (concurrent, inline) = (Private(_digits, concurrently: true), Private(_digits, concurrently: false));
         const int steps = 200;
-        double[][] seconds = AlternatingTiming.Run(
+        return AlternatingTiming.Run(
             [
                 () =>
                 {
@@ -90,15 +89,15 @@ internal sealed class TrainingRatios : IDisposable
                 },
             ],
             blocks);
-        return (seconds[0], seconds[1], seconds[2]);
     }
 
     /// <summary>
     /// Seconds per training loop of <c>fededge train</c> at batch 64 on the digits training split for
-    /// <paramref name="epochs"/> epochs: plain shuffled epochs (CentralTraining) against DP-SGD's
-    /// epochs/q Poisson-sampled steps with q = 64/n. Both start from the same weights every run.
+    /// <paramref name="epochs"/> epochs, for [plain shuffled epochs (CentralTraining), DP-SGD's epochs/q
+    /// Poisson-sampled steps with q = 64/n and concurrent noise, the same with inline noise]. All start
+    /// from the same weights every run.
     /// </summary>
-    public (double[] Plain, double[] Private, double[] PrivateInlineNoise, int PlainSteps, long PrivateSteps) WholeRun(int epochs, int blocks)
+    public (BlockTimes[] Times, int PlainSteps, long PrivateSteps) WholeRun(int epochs, int blocks)
     {
         var plain = Trainer(perExampleClipping: false);
         var concurrent = Private(_train, concurrently: true);
@@ -109,7 +108,7 @@ internal sealed class TrainingRatios : IDisposable
         double q = 64.0 / _train.Count;
         long privateSteps = (long)Math.Round(epochs / q);
         int seed = 0;
-        double[][] seconds = AlternatingTiming.Run(
+        var times = AlternatingTiming.Run(
             [
                 () =>
                 {
@@ -136,7 +135,7 @@ internal sealed class TrainingRatios : IDisposable
             blocks,
             warmUpBlocks: 1);
         int plainSteps = epochs * ((_train.Count + 63) / 64);
-        return (seconds[0], seconds[1], seconds[2], plainSteps, privateSteps);
+        return (times, plainSteps, privateSteps);
     }
 
     public void Dispose()
