@@ -88,7 +88,8 @@ internal sealed class TrainingRatios : IDisposable
                     }
                 },
             ],
-            blocks);
+            blocks,
+            warmUpBlocks: 5);
     }
 
     /// <summary>
@@ -133,7 +134,7 @@ internal sealed class TrainingRatios : IDisposable
                 },
             ],
             blocks,
-            warmUpBlocks: 1);
+            warmUpBlocks: 2);
         int plainSteps = epochs * ((_train.Count + 63) / 64);
         return (times, plainSteps, privateSteps);
     }
