@@ -11,14 +11,15 @@ internal static class Program
     /// <summary>
     /// BenchmarkDotNet for the in-process benchmarks; <c>throughput [N]</c> runs the measured
     /// aggregator-vs-bare-subscriber comparison through a real mosquitto; <c>footprint</c> measures
-    /// training peak RSS against a bare ORT process and the agent's idle CPU; <c>ratios</c> prints every
-    /// ratio of issue 5/5 as one JSON object.
+    /// training peak RSS against a bare ORT process and the agent's idle CPU; <c>ratios [--out FILE]</c> prints
+    /// every ratio of issue 5/5 as one JSON object (one line, last on stdout).
     /// </summary>
     public static async Task<int> Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "ratios")
         {
-            return await IssueRatios.RunAsync(Console.Out, Console.Error).ConfigureAwait(false);
+            string? outFile = args.Length > 2 && args[1] == "--out" ? args[2] : null;
+            return await IssueRatios.RunAsync(Console.Out, Console.Error, outFile).ConfigureAwait(false);
         }
 
         if (args.Length > 0 && args[0] == "throughput")

@@ -14,11 +14,14 @@ namespace FedEdge.Benchmarks.Ratios;
 /// the same run, printed as ONE JSON object on stdout (progress on stderr). Timed rows alternate
 /// baseline and candidate block by block and report the median of the per-pair ratios with the
 /// spread; rows that need a fleet simulation or a memory measurement that does not exist yet say
-/// so ("measured": false, "met": null) instead of a number. Takes 1–2 minutes.
+/// so ("measured": false, "met": null) instead of a number. Takes well under a minute.
+/// The object is written as ONE line and last: <c>dotnet run</c> replays NuGet's NU1603 restore warnings
+/// on stdout before the program starts, so <c>… -- ratios | tail -n 1</c> is the object; <c>--out FILE</c>
+/// also writes it, indented, to a file.
 /// </summary>
 internal static class IssueRatios
 {
-    public static async Task<int> RunAsync(TextWriter output, TextWriter log)
+    public static async Task<int> RunAsync(TextWriter output, TextWriter log, string? outFile = null)
     {
         long started = Stopwatch.GetTimestamp();
         var rows = new JsonObject();
@@ -56,7 +59,12 @@ internal static class IssueRatios
 
         report["load_average_end"] = LoadAverage();
         report["seconds"] = Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 1);
-        output.WriteLine(report.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        if (outFile is not null)
+        {
+            await File.WriteAllTextAsync(outFile, report.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping })).ConfigureAwait(false);
+        }
+
+        output.WriteLine(report.ToJsonString(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         return 0;
     }
 
