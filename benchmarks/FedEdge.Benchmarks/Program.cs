@@ -1,6 +1,7 @@
 using System.Globalization;
 using BenchmarkDotNet.Running;
 using FedEdge.Benchmarks.Footprint;
+using FedEdge.Benchmarks.Ratios;
 using FedEdge.Benchmarks.Throughput;
 
 namespace FedEdge.Benchmarks;
@@ -10,10 +11,17 @@ internal static class Program
     /// <summary>
     /// BenchmarkDotNet for the in-process benchmarks; <c>throughput [N]</c> runs the measured
     /// aggregator-vs-bare-subscriber comparison through a real mosquitto; <c>footprint</c> measures
-    /// training peak RSS against a bare ORT process and the agent's idle CPU.
+    /// training peak RSS against a bare ORT process and the agent's idle CPU; <c>ratios [--out FILE]</c> prints
+    /// every ratio of issue 5/5 as one JSON object (one line, last on stdout).
     /// </summary>
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "ratios")
+        {
+            string? outFile = args.Length > 2 && args[1] == "--out" ? args[2] : null;
+            return await IssueRatios.RunAsync(Console.Out, Console.Error, outFile).ConfigureAwait(false);
+        }
+
         if (args.Length > 0 && args[0] == "throughput")
         {
             int count = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2000;

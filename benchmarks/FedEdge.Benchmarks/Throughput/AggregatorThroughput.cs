@@ -32,6 +32,18 @@ internal static class AggregatorThroughput
 
     public static async Task<int> RunAsync(int count)
     {
+        var result = await MeasureAsync(count).ConfigureAwait(false);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"messages: {result.Count} digits-MLP updates of {result.PayloadBytes} bytes"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"engine alone, no broker (batches of 64): {result.EngineOnly:F0} updates/s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bare MQTTnet subscriber: {result.Bare:F0} messages/s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"aggregator (FedBuff K=10): {result.Aggregator:F0} accepted updates/s ({result.Accepted} accepted, model version {result.ModelVersion})"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio aggregator / bare: {result.Aggregator / result.Bare:F3} (target ≥ 0.9)"));
+        return result.Accepted == count ? 0 : 1;
+    }
+
+    /// <summary>The measured run: both consumers drain <paramref name="count"/> queued updates through one mosquitto.</summary>
+    public static async Task<ThroughputResult> MeasureAsync(int count)
+    {
         string directory = Directory.CreateTempSubdirectory("fededge-throughput-").FullName;
         int port = FreePort();
         using var broker = StartMosquitto(directory, port);
@@ -64,12 +76,7 @@ internal static class AggregatorThroughput
             });
 
             double engineOnly = MeasureEngineOnly(directory, architecture, updates);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"messages: {count} digits-MLP updates of {updates[0].Length} bytes"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"engine alone, no broker (batches of 64): {engineOnly:F0} updates/s"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"bare MQTTnet subscriber: {bare:F0} messages/s"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"aggregator (FedBuff K=10): {aggregator:F0} accepted updates/s ({accepted} accepted, model version {engine.CurrentVersion})"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio aggregator / bare: {aggregator / bare:F3} (target ≥ 0.9)"));
-            return accepted == count ? 0 : 1;
+            return new ThroughputResult(count, updates[0].Length, bare, aggregator, engineOnly, accepted, (long)engine.CurrentVersion);
         }
         finally
         {

@@ -17,6 +17,8 @@ internal static class ZigguratTables
 
     private static readonly double[] XValues = BuildX();
     private static readonly double[] RatioValues = BuildRatio(XValues);
+    private static readonly int[] RatioThresholds24 = BuildThresholds24(RatioValues);
+    private static readonly double[] XOver24Values = BuildXOver24(XValues);
 
 
     /// <summary>x[0] = v/f(r) (the base layer's virtual width), x[1] = r, …, x[128] = 0; each layer has area v.</summary>
@@ -24,6 +26,38 @@ internal static class ZigguratTables
 
     /// <summary>x[i+1]/x[i]: the share of layer i that lies under the density (the fast-accept bound).</summary>
     public static ReadOnlySpan<double> Ratio => RatioValues;
+
+    /// <summary>
+    /// The fast-accept bound on the 24-bit path in integers: with a draw's odd integer s ∈ (−2²⁴, 2²⁴) and
+    /// u = s·2⁻²⁴ (exact), |u| &lt; ratio[i] ⇔ |s| &lt; ratio[i]·2²⁴ (an exact power-of-two scaling) ⇔
+    /// |s| &lt; ⌈ratio[i]·2²⁴⌉ for an integer |s|, so the test is one integer compare, decided exactly as in double.
+    /// </summary>
+    public static ReadOnlySpan<int> Thresholds24 => RatioThresholds24;
+
+    /// <summary>x[i]·2⁻²⁴ (exact): s·(x[i]·2⁻²⁴) rounds the same real number as u·x[i], so the product is bit-identical.</summary>
+    public static ReadOnlySpan<double> XOver24 => XOver24Values;
+
+    private static int[] BuildThresholds24(double[] ratio)
+    {
+        int[] thresholds = new int[Layers];
+        for (int i = 0; i < Layers; i++)
+        {
+            thresholds[i] = (int)Math.Ceiling(ratio[i] * (1 << 24));
+        }
+
+        return thresholds;
+    }
+
+    private static double[] BuildXOver24(double[] x)
+    {
+        double[] scaled = new double[Layers];
+        for (int i = 0; i < Layers; i++)
+        {
+            scaled[i] = x[i] * (1.0 / (1 << 24));
+        }
+
+        return scaled;
+    }
 
     private static double[] BuildX()
     {

@@ -1,6 +1,9 @@
 namespace FedEdge.Onnx.Artifacts;
 
-/// <summary>The paths of the four training artifacts in one directory.</summary>
+/// <summary>
+/// The paths of the training artifacts in one directory. <see cref="All"/> lists the files every set has
+/// (the manifest last: it is written last); a DP-SGD set also has <see cref="ClippedSumModel"/>.
+/// </summary>
 public sealed record ArtifactSet(string Directory)
 {
     /// <summary>Path of <c>training_model.onnx</c>.</summary>
@@ -15,6 +18,12 @@ public sealed record ArtifactSet(string Directory)
     /// <summary>Path of <c>checkpoint</c>.</summary>
     public string Checkpoint => Path.Combine(Directory, ArtifactNames.Checkpoint);
 
-    /// <summary>All four paths.</summary>
-    public IReadOnlyList<string> All => [TrainingModel, EvalModel, OptimizerModel, Checkpoint];
+    /// <summary>Path of <c>clipped_sum_model.onnx</c> (DP-SGD sets only).</summary>
+    public string ClippedSumModel => Path.Combine(Directory, ArtifactNames.ClippedSumModel);
+
+    /// <summary>Path of <c>artifacts.json</c>.</summary>
+    public string Manifest => Path.Combine(Directory, ArtifactNames.Manifest);
+
+    /// <summary>The files every set has: the three graphs, the checkpoint and the manifest.</summary>
+    public IReadOnlyList<string> All => [TrainingModel, EvalModel, OptimizerModel, Checkpoint, Manifest];
 }

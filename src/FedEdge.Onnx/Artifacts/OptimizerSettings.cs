@@ -29,8 +29,17 @@ public sealed record OptimizerSettings
     /// <summary>Weight decay (coupled L2 for SGD, decoupled for AdamW).</summary>
     public float WeightDecay { get; init; } = 0.01f;
 
+    /// <summary>SGD's velocity state prefix (<c>momentum.&lt;tensor&gt;</c>); also the flat state input of its optimizer graph.</summary>
+    public const string MomentumPrefix = "momentum";
+
+    /// <summary>AdamW's first-moment state prefix.</summary>
+    public const string AdamFirstMomentPrefix = "adam_m";
+
+    /// <summary>AdamW's second-moment state prefix.</summary>
+    public const string AdamSecondMomentPrefix = "adam_v";
+
     /// <summary>The names of the optimizer state tensors kept per trainable parameter.</summary>
-    public IReadOnlyList<string> StatePrefixes => Kind == OptimizerKind.SgdMomentum ? ["momentum"] : ["adam_m", "adam_v"];
+    public IReadOnlyList<string> StatePrefixes => Kind == OptimizerKind.SgdMomentum ? [MomentumPrefix] : [AdamFirstMomentPrefix, AdamSecondMomentPrefix];
 
     /// <summary>SGD with momentum and no weight decay.</summary>
     public static OptimizerSettings Sgd(float momentum = 0.9f, float weightDecay = 0f) =>

@@ -7,8 +7,9 @@ using FedEdge.Core.Models;
 namespace FedEdge.Onnx.Artifacts;
 
 /// <summary>
-/// Generates <c>training_model.onnx</c>, <c>eval_model.onnx</c>, <c>optimizer_model.onnx</c> and
-/// <c>checkpoint</c> for a model, a trainable subset and an optimizer (opset 17, IR 8).
+/// Generates <c>training_model.onnx</c>, <c>eval_model.onnx</c>, <c>optimizer_model.onnx</c>,
+/// <c>checkpoint</c> and <c>artifacts.json</c> (plus <c>clipped_sum_model.onnx</c> for DP-SGD) for a
+/// model, a trainable subset and an optimizer (opset 17, IR 8).
 /// </summary>
 public static class TrainingArtifactGenerator
 {
@@ -16,8 +17,9 @@ public static class TrainingArtifactGenerator
     /// Writes the artifacts into <paramref name="directory"/> (created if missing; files replaced
     /// atomically). The checkpoint holds <paramref name="initialParameters"/>, or a seeded
     /// He/Glorot initialisation when none are given. With <paramref name="perExampleClipping"/>
-    /// the training graph is the DP-SGD variant: it takes <c>clip_norm</c> and returns the sum of
-    /// per-example gradients clipped to it, plus the per-example norms. With
+    /// the training graph is DP-SGD's per-example graph (loss, per-example deltas and layer inputs) and
+    /// <c>clipped_sum_model.onnx</c> sums the per-example gradients once the runner has clipped them
+    /// (<see cref="Training.OrtTrainer.ClipNorm"/>); the trainer exposes the pair as one gradient step. With
     /// <paramref name="proximalTerm"/> it is Ditto's personal objective (Li et al. 2021, eq. 2):
     /// every trainable tensor W gets a frozen input <c>W.anchor</c> (the global weights, bound with
     /// <see cref="Training.OrtTrainer.SetAnchor"/>) and the scalar input <c>proximal_lambda</c> λ,
@@ -50,10 +52,32 @@ public static class TrainingArtifactGenerator
 
         Directory.CreateDirectory(directory);
         var set = new ArtifactSet(directory);
-        WriteModel(ModelGraphs.Training(architecture, names, perExampleClipping, proximalTerm), set.TrainingModel);
+        if (File.Exists(set.Manifest))
+        {
+            // regenerating over an existing set: until the new manifest lands the directory is incomplete
+            File.Delete(set.Manifest);
+        }
+
+        if (perExampleClipping)
+        {
+            WriteModel(ModelGraphs.PerExampleTraining(architecture, names), set.TrainingModel);
+            WriteModel(ModelGraphs.ClippedSum(architecture, names), set.ClippedSumModel);
+        }
+        else
+        {
+            WriteModel(ModelGraphs.Training(architecture, names, proximalTerm), set.TrainingModel);
+            if (File.Exists(set.ClippedSumModel))
+            {
+                File.Delete(set.ClippedSumModel);
+            }
+        }
+
         WriteModel(ModelGraphs.Eval(architecture), set.EvalModel);
         WriteModel(ModelGraphs.Optimizer(architecture, names, optimizer), set.OptimizerModel);
         Checkpoint.Create(architecture, names, optimizer, parameters).Save(set.Checkpoint);
+        new ArtifactManifest(
+            ArtifactManifest.CurrentFormat,
+            perExampleClipping ? ArtifactManifest.PerExampleGraph : proximalTerm ? ArtifactManifest.ProximalGraph : ArtifactManifest.PlainGraph).Save(set.Manifest);
         return set;
     }
 

@@ -18,8 +18,16 @@ public sealed class Checkpoint
     /// <summary>Default bound on a checkpoint file's size.</summary>
     public const long DefaultMaxBytes = 256L * 1024 * 1024;
 
-    /// <summary>The current format version.</summary>
-    public const uint FormatVersion = 1;
+    /// <summary>
+    /// The current format version. Version 2 stores the optimizer state prefix-major (every
+    /// <c>adam_m.*</c>, then every <c>adam_v.*</c>) so that each state kind is one contiguous vector
+    /// in the trainable tensors' order, which the flat optimizer graph reads without copying.
+    /// Version 1 (tensor-major: <c>adam_m.W</c>, <c>adam_v.W</c>, <c>adam_m.b</c>, …) is still read.
+    /// SGD has one state kind, so its files are the same in both versions apart from this number.
+    /// </summary>
+    public const uint FormatVersion = 2;
+
+    private const uint TensorMajorStateVersion = 1;
 
     private const int MaxMetadataBytes = 64 * 1024;
     private const int MaxTensors = 4096;
@@ -71,12 +79,31 @@ public sealed class Checkpoint
         return new Checkpoint(architecture, names, optimizer, 0, parameters, new ParameterSet(StateLayout(architecture, names, optimizer)));
     }
 
-    /// <summary>The layout of the optimizer state: one tensor per (state prefix, trainable tensor).</summary>
+    /// <summary>
+    /// The layout of the optimizer state: one tensor per (state prefix, trainable tensor), prefix-major,
+    /// so the state of one kind (e.g. every <c>adam_m.*</c>) is one contiguous block in trainable order.
+    /// </summary>
     public static ParameterLayout StateLayout(ModelArchitecture architecture, IReadOnlyList<string> trainable, OptimizerSettings optimizer)
     {
         ArgumentNullException.ThrowIfNull(architecture);
         ArgumentNullException.ThrowIfNull(trainable);
         ArgumentNullException.ThrowIfNull(optimizer);
+        var specs = new List<TensorSpec>();
+        foreach (string prefix in optimizer.StatePrefixes)
+        {
+            foreach (string name in trainable)
+            {
+                var spec = architecture.Layout.Tensors[architecture.Layout.IndexOf(name)];
+                specs.Add(new TensorSpec(ArtifactNames.State(prefix, name), spec.Shape.ToArray()));
+            }
+        }
+
+        return new ParameterLayout(specs);
+    }
+
+    /// <summary>The version-1 state order: per trainable tensor, each state prefix.</summary>
+    private static ParameterLayout TensorMajorStateLayout(ModelArchitecture architecture, IReadOnlyList<string> trainable, OptimizerSettings optimizer)
+    {
         var specs = new List<TensorSpec>();
         foreach (string name in trainable)
         {
@@ -160,9 +187,9 @@ public sealed class Checkpoint
 
         reader.Skip(Magic.Length);
         uint version = reader.UInt32();
-        if (version != FormatVersion)
+        if (version != FormatVersion && version != TensorMajorStateVersion)
         {
-            throw reader.Error($"format version {version} is not supported (expected {FormatVersion})");
+            throw reader.Error($"format version {version} is not supported (expected {TensorMajorStateVersion} or {FormatVersion})");
         }
 
         int metadataLength = reader.Length(MaxMetadataBytes, "metadata length");
@@ -176,7 +203,20 @@ public sealed class Checkpoint
         }
 
         reader.ReadTensors(parameters);
-        reader.ReadTensors(state);
+        if (version == TensorMajorStateVersion)
+        {
+            var stored = new ParameterSet(TensorMajorStateLayout(architecture, trainable, optimizer));
+            reader.ReadTensors(stored);
+            for (int i = 0; i < stored.Layout.Count; i++)
+            {
+                stored.Tensor(i).CopyTo(state[stored.Layout.Tensors[i].Name]);
+            }
+        }
+        else
+        {
+            reader.ReadTensors(state);
+        }
+
         if (reader.Remaining != 32)
         {
             throw reader.Error($"{reader.Remaining - 32} unexpected bytes after the last tensor");

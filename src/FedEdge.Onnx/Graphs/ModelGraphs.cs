@@ -15,106 +15,197 @@ namespace FedEdge.Onnx.Graphs;
 /// G_L = ∂L/∂z_L = (softmax(z_L) − onehot(y)) / N;
 /// ∂L/∂Wₗ = hₗ₋₁ᵀ Gₗ; ∂L/∂bₗ = Σᵢ Gₗ,ᵢ; Gₗ₋₁ = (Gₗ Wₗᵀ) ⊙ 1[zₗ₋₁ &gt; 0].
 /// Backpropagation stops at the lowest trainable layer, so a frozen body costs no backward work.
+/// Every node costs ONNX Runtime roughly 0.3–0.5 µs of dispatch on one thread whatever its size, which
+/// for the digits MLP is as much as the arithmetic; so the graphs use the fewest standard ops that
+/// express the equations (the loss as one mean over all entries instead of ReduceSum → ReduceMean → Neg →
+/// Identity, 1/N as an input instead of Shape → Cast → Div, a flat optimizer) — see
+/// docs/performance.md for the counts and the measured effect.
 /// </remarks>
 internal static class ModelGraphs
 {
-    public static ModelProto Training(ModelArchitecture architecture, IReadOnlyList<string> trainable, bool perExampleClipping = false, bool proximal = false)
+    /// <summary>The plain or proximal training graph: loss and mean gradients of the trainable tensors.</summary>
+    public static ModelProto Training(ModelArchitecture architecture, IReadOnlyList<string> trainable, bool proximal = false)
     {
-        if (perExampleClipping && proximal)
-        {
-            // The proximal term is not a per-example quantity, so "clip each example's gradient"
-            // has no meaning for it; and the only user (Ditto's personal model) never leaves the
-            // device, so it needs no DP-SGD.
-            throw new ArgumentException("A training graph cannot have both per-example clipping and the proximal term.", nameof(proximal));
-        }
-
-        var g = new OnnxGraphBuilder(perExampleClipping ? "fededge_training_dpsgd" : proximal ? "fededge_training_proximal" : "fededge_training");
+        var g = new OnnxGraphBuilder(proximal ? "fededge_training_proximal" : "fededge_training");
         var trainableSet = new HashSet<string>(trainable, StringComparer.Ordinal);
         var forward = Forward(g, architecture, DeclareInputs(g, architecture, withLabels: true), parametersAsInputs: true);
-        var (loss, dLogits, perExample) = SoftmaxCrossEntropy(g, forward.Logits, ArtifactNames.Labels, architecture.Classes, meanGradient: !perExampleClipping);
         var proximalTerm = proximal ? DeclareProximal(g, architecture, trainable) : null;
-        g.Identity(proximalTerm is null ? loss : g.Op("Add", [loss, proximalTerm.Penalty]), ArtifactNames.Loss);
-
-        int lowest = Enumerable.Range(0, architecture.LayerCount).First(l =>
-            trainableSet.Contains(ModelArchitecture.WeightName(l)) || trainableSet.Contains(ModelArchitecture.BiasName(l)));
-
-        // Gₗ for every layer from the top down to the lowest trainable one. Without clipping the
-        // rows are already divided by N (mean loss); with clipping they are the per-example
-        // gradients ∂ℓᵢ/∂zₗ,ᵢ, because backpropagation never mixes rows.
-        var layerGradients = new string[architecture.LayerCount];
-        string gradient = perExampleClipping ? perExample : dLogits!;
-        for (int layer = architecture.LayerCount - 1; layer >= lowest; layer--)
+        var (loss, dLogits, _) = SoftmaxCrossEntropy(
+            g, forward.Logits, ArtifactNames.Labels, architecture.Classes, LossGradient.Mean, proximalTerm is null ? ArtifactNames.Loss : null);
+        if (proximalTerm is not null)
         {
-            layerGradients[layer] = gradient;
-            if (layer > lowest)
+            g.OpNamed("Add", ArtifactNames.Loss, [loss, proximalTerm.Penalty]);
+        }
+
+        // The rows of Gₗ already carry 1/N (mean loss), so every bias gradient is Σᵢ Gₗ,ᵢ.
+        var deltas = Backward(g, architecture, trainableSet, forward, dLogits!);
+        string ones = g.FloatInput(ArtifactNames.BatchOnes, [null]);
+        ParameterGradients(g, architecture, trainableSet, forward.Activations, deltas, ones, proximalTerm);
+        g.FloatOutput(ArtifactNames.Loss, []);
+        DeclareGradientOutputs(g, architecture, trainableSet);
+
+        var metadata = Metadata(architecture, trainable);
+        metadata["fededge.per_example_clipping"] = "false";
+        metadata["fededge.proximal"] = proximal ? "true" : "false";
+        return g.ToModel(
+            proximal
+                ? $"FedEdge proximal training graph for {architecture}: loss + (λ/2)·Σ‖W − W.anchor‖² and its gradients for [{string.Join(", ", trainable)}]."
+                : $"FedEdge training graph for {architecture}: loss and gradients of [{string.Join(", ", trainable)}].",
+            metadata);
+    }
+
+    /// <summary>
+    /// DP-SGD's first graph (Abadi et al. 2016, Alg. 1, without materialising per-example gradients):
+    /// the mean loss and, for every layer with a trainable tensor, the per-example deltas
+    /// Gₗ,ᵢ = ∂ℓᵢ/∂zₗ,ᵢ (backpropagation never mixes rows) and the layer inputs hₗ₋₁ (layer 0's is
+    /// the features the runner staged). For a dense layer the per-example gradient of Wₗ is the outer
+    /// product hₗ₋₁,ᵢ ⊗ Gₗ,ᵢ with Frobenius norm ‖hₗ₋₁,ᵢ‖·‖Gₗ,ᵢ‖, and that of bₗ is Gₗ,ᵢ (Goodfellow 2015,
+    /// "Efficient per-example gradient computations"), so the runner forms ‖∇ᵢ‖ and the clip factor
+    /// fᵢ = min(1, C/‖∇ᵢ‖) from these rows with a few vector operations, scales the rows of Gₗ by fᵢ, and
+    /// <see cref="ClippedSum"/> turns them into Σᵢ fᵢ∇ᵢ. In the graph the same norms cost about eighteen
+    /// nodes (row sums of squares, products, the clip factor, its broadcast), which measured as much as
+    /// the whole forward and backward pass; done by the runner they cost about 2 µs for 64 rows.
+    /// </summary>
+    public static ModelProto PerExampleTraining(ModelArchitecture architecture, IReadOnlyList<string> trainable)
+    {
+        var g = new OnnxGraphBuilder("fededge_training_per_example");
+        var trainableSet = new HashSet<string>(trainable, StringComparer.Ordinal);
+        // The deltas and layer inputs the runner needs are produced under their output names (no Identity copies).
+        string? InputName(int layer) => trainableSet.Contains(ModelArchitecture.WeightName(layer)) ? ArtifactNames.LayerInput(layer) : null;
+        string? DeltaName(int layer) => HasTrainable(trainableSet, layer) ? ArtifactNames.LayerDelta(layer) : null;
+        var forward = Forward(g, architecture, DeclareInputs(g, architecture, withLabels: true), parametersAsInputs: true, InputName);
+        var (_, _, perExample) = SoftmaxCrossEntropy(
+            g, forward.Logits, ArtifactNames.Labels, architecture.Classes, LossGradient.PerExample, ArtifactNames.Loss, DeltaName(architecture.LayerCount - 1));
+        Backward(g, architecture, trainableSet, forward, perExample!, DeltaName);
+        g.FloatOutput(ArtifactNames.Loss, []);
+        for (int layer = 0; layer < architecture.LayerCount; layer++)
+        {
+            if (DeltaName(layer) is string delta)
             {
-                // Gₗ₋₁ = (Gₗ Wₗᵀ) ⊙ 1[zₗ₋₁ > 0]  (ReLU derivative)
-                string back = g.Op("Gemm", [gradient, ModelArchitecture.WeightName(layer)], ("transB", 1L));
-                string active = g.Op("Greater", [forward.PreActivations[layer - 1], g.Scalar(0f, "zero")]);
-                gradient = g.Op("Where", [active, back, g.Scalar(0f, "zero")]);
+                g.FloatOutput(delta, [null, architecture.FanOut(layer)]);
+            }
+
+            if (layer > 0 && InputName(layer) is string input)
+            {
+                g.FloatOutput(input, [null, architecture.FanIn(layer)]);
             }
         }
 
-        if (perExampleClipping)
+        var metadata = Metadata(architecture, trainable);
+        metadata["fededge.per_example_clipping"] = "true";
+        metadata["fededge.proximal"] = "false";
+        return g.ToModel(
+            $"FedEdge DP-SGD per-example graph for {architecture}: mean loss, per-example deltas and layer inputs for [{string.Join(", ", trainable)}].",
+            metadata);
+    }
+
+    /// <summary>
+    /// DP-SGD's second graph: from layer inputs hₗ₋₁ and deltas G̃ₗ whose rows the runner scaled by
+    /// the clip factors fᵢ, the sums of the clipped per-example gradients Σᵢ hₗ₋₁,ᵢ ⊗ G̃ₗ,ᵢ = hₗ₋₁ᵀG̃ₗ and
+    /// Σᵢ G̃ₗ,ᵢ. Noise is added outside (DpSgd).
+    /// </summary>
+    public static ModelProto ClippedSum(ModelArchitecture architecture, IReadOnlyList<string> trainable)
+    {
+        var g = new OnnxGraphBuilder("fededge_clipped_sum");
+        var trainableSet = new HashSet<string>(trainable, StringComparer.Ordinal);
+        var inputs = new string[architecture.LayerCount];
+        var deltas = new string[architecture.LayerCount];
+        for (int layer = 0; layer < architecture.LayerCount; layer++)
         {
-            ClipPerExample(g, architecture, trainableSet, forward, layerGradients, lowest);
+            if (trainableSet.Contains(ModelArchitecture.WeightName(layer)))
+            {
+                inputs[layer] = layer == 0
+                    ? g.FloatInput(ArtifactNames.Features, [null, architecture.Inputs])
+                    : g.FloatInput(ArtifactNames.LayerInput(layer), [null, architecture.FanIn(layer)]);
+            }
+
+            if (HasTrainable(trainableSet, layer))
+            {
+                deltas[layer] = g.FloatInput(ArtifactNames.LayerDelta(layer), [null, architecture.FanOut(layer)]);
+            }
         }
 
+        string ones = g.FloatInput(ArtifactNames.BatchOnes, [null]);
+        ParameterGradients(g, architecture, trainableSet, inputs, deltas, ones, proximalTerm: null);
+        DeclareGradientOutputs(g, architecture, trainableSet);
+        return g.ToModel(
+            $"FedEdge DP-SGD clipped sums for {architecture}: Σᵢ hᵢ ⊗ G̃ᵢ and Σᵢ G̃ᵢ from clip-scaled deltas, for [{string.Join(", ", trainable)}].",
+            Metadata(architecture, trainable));
+    }
+
+    /// <summary>
+    /// Gₗ for every layer from the top down to the lowest trainable one, from G at the logits:
+    /// Gₗ₋₁ = (Gₗ Wₗᵀ) ⊙ 1[zₗ₋₁ &gt; 0] (ReLU derivative). With hₗ₋₁ = ReLU(zₗ₋₁) ≥ 0 the mask is
+    /// Sign(hₗ₋₁) ∈ {0, 1}: two plain element-wise nodes, where Greater → Where measured twice as slow.
+    /// </summary>
+    private static string[] Backward(OnnxGraphBuilder g, ModelArchitecture architecture, HashSet<string> trainableSet, ForwardPass forward, string top, Func<int, string?>? deltaName = null)
+    {
+        int lowest = Enumerable.Range(0, architecture.LayerCount).First(l => HasTrainable(trainableSet, l));
+        var deltas = new string[architecture.LayerCount];
+        string gradient = top;
         for (int layer = architecture.LayerCount - 1; layer >= lowest; layer--)
+        {
+            deltas[layer] = gradient;
+            if (layer > lowest)
+            {
+                string back = g.Op("Gemm", [gradient, ModelArchitecture.WeightName(layer)], ("transB", 1L));
+                string[] masked = [back, g.Op("Sign", [forward.Activations[layer]])];
+                gradient = deltaName?.Invoke(layer - 1) is string name ? g.OpNamed("Mul", name, masked) : g.Op("Mul", masked);
+            }
+        }
+
+        return deltas;
+    }
+
+    /// <summary>
+    /// ∂L/∂Wₗ = hₗ₋₁ᵀ Gₗ (Gemm) and ∂L/∂bₗ = Σᵢ Gₗ,ᵢ as the product of the batch's ones [N] with Gₗ
+    /// [N, out]: a column reduction (ReduceSum over axis 0) measured three times slower in ONNX Runtime.
+    /// </summary>
+    private static void ParameterGradients(
+        OnnxGraphBuilder g, ModelArchitecture architecture, HashSet<string> trainableSet, IReadOnlyList<string> inputs, string[] deltas, string ones, ProximalTerm? proximalTerm)
+    {
+        for (int layer = architecture.LayerCount - 1; layer >= 0; layer--)
         {
             string weight = ModelArchitecture.WeightName(layer);
             string bias = ModelArchitecture.BiasName(layer);
             if (trainableSet.Contains(weight))
             {
-                // ∂L/∂Wₗ = hₗ₋₁ᵀ Gₗ
-                string[] inputs = [forward.Activations[layer], layerGradients[layer]];
+                string[] operands = [inputs[layer], deltas[layer]];
                 if (proximalTerm is null)
                 {
-                    g.OpNamed("Gemm", ArtifactNames.Gradient(weight), inputs, ("transA", 1L));
+                    g.OpNamed("Gemm", ArtifactNames.Gradient(weight), operands, ("transA", 1L));
                 }
                 else
                 {
-                    proximalTerm.AddGradient(g, weight, g.Op("Gemm", inputs, ("transA", 1L)));
+                    proximalTerm.AddGradient(g, weight, g.Op("Gemm", operands, ("transA", 1L)));
                 }
             }
 
             if (trainableSet.Contains(bias))
             {
-                // ∂L/∂bₗ = Σᵢ Gₗ,ᵢ
-                string[] inputs = [layerGradients[layer], g.Int64Constant("axis0", 0)];
+                string[] operands = [ones, deltas[layer]];
                 if (proximalTerm is null)
                 {
-                    g.OpNamed("ReduceSum", ArtifactNames.Gradient(bias), inputs, ("keepdims", 0L));
+                    g.OpNamed("MatMul", ArtifactNames.Gradient(bias), operands);
                 }
                 else
                 {
-                    proximalTerm.AddGradient(g, bias, g.Op("ReduceSum", inputs, ("keepdims", 0L)));
+                    proximalTerm.AddGradient(g, bias, g.Op("MatMul", operands));
                 }
             }
         }
+    }
 
-        g.FloatOutput(ArtifactNames.Loss, []);
+    private static void DeclareGradientOutputs(OnnxGraphBuilder g, ModelArchitecture architecture, HashSet<string> trainableSet)
+    {
         foreach (var spec in architecture.Layout.Tensors.Where(t => trainableSet.Contains(t.Name)))
         {
             g.FloatOutput(ArtifactNames.Gradient(spec.Name), Dims(spec));
         }
-
-        if (perExampleClipping)
-        {
-            g.FloatOutput(ArtifactNames.PerExampleNorms, [null]);
-        }
-
-        var metadata = Metadata(architecture, trainable);
-        metadata["fededge.per_example_clipping"] = perExampleClipping ? "true" : "false";
-        metadata["fededge.proximal"] = proximal ? "true" : "false";
-        return g.ToModel(
-            perExampleClipping
-                ? $"FedEdge DP-SGD training graph for {architecture}: loss, per-example norms and the sum of per-example gradients clipped to clip_norm, for [{string.Join(", ", trainable)}]."
-                : proximal
-                    ? $"FedEdge proximal training graph for {architecture}: loss + (λ/2)·Σ‖W − W.anchor‖² and its gradients for [{string.Join(", ", trainable)}]."
-                    : $"FedEdge training graph for {architecture}: loss and gradients of [{string.Join(", ", trainable)}].",
-            metadata);
     }
+
+    private static bool HasTrainable(HashSet<string> trainableSet, int layer) =>
+        trainableSet.Contains(ModelArchitecture.WeightName(layer)) || trainableSet.Contains(ModelArchitecture.BiasName(layer));
 
     /// <summary>
     /// Ditto's personal objective (Li et al. 2021, "Ditto: Fair and Robust Federated Learning
@@ -144,55 +235,11 @@ internal static class ModelGraphs
         return new ProximalTerm(lambda, differences, penalty);
     }
 
-    /// <summary>
-    /// DP-SGD clipping (Abadi et al. 2016, Alg. 1) without materialising per-example gradients.
-    /// For a dense layer, ∇Wₗ of example i is the outer product hₗ₋₁,ᵢ ⊗ Gₗ,ᵢ, whose Frobenius norm
-    /// is ‖hₗ₋₁,ᵢ‖·‖Gₗ,ᵢ‖ (Goodfellow 2015, "Efficient per-example gradient computations"); the bias
-    /// gradient is Gₗ,ᵢ itself. So ‖∇ᵢ‖² = Σₗ (‖hₗ₋₁,ᵢ‖²·‖Gₗ,ᵢ‖² [W trainable] + ‖Gₗ,ᵢ‖² [b trainable]),
-    /// summed over trainable tensors only. The clip factor fᵢ = min(1, C/‖∇ᵢ‖) = C / max(‖∇ᵢ‖, C)
-    /// scales row i of every Gₗ; the weight/bias gradients built from the scaled rows are then
-    /// Σᵢ fᵢ∇ᵢ, the sum of clipped per-example gradients. Noise is added outside the graph.
-    /// </summary>
-    private static void ClipPerExample(OnnxGraphBuilder g, ModelArchitecture architecture, HashSet<string> trainableSet, ForwardPass forward, string[] layerGradients, int lowest)
-    {
-        string clip = g.FloatInput(ArtifactNames.ClipNorm, []);
-        string? squared = null;
-        for (int layer = lowest; layer < architecture.LayerCount; layer++)
-        {
-            bool weight = trainableSet.Contains(ModelArchitecture.WeightName(layer));
-            bool bias = trainableSet.Contains(ModelArchitecture.BiasName(layer));
-            if (!weight && !bias)
-            {
-                continue;
-            }
-
-            string gradientSquared = g.Op("ReduceSumSquare", [layerGradients[layer]], ("axes", new long[] { 1 }), ("keepdims", 0L));
-            string term = weight
-                ? g.Op("Mul", [g.Op("ReduceSumSquare", [forward.Activations[layer]], ("axes", new long[] { 1 }), ("keepdims", 0L)), gradientSquared])
-                : gradientSquared;
-            if (weight && bias)
-            {
-                term = g.Op("Add", [term, gradientSquared]);
-            }
-
-            squared = squared is null ? term : g.Op("Add", [squared, term]);
-        }
-
-        string norms = g.OpNamed("Sqrt", ArtifactNames.PerExampleNorms, [squared!]);
-        string factors = g.Op("Div", [clip, g.Op("Max", [norms, clip])]);
-        string column = g.Op("Unsqueeze", [factors, g.Int64Constant("axis1", 1)]);
-        for (int layer = lowest; layer < architecture.LayerCount; layer++)
-        {
-            layerGradients[layer] = g.Op("Mul", [layerGradients[layer], column]);
-        }
-    }
-
     public static ModelProto Eval(ModelArchitecture architecture)
     {
         var g = new OnnxGraphBuilder("fededge_eval");
         var forward = Forward(g, architecture, DeclareInputs(g, architecture, withLabels: true), parametersAsInputs: true);
-        var (loss, _, _) = SoftmaxCrossEntropy(g, forward.Logits, ArtifactNames.Labels, architecture.Classes, meanGradient: false);
-        g.Identity(loss, ArtifactNames.Loss);
+        SoftmaxCrossEntropy(g, forward.Logits, ArtifactNames.Labels, architecture.Classes, LossGradient.None, ArtifactNames.Loss);
         g.OpNamed("ArgMax", ArtifactNames.Predictions, [forward.Logits], ("axis", 1L), ("keepdims", 0L));
         g.FloatOutput(ArtifactNames.Loss, []);
         g.Int64Output(ArtifactNames.Predictions, [null]);
@@ -223,76 +270,63 @@ internal static class ModelGraphs
     }
 
     /// <summary>
-    /// One optimizer step for every trainable tensor p with gradient g (t = step, 1-based):
+    /// One optimizer step on the trainable parameters as ONE flat vector p (the trainable tensors
+    /// concatenated in trainable order, as they lie in the gradient and state buffers), so the step
+    /// costs a dozen nodes whatever the number of tensors (it was 17 per tensor, 68 for the digits MLP):
     /// SGD:   v ← μv + (g + λp);  p ← p − ηv.
-    /// AdamW: m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  m̂ = m/(1−β₁ᵗ);  v̂ = v/(1−β₂ᵗ);
-    ///        p ← p − η(m̂/(√v̂ + ε) + λp)   (Loshchilov &amp; Hutter 2019, Algorithm 2).
+    /// AdamW: m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  p ← (1 − ηλ)p − αₜ·m/(√v + ε̂ₜ)
+    /// with αₜ = η·√(1−β₂ᵗ)/(1−β₁ᵗ) and ε̂ₜ = ε·√(1−β₂ᵗ): Loshchilov &amp; Hutter 2019, Algorithm 2
+    /// (m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ), p ← p − η(m̂/(√v̂ + ε) + λp)), with the bias corrections moved
+    /// into the two scalars as in Kingma &amp; Ba 2015 §2 and PyTorch's AdamW. The scalars depend only on
+    /// η and t, so the runner computes them in double precision per step (inputs
+    /// <see cref="ArtifactNames.StepSize"/>, <see cref="ArtifactNames.EpsilonHat"/>, <see cref="ArtifactNames.Decay"/>).
     /// </summary>
     public static ModelProto Optimizer(ModelArchitecture architecture, IReadOnlyList<string> trainable, OptimizerSettings settings)
     {
         settings.Validate();
         var g = new OnnxGraphBuilder("fededge_optimizer");
-        string lr = g.FloatInput(ArtifactNames.LearningRate, []);
-        string step = g.FloatInput(ArtifactNames.Step, []);
-        var outputs = new List<(string Name, TensorSpec Spec)>();
-        string? biasCorrection1 = null;
-        string? biasCorrection2 = null;
-        if (settings.Kind == OptimizerKind.AdamW)
+        long length = trainable.Sum(name => (long)architecture.Layout.Tensors[architecture.Layout.IndexOf(name)].Length);
+        long?[] flat = [length];
+        string p = g.FloatInput(ArtifactNames.Parameters, flat);
+        string grad = g.FloatInput(ArtifactNames.Gradients, flat);
+        var outputs = new List<string> { ArtifactNames.Updated(ArtifactNames.Parameters) };
+        if (settings.Kind == OptimizerKind.SgdMomentum)
         {
-            string one = g.Scalar(1f, "one");
-            biasCorrection1 = g.Op("Sub", [one, g.Op("Pow", [g.Scalar(settings.Beta1, "beta1"), step])]);
-            biasCorrection2 = g.Op("Sub", [one, g.Op("Pow", [g.Scalar(settings.Beta2, "beta2"), step])]);
+            string lr = g.FloatInput(ArtifactNames.LearningRate, []);
+            string v = g.FloatInput(OptimizerSettings.MomentumPrefix, flat);
+            string newVName = ArtifactNames.Updated(OptimizerSettings.MomentumPrefix);
+            string decayed = settings.WeightDecay > 0 ? g.Op("Add", [grad, g.Op("Mul", [p, g.Scalar(settings.WeightDecay, "weight_decay")])]) : grad;
+            string newV = settings.Momentum > 0
+                ? g.OpNamed("Add", newVName, [g.Op("Mul", [v, g.Scalar(settings.Momentum, "momentum")]), decayed])
+                : g.Identity(decayed, newVName); // μ = 0: v is the last step's direction, kept so the state means the same for every μ
+            g.OpNamed("Sub", ArtifactNames.Updated(ArtifactNames.Parameters), [p, g.Op("Mul", [newV, lr])]);
+            outputs.Add(newVName);
+        }
+        else
+        {
+            string stepSize = g.FloatInput(ArtifactNames.StepSize, []);
+            string epsilonHat = g.FloatInput(ArtifactNames.EpsilonHat, []);
+            string m = g.FloatInput(OptimizerSettings.AdamFirstMomentPrefix, flat);
+            string v = g.FloatInput(OptimizerSettings.AdamSecondMomentPrefix, flat);
+            string newM = g.OpNamed("Add", ArtifactNames.Updated(OptimizerSettings.AdamFirstMomentPrefix),
+                [g.Op("Mul", [m, g.Scalar(settings.Beta1, "beta1")]), g.Op("Mul", [grad, g.Scalar(1f - settings.Beta1, "one_minus_beta1")])]);
+            string newV = g.OpNamed("Add", ArtifactNames.Updated(OptimizerSettings.AdamSecondMomentPrefix),
+                [g.Op("Mul", [v, g.Scalar(settings.Beta2, "beta2")]), g.Op("Mul", [g.Op("Mul", [grad, grad]), g.Scalar(1f - settings.Beta2, "one_minus_beta2")])]);
+            string step = g.Op("Mul", [g.Op("Div", [newM, g.Op("Add", [g.Op("Sqrt", [newV]), epsilonHat])]), stepSize]);
+            string kept = settings.WeightDecay > 0 ? g.Op("Mul", [p, g.FloatInput(ArtifactNames.Decay, [])]) : p;
+            g.OpNamed("Sub", ArtifactNames.Updated(ArtifactNames.Parameters), [kept, step]);
+            outputs.Add(ArtifactNames.Updated(OptimizerSettings.AdamFirstMomentPrefix));
+            outputs.Add(ArtifactNames.Updated(OptimizerSettings.AdamSecondMomentPrefix));
         }
 
-        foreach (string name in trainable)
+        foreach (string name in outputs)
         {
-            var spec = architecture.Layout.Tensors[architecture.Layout.IndexOf(name)];
-            var dims = Dims(spec);
-            string p = g.FloatInput(name, dims);
-            string grad = g.FloatInput(ArtifactNames.Gradient(name), dims);
-            if (settings.Kind == OptimizerKind.SgdMomentum)
-            {
-                string v = g.FloatInput(ArtifactNames.State("momentum", name), dims);
-                string decayed = settings.WeightDecay > 0
-                    ? g.Op("Add", [grad, g.Op("Mul", [p, g.Scalar(settings.WeightDecay, "weight_decay")])])
-                    : grad;
-                string newV = g.OpNamed("Add", ArtifactNames.Updated(ArtifactNames.State("momentum", name)),
-                    [g.Op("Mul", [v, g.Scalar(settings.Momentum, "momentum")]), decayed]);
-                g.OpNamed("Sub", ArtifactNames.Updated(name), [p, g.Op("Mul", [newV, lr])]);
-                outputs.Add((ArtifactNames.Updated(name), spec));
-                outputs.Add((ArtifactNames.Updated(ArtifactNames.State("momentum", name)), spec));
-            }
-            else
-            {
-                string m = g.FloatInput(ArtifactNames.State("adam_m", name), dims);
-                string v = g.FloatInput(ArtifactNames.State("adam_v", name), dims);
-                string newM = g.OpNamed("Add", ArtifactNames.Updated(ArtifactNames.State("adam_m", name)),
-                    [g.Op("Mul", [m, g.Scalar(settings.Beta1, "beta1")]), g.Op("Mul", [grad, g.Scalar(1f - settings.Beta1, "one_minus_beta1")])]);
-                string newV = g.OpNamed("Add", ArtifactNames.Updated(ArtifactNames.State("adam_v", name)),
-                    [g.Op("Mul", [v, g.Scalar(settings.Beta2, "beta2")]), g.Op("Mul", [g.Op("Mul", [grad, grad]), g.Scalar(1f - settings.Beta2, "one_minus_beta2")])]);
-                string mHat = g.Op("Div", [newM, biasCorrection1!]);
-                string vHat = g.Op("Div", [newV, biasCorrection2!]);
-                string direction = g.Op("Div", [mHat, g.Op("Add", [g.Op("Sqrt", [vHat]), g.Scalar(settings.Epsilon, "epsilon")])]);
-                if (settings.WeightDecay > 0)
-                {
-                    direction = g.Op("Add", [direction, g.Op("Mul", [p, g.Scalar(settings.WeightDecay, "weight_decay")])]);
-                }
-
-                g.OpNamed("Sub", ArtifactNames.Updated(name), [p, g.Op("Mul", [direction, lr])]);
-                outputs.Add((ArtifactNames.Updated(name), spec));
-                outputs.Add((ArtifactNames.Updated(ArtifactNames.State("adam_m", name)), spec));
-                outputs.Add((ArtifactNames.Updated(ArtifactNames.State("adam_v", name)), spec));
-            }
-        }
-
-        foreach (var (name, spec) in outputs)
-        {
-            g.FloatOutput(name, Dims(spec));
+            g.FloatOutput(name, flat);
         }
 
         var metadata = Metadata(architecture, trainable);
         metadata["fededge.optimizer"] = settings.Kind.ToString();
-        return g.ToModel($"FedEdge {settings.Kind} step for {architecture}.", metadata);
+        return g.ToModel($"FedEdge {settings.Kind} step for {architecture} on the {length} trainable parameters as one flat vector.", metadata);
     }
 
     private static string DeclareInputs(OnnxGraphBuilder g, ModelArchitecture architecture, bool withLabels)
@@ -306,7 +340,7 @@ internal static class ModelGraphs
         return features;
     }
 
-    private static ForwardPass Forward(OnnxGraphBuilder g, ModelArchitecture architecture, string features, bool parametersAsInputs)
+    private static ForwardPass Forward(OnnxGraphBuilder g, ModelArchitecture architecture, string features, bool parametersAsInputs, Func<int, string?>? inputName = null)
     {
         if (parametersAsInputs)
         {
@@ -317,41 +351,52 @@ internal static class ModelGraphs
         }
 
         var activations = new List<string> { features };
-        var preActivations = new List<string>();
         string h = features;
+        string z = h;
         for (int layer = 0; layer < architecture.LayerCount; layer++)
         {
             // zₗ = hₗ₋₁Wₗ + bₗ
-            string z = g.Op("Gemm", [h, ModelArchitecture.WeightName(layer), ModelArchitecture.BiasName(layer)]);
-            preActivations.Add(z);
+            z = g.Op("Gemm", [h, ModelArchitecture.WeightName(layer), ModelArchitecture.BiasName(layer)]);
             if (layer < architecture.LayerCount - 1)
             {
-                h = g.Op("Relu", [z]);
+                h = inputName?.Invoke(layer + 1) is string name ? g.OpNamed("Relu", name, [z]) : g.Op("Relu", [z]);
                 activations.Add(h);
             }
         }
 
-        return new ForwardPass(activations, preActivations, preActivations[^1]);
+        return new ForwardPass(activations, z);
     }
 
-    private static (string Loss, string? DLogits, string PerExample) SoftmaxCrossEntropy(OnnxGraphBuilder g, string logits, string labels, int classes, bool meanGradient)
+    /// <summary>
+    /// Mean softmax cross-entropy L = −(1/N)·Σᵢ log softmax(zᵢ)_yᵢ and its gradient ∂ℓᵢ/∂zᵢ = softmax(zᵢ) − onehot(yᵢ)
+    /// per example; ∂L/∂z = that · (1/N) for the mean loss, with 1/N bound by the runner
+    /// (<see cref="ArtifactNames.InverseBatchSize"/>). The sum over the picked log-probabilities is a
+    /// mean over all N·C entries of onehot ⊙ log p times −C, so the loss needs neither N nor a per-row
+    /// reduction. (ONNX's SoftmaxCrossEntropyLoss would be one node in the file, but the inference
+    /// build of ONNX Runtime has no kernel for it and expands its function body into a dozen nodes.)
+    /// </summary>
+    private static (string Loss, string? DLogits, string? PerExample) SoftmaxCrossEntropy(
+        OnnxGraphBuilder g, string logits, string labels, int classes, LossGradient gradient, string? lossName, string? perExampleName = null)
     {
         string logProbabilities = g.Op("LogSoftmax", [logits], ("axis", 1L));
         string oneHot = g.Op("OneHot", [labels, g.Int64Constant("depth", classes), g.FloatConstant("onehot_values", [0f, 1f], 2)], ("axis", -1L));
-        string picked = g.Op("ReduceSum", [g.Op("Mul", [oneHot, logProbabilities]), g.Int64Constant("axis1", 1)], ("keepdims", 0L));
-        string loss = g.Op("Neg", [g.Op("ReduceMean", [picked], ("keepdims", 0L))]);
-
-        // ∂ℓᵢ/∂zᵢ = softmax(zᵢ) − onehot(yᵢ) per example; ∂L/∂z = that / N for the mean loss,
-        // with N taken from the dynamic batch dimension.
-        string perExample = g.Op("Sub", [g.Op("Exp", [logProbabilities]), oneHot]);
-        if (!meanGradient)
+        string meanPicked = g.Op("ReduceMean", [g.Op("Mul", [oneHot, logProbabilities])], ("keepdims", 0L));
+        string[] loss = [g.Scalar(-classes, "minus_classes"), meanPicked];
+        string lossValue = lossName is null ? g.Op("Mul", loss) : g.OpNamed("Mul", lossName, loss);
+        if (gradient == LossGradient.None)
         {
-            return (loss, null, perExample);
+            return (lossValue, null, null);
         }
 
-        string batch = g.Op("Cast", [g.Op("Shape", [labels])], ("to", (long)TensorProto.Types.DataType.Float));
-        string dLogits = g.Op("Div", [perExample, batch]);
-        return (loss, dLogits, perExample);
+        string[] difference = [g.Op("Exp", [logProbabilities]), oneHot];
+        string perExample = perExampleName is null ? g.Op("Sub", difference) : g.OpNamed("Sub", perExampleName, difference);
+        if (gradient == LossGradient.PerExample)
+        {
+            return (lossValue, null, perExample);
+        }
+
+        string inverseBatch = g.FloatInput(ArtifactNames.InverseBatchSize, []);
+        return (lossValue, g.Op("Mul", [perExample, inverseBatch]), perExample);
     }
 
     private static long?[] Dims(TensorSpec spec) => spec.Shape.Select(d => (long?)d).ToArray();
@@ -370,5 +415,12 @@ internal static class ModelGraphs
             g.OpNamed("Add", ArtifactNames.Gradient(parameter), [dataGradient, g.Op("Mul", [Differences[parameter], Lambda])]);
     }
 
-    private sealed record ForwardPass(IReadOnlyList<string> Activations, IReadOnlyList<string> PreActivations, string Logits);
+    private enum LossGradient
+    {
+        None,
+        PerExample,
+        Mean,
+    }
+
+    private sealed record ForwardPass(IReadOnlyList<string> Activations, string Logits);
 }

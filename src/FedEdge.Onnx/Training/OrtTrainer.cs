@@ -3,6 +3,7 @@ using FedEdge.Core.Data;
 using FedEdge.Core.Parameters;
 using FedEdge.Onnx.Artifacts;
 using FedEdge.Onnx.Checkpoints;
+using FedEdge.Onnx.Privacy;
 using FedEdge.Core.Models;
 
 namespace FedEdge.Onnx.Training;
@@ -23,6 +24,14 @@ public sealed class OrtTrainer : IDisposable
     private readonly InferenceSession _training;
     private readonly InferenceSession _eval;
     private readonly InferenceSession _optimizer;
+
+    // DP-SGD (per-example artifacts): the clipped-sum graph, the per-layer row buffers both graphs
+    // share, and the clipping done between the two runs.
+    private readonly InferenceSession? _clippedSum;
+    private readonly float[]?[] _layerInputs;
+    private readonly float[]?[] _layerDeltas;
+    private readonly PerExampleClipper? _clipper;
+    private readonly OrtIoBinding?[] _clippedSumBindings;
     private readonly RunOptions _runOptions = new();
     private readonly int _inputs;
     private readonly float[] _features;
@@ -31,10 +40,13 @@ public sealed class OrtTrainer : IDisposable
     private readonly float[] _loss = new float[1];
     private readonly float[] _evalLoss = new float[1];
     private readonly float[] _learningRate = new float[1];
-    private readonly float[] _step = new float[1];
+    private readonly float[] _stepSize = new float[1];
+    private readonly float[] _epsilonHat = new float[1];
+    private readonly float[] _decay = new float[1];
     private readonly float[] _clipNorm = [1f];
     private readonly float[] _proximalLambda = [0f];
     private readonly float[] _perExampleNorms;
+    private readonly float[] _batchOnes;
     private int _lastBatchSize;
     private readonly OrtValue[] _parameterValues;
     private readonly OrtValue[] _gradientValues;
@@ -43,12 +55,17 @@ public sealed class OrtTrainer : IDisposable
     private readonly ParameterSet _updatedParameters;
     private readonly ParameterSet _updatedState;
     private readonly int[] _trainableIndex;
+
+    // Where the flat optimizer graph reads the trainable parameters: straight from the parameter
+    // buffer when the trainable tensors are adjacent there (all, or the last layers), else from a copy.
+    private readonly int _trainableOffset;
+    private readonly float[]? _gatheredParameters;
     private readonly OrtIoBinding?[] _trainingBindings;
     private readonly OrtIoBinding?[] _evalBindings;
     private readonly OrtIoBinding _optimizerBinding;
     private bool _disposed;
 
-    private OrtTrainer(ArtifactSet artifacts, Checkpoint checkpoint, TrainerOptions options)
+    private OrtTrainer(ArtifactSet artifacts, ArtifactManifest manifest, Checkpoint checkpoint, TrainerOptions options)
     {
         Artifacts = artifacts;
         Checkpoint = checkpoint;
@@ -59,14 +76,27 @@ public sealed class OrtTrainer : IDisposable
         _labels = new long[options.MaxBatchSize];
         _predictions = new long[options.MaxBatchSize];
         _perExampleNorms = new float[options.MaxBatchSize];
+        _batchOnes = new float[options.MaxBatchSize];
+        Array.Fill(_batchOnes, 1f);
         _trainingBindings = new OrtIoBinding?[options.MaxBatchSize + 1];
         _evalBindings = new OrtIoBinding?[options.MaxBatchSize + 1];
+        _clippedSumBindings = new OrtIoBinding?[options.MaxBatchSize + 1];
+        PerExampleClipping = manifest.TrainingGraph == ArtifactManifest.PerExampleGraph;
+        _layerInputs = new float[]?[architecture.LayerCount];
+        _layerDeltas = new float[]?[architecture.LayerCount];
+        if (PerExampleClipping)
+        {
+            _clipper = new PerExampleClipper(PerExampleLayers(architecture, checkpoint.Trainable, options.MaxBatchSize));
+        }
 
         var trainableLayout = architecture.Layout.Subset(checkpoint.Trainable);
         Gradients = new ParameterSet(trainableLayout);
         _updatedParameters = new ParameterSet(trainableLayout);
         _updatedState = new ParameterSet(checkpoint.OptimizerState.Layout);
         _trainableIndex = checkpoint.Trainable.Select(architecture.Layout.IndexOf).ToArray();
+        bool adjacent = _trainableIndex.AsSpan().SequenceEqual(Enumerable.Range(_trainableIndex[0], _trainableIndex.Length).ToArray());
+        _trainableOffset = architecture.Layout.OffsetOf(_trainableIndex[0]);
+        _gatheredParameters = adjacent ? null : new float[trainableLayout.TotalLength];
 
         using var sessionOptions = CreateSessionOptions(options.Threads);
         try
@@ -74,13 +104,22 @@ public sealed class OrtTrainer : IDisposable
             _training = Own(OpenSession(artifacts.TrainingModel, sessionOptions));
             _eval = Own(OpenSession(artifacts.EvalModel, sessionOptions));
             _optimizer = Own(OpenSession(artifacts.OptimizerModel, sessionOptions));
+            if (PerExampleClipping)
+            {
+                if (!File.Exists(artifacts.ClippedSumModel))
+                {
+                    throw new TrainingArtifactException($"Training artifact '{artifacts.ClippedSumModel}' is missing (the manifest says the set is per-example).");
+                }
+
+                _clippedSum = Own(OpenSession(artifacts.ClippedSumModel, sessionOptions));
+            }
+
             _owned.Add(_runOptions);
 
             _parameterValues = Values(checkpoint.Parameters);
             _gradientValues = Values(Gradients);
             CheckInputs(_training, artifacts.TrainingModel, architecture.Layout);
             CheckInputs(_eval, artifacts.EvalModel, architecture.Layout);
-            PerExampleClipping = _training.InputMetadata.ContainsKey(ArtifactNames.ClipNorm);
             if (_training.InputMetadata.ContainsKey(ArtifactNames.ProximalLambda))
             {
                 // The anchor starts as the loaded parameters, so until SetAnchor is called the
@@ -124,7 +163,7 @@ public sealed class OrtTrainer : IDisposable
     public ParameterSet Gradients { get; }
 
     /// <summary>
-    /// Whether the training graph is the DP-SGD variant: <see cref="Gradients"/> is then the sum
+    /// Whether the artifacts are DP-SGD's per-example pair: <see cref="Gradients"/> is then the sum
     /// of per-example gradients clipped to <see cref="ClipNorm"/>, not the mean gradient.
     /// </summary>
     public bool PerExampleClipping { get; }
@@ -221,12 +260,14 @@ public sealed class OrtTrainer : IDisposable
         var artifacts = new ArtifactSet(directory);
         foreach (string path in artifacts.All)
         {
-            if (!File.Exists(path))
+            if (!File.Exists(path) && path != artifacts.Manifest)
             {
                 throw new TrainingArtifactException($"Training artifact '{path}' is missing.");
             }
         }
 
+        // a missing manifest means a set from before artifact format 2: the manifest check says so
+        var manifest = ArtifactManifest.Load(artifacts.Manifest);
         Checkpoint checkpoint;
         try
         {
@@ -237,7 +278,7 @@ public sealed class OrtTrainer : IDisposable
             throw new TrainingArtifactException(ex.Message, ex);
         }
 
-        return new OrtTrainer(artifacts, checkpoint, options);
+        return new OrtTrainer(artifacts, manifest, checkpoint, options);
     }
 
     /// <summary>
@@ -247,10 +288,7 @@ public sealed class OrtTrainer : IDisposable
     public float ComputeGradients(Dataset data, ReadOnlySpan<int> rows)
     {
         ArgumentNullException.ThrowIfNull(data);
-        int n = StageBatch(data, rows);
-        _training.RunWithBinding(_runOptions, TrainingBinding(n));
-        _lastBatchSize = n;
-        return _loss[0];
+        return RunTraining(StageBatch(data, rows));
     }
 
     /// <summary>
@@ -258,8 +296,18 @@ public sealed class OrtTrainer : IDisposable
     /// </summary>
     public float ComputeGradients(ReadOnlySpan<float> features, ReadOnlySpan<int> labels)
     {
-        int n = StageBatch(features, labels);
+        return RunTraining(StageBatch(features, labels));
+    }
+
+    private float RunTraining(int n)
+    {
         _training.RunWithBinding(_runOptions, TrainingBinding(n));
+        if (_clipper is not null)
+        {
+            _clipper.Clip(n, _clipNorm[0], _perExampleNorms);
+            _clippedSum!.RunWithBinding(_runOptions, _clippedSumBindings[n] ??= CreateClippedSumBinding(n));
+        }
+
         _lastBatchSize = n;
         return _loss[0];
     }
@@ -274,11 +322,39 @@ public sealed class OrtTrainer : IDisposable
         }
 
         _learningRate[0] = learningRate;
-        _step[0] = Checkpoint.Step + 1;
-        _optimizer.RunWithBinding(_runOptions, _optimizerBinding);
-        for (int i = 0; i < _trainableIndex.Length; i++)
+        var settings = Checkpoint.Optimizer;
+        if (settings.Kind == OptimizerKind.AdamW)
         {
-            _updatedParameters.Tensor(i).CopyTo(Checkpoint.Parameters.Tensor(_trainableIndex[i]));
+            // αₜ = η·√(1−β₂ᵗ)/(1−β₁ᵗ), ε̂ₜ = ε·√(1−β₂ᵗ) (ModelGraphs.Optimizer), in double: they are exact
+            // rescalings of Algorithm 2's bias corrections and depend only on η and t.
+            long t = Checkpoint.Step + 1;
+            double firstCorrection = 1 - Math.Pow(settings.Beta1, t);
+            double rootSecondCorrection = Math.Sqrt(1 - Math.Pow(settings.Beta2, t));
+            _stepSize[0] = (float)(learningRate * rootSecondCorrection / firstCorrection);
+            _epsilonHat[0] = (float)(settings.Epsilon * rootSecondCorrection);
+            _decay[0] = (float)(1 - ((double)learningRate * settings.WeightDecay));
+        }
+
+        var parameters = Checkpoint.Parameters;
+        if (_gatheredParameters is not null)
+        {
+            for (int i = 0; i < _trainableIndex.Length; i++)
+            {
+                parameters.Tensor(_trainableIndex[i]).CopyTo(_gatheredParameters.AsSpan(Gradients.Layout.OffsetOf(i)));
+            }
+        }
+
+        _optimizer.RunWithBinding(_runOptions, _optimizerBinding);
+        if (_gatheredParameters is null)
+        {
+            _updatedParameters.AsSpan().CopyTo(parameters.AsSpan()[_trainableOffset..]);
+        }
+        else
+        {
+            for (int i = 0; i < _trainableIndex.Length; i++)
+            {
+                _updatedParameters.Tensor(i).CopyTo(parameters.Tensor(_trainableIndex[i]));
+            }
         }
 
         _updatedState.AsSpan().CopyTo(Checkpoint.OptimizerState.AsSpan());
@@ -424,48 +500,140 @@ public sealed class OrtTrainer : IDisposable
 
     private void CheckTrainingOutputs(IReadOnlyList<string> trainable)
     {
+        // the graph that yields the gradients: the training graph, or DP-SGD's clipped-sum graph
+        var (session, path) = _clippedSum is null ? (_training, Artifacts.TrainingModel) : (_clippedSum, Artifacts.ClippedSumModel);
         foreach (string name in trainable)
         {
-            if (!_training.OutputMetadata.ContainsKey(ArtifactNames.Gradient(name)))
+            if (!session.OutputMetadata.ContainsKey(ArtifactNames.Gradient(name)))
             {
                 throw new TrainingArtifactException(
-                    $"'{Artifacts.TrainingModel}' has no gradient output '{ArtifactNames.Gradient(name)}' for trainable tensor '{name}'.");
+                    $"'{path}' has no gradient output '{ArtifactNames.Gradient(name)}' for trainable tensor '{name}'.");
             }
         }
 
-        int extra = PerExampleClipping ? 2 : 1;
-        if (_training.OutputMetadata.Count != trainable.Count + extra)
+        int extra = _clippedSum is null ? 1 : 0;
+        if (session.OutputMetadata.Count != trainable.Count + extra)
         {
             throw new TrainingArtifactException(
-                $"'{Artifacts.TrainingModel}' computes {_training.OutputMetadata.Count - extra} gradients but the checkpoint trains {trainable.Count} tensors.");
+                $"'{path}' computes {session.OutputMetadata.Count - extra} gradients but the checkpoint trains {trainable.Count} tensors.");
+        }
+
+        for (int layer = 0; layer < _layerDeltas.Length; layer++)
+        {
+            foreach (var (name, buffer) in new[] { (ArtifactNames.LayerDelta(layer), _layerDeltas[layer]), (ArtifactNames.LayerInput(layer), _layerInputs[layer]) })
+            {
+                if (buffer is not null && !_training.OutputMetadata.ContainsKey(name))
+                {
+                    throw new TrainingArtifactException($"'{Artifacts.TrainingModel}' has no per-example output '{name}'.");
+                }
+            }
         }
     }
 
-    private OrtIoBinding BuildOptimizerBinding()
+    /// <summary>The row buffers of every layer with a trainable tensor, allocated once for the largest batch.</summary>
+    private List<PerExampleClipper.Layer> PerExampleLayers(ModelArchitecture architecture, IReadOnlyList<string> trainable, int maxBatch)
     {
-        var binding = Own(_optimizer.CreateIoBinding());
-        binding.BindInput(ArtifactNames.LearningRate, Own(OrtValue.CreateTensorValueFromMemory(_learningRate, [])));
-        binding.BindInput(ArtifactNames.Step, Own(OrtValue.CreateTensorValueFromMemory(_step, [])));
-        var stateValues = Values(Checkpoint.OptimizerState);
-        var updatedValues = Values(_updatedParameters);
-        var updatedStateValues = Values(_updatedState);
-        var stateLayout = Checkpoint.OptimizerState.Layout;
-        for (int i = 0; i < _trainableIndex.Length; i++)
+        var layers = new List<PerExampleClipper.Layer>();
+        for (int layer = 0; layer < architecture.LayerCount; layer++)
         {
-            string name = Checkpoint.Trainable[i];
-            binding.BindInput(name, _parameterValues[_trainableIndex[i]]);
-            binding.BindInput(ArtifactNames.Gradient(name), _gradientValues[i]);
-            binding.BindOutput(ArtifactNames.Updated(name), updatedValues[i]);
+            bool weight = trainable.Contains(ModelArchitecture.WeightName(layer));
+            bool bias = trainable.Contains(ModelArchitecture.BiasName(layer));
+            if (!weight && !bias)
+            {
+                continue;
+            }
+
+            _layerDeltas[layer] = new float[maxBatch * architecture.FanOut(layer)];
+            float[]? inputs = null;
+            if (weight)
+            {
+                inputs = layer == 0 ? _features : _layerInputs[layer] = new float[maxBatch * architecture.FanIn(layer)];
+            }
+
+            layers.Add(new PerExampleClipper.Layer(inputs, architecture.FanIn(layer), _layerDeltas[layer]!, architecture.FanOut(layer), weight, bias));
         }
 
-        for (int s = 0; s < stateLayout.Count; s++)
+        return layers;
+    }
+
+    private OrtIoBinding CreateClippedSumBinding(int n)
+    {
+        var binding = Own(_clippedSum!.CreateIoBinding());
+        var architecture = Architecture;
+        for (int layer = 0; layer < architecture.LayerCount; layer++)
         {
-            string stateName = stateLayout.Tensors[s].Name;
-            binding.BindInput(stateName, stateValues[s]);
-            binding.BindOutput(ArtifactNames.Updated(stateName), updatedStateValues[s]);
+            if (_layerDeltas[layer] is float[] deltas)
+            {
+                binding.BindInput(ArtifactNames.LayerDelta(layer), Rows(deltas, n, architecture.FanOut(layer)));
+            }
+
+            if (_layerInputs[layer] is float[] inputs)
+            {
+                binding.BindInput(ArtifactNames.LayerInput(layer), Rows(inputs, n, architecture.FanIn(layer)));
+            }
+        }
+
+        if (_clippedSum.InputMetadata.ContainsKey(ArtifactNames.Features))
+        {
+            binding.BindInput(ArtifactNames.Features, Rows(_features, n, _inputs));
+        }
+
+        binding.BindInput(ArtifactNames.BatchOnes, Own(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _batchOnes.AsMemory(0, n), [n])));
+        for (int i = 0; i < _gradientValues.Length; i++)
+        {
+            binding.BindOutput(ArtifactNames.Gradient(Gradients.Layout.Tensors[i].Name), _gradientValues[i]);
         }
 
         return binding;
+    }
+
+    private OrtValue Rows(float[] buffer, int n, int width) =>
+        Own(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, n * width), [n, width]));
+
+    private OrtIoBinding BuildOptimizerBinding()
+    {
+        int length = Gradients.Length;
+        if (!_optimizer.InputMetadata.TryGetValue(ArtifactNames.Parameters, out var flat) || flat.Dimensions.Length != 1 || flat.Dimensions[0] != length)
+        {
+            throw new TrainingArtifactException(
+                $"'{Artifacts.OptimizerModel}' does not step the {length} trainable parameters as one flat vector '{ArtifactNames.Parameters}'; it was generated by an older FedEdge or for another subset: regenerate the artifacts.");
+        }
+
+        if (!_optimizer.ModelMetadata.CustomMetadataMap.TryGetValue("fededge.optimizer", out string? kind) || kind != Checkpoint.Optimizer.Kind.ToString())
+        {
+            throw new TrainingArtifactException(
+                $"'{Artifacts.OptimizerModel}' is a {kind ?? "unknown"} step but the checkpoint's optimizer is {Checkpoint.Optimizer.Kind}.");
+        }
+
+        var binding = Own(_optimizer.CreateIoBinding());
+        foreach (var (name, values) in new[]
+        {
+            (ArtifactNames.LearningRate, _learningRate), (ArtifactNames.StepSize, _stepSize),
+            (ArtifactNames.EpsilonHat, _epsilonHat), (ArtifactNames.Decay, _decay),
+        })
+        {
+            if (_optimizer.InputMetadata.ContainsKey(name))
+            {
+                binding.BindInput(name, Own(OrtValue.CreateTensorValueFromMemory(values, [])));
+            }
+        }
+
+        var parameters = _gatheredParameters is null ? Checkpoint.Parameters.Buffer.AsMemory(_trainableOffset, length) : _gatheredParameters.AsMemory();
+        binding.BindInput(ArtifactNames.Parameters, Flat(parameters));
+        binding.BindInput(ArtifactNames.Gradients, Flat(Gradients.Buffer.AsMemory()));
+        binding.BindOutput(ArtifactNames.Updated(ArtifactNames.Parameters), Flat(_updatedParameters.Buffer.AsMemory()));
+
+        // The state is prefix-major (Checkpoint.StateLayout): state kind k is the k-th block of P values.
+        var prefixes = Checkpoint.Optimizer.StatePrefixes;
+        for (int k = 0; k < prefixes.Count; k++)
+        {
+            binding.BindInput(prefixes[k], Flat(Checkpoint.OptimizerState.Buffer.AsMemory(k * length, length)));
+            binding.BindOutput(ArtifactNames.Updated(prefixes[k]), Flat(_updatedState.Buffer.AsMemory(k * length, length)));
+        }
+
+        return binding;
+
+        OrtValue Flat(Memory<float> memory) => Own(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, memory, [memory.Length]));
     }
 
     private OrtIoBinding TrainingBinding(int n)
@@ -495,9 +663,12 @@ public sealed class OrtTrainer : IDisposable
         if (training)
         {
             binding.BindOutput(ArtifactNames.Loss, Own(OrtValue.CreateTensorValueFromMemory(_loss, [])));
-            for (int i = 0; i < _gradientValues.Length; i++)
+            if (!PerExampleClipping)
             {
-                binding.BindOutput(ArtifactNames.Gradient(Gradients.Layout.Tensors[i].Name), _gradientValues[i]);
+                for (int i = 0; i < _gradientValues.Length; i++)
+                {
+                    binding.BindOutput(ArtifactNames.Gradient(Gradients.Layout.Tensors[i].Name), _gradientValues[i]);
+                }
             }
 
             if (_anchorValues is not null)
@@ -511,9 +682,26 @@ public sealed class OrtTrainer : IDisposable
 
             if (PerExampleClipping)
             {
-                binding.BindInput(ArtifactNames.ClipNorm, Own(OrtValue.CreateTensorValueFromMemory(_clipNorm, [])));
-                binding.BindOutput(ArtifactNames.PerExampleNorms, Own(OrtValue.CreateTensorValueFromMemory(
-                    OrtMemoryInfo.DefaultInstance, _perExampleNorms.AsMemory(0, n), [n])));
+                // the per-example deltas and layer inputs land in the buffers the clipper and the clipped-sum graph read
+                for (int layer = 0; layer < _layerDeltas.Length; layer++)
+                {
+                    if (_layerDeltas[layer] is float[] deltas)
+                    {
+                        binding.BindOutput(ArtifactNames.LayerDelta(layer), Rows(deltas, n, Architecture.FanOut(layer)));
+                    }
+
+                    if (_layerInputs[layer] is float[] inputs)
+                    {
+                        binding.BindOutput(ArtifactNames.LayerInput(layer), Rows(inputs, n, Architecture.FanIn(layer)));
+                    }
+                }
+            }
+            else
+            {
+                // the mean gradient's 1/N and the bias gradients' row weights, fixed for this binding's batch size
+                binding.BindInput(ArtifactNames.InverseBatchSize, Own(OrtValue.CreateTensorValueFromMemory(new[] { 1f / n }, [])));
+                binding.BindInput(ArtifactNames.BatchOnes, Own(OrtValue.CreateTensorValueFromMemory(
+                    OrtMemoryInfo.DefaultInstance, _batchOnes.AsMemory(0, n), [n])));
             }
         }
         else

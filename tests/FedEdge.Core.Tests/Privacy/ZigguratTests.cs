@@ -60,4 +60,46 @@ public class ZigguratTests
         double bound = (5 * Math.Sqrt(n * p * (1 - p))) + 1;
         Assert.True(Math.Abs(count - expected) <= bound, $"[{low}, {high}): {count} draws, expected {expected:F1} ± {bound:F1}");
     }
+
+    [Fact]
+    public void The_integer_fast_path_decides_and_scales_exactly_as_the_double_formula_at_every_layer()
+    {
+        // The float32 path's uniform is u = ((2k + 1)·2⁻²⁴) − 1 for the 24-bit k of a word, accepted when
+        // |u| < ratio[i] with value u·x[i] (the double formula). It tests |s| < Thresholds24[i] for
+        // s = 2k + 1 − 2²⁴ and returns s·XOver24[i]; both must agree bit for bit with the double formula, at
+        // the s on both sides of every threshold, at the extremes, and at a spread of values between.
+        var ratio = ZigguratTables.Ratio;
+        var x = ZigguratTables.X;
+        for (int layer = 0; layer < ZigguratTables.Layers; layer++)
+        {
+            int threshold = ZigguratTables.Thresholds24[layer];
+            var candidates = new List<int> { 1, (1 << 24) - 1 };
+            for (int d = -4; d <= 4; d++)
+            {
+                candidates.Add(threshold + d);
+            }
+
+            for (int k = 1; k < 64; k++)
+            {
+                candidates.Add((int)((long)k * (1 << 24) / 64));
+            }
+
+            foreach (int candidate in candidates)
+            {
+                int magnitude = candidate | 1; // odd, as every draw is
+                if (magnitude <= 0 || magnitude >= 1 << 24)
+                {
+                    continue;
+                }
+
+                foreach (int s in new[] { magnitude, -magnitude })
+                {
+                    uint k = (uint)(s + (1 << 24) - 1) / 2;
+                    double u = ((((k * 2.0) + 1.0)) * (1.0 / (1 << 24))) - 1.0;
+                    Assert.Equal(Math.Abs(u) < ratio[layer], Math.Abs(s) < threshold);
+                    Assert.Equal(BitConverter.DoubleToInt64Bits(u * x[layer]), BitConverter.DoubleToInt64Bits(s * ZigguratTables.XOver24[layer]));
+                }
+            }
+        }
+    }
 }
