@@ -5,7 +5,7 @@ using FedEdge.Onnx.Artifacts;
 
 namespace FedEdge.Cli.Commands;
 
-/// <summary><c>fededge artifacts</c>: writes the four ONNX training artifacts for a model.</summary>
+/// <summary><c>fededge artifacts</c>: writes the training artifacts for a model (training, eval and optimizer graphs, checkpoint, manifest).</summary>
 internal static class ArtifactsCommand
 {
     public static Command Create(TextWriter output)
