@@ -18,7 +18,7 @@ internal static class ArtifactsCommand
         var optimizer = ModelOptions.Optimizer();
         var seed = new Option<int>("--seed") { Description = "Seed of the initial weights.", DefaultValueFactory = _ => 0 };
         var outDir = new Option<DirectoryInfo>("--out") { Description = "Directory to write the artifacts to (created if needed).", Required = true };
-        var command = new Command("artifacts", "Generate training_model.onnx, eval_model.onnx, optimizer_model.onnx and checkpoint.")
+        var command = new Command("artifacts", "Generate training_model.onnx, eval_model.onnx, optimizer_model.onnx, checkpoint and artifacts.json.")
         {
             model, inputs, hidden, classes, trainable, optimizer, seed, outDir,
         };
