@@ -22,6 +22,7 @@ internal static class CodecRatios
         {
             ("dense_float32", UpdateEncoding.DenseFloat32), ("float16", UpdateEncoding.Float16), ("int8_stochastic", UpdateEncoding.Int8Stochastic),
             ("top_k_10_percent", UpdateEncoding.TopKSparse), ("sparse_subset_25_percent", UpdateEncoding.SparseSubset),
+            ("packed_stochastic_3_bit", UpdateEncoding.PackedStochastic),
         })
         {
             var codec = registry.Get(encoding);

@@ -43,22 +43,7 @@ public sealed class Int8StochasticCodec : IUpdateCodec
     }
 
     /// <summary>The scale the codec uses for a tensor whose largest magnitude is <paramref name="maxMagnitude"/>.</summary>
-    public static float ScaleFor(float maxMagnitude)
-    {
-        if (!float.IsFinite(maxMagnitude) || maxMagnitude < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(maxMagnitude), maxMagnitude, "The largest magnitude must be finite and non-negative.");
-        }
-
-        float scale = maxMagnitude / Levels;
-        // Rounding of m/127 (or underflow to 0 for subnormal m) can leave m/s slightly above 127.
-        while (maxMagnitude / (double)scale > Levels)
-        {
-            scale = MathF.BitIncrement(scale);
-        }
-
-        return scale;
-    }
+    public static float ScaleFor(float maxMagnitude) => StochasticRounding.ScaleFor(maxMagnitude, Levels);
 
     /// <inheritdoc/>
     public int Encode(ReadOnlySpan<float> update, ParameterLayout layout, Span<byte> destination)
@@ -159,24 +144,14 @@ public sealed class Int8StochasticCodec : IUpdateCodec
 
     private void Quantise(ReadOnlySpan<float> x, float scale, Span<sbyte> q)
     {
-        const double unitFromTop53Bits = 1.0 / (1UL << 53);
-        double s = scale;
-        // One 64-bit seed per tensor from the injected source drives a SplitMix64 stream (Steele, Lea &
-        // Flood 2014, "Fast splittable pseudorandom number generators"): a seeded System.Random costs
-        // ~80 ns per element through NextBytes; this costs ~1 ns and stays reproducible from the seed.
-        ulong state = (ulong)_random.NextInt64(long.MinValue, long.MaxValue);
-        for (int i = 0; i < x.Length; i++)
-        {
-            state += 0x9E3779B97F4A7C15;
-            ulong z = state;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
-            z ^= z >> 31;
+        var sink = new SByteSink(q);
+        StochasticRounding.Quantise(x, scale, Levels, _random, ref sink);
+    }
 
-            // u uniform on the 2^53-point grid of [0,1), as Random.NextDouble builds it.
-            double u = (z >> 11) * unitFromTop53Bits;
-            double level = Math.Floor((x[i] / s) + u);
-            q[i] = (sbyte)Math.Clamp(level, -Levels, Levels);
-        }
+    private readonly ref struct SByteSink(Span<sbyte> target) : StochasticRounding.ILevelSink
+    {
+        private readonly Span<sbyte> _target = target;
+
+        public void Write(int index, int level) => _target[index] = (sbyte)level;
     }
 }

@@ -31,16 +31,17 @@ public sealed class UpdateCodecs
     public IReadOnlyCollection<UpdateEncoding> Encodings => _codecs.Keys;
 
     /// <summary>
-    /// The four layout-only codecs: dense float32, float16, int8 stochastic (drawing from
-    /// <paramref name="quantisationRandom"/>) and top-k at <paramref name="topKFraction"/> (with error
-    /// feedback into <paramref name="residual"/> when given, i.e. on a device).
+    /// The layout-only codecs: dense float32, float16, int8 stochastic (drawing from <paramref name="quantisationRandom"/>),
+    /// top-k at <paramref name="topKFraction"/> (with error feedback into <paramref name="residual"/> when given, i.e. on a
+    /// device) and packed stochastic at <paramref name="packedBits"/> bits (every width decodes).
     /// </summary>
-    public static UpdateCodecs CreateStandard(Random quantisationRandom, double topKFraction, ErrorFeedbackResidual? residual = null) =>
+    public static UpdateCodecs CreateStandard(Random quantisationRandom, double topKFraction, ErrorFeedbackResidual? residual = null, int packedBits = 3) =>
         new([
             new DenseFloat32Codec(),
             new Float16Codec(),
             new Int8StochasticCodec(quantisationRandom),
             new TopKSparseCodec(topKFraction, residual),
+            new PackedStochasticCodec(packedBits, quantisationRandom),
         ]);
 
     /// <summary>Reads a payload's encoding byte after checking magic and version.</summary>

@@ -23,4 +23,7 @@ public enum UpdateEncoding : byte
 
     /// <summary>The values at a server-assigned index set, FTTE (<see cref="SparseSubsetCodec"/>).</summary>
     SparseSubset = 5,
+
+    /// <summary>Unbiased stochastic 2-, 3- or 4-bit levels, packed, one float32 scale per tensor (<see cref="PackedStochasticCodec"/>).</summary>
+    PackedStochastic = 6,
 }

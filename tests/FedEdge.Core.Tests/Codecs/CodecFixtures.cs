@@ -105,6 +105,7 @@ internal static class CodecFixtures
             new Int8StochasticCodec(new Random(seed)),
             new TopKSparseCodec(0.1),
             new SparseSubsetCodec(subset),
+            new PackedStochasticCodec(3, new Random(seed)),
         ];
     }
 

@@ -20,7 +20,8 @@ public class HostilePayloadTests
         UpdateEncoding.Float16,
         UpdateEncoding.Int8Stochastic,
         UpdateEncoding.TopKSparse,
-        UpdateEncoding.SparseSubset);
+        UpdateEncoding.SparseSubset,
+        UpdateEncoding.PackedStochastic);
 
     [Theory]
     [MemberData(nameof(Encodings))]

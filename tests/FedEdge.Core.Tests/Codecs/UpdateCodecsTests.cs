@@ -8,11 +8,11 @@ public class UpdateCodecsTests
     private static readonly ParameterLayout Layout = CodecFixtures.DigitsMlp;
 
     [Fact]
-    public void Standard_registry_holds_the_four_layout_only_codecs()
+    public void Standard_registry_holds_the_five_layout_only_codecs()
     {
         var codecs = UpdateCodecs.CreateStandard(new Random(1), 0.1);
         Assert.Equal(
-            new[] { UpdateEncoding.DenseFloat32, UpdateEncoding.Float16, UpdateEncoding.Int8Stochastic, UpdateEncoding.TopKSparse },
+            new[] { UpdateEncoding.DenseFloat32, UpdateEncoding.Float16, UpdateEncoding.Int8Stochastic, UpdateEncoding.TopKSparse, UpdateEncoding.PackedStochastic },
             codecs.Encodings.Order().ToArray());
     }
 
@@ -57,7 +57,7 @@ public class UpdateCodecsTests
         var replacement = new TopKSparseCodec(0.5);
         var registry = UpdateCodecs.CreateStandard(new Random(1), 0.1).With(replacement);
         Assert.Same(replacement, registry.Get(UpdateEncoding.TopKSparse));
-        Assert.Equal(4, registry.Encodings.Count);
+        Assert.Equal(5, registry.Encodings.Count);
     }
 
     [Fact]
@@ -74,6 +74,7 @@ public class UpdateCodecsTests
             [UpdateEncoding.Int8Stochastic] = 16 + (4 * 4) + 2410,      // 2442
             [UpdateEncoding.TopKSparse] = 16 + 4 + (8 * 241),           // 1948 (10%)
             [UpdateEncoding.SparseSubset] = 16 + 4 + 32 + (4 * 603),    // 2464 (25%)
+            [UpdateEncoding.PackedStochastic] = 16 + 1 + (4 * 4) + 904, // 937 (3 bits: ⌈3·2410/8⌉ = 904)
         };
         var output = TestContext.Current.TestOutputHelper;
         output?.WriteLine("encoding         bytes  ratio-vs-dense");
