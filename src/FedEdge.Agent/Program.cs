@@ -1,6 +1,7 @@
-using FedEdge.Agent.Eligibility;
+using FedEdge.Device.Configuration;
+using FedEdge.Device.Eligibility;
 using FedEdge.Agent.Hosting;
-using FedEdge.Agent.Sampling;
+using FedEdge.Device.Sampling;
 using FedEdge.Hosting;
 using FedEdge.Hosting.Configuration;
 using FedEdge.Onnx.Training;
@@ -59,7 +60,7 @@ builder.Services.AddOptions<AgentOptions>()
     .PostConfigure(AgentOptions.ApplyDefaults)
     .ValidateOnStart();
 builder.Services.AddSystemdWatchdog();
-builder.Services.AddSingleton<FedEdge.Agent.Personalization.ServedModelState>();
+builder.Services.AddSingleton<FedEdge.Device.Personalization.ServedModelState>();
 
 // one power source for both loops (a GPIO pin or an I2C device is opened once); the container disposes it
 builder.Services.AddSingleton<IPowerSource>(sp =>

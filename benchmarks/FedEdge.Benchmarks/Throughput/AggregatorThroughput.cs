@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using FedEdge.Aggregator.Engine;
-using FedEdge.Aggregator.Metrics;
-using FedEdge.Aggregator.State;
+using FedEdge.Aggregation.Engine;
+using FedEdge.Aggregation.Metrics;
+using FedEdge.Aggregation.State;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Models;
 using FedEdge.Protocol.Signing;
@@ -53,7 +53,7 @@ internal static class AggregatorThroughput
                 bool stepped = false;
                 foreach (var result in engine.ReceiveBatch(batch.Select(m => (m.Topic, m.Payload)).ToList()))
                 {
-                    accepted += result.Verdict.Kind == FedEdge.Aggregator.Validation.IntakeOutcome.Accepted ? 1 : 0;
+                    accepted += result.Verdict.Kind == FedEdge.Aggregation.Validation.IntakeOutcome.Accepted ? 1 : 0;
                     stepped |= result.NewModel is not null;
                 }
 

@@ -1,11 +1,12 @@
+using FedEdge.Device.Configuration;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using FedEdge.Agent.Eligibility;
-using FedEdge.Agent.Prediction;
-using FedEdge.Agent.Privacy;
-using FedEdge.Agent.Sampling;
+using FedEdge.Device.Eligibility;
+using FedEdge.Device.Prediction;
+using FedEdge.Device.Privacy;
+using FedEdge.Device.Sampling;
 using FedEdge.Core.Models;
 using FedEdge.Core.Privacy;
 using FedEdge.Onnx.Artifacts;
@@ -240,9 +241,9 @@ public static class AgentSelfTest
         {
             var key = PinnedModelKey.FromPem(File.ReadAllText(options.ModelSigningPublicKeyPath));
             var file = new FileInfo(current);
-            if (file.Length > Models.AcceptedModelStore.MaxModelBytes)
+            if (file.Length > FedEdge.Device.Models.AcceptedModelStore.MaxModelBytes)
             {
-                throw new InvalidDataException($"{current} is {file.Length} bytes, above the {Models.AcceptedModelStore.MaxModelBytes}-byte bound");
+                throw new InvalidDataException($"{current} is {file.Length} bytes, above the {FedEdge.Device.Models.AcceptedModelStore.MaxModelBytes}-byte bound");
             }
 
             if (!new WireParser().ParseGlobalModel(File.ReadAllBytes(current)).TryGet(out var model, out string reason))

@@ -1,10 +1,11 @@
+using FedEdge.Device.Configuration;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
-using FedEdge.Agent.Eligibility;
-using FedEdge.Agent.Models;
-using FedEdge.Agent.Personalization;
-using FedEdge.Agent.Prediction;
+using FedEdge.Device.Eligibility;
+using FedEdge.Device.Models;
+using FedEdge.Device.Personalization;
+using FedEdge.Device.Prediction;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Data;
 using FedEdge.Core.Models;

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using FedEdge.Agent.Contribution;
-using FedEdge.Agent.Privacy;
+using FedEdge.Device.Contribution;
+using FedEdge.Device.Privacy;
 using FedEdge.Core.Data;
 using FedEdge.Core.Privacy;
 using FedEdge.Protocol.Outbox;

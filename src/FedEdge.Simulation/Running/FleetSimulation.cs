@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using FedEdge.Agent.Contribution;
-using FedEdge.Agent.Privacy;
-using FedEdge.Aggregator.Engine;
+using FedEdge.Device.Contribution;
+using FedEdge.Device.Privacy;
+using FedEdge.Aggregation.Engine;
 using FedEdge.Core.Aggregation.Ftte;
 using FedEdge.Core.Models;
 using FedEdge.Core.Privacy;
@@ -120,8 +120,8 @@ public sealed class FleetSimulation : IDisposable
                 _timeline.Add(new TimelinePoint(0, _aggregator.Engine.CurrentVersion, initial, 0, 0));
                 await EnrolAsync(cancellationToken).ConfigureAwait(false);
                 await LoopAsync(cancellationToken).ConfigureAwait(false);
-                var personalization = _options.Personalize == FedEdge.Agent.Personalization.PersonalizationMode.None ? null : PersonalizationEvaluation.Run(
-                    new FedEdge.Agent.Personalization.PersonalizationOptions
+                var personalization = _options.Personalize == FedEdge.Device.Personalization.PersonalizationMode.None ? null : PersonalizationEvaluation.Run(
+                    new FedEdge.Device.Personalization.PersonalizationOptions
                     {
                         Mode = _options.Personalize,
                         ProximalLambda = _options.ProximalLambda,

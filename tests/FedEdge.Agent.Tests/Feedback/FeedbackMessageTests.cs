@@ -1,6 +1,6 @@
 using System.Text;
-using FedEdge.Agent.Feedback;
-using FedEdge.Agent.Prediction;
+using FedEdge.Device.Feedback;
+using FedEdge.Device.Prediction;
 using FedEdge.Sensors.Labels;
 
 namespace FedEdge.Agent.Tests.Feedback;

@@ -1,8 +1,9 @@
+using FedEdge.Device.Configuration;
 using System.Text;
 using System.Text.Json;
-using FedEdge.Agent.Diagnostics;
+using FedEdge.Device.Diagnostics;
 using FedEdge.Agent.Hosting;
-using FedEdge.Agent.Personalization;
+using FedEdge.Device.Personalization;
 using FedEdge.Protocol.Topics;
 using FedEdge.Protocol.Wire;
 using Google.Protobuf;

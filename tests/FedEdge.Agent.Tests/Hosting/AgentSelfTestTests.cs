@@ -1,8 +1,9 @@
+using FedEdge.Device.Configuration;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using FedEdge.Agent.Hosting;
-using FedEdge.Agent.Prediction;
+using FedEdge.Device.Prediction;
 using FedEdge.Agent.Tests.Sampling;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Models;
@@ -238,7 +239,7 @@ public sealed class AgentSelfTestTests : IDisposable
     public async Task RunAsync_fails_when_the_configured_ina219_power_monitor_does_not_answer()
     {
         var options = Options();
-        options.Power.Source = FedEdge.Agent.Eligibility.PowerSourceKind.Ina219;
+        options.Power.Source = FedEdge.Device.Eligibility.PowerSourceKind.Ina219;
         options.Sampling.I2cBus = 250; // no such bus on the test machine
 
         var (exitCode, report) = await RunAsync(options, simulated: true);

@@ -1,6 +1,7 @@
+using FedEdge.Device.Configuration;
 using FedEdge.Agent.Hosting;
-using FedEdge.Agent.Personalization;
-using FedEdge.Agent.Sampling;
+using FedEdge.Device.Personalization;
+using FedEdge.Device.Sampling;
 using FedEdge.Protocol.Outbox;
 using FedEdge.Protocol.Topics;
 using FedEdge.Protocol.Wire;

@@ -1,10 +1,11 @@
+using FedEdge.Device.Configuration;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using FedEdge.Agent.Eligibility;
+using FedEdge.Device.Eligibility;
 using FedEdge.Agent.Hosting;
-using FedEdge.Agent.Models;
-using FedEdge.Agent.Personalization;
+using FedEdge.Device.Models;
+using FedEdge.Device.Personalization;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Models;
 using FedEdge.Core.Parameters;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using FedEdge.Agent.Prediction;
+using FedEdge.Device.Prediction;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Models;
 using FedEdge.Core.Parameters;

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using FedEdge.Agent.Diagnostics;
-using FedEdge.Agent.Prediction;
+using FedEdge.Device.Diagnostics;
+using FedEdge.Device.Prediction;
 
 namespace FedEdge.Agent.Tests.Prediction;
 

@@ -1,5 +1,5 @@
-using FedEdge.Agent.Prediction;
-using FedEdge.Agent.Sampling;
+using FedEdge.Device.Prediction;
+using FedEdge.Device.Sampling;
 using FedEdge.Sensors.Hardware;
 using FedEdge.Sensors.Labels;
 using FedEdge.Sensors.Simulated;

@@ -1,5 +1,6 @@
+using FedEdge.Device.Configuration;
 using FedEdge.Agent.Hosting;
-using FedEdge.Agent.Sampling;
+using FedEdge.Device.Sampling;
 using FedEdge.Sensors.Hardware;
 using FedEdge.Sensors.Storage;
 using Microsoft.Extensions.DependencyInjection;

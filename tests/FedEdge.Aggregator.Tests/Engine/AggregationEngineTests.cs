@@ -1,5 +1,5 @@
-using FedEdge.Aggregator.Engine;
-using FedEdge.Aggregator.Validation;
+using FedEdge.Aggregation.Engine;
+using FedEdge.Aggregation.Validation;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Models;
 using FedEdge.Core.Parameters;

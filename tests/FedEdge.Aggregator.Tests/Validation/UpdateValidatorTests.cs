@@ -1,4 +1,4 @@
-using FedEdge.Aggregator.Validation;
+using FedEdge.Aggregation.Validation;
 using FedEdge.Core.Codecs;
 using FedEdge.Protocol.Wire;
 using Google.Protobuf;

@@ -1,3 +1,4 @@
+using FedEdge.Device.Configuration;
 using System.Security.Cryptography;
 using System.Text;
 using FedEdge.Agent.Hosting;

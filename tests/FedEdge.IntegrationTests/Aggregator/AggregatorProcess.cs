@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using FedEdge.Aggregator.Engine;
+using FedEdge.Aggregation.Engine;
 using FedEdge.IntegrationTests.Broker;
 using FedEdge.IntegrationTests.Deploy;
 
