@@ -175,7 +175,7 @@ internal static class AggregatorThroughput
                 Strategy = StrategyKind.FedBuff,
                 BufferSize = 10,
                 MaxStaleness = 1_000_000,
-                Validation = new() { MaxStaleness = 1_000_000, MaxUpdatesPerDevicePerHour = 1_000_000, MaxUpdateNorm = 1e6 },
+                Validation = new() { MaxUpdatesPerDevicePerHour = 1_000_000, MaxUpdateNorm = 1e6 },
             },
             store, new ModelSigner(key), TimeProvider.System, NullLogger.Instance, new AggregatorMetrics());
         engine.Initialize();

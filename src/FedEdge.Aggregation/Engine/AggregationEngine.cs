@@ -174,7 +174,7 @@ public sealed partial class AggregationEngine
         var admitted = _strategy.Admit(client, _buffer, Context(now));
         if (!admitted.Accepted)
         {
-            return Rejected(IntakeVerdict.Reject(Map(admitted.Rejection), admitted.Message, update));
+            return Rejected(IntakeVerdict.Reject(admitted.Rejection!.Value, admitted.Message, update));
         }
 
         byte[] id = update.UpdateId.ToByteArray();
@@ -557,17 +557,6 @@ public sealed partial class AggregationEngine
         LogRejected(verdict.Update?.DeviceId ?? "?", verdict.Reason.Value, verdict.Message);
         return new IntakeResult(verdict, null);
     }
-
-    private static RejectionReason Map(UpdateRejection rejection) => rejection switch
-    {
-        UpdateRejection.ShapeMismatch => RejectionReason.WrongShape,
-        UpdateRejection.NonFinite => RejectionReason.NonFinite,
-        UpdateRejection.FutureVersion => RejectionReason.FutureBaseVersion,
-        UpdateRejection.TooStale => RejectionReason.TooStale,
-        UpdateRejection.NotInCohort => RejectionReason.NotInCohort,
-        UpdateRejection.Duplicate => RejectionReason.DeviceAlreadyBuffered,
-        _ => RejectionReason.Malformed,
-    };
 
     private void PersistSubsetAndRound()
     {

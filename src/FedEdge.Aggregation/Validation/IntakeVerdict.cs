@@ -1,3 +1,4 @@
+using FedEdge.Core.Aggregation;
 using FedEdge.Protocol.Wire;
 
 namespace FedEdge.Aggregation.Validation;

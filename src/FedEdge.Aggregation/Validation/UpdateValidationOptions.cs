@@ -5,10 +5,6 @@ namespace FedEdge.Aggregation.Validation;
 /// <summary>Bounds an update must respect. Defaults suit the digits/smart-home MLPs with user-level DP.</summary>
 public sealed class UpdateValidationOptions
 {
-    /// <summary>Updates trained from a model more than this many versions old are rejected. Default 16.</summary>
-    [Range(0, 1_000_000)]
-    public int MaxStaleness { get; set; } = 16;
-
     /// <summary>
     /// Largest accepted L2 norm of a decoded update. With user-level DP an update is clipped to S and
     /// noised with N(0, z²S²) per coordinate, so its norm is about S·√(1 + z²d); the bound must sit

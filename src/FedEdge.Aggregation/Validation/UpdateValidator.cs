@@ -1,3 +1,4 @@
+using FedEdge.Core.Aggregation;
 using System.Globalization;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Parameters;
@@ -71,17 +72,6 @@ public sealed class UpdateValidator
         if (context.IsSeen(id))
         {
             return IntakeVerdict.Duplicate(update);
-        }
-
-        if ((long)update.BaseModelVersion > context.CurrentVersion)
-        {
-            return IntakeVerdict.Reject(RejectionReason.FutureBaseVersion, $"base version {update.BaseModelVersion} is newer than the current {context.CurrentVersion}", update);
-        }
-
-        long staleness = context.CurrentVersion - (long)update.BaseModelVersion;
-        if (staleness > _options.MaxStaleness)
-        {
-            return IntakeVerdict.Reject(RejectionReason.TooStale, $"staleness {staleness} exceeds {_options.MaxStaleness}", update);
         }
 
         if (update.SampleCount == 0 || update.SampleCount > (ulong)_options.MaxSampleCount)

@@ -1,6 +1,9 @@
-namespace FedEdge.Aggregation.Validation;
+namespace FedEdge.Core.Aggregation;
 
-/// <summary>Why an update was refused; every one is counted in the metrics under its name.</summary>
+/// <summary>
+/// Why an update was refused — the one list for the whole path: the aggregator's wire checks (<c>UpdateValidator</c>) and a
+/// strategy's admission both answer with it, and the aggregator counts every one in its metrics under its name.
+/// </summary>
 public enum RejectionReason
 {
     /// <summary>Larger than the wire limit.</summary>

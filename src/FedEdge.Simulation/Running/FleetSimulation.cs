@@ -175,7 +175,6 @@ public sealed class FleetSimulation : IDisposable
             DefaultMemoryBudgetBytes = profiles.Min(p => p.Board.TrainingBudgetBytes),
             TargetStepInterval = _options.TargetStepInterval,
         };
-        options.Validation.MaxStaleness = _options.MaxStaleness;
         options.Validation.MaxUpdatesPerDevicePerHour = 3600;
         return options;
     }

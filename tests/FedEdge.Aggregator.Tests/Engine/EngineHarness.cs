@@ -55,7 +55,7 @@ internal sealed class EngineHarness : IDisposable
         MinClients = 2,
         RoundDuration = TimeSpan.FromMinutes(5),
         Seed = 7,
-        Validation = new() { MaxUpdateNorm = 100, MaxStaleness = 5 },
+        Validation = new() { MaxUpdateNorm = 100 },
     };
 
     /// <summary>A restarted engine on the same directory, key and clock (what a new process would build).</summary>

@@ -53,7 +53,7 @@ public class FedBuffStrategyTests
         var tooOld = strategy.Admit(Update("a", 6, [0, 0, 0, 0]), [], Context(10));
         var atLimit = strategy.Admit(Update("a", 7, [0, 0, 0, 0]), [], Context(10));
 
-        Assert.Equal(UpdateRejection.TooStale, tooOld.Rejection);
+        Assert.Equal(RejectionReason.TooStale, tooOld.Rejection);
         Assert.Contains("Staleness 4", tooOld.Message, StringComparison.Ordinal);
         Assert.True(atLimit.Accepted);
     }
@@ -65,7 +65,7 @@ public class FedBuffStrategyTests
 
         var verdict = strategy.Admit(Update("a", 9, [0, 0, 0, 0]), [Update("a", 8, [1, 1, 1, 1])], Context(9));
 
-        Assert.Equal(UpdateRejection.Duplicate, verdict.Rejection);
+        Assert.Equal(RejectionReason.DeviceAlreadyBuffered, verdict.Rejection);
     }
 
     [Fact]

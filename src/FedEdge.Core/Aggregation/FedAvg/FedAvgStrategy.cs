@@ -116,27 +116,27 @@ public sealed class FedAvgStrategy : IAggregationStrategy
         var round = context.Round;
         if (round is null)
         {
-            return UpdateVerdict.Reject(UpdateRejection.NotInCohort, "No synchronous round is open.");
+            return UpdateVerdict.Reject(RejectionReason.NotInCohort, "No synchronous round is open.");
         }
 
         if (update.BaseVersion != round.ModelVersion)
         {
             return UpdateVerdict.Reject(
-                UpdateRejection.TooStale,
+                RejectionReason.TooStale,
                 string.Create(CultureInfo.InvariantCulture, $"Round {round.Number} trains version {round.ModelVersion}, the update is from version {update.BaseVersion}."));
         }
 
         if (context.Now > round.Deadline)
         {
             return UpdateVerdict.Reject(
-                UpdateRejection.TooStale,
+                RejectionReason.TooStale,
                 string.Create(CultureInfo.InvariantCulture, $"Round {round.Number} closed at its deadline {round.Deadline:O}."));
         }
 
         if (!InCohort(round, update.DeviceId))
         {
             return UpdateVerdict.Reject(
-                UpdateRejection.NotInCohort,
+                RejectionReason.NotInCohort,
                 string.Create(CultureInfo.InvariantCulture, $"Device '{update.DeviceId}' was not sampled for round {round.Number}."));
         }
 
