@@ -1,3 +1,4 @@
+using FedEdge.Device.Configuration;
 using System.Security.Cryptography;
 using FedEdge.Device.Contribution;
 using FedEdge.Device.Privacy;
@@ -60,7 +61,7 @@ public sealed class AgentContributionTests : IAsyncLifetime
         using var noise = new GaussianNoise();
         using var ids = RandomNumberGenerator.Create();
         using var runner = new ContributionRunner(
-            new ContributionSettings { DeviceId = Device, Fleet = TestClients.Fleet, ArtifactsDirectory = _dir.File("artifacts"), BatchSize = 16 },
+            new AgentOptions { DeviceId = Device, Fleet = TestClients.Fleet, StateDirectory = _dir.Path, Privacy = new() { NoiseMultiplier = 1.0 }, Training = new() { BatchSize = 16, MinSamples = 10 } },
             ledger,
             device.Outbox,
             noise,

@@ -45,7 +45,7 @@ public sealed class AgentServiceTests : IAsyncLifetime
         await aggregator.PublishAsync(TestClients.ModelTopic, engine.CurrentModelMessage, retain: true, ct);
 
         var options = AgentOptionsFor(key);
-        var service = new AgentService(Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance);
+        var service = AgentTestHost.Create(options, TimeProvider.System, NullLoggerFactory.Instance);
         await service.StartAsync(ct);
         try
         {
@@ -70,7 +70,7 @@ public sealed class AgentServiceTests : IAsyncLifetime
 
         // A reboot: the retained model arrives again but is not newer, so it is neither re-installed
         // nor trained on again, and the ledger still holds exactly one release.
-        var restarted = new AgentService(Options.Create(AgentOptionsFor(key)), TimeProvider.System, NullLoggerFactory.Instance);
+        var restarted = AgentTestHost.Create(AgentOptionsFor(key), TimeProvider.System, NullLoggerFactory.Instance);
         await restarted.StartAsync(ct);
         try
         {

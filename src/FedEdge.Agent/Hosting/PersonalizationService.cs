@@ -27,7 +27,7 @@ namespace FedEdge.Agent.Hosting;
 /// </summary>
 /// <remarks>
 /// <para>It has no broker connection at all: it reads the global model the agent installed
-/// (<see cref="AcceptedModelStore"/>) and the sample store, so it keeps improving the personal
+/// (<see cref="InstalledModelState"/>, in memory and already decoded) and the sample store, so it keeps improving the personal
 /// model while the broker is unreachable. Personal training releases nothing, so neither the
 /// privacy budget nor the aggregator's pace gate it (EligibilitySignals are filled as "afforded"
 /// and "invited"); idle, power and temperature still do.</para>
@@ -53,7 +53,7 @@ public sealed partial class PersonalizationService : BackgroundService
     private IPowerSource _power = new ConfiguredMainsPower();
     private Personalizer? _personalizer;
     private PersonalModelStore? _store;
-    private AcceptedModelStore? _models;
+    private readonly InstalledModelState _installed;
     private SampleStore? _samples;
     private PeriodicTimer? _timer;
     private PersonalModel? _personal;
@@ -67,6 +67,7 @@ public sealed partial class PersonalizationService : BackgroundService
     /// <param name="time">The clock.</param>
     /// <param name="loggers">Logging.</param>
     /// <param name="served">Where the serving choice goes (shared with the prediction and status code).</param>
+    /// <param name="installed">The installed global model, in memory (set by the agent's core).</param>
     /// <param name="power">The power source; null = as <see cref="AgentOptions.Power"/> says.</param>
     /// <param name="cpu">CPU times for the idle decision; null = /proc.</param>
     /// <param name="samples">The shared sample store (borrowed); null = open the agent's own when sensors are real.</param>
@@ -76,6 +77,7 @@ public sealed partial class PersonalizationService : BackgroundService
         TimeProvider time,
         ILoggerFactory loggers,
         ServedModelState served,
+        InstalledModelState installed,
         IPowerSource? power = null,
         ICpuTimesSource? cpu = null,
         SampleStore? samples = null,
@@ -85,6 +87,8 @@ public sealed partial class PersonalizationService : BackgroundService
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(loggers);
         ArgumentNullException.ThrowIfNull(served);
+        ArgumentNullException.ThrowIfNull(installed);
+        _installed = installed;
         _options = options.Value;
         _time = time;
         _loggers = loggers;
@@ -127,7 +131,6 @@ public sealed partial class PersonalizationService : BackgroundService
         string state = _options.StateDirectory;
         Directory.CreateDirectory(state);
         string modelDirectory = Path.Combine(state, "model");
-        _models = new AcceptedModelStore(modelDirectory);
         _store = new PersonalModelStore(modelDirectory);
         _personalizer = new Personalizer(LibraryOptions, new Random(DeviceSeed(_options.DeviceId)), _loggers.CreateLogger<Personalizer>());
         _power = _injectedPower ?? PowerSources.Create(_options.Power, _options.Sampling.I2cBus, _options.Sampling.GpioChip, _time);
@@ -191,7 +194,7 @@ public sealed partial class PersonalizationService : BackgroundService
     public async Task<string> RunCycleAsync(CancellationToken cancellationToken)
     {
         var personalizer = _personalizer ?? throw new InvalidOperationException("Start the service first (and configure a personalization mode).");
-        var installed = _models!.LoadCurrent();
+        var installed = _installed.Current;
         if (installed is null)
         {
             return "no global model installed yet";
@@ -329,20 +332,9 @@ public sealed partial class PersonalizationService : BackgroundService
         }
     }
 
-    private bool TryFollow(Personalizer personalizer, GlobalModel installed)
+    private bool TryFollow(Personalizer personalizer, InstalledModel installed)
     {
-        ModelArchitecture architecture;
-        try
-        {
-            architecture = ModelArchitecture.Parse(installed.Architecture);
-        }
-        catch (Exception ex) when (ex is FormatException or ArgumentException)
-        {
-            _refusedVersion = installed.Version;
-            LogGlobalUnusable(installed.Version, ex.Message);
-            return false;
-        }
-
+        var architecture = installed.Architecture;
         if (architecture.Inputs != SmartHomeActivityGenerator.FeatureNames.Count || architecture.Classes > ActivityClassifier.SmartHomeClassNames.Count)
         {
             // the samples (and the prediction path) are the 14 smart-home features and their named classes
@@ -351,17 +343,8 @@ public sealed partial class PersonalizationService : BackgroundService
             return false;
         }
 
-        var global = new ParameterSet(architecture.Layout);
-
-        // decoding is deterministic; the random source only serves stochastic encoding
-        var decoded = UpdateCodecs.CreateStandard(new Random(0), 0.1).TryDecode(installed.Parameters.Span, architecture.Layout, global.AsSpan());
-        if (!decoded.Succeeded)
-        {
-            _refusedVersion = installed.Version;
-            LogGlobalUnusable(installed.Version, decoded.Message);
-            return false;
-        }
-
+        // the installed parameters are shared with contribution and prediction: the personal side works on its own copy
+        var global = installed.Parameters.Clone();
         var rebase = personalizer.Rebase(_personal, architecture, global, installed.Version);
         if (!ReferenceEquals(rebase.Model, _personal))
         {

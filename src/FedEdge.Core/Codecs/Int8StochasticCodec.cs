@@ -23,7 +23,7 @@ namespace FedEdge.Core.Codecs;
 public sealed class Int8StochasticCodec : IUpdateCodec
 {
     private const int Levels = 127;
-    private readonly Random _random;
+    private readonly Random? _random;
 
     /// <summary>Creates the codec over a source of uniform draws (a seeded <see cref="Random"/> in tests).</summary>
     public Int8StochasticCodec(Random random)
@@ -31,6 +31,13 @@ public sealed class Int8StochasticCodec : IUpdateCodec
         ArgumentNullException.ThrowIfNull(random);
         _random = random;
     }
+
+    private Int8StochasticCodec()
+    {
+    }
+
+    /// <summary>A codec that only decodes (decoding draws nothing): encoding with it throws <see cref="InvalidOperationException"/>.</summary>
+    public static Int8StochasticCodec DecodeOnly() => new();
 
     /// <inheritdoc/>
     public UpdateEncoding Encoding => UpdateEncoding.Int8Stochastic;
@@ -164,7 +171,8 @@ public sealed class Int8StochasticCodec : IUpdateCodec
         // One 64-bit seed per tensor from the injected source drives a SplitMix64 stream (Steele, Lea &
         // Flood 2014, "Fast splittable pseudorandom number generators"): a seeded System.Random costs
         // ~80 ns per element through NextBytes; this costs ~1 ns and stays reproducible from the seed.
-        ulong state = (ulong)_random.NextInt64(long.MinValue, long.MaxValue);
+        var random = _random ?? throw new InvalidOperationException("This Int8StochasticCodec was created to decode only; encoding needs a source of uniform draws.");
+        ulong state = (ulong)random.NextInt64(long.MinValue, long.MaxValue);
         for (int i = 0; i < x.Length; i++)
         {
             state += 0x9E3779B97F4A7C15;

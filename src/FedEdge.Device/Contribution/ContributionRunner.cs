@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using FedEdge.Device.Configuration;
+using FedEdge.Device.Models;
 using FedEdge.Device.Privacy;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Data;
@@ -43,7 +45,7 @@ namespace FedEdge.Device.Contribution;
 /// </remarks>
 public sealed class ContributionRunner : IDisposable
 {
-    private readonly ContributionSettings _settings;
+    private readonly AgentOptions _options;
     private readonly PrivacyLedger _ledger;
     private readonly SqliteOutbox _outbox;
     private readonly UserLevelDp _dp;
@@ -57,7 +59,7 @@ public sealed class ContributionRunner : IDisposable
     private readonly bool _ownsTrainers;
 
     /// <summary>Creates a runner. Everything passed in is borrowed, not owned.</summary>
-    /// <param name="settings">Identity, DP, training and codec settings (validated here).</param>
+    /// <param name="options">The agent's options: identity, privacy, local training and codec (validated where they are bound); artifacts go under its state directory.</param>
     /// <param name="ledger">The device's privacy ledger.</param>
     /// <param name="outbox">Where finished updates wait for the broker.</param>
     /// <param name="noise">Gaussian noise from a cryptographic source.</param>
@@ -66,7 +68,7 @@ public sealed class ContributionRunner : IDisposable
     /// <param name="time">Clock for timestamps.</param>
     /// <param name="trainers">Shared loaded trainers (borrowed); null = the runner keeps its own.</param>
     public ContributionRunner(
-        ContributionSettings settings,
+        AgentOptions options,
         PrivacyLedger ledger,
         SqliteOutbox outbox,
         GaussianNoise noise,
@@ -75,26 +77,25 @@ public sealed class ContributionRunner : IDisposable
         TimeProvider time,
         LocalTrainers? trainers = null)
     {
-        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(outbox);
         ArgumentNullException.ThrowIfNull(noise);
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(shuffle);
         ArgumentNullException.ThrowIfNull(time);
-        settings.Validate();
-        _settings = settings;
+        _options = options;
         _ledger = ledger;
         _outbox = outbox;
-        _dp = new UserLevelDp(settings.NoiseMultiplier, noise);
+        _dp = new UserLevelDp(options.Privacy.NoiseMultiplier, noise);
         _noise = noise;
         _ownsTrainers = trainers is null;
-        _trainers = trainers ?? new LocalTrainers(settings.ArtifactsDirectory, settings.Threads);
+        _trainers = trainers ?? new LocalTrainers(Path.Combine(options.StateDirectory, "artifacts"), options.Training.Threads);
         _ids = ids;
         _shuffle = shuffle;
         _time = time;
-        _codecs = UpdateCodecs.CreateStandard(shuffle, settings.TopKFraction);
-        _mechanism = new SubsampledGaussian(1.0, settings.NoiseMultiplier, 1);
+        _codecs = UpdateCodecs.CreateStandard(shuffle, options.TopKFraction);
+        _mechanism = new SubsampledGaussian(1.0, options.Privacy.NoiseMultiplier, 1);
     }
 
     /// <summary>The mechanism one user-level contribution applies, as the ledger records it.</summary>
@@ -102,12 +103,12 @@ public sealed class ContributionRunner : IDisposable
 
     /// <summary>
     /// Whether the ledger can afford one more contribution (for sample-level DP: one from the
-    /// largest local set, the cheapest case; <see cref="RunAsync"/> checks the exact cost).
+    /// largest local set, the cheapest case; <see cref="RunAsync(InstalledModel, Dataset, Func{bool}, CancellationToken)"/> checks the exact cost).
     /// </summary>
-    public bool CanAfford() => _settings.Privacy switch
+    public bool CanAfford() => _options.Privacy.Mode switch
     {
         ContributionPrivacy.None => true,
-        ContributionPrivacy.SampleLevel => _ledger.CanAfford(SampleLevelMechanism(_settings.MaxSamples)),
+        ContributionPrivacy.SampleLevel => _ledger.CanAfford(SampleLevelMechanism(_options.Training.MaxSamples)),
         _ => _ledger.CanAfford(_mechanism),
     };
 
@@ -117,9 +118,9 @@ public sealed class ContributionRunner : IDisposable
     /// </summary>
     public SubsampledGaussian SampleLevelMechanism(int samples)
     {
-        int n = Math.Clamp(samples, 1, _settings.MaxSamples);
-        double q = Math.Min(1.0, (double)_settings.BatchSize / n);
-        return new SubsampledGaussian(q, _settings.NoiseMultiplier, (long)Math.Ceiling(_settings.Epochs / q));
+        int n = Math.Clamp(samples, 1, _options.Training.MaxSamples);
+        double q = Math.Min(1.0, (double)_options.Training.BatchSize / n);
+        return new SubsampledGaussian(q, _options.Privacy.NoiseMultiplier, (long)Math.Ceiling(_options.Training.Epochs / q));
     }
 
     /// <summary>
@@ -129,34 +130,47 @@ public sealed class ContributionRunner : IDisposable
     /// </summary>
     /// <exception cref="OperationCanceledException">Cancelled (nothing spent when before the reservation).</exception>
     /// <exception cref="OutboxFullException">The outbox has no room; the spend stays reserved (conservative).</exception>
-    public async Task<ContributionResult> RunAsync(GlobalModel model, Dataset samples, Func<bool> stillEligible, CancellationToken cancellationToken)
+    public Task<ContributionResult> RunAsync(GlobalModel model, Dataset samples, Func<bool> stillEligible, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
+        return InstalledModel.TryDecode(model, _options.MemoryClass, out var installed, out string problem)
+            ? RunAsync(installed, samples, stillEligible, cancellationToken)
+            : Task.FromResult(Result(ContributionOutcome.IncompatibleModel, problem));
+    }
+
+    /// <summary>Trains on <paramref name="samples"/> from the installed (already decoded) <paramref name="installed"/> model; see the other overload.</summary>
+    public async Task<ContributionResult> RunAsync(InstalledModel installed, Dataset samples, Func<bool> stillEligible, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(installed);
+        var model = installed.Message;
         ArgumentNullException.ThrowIfNull(samples);
         ArgumentNullException.ThrowIfNull(stillEligible);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var data = samples.Count > _settings.MaxSamples ? samples.Newest(_settings.MaxSamples) : samples;
-        var planned = _settings.Privacy == ContributionPrivacy.SampleLevel ? SampleLevelMechanism(data.Count) : _mechanism;
-        if (_settings.Privacy != ContributionPrivacy.None && !_ledger.CanAfford(planned))
+        var data = samples.Count > _options.Training.MaxSamples ? samples.Newest(_options.Training.MaxSamples) : samples;
+        var planned = _options.Privacy.Mode == ContributionPrivacy.SampleLevel ? SampleLevelMechanism(data.Count) : _mechanism;
+        if (_options.Privacy.Mode != ContributionPrivacy.None && !_ledger.CanAfford(planned))
         {
             return Result(ContributionOutcome.BudgetExhausted, string.Create(
                 CultureInfo.InvariantCulture,
                 $"the ledger cannot afford another update (spent ε = {_ledger.Spent().Epsilon:G4} of {_ledger.Budget.Epsilon:G4})"));
         }
 
-        if (samples.Count < _settings.MinSamples)
+        if (samples.Count < _options.Training.MinSamples)
         {
-            return Result(ContributionOutcome.NotEnoughSamples, $"{samples.Count} samples, at least {_settings.MinSamples} needed");
+            return Result(ContributionOutcome.NotEnoughSamples, $"{samples.Count} samples, at least {_options.Training.MinSamples} needed");
         }
 
-        if (!TryPrepare(model, samples, out var architecture, out var global, out var subset, out string? problem))
+        var architecture = installed.Architecture;
+        var global = installed.Parameters;
+        var subset = installed.Subset;
+        if (architecture.Inputs != samples.FeatureCount || architecture.Classes < samples.ClassCount)
         {
-            return Result(ContributionOutcome.IncompatibleModel, problem);
+            return Result(ContributionOutcome.IncompatibleModel, $"model {architecture} does not fit samples with {samples.FeatureCount} features and {samples.ClassCount} classes");
         }
 
-        bool dpSgd = _settings.Privacy == ContributionPrivacy.SampleLevel;
-        var trainer = _trainers.Get(architecture, dpSgd, _settings.BatchSize);
+        bool dpSgd = _options.Privacy.Mode == ContributionPrivacy.SampleLevel;
+        var trainer = _trainers.Get(architecture, dpSgd, _options.Training.BatchSize);
         trainer.Parameters.CopyFrom(global);
         trainer.Checkpoint.OptimizerState.Clear();
         trainer.Checkpoint.Step = 0;
@@ -164,7 +178,7 @@ public sealed class ContributionRunner : IDisposable
         long steps = 0;
         if (dpSgd)
         {
-            var sgd = new DpSgd(trainer, new DpSgdSettings(planned.SamplingRate, _settings.NoiseMultiplier, (float)_settings.ClipNorm), _noise, new SecureRandomBits(_ids), data.Count);
+            var sgd = new DpSgd(trainer, new DpSgdSettings(planned.SamplingRate, _options.Privacy.NoiseMultiplier, (float)_options.Privacy.ClipNorm), _noise, new SecureRandomBits(_ids), data.Count);
             for (; steps < planned.Steps; steps++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -173,12 +187,12 @@ public sealed class ContributionRunner : IDisposable
                     return Result(ContributionOutcome.Interrupted, $"no longer eligible after {steps} local steps", steps);
                 }
 
-                sgd.Step(data, _settings.LearningRate);
+                sgd.Step(data, _options.Training.LearningRate);
             }
         }
 
         int[] order = new int[data.Count];
-        for (int epoch = 0; epoch < (dpSgd ? 0 : _settings.Epochs); epoch++)
+        for (int epoch = 0; epoch < (dpSgd ? 0 : _options.Training.Epochs); epoch++)
         {
             for (int i = 0; i < order.Length; i++)
             {
@@ -186,7 +200,7 @@ public sealed class ContributionRunner : IDisposable
             }
 
             _shuffle.Shuffle(order);
-            for (int start = 0; start < order.Length; start += _settings.BatchSize)
+            for (int start = 0; start < order.Length; start += _options.Training.BatchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (!stillEligible())
@@ -194,8 +208,8 @@ public sealed class ContributionRunner : IDisposable
                     return Result(ContributionOutcome.Interrupted, $"no longer eligible after {steps} local steps", steps);
                 }
 
-                int count = Math.Min(_settings.BatchSize, order.Length - start);
-                trainer.TrainStep(data, order.AsSpan(start, count), _settings.LearningRate);
+                int count = Math.Min(_options.Training.BatchSize, order.Length - start);
+                trainer.TrainStep(data, order.AsSpan(start, count), _options.Training.LearningRate);
                 steps++;
             }
         }
@@ -212,7 +226,7 @@ public sealed class ContributionRunner : IDisposable
             return Result(ContributionOutcome.Diverged, $"local training diverged after {steps} steps (non-finite parameters)", steps);
         }
 
-        if (_settings.Privacy != ContributionPrivacy.None)
+        if (_options.Privacy.Mode != ContributionPrivacy.None)
         {
             try
             {
@@ -224,10 +238,10 @@ public sealed class ContributionRunner : IDisposable
             }
         }
 
-        double normBeforeClipping = _settings.Privacy == ContributionPrivacy.UserLevel
-            ? _dp.Privatize(delta, _settings.ClipNorm).NormBeforeClipping
+        double normBeforeClipping = _options.Privacy.Mode == ContributionPrivacy.UserLevel
+            ? _dp.Privatize(delta, _options.Privacy.ClipNorm).NormBeforeClipping
             : delta.L2Norm();
-        var codec = subset is null ? _codecs.Get(_settings.Codec) : new SparseSubsetCodec(subset);
+        var codec = subset is null ? _codecs.Get(_options.Codec) : new SparseSubsetCodec(subset);
         byte[] payload = new byte[codec.MaxEncodedSize(architecture.Layout)];
         int written = codec.Encode(delta.AsSpan(), architecture.Layout, payload);
 
@@ -238,19 +252,19 @@ public sealed class ContributionRunner : IDisposable
         {
             ProtocolMajor = ProtocolVersion.Major,
             UpdateId = ByteString.CopyFrom(updateId),
-            DeviceId = _settings.DeviceId,
-            Fleet = _settings.Fleet,
+            DeviceId = _options.DeviceId,
+            Fleet = _options.Fleet,
             BaseModelVersion = model.Version,
             SubsetId = subset is null ? ByteString.Empty : ByteString.CopyFrom(subset.ContentHash),
             Encoding = WireEncodings.ToWire(codec.Encoding),
             Payload = ByteString.CopyFrom(payload, 0, written),
-            Dp = _settings.Privacy == ContributionPrivacy.None
+            Dp = _options.Privacy.Mode == ContributionPrivacy.None
                 ? new DpParameters { Mechanism = DpMechanism.None }
                 : new DpParameters
                 {
                     Mechanism = dpSgd ? DpMechanism.SampleLevelGaussian : DpMechanism.UserLevelGaussian,
-                    NoiseMultiplier = _settings.NoiseMultiplier,
-                    ClipNorm = _settings.ClipNorm,
+                    NoiseMultiplier = _options.Privacy.NoiseMultiplier,
+                    ClipNorm = _options.Privacy.ClipNorm,
                     SamplingRate = planned.SamplingRate,
                     Steps = (ulong)planned.Steps,
                 },
@@ -258,7 +272,7 @@ public sealed class ContributionRunner : IDisposable
             SampleCount = (ulong)data.Count,
             CreatedAtUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds(),
         };
-        await _outbox.EnqueueAsync(updateId, TopicScheme.Updates(_settings.Fleet, _settings.DeviceId), update.ToByteArray(), cancellationToken).ConfigureAwait(false);
+        await _outbox.EnqueueAsync(updateId, TopicScheme.Updates(_options.Fleet, _options.DeviceId), update.ToByteArray(), cancellationToken).ConfigureAwait(false);
         return new ContributionResult(
             ContributionOutcome.Enqueued,
             string.Create(CultureInfo.InvariantCulture, $"update {Convert.ToHexStringLower(updateId)} for model v{model.Version}: {steps} steps on {data.Count} samples, {written} bytes {codec.Encoding}"),
@@ -279,56 +293,6 @@ public sealed class ContributionRunner : IDisposable
 
     private ContributionResult Result(ContributionOutcome outcome, string message, long steps = 0) =>
         new(outcome, message, ReadOnlyMemory<byte>.Empty, steps, 0, _ledger.Spent().Epsilon);
-
-    private bool TryPrepare(
-        GlobalModel model,
-        Dataset samples,
-        out ModelArchitecture architecture,
-        out ParameterSet global,
-        out ParameterSubset? subset,
-        out string problem)
-    {
-        architecture = null!;
-        global = null!;
-        subset = null;
-        try
-        {
-            architecture = ModelArchitecture.Parse(model.Architecture);
-        }
-        catch (Exception ex) when (ex is FormatException or ArgumentException)
-        {
-            problem = $"architecture '{model.Architecture}' does not parse: {ex.Message}";
-            return false;
-        }
-
-        if (architecture.Inputs != samples.FeatureCount || architecture.Classes < samples.ClassCount)
-        {
-            problem = $"model {architecture} does not fit samples with {samples.FeatureCount} features and {samples.ClassCount} classes";
-            return false;
-        }
-
-        global = new ParameterSet(architecture.Layout);
-        var decoded = _codecs.TryDecode(model.Parameters.Span, architecture.Layout, global.AsSpan());
-        if (!decoded.Succeeded)
-        {
-            problem = $"global parameters do not decode: {decoded.Message}";
-            return false;
-        }
-
-        var assignment = model.Subsets.FirstOrDefault(s => s.MemoryClass == _settings.MemoryClass)
-            ?? model.Subsets.FirstOrDefault(s => s.MemoryClass == "all");
-        if (assignment is not null && !SubsetIndexCoding.IsAll(assignment))
-        {
-            if (!SubsetIndexCoding.TryToSubset(assignment, architecture.Layout.TotalLength, out subset, out string? error))
-            {
-                problem = $"subset for '{assignment.MemoryClass}' is invalid: {error}";
-                return false;
-            }
-        }
-
-        problem = string.Empty;
-        return true;
-    }
 
     private static void RestrictTo(ParameterSet delta, ParameterSubset subset)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Models;
+using FedEdge.Device.Models;
 using FedEdge.Core.Parameters;
 using FedEdge.Onnx.Artifacts;
 using FedEdge.Onnx.Training;
@@ -62,38 +63,24 @@ public sealed class ActivityClassifier : IDisposable
     public static bool TryCreate(GlobalModel model, IReadOnlyList<string> classNames, [NotNullWhen(true)] out ActivityClassifier? classifier, out string problem)
     {
         ArgumentNullException.ThrowIfNull(model);
+        classifier = null;
+        return InstalledModel.TryDecode(model, "all", out var installed, out problem) && TryCreate(installed, classNames, out classifier, out problem);
+    }
+
+    /// <summary>A classifier over the installed global model (already decoded; nothing is decoded again).</summary>
+    public static bool TryCreate(InstalledModel installed, IReadOnlyList<string> classNames, [NotNullWhen(true)] out ActivityClassifier? classifier, out string problem)
+    {
+        ArgumentNullException.ThrowIfNull(installed);
         ArgumentNullException.ThrowIfNull(classNames);
         classifier = null;
-        ModelArchitecture architecture;
-        try
-        {
-            architecture = ModelArchitecture.Parse(model.Architecture);
-        }
-        catch (Exception ex) when (ex is FormatException or ArgumentException)
-        {
-            problem = $"architecture '{model.Architecture}' does not parse: {ex.Message}";
-            return false;
-        }
-
+        var architecture = installed.Architecture;
         if (architecture.Classes > classNames.Count)
         {
             problem = $"model {architecture} has {architecture.Classes} classes but only {classNames.Count} class names are known";
             return false;
         }
 
-        var parameters = new ParameterSet(architecture.Layout);
-
-        // decoding is deterministic; the random source only serves stochastic encoding
-        var decoded = UpdateCodecs.CreateStandard(new Random(0), 0.1).TryDecode(model.Parameters.Span, architecture.Layout, parameters.AsSpan());
-        if (!decoded.Succeeded)
-        {
-            problem = $"global parameters do not decode: {decoded.Message}";
-            return false;
-        }
-
-        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
-        var session = OrtSessions.Open(TrainingArtifactGenerator.InferenceModelBytes(architecture, parameters), options);
-        classifier = new ActivityClassifier(session, architecture, model.Version, classNames);
+        classifier = Create(architecture, installed.Parameters, installed.Version, GlobalModelSource, classNames);
         problem = string.Empty;
         return true;
     }

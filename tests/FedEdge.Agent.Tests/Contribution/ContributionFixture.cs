@@ -1,3 +1,4 @@
+using FedEdge.Device.Configuration;
 using System.Security.Cryptography;
 using FedEdge.Device.Contribution;
 using FedEdge.Device.Privacy;
@@ -57,18 +58,14 @@ internal sealed class ContributionFixture : IDisposable
         Ledger = PrivacyLedger.Open(_dir.File("privacy.ledger"), new PrivacyBudget(epsilonBudget, 1e-5), new RdpAccountant(), Time);
         Outbox = SqliteOutbox.Open(new OutboxOptions { DatabasePath = _dir.File("outbox.db") }, Time, NullLogger<SqliteOutbox>.Instance);
         Runner = new ContributionRunner(
-            new ContributionSettings
+            new AgentOptions
             {
                 DeviceId = Device,
                 Fleet = Fleet,
                 MemoryClass = "pi4",
-                ArtifactsDirectory = ArtifactsDirectory,
-                Privacy = privacy,
-                ClipNorm = 1.0,
-                NoiseMultiplier = 1.0,
-                Epochs = 2,
-                BatchSize = 16,
-                LearningRate = 0.05f,
+                StateDirectory = _dir.Path,
+                Privacy = new() { Mode = privacy, ClipNorm = 1.0, NoiseMultiplier = 1.0 },
+                Training = new() { Epochs = 2, BatchSize = 16, LearningRate = 0.05f, MinSamples = 10 },
                 Codec = codec,
             },
             Ledger,

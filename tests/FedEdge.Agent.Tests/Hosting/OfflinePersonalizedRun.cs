@@ -69,11 +69,11 @@ public sealed class OfflinePersonalizedRun : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         var device = _device;
-        device.Models.Install(device.SignedModel(1, seed: 11));
+        device.Install(device.SignedModel(1, seed: 11));
         var latest = new LatestFeatures();
         latest.Set(new SmartHomeActivityGenerator(3).GenerateHome(7, 1).Row(0), device.Time.GetUtcNow());
-        var agent = new AgentService(Options.Create(device.Options), device.Time, NullLoggerFactory.Instance,
-            cpu: device.Cpu, samples: device.Samples, latest: latest, served: device.Served);
+        var agent = AgentTestHost.Create(device.Options, device.Time, NullLoggerFactory.Instance,
+            cpu: device.Cpu, samples: device.Samples, latest: latest, served: device.Served, installed: device.Installed);
         using var personalization = device.Personalization();
         await agent.StartAsync(ct);
         try

@@ -93,6 +93,17 @@ internal sealed class PersonalizedDevice : IDisposable
 
     public AcceptedModelStore Models => new(ModelDirectory);
 
+    /// <summary>The installed model in memory, shared by the agent's core and the personalization service.</summary>
+    public InstalledModelState Installed { get; } = new();
+
+    /// <summary>Installs <paramref name="model"/> as the agent's core does: stored, and decoded once into <see cref="Installed"/>.</summary>
+    public void Install(GlobalModel model)
+    {
+        Models.Install(model);
+        Assert.True(InstalledModel.TryDecode(model, Options.MemoryClass, out var installed, out string problem), problem);
+        Installed.Install(installed);
+    }
+
     public PersonalModelStore PersonalStore => new(ModelDirectory);
 
     /// <summary>A closed loopback port (bound, then released): connecting to it is refused.</summary>
@@ -132,7 +143,7 @@ internal sealed class PersonalizedDevice : IDisposable
     }
 
     public PersonalizationService Personalization() =>
-        new(Microsoft.Extensions.Options.Options.Create(Options), Time, NullLoggerFactory.Instance, Served,
+        new(Microsoft.Extensions.Options.Options.Create(Options), Time, NullLoggerFactory.Instance, Served, Installed,
             cpu: Cpu, samples: Samples, thermal: new SysfsThermal(Dir.File("no-thermal-zones")));
 
     public void Dispose()

@@ -91,7 +91,7 @@ public sealed class PredictionBrokerTests : IAsyncLifetime
         await aggregator.PublishAsync(TestClients.ModelTopic, engine.CurrentModelMessage, retain: true, ct);
         await using var ha = await TestClients.ConnectAsync(_broker, HomeAssistant, 5, PredictionsTopic);
 
-        var service = new AgentService(Options.Create(AgentOptionsFor(key, simulated: true)), TimeProvider.System, NullLoggerFactory.Instance);
+        var service = AgentTestHost.Create(AgentOptionsFor(key, simulated: true), TimeProvider.System, NullLoggerFactory.Instance);
         await service.StartAsync(ct);
         try
         {
@@ -132,7 +132,7 @@ public sealed class PredictionBrokerTests : IAsyncLifetime
         var latest = new LatestFeatures();
         var windowEnd = new DateTimeOffset(2026, 11, 25, 19, 30, 0, TimeSpan.Zero);
         latest.Set(new SmartHomeActivityGenerator(3).GenerateHome(0, 1).Row(0), windowEnd);
-        var service = new AgentService(Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance, samples: samples, latest: latest);
+        var service = AgentTestHost.Create(options, TimeProvider.System, NullLoggerFactory.Instance, samples: samples, latest: latest);
         await service.StartAsync(ct);
         try
         {
