@@ -1,3 +1,5 @@
+using FedEdge.Storage;
+
 namespace FedEdge.Device.Diagnostics;
 
 /// <summary>
@@ -25,15 +27,7 @@ public sealed class DiagnosticsFile
     /// <exception cref="IOException">The state directory is not writable.</exception>
     public void Write(DeviceDiagnostics diagnostics)
     {
-        byte[] bytes = DeviceDiagnosticsJson.Write(diagnostics);
-        string temp = Path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, Path, overwrite: true);
+        AtomicFile.Write(Path, DeviceDiagnosticsJson.Write(diagnostics));
     }
 
     /// <summary>

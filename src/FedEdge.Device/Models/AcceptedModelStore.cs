@@ -1,3 +1,4 @@
+using FedEdge.Storage;
 using System.Globalization;
 using System.Text;
 using FedEdge.Protocol.Wire;
@@ -66,17 +67,16 @@ public sealed class AcceptedModelStore
         ArgumentNullException.ThrowIfNull(model);
         if (File.Exists(CurrentPath))
         {
-            File.Copy(CurrentPath, PreviousPath + ".tmp", overwrite: true);
-            File.Move(PreviousPath + ".tmp", PreviousPath, overwrite: true);
+            AtomicFile.Copy(CurrentPath, PreviousPath);
         }
 
-        WriteAtomically(CurrentPath, model.ToByteArray());
-        WriteAtomically(AcceptedVersionPath, Encoding.ASCII.GetBytes(model.Version.ToString(CultureInfo.InvariantCulture)));
+        AtomicFile.Write(CurrentPath, model.ToByteArray());
+        AtomicFile.Write(AcceptedVersionPath, Encoding.ASCII.GetBytes(model.Version.ToString(CultureInfo.InvariantCulture)));
     }
 
     /// <summary>Records that an update for <paramref name="version"/> was enqueued.</summary>
     public void RecordContribution(ulong version) =>
-        WriteAtomically(ContributedVersionPath, Encoding.ASCII.GetBytes(version.ToString(CultureInfo.InvariantCulture)));
+        AtomicFile.Write(ContributedVersionPath, Encoding.ASCII.GetBytes(version.ToString(CultureInfo.InvariantCulture)));
 
     private static ulong ReadVersion(string path)
     {
@@ -89,17 +89,5 @@ public sealed class AcceptedModelStore
         return ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong version)
             ? version
             : throw new InvalidDataException($"'{path}' holds '{text}', not a model version; remove it only if you accept re-opening the rollback window.");
-    }
-
-    private static void WriteAtomically(string path, byte[] bytes)
-    {
-        string temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
     }
 }

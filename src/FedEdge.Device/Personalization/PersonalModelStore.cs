@@ -1,3 +1,4 @@
+using FedEdge.Storage;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -56,20 +57,12 @@ public sealed class PersonalModelStore
     {
         ArgumentNullException.ThrowIfNull(model);
         byte[] bytes = Serialize(model);
-        string temp = CurrentPath + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
-        }
-
         if (File.Exists(CurrentPath))
         {
-            File.Copy(CurrentPath, PreviousPath + ".tmp", overwrite: true);
-            File.Move(PreviousPath + ".tmp", PreviousPath, overwrite: true);
+            AtomicFile.Copy(CurrentPath, PreviousPath);
         }
 
-        File.Move(temp, CurrentPath, overwrite: true);
+        AtomicFile.Write(CurrentPath, bytes);
     }
 
     /// <summary>The stored personal model, or null when none was saved.</summary>
