@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using FedEdge.Device.Configuration;
 using System.Security.Cryptography;
 using FedEdge.Device.Contribution;
@@ -68,7 +69,7 @@ public sealed class AgentContributionTests : IAsyncLifetime
             ids,
             new Random(4),
             TimeProvider.System);
-        var samples = SmartHomeFeatureScaling.Standardize(new SmartHomeActivityGenerator(9).GenerateHome(0, 150));
+        var samples = SmartHomeSchema.Standardize(new SmartHomeActivityGenerator(9).GenerateHome(0, 150));
         var result = await runner.RunAsync(model, samples, () => true, ct);
         Assert.Equal(ContributionOutcome.Enqueued, result.Outcome);
 

@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using FedEdge.Device.Configuration;
 using System.Diagnostics;
 using System.Globalization;
@@ -91,8 +92,8 @@ public static class AgentSelfTest
         try
         {
             failures += CheckSensors(output, options, simulatedSensors, openedSensors);
-            var architecture = ModelArchitecture.Mlp(SmartHomeActivityGenerator.FeatureNames.Count, [8], SmartHomeActivityGenerator.ClassCount);
-            var data = SmartHomeFeatureScaling.Standardize(new SmartHomeActivityGenerator(1).GenerateHome(0, 256));
+            var architecture = ModelArchitecture.Mlp(SmartHomeSchema.FeatureNames.Count, [8], SmartHomeSchema.ClassCount);
+            var data = SmartHomeSchema.Standardize(new SmartHomeActivityGenerator(1).GenerateHome(0, 256));
             failures += Check(output, "training artifacts generate", () =>
             {
                 TrainingArtifactGenerator.Generate(architecture, TrainableSet.All, OptimizerSettings.Sgd(0f), Path.Combine(directory, "artifacts"), perExampleClipping: true);
@@ -167,7 +168,7 @@ public static class AgentSelfTest
                 {
                     if (!float.IsFinite(row[i]))
                     {
-                        throw new InvalidDataException($"simulated feature {SmartHomeActivityGenerator.FeatureNames[i]} is {row[i]}");
+                        throw new InvalidDataException($"simulated feature {SmartHomeSchema.FeatureNames[i]} is {row[i]}");
                     }
                 }
 
@@ -258,7 +259,7 @@ public static class AgentSelfTest
                 throw new InvalidDataException($"signature check refused version {model.Version}: {verdict}");
             }
 
-            if (!ActivityClassifier.TryCreate(model, ActivityClassifier.SmartHomeClassNames, out var classifier, out string problem))
+            if (!ActivityClassifier.TryCreate(model, SmartHomeSchema.ClassNames, out var classifier, out string problem))
             {
                 throw new InvalidDataException($"version {model.Version} does not load: {problem}");
             }

@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using FedEdge.Device.Agent;
 using FedEdge.Device.Configuration;
 using FedEdge.Device.Contribution;
@@ -46,7 +47,7 @@ public sealed partial class AgentService(
     private static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(10);
     private readonly AgentOptions _options = options.Value;
     private readonly WireParser _parser = new();
-    private readonly LabelSet _labels = new(ActivityClassifier.SmartHomeClassNames);
+    private readonly LabelSet _labels = new(SmartHomeSchema.ClassNames);
 
     /// <summary>Start-up: subscriptions, then the client's connect loop.</summary>
     public override async Task StartAsync(CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using FedEdge.Device.Configuration;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
@@ -139,8 +140,8 @@ public sealed partial class PersonalizationService : BackgroundService
             _samples = _injectedSamples ?? new SampleStore(new SampleStoreOptions
             {
                 Path = Path.Combine(state, "samples.db"),
-                FeatureCount = SmartHomeActivityGenerator.FeatureNames.Count,
-                ClassCount = SmartHomeActivityGenerator.ClassCount,
+                FeatureCount = SmartHomeSchema.FeatureNames.Count,
+                ClassCount = SmartHomeSchema.ClassCount,
             });
         }
 
@@ -335,11 +336,11 @@ public sealed partial class PersonalizationService : BackgroundService
     private bool TryFollow(Personalizer personalizer, InstalledModel installed)
     {
         var architecture = installed.Architecture;
-        if (architecture.Inputs != SmartHomeActivityGenerator.FeatureNames.Count || architecture.Classes > ActivityClassifier.SmartHomeClassNames.Count)
+        if (!SmartHomeSchema.Fits(architecture.Inputs, architecture.Classes))
         {
             // the samples (and the prediction path) are the 14 smart-home features and their named classes
             _refusedVersion = installed.Version;
-            LogGlobalUnusable(installed.Version, $"{architecture} does not fit the {SmartHomeActivityGenerator.FeatureNames.Count} smart-home features and {ActivityClassifier.SmartHomeClassNames.Count} activities");
+            LogGlobalUnusable(installed.Version, $"{architecture} does not fit the {SmartHomeSchema.FeatureNames.Count} smart-home features and {SmartHomeSchema.ClassNames.Count} activities");
             return false;
         }
 
@@ -381,7 +382,7 @@ public sealed partial class PersonalizationService : BackgroundService
         var raw = _options.SimulatedSensors
             ? new SmartHomeActivityGenerator(AgentSeed(_options.DeviceId)).GenerateHome(0, count)
             : _samples!.ReadNewest(count);
-        return SmartHomeFeatureScaling.Standardize(raw);
+        return SmartHomeSchema.Standardize(raw);
     }
 
     private static int AgentSeed(string deviceId) =>

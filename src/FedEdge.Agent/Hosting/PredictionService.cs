@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using FedEdge.Core.Data;
 using FedEdge.Device.Agent;
 using FedEdge.Device.Configuration;
@@ -83,9 +84,9 @@ public sealed partial class PredictionService(
             _classifierRevision = choice.Revision;
             if (choice.ServesPersonalFor(model.Version))
             {
-                _classifier = ActivityClassifier.Create(choice.Architecture!, choice.Parameters!, model.Version, ActivityClassifier.PersonalModelSource, ActivityClassifier.SmartHomeClassNames);
+                _classifier = ActivityClassifier.Create(choice.Architecture!, choice.Parameters!, model.Version, ActivityClassifier.PersonalModelSource, SmartHomeSchema.ClassNames);
             }
-            else if (ActivityClassifier.TryCreate(model, ActivityClassifier.SmartHomeClassNames, out var created, out string problem))
+            else if (ActivityClassifier.TryCreate(model, SmartHomeSchema.ClassNames, out var created, out string problem))
             {
                 _classifier = created;
             }
@@ -102,7 +103,7 @@ public sealed partial class PredictionService(
         }
 
         // the model was trained on standardised features (ILocalSamples), so it predicts on the same scale
-        var standardized = SmartHomeFeatureScaling.Standardize(new Dataset(raw, [0], raw.Length, SmartHomeActivityGenerator.ClassCount));
+        var standardized = SmartHomeSchema.Standardize(new Dataset(raw, [0], raw.Length, SmartHomeSchema.ClassCount));
         var prediction = _classifier.Predict(standardized.Row(0), windowEnd);
         try
         {

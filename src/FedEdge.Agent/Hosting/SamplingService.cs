@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using FedEdge.Device.Sampling;
 using FedEdge.Device.Configuration;
 using FedEdge.Agent.Hosting;
@@ -85,7 +86,7 @@ public sealed partial class SamplingService : BackgroundService
             _store,
             [inbox, motion],
             motion,
-            new LabelSet(ActivityClassifier.SmartHomeClassNames),
+            new LabelSet(SmartHomeSchema.ClassNames),
             _options.Sampling,
             _time,
             _loggers.CreateLogger<SamplingLoop>())

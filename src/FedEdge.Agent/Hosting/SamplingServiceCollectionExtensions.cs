@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using FedEdge.Device.Sampling;
 using FedEdge.Device.Configuration;
 using FedEdge.Agent.Hosting;
@@ -28,8 +29,8 @@ public static class SamplingServiceCollectionExtensions
             return new SampleStore(new SampleStoreOptions
             {
                 Path = Path.Combine(agent.StateDirectory, "samples.db"),
-                FeatureCount = SmartHomeActivityGenerator.FeatureNames.Count,
-                ClassCount = SmartHomeActivityGenerator.ClassCount,
+                FeatureCount = SmartHomeSchema.FeatureNames.Count,
+                ClassCount = SmartHomeSchema.ClassCount,
             });
         });
         services.AddSingleton<LatestFeatures>();

@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using System.Diagnostics.CodeAnalysis;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Models;
@@ -16,7 +17,7 @@ namespace FedEdge.Device.Prediction;
 /// Runs one verified global model for inference: the inference-only ONNX export
 /// (<see cref="TrainingArtifactGenerator.InferenceModelBytes"/>, weights as initializers, softmax
 /// output) on the stock ONNX Runtime. Features must already be standardised with the fleet-wide
-/// scaling (<see cref="SmartHomeFeatureScaling"/>), as in training. Not thread-safe.
+/// scaling (<see cref="SmartHomeSchema"/>), as in training. Not thread-safe.
 /// </summary>
 public sealed class ActivityClassifier : IDisposable
 {
@@ -50,10 +51,6 @@ public sealed class ActivityClassifier : IDisposable
 
     /// <summary>The global model version this classifier runs (for a personal model: the version it is based on).</summary>
     public ulong ModelVersion { get; }
-
-    /// <summary>The smart-home class names in class-index order ("empty", "sleeping", "cooking", ...).</summary>
-    public static IReadOnlyList<string> SmartHomeClassNames { get; } = Array.AsReadOnly(
-        Enum.GetNames<SmartHomeActivity>().Select(n => n.ToLowerInvariant()).ToArray());
 
     /// <summary>
     /// Builds a classifier for <paramref name="model"/> (already verified). Returns false with a

@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using System.Buffers;
 using System.Reflection;
 using System.Text;
@@ -107,7 +108,7 @@ public sealed partial class HomeAssistantDiscovery
             Config("activity", "Activity", StateTopic, "{{ value_json.activity }}", json =>
             {
                 json.WriteString("device_class", "enum");
-                WriteOptions(json, ActivityClassifier.SmartHomeClassNames);
+                WriteOptions(json, SmartHomeSchema.ClassNames);
                 json.WriteString("json_attributes_topic", StateTopic);
                 json.WriteNumber("expire_after", expireAfter);
                 json.WriteString("icon", "mdi:home-account");

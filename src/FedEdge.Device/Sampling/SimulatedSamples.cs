@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using FedEdge.Core.Data;
 using FedEdge.Sensors.Simulated;
 
@@ -13,5 +14,5 @@ public sealed class SimulatedSamples(int seed) : ILocalSamples
     public int Count => int.MaxValue;
 
     /// <inheritdoc/>
-    public Dataset ReadNewest(int max) => SmartHomeFeatureScaling.Standardize(new SmartHomeActivityGenerator(seed).GenerateHome(0, max));
+    public Dataset ReadNewest(int max) => SmartHomeSchema.Standardize(new SmartHomeActivityGenerator(seed).GenerateHome(0, max));
 }

@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using FedEdge.Core.Data;
 using FedEdge.Sensors.Simulated;
 using FedEdge.Sensors.Storage;
@@ -11,5 +12,5 @@ public sealed class StoredSamples(SampleStore store) : ILocalSamples
     public int Count => (int)Math.Min(store.Count, int.MaxValue);
 
     /// <inheritdoc/>
-    public Dataset ReadNewest(int max) => SmartHomeFeatureScaling.Standardize(store.ReadNewest(max));
+    public Dataset ReadNewest(int max) => SmartHomeSchema.Standardize(store.ReadNewest(max));
 }

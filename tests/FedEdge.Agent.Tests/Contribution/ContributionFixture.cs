@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using FedEdge.Device.Configuration;
 using System.Security.Cryptography;
 using FedEdge.Device.Contribution;
@@ -97,7 +98,7 @@ internal sealed class ContributionFixture : IDisposable
 
     /// <summary>200 standardised windows of one simulated home.</summary>
     public static Dataset Samples(int count = 200) =>
-        SmartHomeFeatureScaling.Standardize(new SmartHomeActivityGenerator(3).GenerateHome(0, count));
+        SmartHomeSchema.Standardize(new SmartHomeActivityGenerator(3).GenerateHome(0, count));
 
     public async Task<IReadOnlyList<OutboxEntry>> WaitingAsync() =>
         await Outbox.PeekOldestAsync(100, TestContext.Current.CancellationToken);

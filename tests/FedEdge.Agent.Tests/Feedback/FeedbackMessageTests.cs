@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using System.Text;
 using FedEdge.Device.Feedback;
 using FedEdge.Device.Prediction;
@@ -9,7 +10,7 @@ public sealed class FeedbackMessageTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 18, 30, 0, TimeSpan.Zero);
     private static readonly TimeSpan MaxAge = TimeSpan.FromHours(1);
-    private static readonly LabelSet Labels = new(ActivityClassifier.SmartHomeClassNames);
+    private static readonly LabelSet Labels = new(SmartHomeSchema.ClassNames);
 
     private static (bool Ok, LabelEvent Event, string? Problem) Parse(string json)
     {

@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using FedEdge.Device.Configuration;
 using System.Net;
 using System.Net.Sockets;
@@ -267,7 +268,7 @@ public sealed class AgentSelfTestTests : IDisposable
     private void InstallModel(AgentOptions options, ECDsa signedWith, ECDsa pinned, ulong version)
     {
         options.ModelSigningPublicKeyPath = _dir.WriteText("model-signing.pub", pinned.ExportSubjectPublicKeyInfoPem());
-        var architecture = ModelArchitecture.LogisticRegression(SmartHomeActivityGenerator.FeatureNames.Count, ActivityClassifier.SmartHomeClassNames.Count);
+        var architecture = ModelArchitecture.LogisticRegression(SmartHomeSchema.FeatureNames.Count, SmartHomeSchema.ClassNames.Count);
         var codec = new DenseFloat32Codec();
         byte[] parameters = new byte[codec.MaxEncodedSize(architecture.Layout)];
         int written = codec.Encode(new float[architecture.Layout.TotalLength], architecture.Layout, parameters);

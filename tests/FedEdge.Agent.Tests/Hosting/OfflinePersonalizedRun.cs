@@ -134,7 +134,7 @@ public sealed class OfflinePersonalizedRun : IAsyncLifetime
             device.Cpu.Busy = true;
             var v2 = device.SignedModel(2, seed: 12);
             await _broker.InjectRetainedAsync(TopicScheme.Model(PersonalizedDevice.Fleet), v2.ToByteArray());
-            Assert.True(await AdvanceUntilAsync(() => device.Models.LastAcceptedVersion == 2, TimeSpan.FromSeconds(1), 600), "the agent did not accept v2");
+            Assert.True(await AdvanceUntilAsync(() => device.Installed.Current?.Version == 2, TimeSpan.FromSeconds(1), 600), "the agent did not install v2"); // stored first, then shared in memory
             await personalization.RunCycleAsync(ct);
             AfterRebase = device.PersonalStore.Load()!;
 

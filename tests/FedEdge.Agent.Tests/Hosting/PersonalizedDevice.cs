@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using FedEdge.Device.Configuration;
 using System.Net;
 using System.Net.Sockets;
@@ -65,8 +66,8 @@ internal sealed class PersonalizedDevice : IDisposable
         Samples = new SampleStore(new SampleStoreOptions
         {
             Path = Path.Combine(Options.StateDirectory, "samples.db"),
-            FeatureCount = SmartHomeActivityGenerator.FeatureNames.Count,
-            ClassCount = SmartHomeActivityGenerator.ClassCount,
+            FeatureCount = SmartHomeSchema.FeatureNames.Count,
+            ClassCount = SmartHomeSchema.ClassCount,
         });
         var home = new SmartHomeActivityGenerator(3).GenerateHome(0, SampleCount);
         for (int row = 0; row < home.Count; row++)

@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using FedEdge.Device.Configuration;
 using FedEdge.Agent.Hosting;
 using FedEdge.Device.Sampling;
@@ -31,8 +32,8 @@ public sealed class SamplingServiceTests : IDisposable
         using var store = new SampleStore(new SampleStoreOptions
         {
             Path = _dir.File("samples.db"),
-            FeatureCount = SmartHomeActivityGenerator.FeatureNames.Count,
-            ClassCount = SmartHomeActivityGenerator.ClassCount,
+            FeatureCount = SmartHomeSchema.FeatureNames.Count,
+            ClassCount = SmartHomeSchema.ClassCount,
         });
         var sensor = new FakeSensor("bme280", [SensorChannels.TemperatureC, SensorChannels.HumidityPct], _time, _ => [22.0, 40.0]);
         var latest = new LatestFeatures();

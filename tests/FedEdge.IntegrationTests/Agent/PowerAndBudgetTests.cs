@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using FedEdge.Device.Configuration;
 using System.Security.Cryptography;
 using FedEdge.Device.Contribution;
@@ -274,7 +275,7 @@ public sealed class PowerAndBudgetTests : IAsyncLifetime
         return model;
     }
 
-    private static Core.Data.Dataset Samples() => SmartHomeFeatureScaling.Standardize(new SmartHomeActivityGenerator(9).GenerateHome(0, 150));
+    private static Core.Data.Dataset Samples() => SmartHomeSchema.Standardize(new SmartHomeActivityGenerator(9).GenerateHome(0, 150));
 
     private ContributionRunner Runner(PrivacyLedger ledger, OutboxDevice device) => new(
         new AgentOptions { DeviceId = Device, Fleet = TestClients.Fleet, StateDirectory = _dir.Path, Privacy = new() { NoiseMultiplier = 1.0 }, Training = new() { BatchSize = 16, MinSamples = 10 } },

@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using FedEdge.Device.Configuration;
 using FedEdge.Device.Eligibility;
 using System.Security.Cryptography;
@@ -99,7 +100,7 @@ public sealed class PredictionBrokerTests : IAsyncLifetime
             await message.AcknowledgeAsync(ct);
             using var json = JsonDocument.Parse(message.Payload);
             var root = json.RootElement;
-            Assert.Contains(root.GetProperty("activity").GetString(), ActivityClassifier.SmartHomeClassNames);
+            Assert.Contains(root.GetProperty("activity").GetString(), SmartHomeSchema.ClassNames);
             double p = root.GetProperty("probability").GetDouble();
             Assert.InRange(p, 0.2, 1.0); // the arg-max of 5 classes is at least 1/5
             Assert.Equal((ulong)engine.CurrentVersion, root.GetProperty("model_version").GetUInt64());
@@ -126,8 +127,8 @@ public sealed class PredictionBrokerTests : IAsyncLifetime
         using var samples = new SampleStore(new SampleStoreOptions
         {
             Path = _dir.File("samples.db"),
-            FeatureCount = SmartHomeActivityGenerator.FeatureNames.Count,
-            ClassCount = SmartHomeActivityGenerator.ClassCount,
+            FeatureCount = SmartHomeSchema.FeatureNames.Count,
+            ClassCount = SmartHomeSchema.ClassCount,
         });
         var latest = new LatestFeatures();
         var windowEnd = new DateTimeOffset(2026, 11, 25, 19, 30, 0, TimeSpan.Zero);
@@ -140,7 +141,7 @@ public sealed class PredictionBrokerTests : IAsyncLifetime
             await message.AcknowledgeAsync(ct);
             using var json = JsonDocument.Parse(message.Payload);
             Assert.Equal(windowEnd.ToUnixTimeMilliseconds(), json.RootElement.GetProperty("timestamp_ms").GetInt64());
-            Assert.Contains(json.RootElement.GetProperty("activity").GetString(), ActivityClassifier.SmartHomeClassNames);
+            Assert.Contains(json.RootElement.GetProperty("activity").GetString(), SmartHomeSchema.ClassNames);
         }
         finally
         {
