@@ -7,7 +7,7 @@ using FedEdge.Aggregation.Validation;
 using FedEdge.Core.Aggregation;
 using FedEdge.Core.Aggregation.Combining;
 using FedEdge.Core.Aggregation.FedAvg;
-using FedEdge.Core.Aggregation.FedBuff;
+using FedEdge.Core.Aggregation.Buffered;
 using FedEdge.Core.Aggregation.Ftte;
 using FedEdge.Core.Aggregation.Robust;
 using FedEdge.Core.Codecs;
@@ -348,9 +348,7 @@ public sealed partial class AggregationEngine
     /// </summary>
     public Pace CurrentPace()
     {
-        int wanted = _fedAvg is not null
-            ? Math.Max(0, (_round?.Cohort.Count ?? 0) - _buffer.Count)
-            : Math.Max(0, _options.BufferSize - _buffer.Count);
+        int wanted = _strategy.UpdatesWanted(_buffer, Context(_time.GetUtcNow()));
         var pace = new Pace
         {
             ProtocolMajor = ProtocolVersion.Major,
@@ -392,17 +390,12 @@ public sealed partial class AggregationEngine
                 RoundDuration = options.RoundDuration,
                 ServerLearningRate = options.ServerLearningRate,
             }, combiner),
-            StrategyKind.FedBuff => new FedBuffStrategy(new FedBuffOptions
+            _ => new BufferedStrategy(new BufferedOptions
             {
                 BufferSize = options.BufferSize,
                 ServerLearningRate = options.ServerLearningRate,
                 MaxStaleness = options.MaxStaleness,
-            }, combiner),
-            _ => new FtteStrategy(new FtteOptions
-            {
-                BufferSize = options.BufferSize,
-                ServerLearningRate = options.ServerLearningRate,
-                MaxStaleness = options.MaxStaleness,
+                Weighting = options.Strategy == StrategyKind.Ftte ? BufferWeighting.StalenessAndDispersion : BufferWeighting.Staleness,
             }, combiner),
         };
         if (options.NormBound > 0)

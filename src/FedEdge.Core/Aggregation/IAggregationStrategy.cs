@@ -38,6 +38,12 @@ public interface IAggregationStrategy
     bool IsReady(IReadOnlyList<ClientUpdate> buffer, AggregationContext context);
 
     /// <summary>
+    /// How many more updates this step wants (the pace devices read): the buffer's free places, or the open round's cohort
+    /// members that have not reported. The strategy says it, so the engine need not know which strategy it runs.
+    /// </summary>
+    int UpdatesWanted(IReadOnlyList<ClientUpdate> buffer, AggregationContext context);
+
+    /// <summary>
     /// Combines the buffered updates into a new global model. <paramref name="model"/> (the current global model) is not modified.
     /// </summary>
     /// <exception cref="ArgumentException">

@@ -1,5 +1,5 @@
 using FedEdge.Core.Aggregation;
-using FedEdge.Core.Aggregation.FedBuff;
+using FedEdge.Core.Aggregation.Buffered;
 using FedEdge.Core.Codecs;
 using static FedEdge.Core.Tests.Aggregation.AggregationFixtures;
 
@@ -80,7 +80,7 @@ public class UpdateValidationTests
     [Fact]
     public void Aggregate_throws_when_the_buffer_holds_an_update_admission_would_reject()
     {
-        var strategy = new FedBuffStrategy(new FedBuffOptions { BufferSize = 2 });
+        var strategy = new BufferedStrategy(new BufferedOptions { BufferSize = 2 });
         ClientUpdate[] buffer = [Update("a", 1, [0, 0, 0, 0]), Update("b", 1, [0, float.NaN, 0, 0])];
 
         var e = Assert.Throws<ArgumentException>(() => strategy.Aggregate(Model(0, 0, 0, 0), buffer, Context(1)));
@@ -91,7 +91,7 @@ public class UpdateValidationTests
     [Fact]
     public void Aggregate_throws_on_an_empty_buffer()
     {
-        var strategy = new FedBuffStrategy(new FedBuffOptions());
+        var strategy = new BufferedStrategy(new BufferedOptions());
 
         Assert.Throws<ArgumentException>(() => strategy.Aggregate(Model(0, 0, 0, 0), [], Context(1)));
     }

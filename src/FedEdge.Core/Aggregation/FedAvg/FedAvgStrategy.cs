@@ -144,6 +144,14 @@ public sealed class FedAvgStrategy : IAggregationStrategy
     }
 
     /// <inheritdoc/>
+    public int UpdatesWanted(IReadOnlyList<ClientUpdate> buffer, AggregationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        ArgumentNullException.ThrowIfNull(context);
+        return Math.Max(0, (context.Round?.Cohort.Count ?? 0) - buffer.Count);
+    }
+
+    /// <inheritdoc/>
     public bool IsReady(IReadOnlyList<ClientUpdate> buffer, AggregationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

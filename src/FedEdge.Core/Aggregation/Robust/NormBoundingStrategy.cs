@@ -45,6 +45,9 @@ public sealed class NormBoundingStrategy : IAggregationStrategy
         Inner.Admit(update, buffer, context);
 
     /// <inheritdoc/>
+    public int UpdatesWanted(IReadOnlyList<ClientUpdate> buffer, AggregationContext context) => Inner.UpdatesWanted(buffer, context);
+
+    /// <inheritdoc/>
     public bool IsReady(IReadOnlyList<ClientUpdate> buffer, AggregationContext context) => Inner.IsReady(buffer, context);
 
     /// <inheritdoc/>

@@ -1,9 +1,13 @@
-namespace FedEdge.Core.Aggregation.FedBuff;
+namespace FedEdge.Core.Aggregation.Buffered;
 
-/// <summary>Settings of <see cref="FedBuffStrategy"/>.</summary>
-public sealed record FedBuffOptions
+/// <summary>Settings of <see cref="BufferedStrategy"/> (FedBuff and FTTE). docs/ftte-aggregation.md explains FTTE's choices.</summary>
+public sealed record BufferedOptions
 {
-    /// <summary>K, the number of updates buffered per server step (default 10, the value Nguyen et al. 2022 use in most experiments).</summary>
+    /// <summary>
+    /// K, the number of updates buffered per server step (default 10, the value Nguyen et al. 2022 use in most experiments).
+    /// FTTE runs want it small but at least 5, so the median centre and the median-based dispersion scale of
+    /// <see cref="Ftte.FtteWeights"/> still ignore up to two outlying updates (breakdown point ⌊(K−1)/2⌋).
+    /// </summary>
     public int BufferSize { get; init; } = 10;
 
     /// <summary>η_g, the server learning rate (default 1).</summary>
@@ -15,6 +19,9 @@ public sealed record FedBuffOptions
     /// </summary>
     public long MaxStaleness { get; init; } = 10;
 
+    /// <summary>How the updates of a buffer are weighed (default <see cref="BufferWeighting.Staleness"/>, FedBuff).</summary>
+    public BufferWeighting Weighting { get; init; } = BufferWeighting.Staleness;
+
     /// <summary>Throws one <see cref="ArgumentException"/> naming every invalid setting.</summary>
     public void Validate()
     {
@@ -22,6 +29,7 @@ public sealed record FedBuffOptions
         errors.Require(BufferSize >= 1, $"BufferSize must be ≥ 1, got {BufferSize}");
         errors.Require(ServerLearningRate > 0.0 && double.IsFinite(ServerLearningRate), $"ServerLearningRate must be positive and finite, got {ServerLearningRate}");
         errors.Require(MaxStaleness >= 0, $"MaxStaleness must be ≥ 0, got {MaxStaleness}");
-        errors.ThrowIfAny(nameof(FedBuffOptions));
+        errors.Require(Enum.IsDefined(Weighting), $"Weighting {Weighting} is not defined");
+        errors.ThrowIfAny(nameof(BufferedOptions));
     }
 }
