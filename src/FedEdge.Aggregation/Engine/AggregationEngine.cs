@@ -43,7 +43,6 @@ public sealed partial class AggregationEngine
     private readonly UpdateValidator _validator;
     private readonly WireParser _parser = new();
     private readonly IAggregationStrategy _strategy;
-    private readonly FedAvgStrategy? _fedAvg;
     private readonly Random _cohortRandom;
     private readonly List<ClientUpdate> _buffer = [];
     private readonly Dictionary<string, (string MemoryClass, long Budget, bool Available)> _devices = new(StringComparer.Ordinal);
@@ -53,10 +52,7 @@ public sealed partial class AggregationEngine
     // so a stale "idle" status must not bring back a device that availability reported gone.
     private readonly HashSet<string> _unavailable = new(StringComparer.Ordinal);
     private ParameterSet _global;
-    private ParameterSubset? _subset;
-    private float[] _importance;
-    private TrainingRound? _round;
-    private long _roundNumber;
+    private RoundState _plan = RoundState.Empty;
     private byte[] _modelMessage = [];
 
     /// <summary>Creates the engine; call <see cref="Initialize"/> before use.</summary>
@@ -76,10 +72,9 @@ public sealed partial class AggregationEngine
         _metrics = metrics;
         Architecture = ModelArchitecture.Parse(options.Architecture);
         _validator = new UpdateValidator(_parser, options.Validation);
-        (_strategy, _fedAvg) = CreateStrategy(options);
+        _strategy = StrategyFactory.Create(options);
         _cohortRandom = new Random(options.Seed);
         _global = new ParameterSet(Architecture.Layout);
-        _importance = new float[Architecture.Layout.TotalLength];
     }
 
     /// <summary>The model being trained.</summary>
@@ -101,10 +96,10 @@ public sealed partial class AggregationEngine
     public int BufferCount => _buffer.Count;
 
     /// <summary>The FTTE subset devices train now (null for dense strategies).</summary>
-    public ParameterSubset? Subset => _subset;
+    public ParameterSubset? Subset => _plan.Subset;
 
     /// <summary>The open FedAvg round, if any.</summary>
-    public TrainingRound? Round => _round;
+    public TrainingRound? Round => _plan.Round;
 
     /// <summary>
     /// Loads the newest model and the buffer from the store, or creates and persists version 1 from
@@ -113,15 +108,12 @@ public sealed partial class AggregationEngine
     public void Initialize()
     {
         var latest = _store.LatestModel();
-        RestoreSubsetAndRound();
+        RestorePlan();
         if (latest is null)
         {
             _global = Architecture.InitialParameters(new Random(_options.Seed));
             CurrentVersion = 0;
-            if (_options.Strategy == StrategyKind.Ftte)
-            {
-                ChooseSubset();
-            }
+            Configure(_time.GetUtcNow());
 
             var first = SignAndStore(_global, 1, []);
             LogInitialModel(first.Version, Architecture);
@@ -139,11 +131,7 @@ public sealed partial class AggregationEngine
             LogResumed(CurrentVersion, _buffer.Count);
         }
 
-        if (_options.Strategy == StrategyKind.Ftte && _subset is null)
-        {
-            ChooseSubset();
-        }
-
+        Configure(_time.GetUtcNow());
         _metrics.ModelVersion.Set(CurrentVersion);
         _metrics.BufferFill.Set(_buffer.Count);
     }
@@ -189,8 +177,7 @@ public sealed partial class AggregationEngine
         _metrics.Accepted.Inc();
         _metrics.Staleness.Observe(CurrentVersion - (long)update.BaseModelVersion);
         _metrics.BufferFill.Set(_buffer.Count);
-        var model = _fedAvg is null && _strategy.IsReady(_buffer, Context(now)) ? Step(now) : Tick(now);
-        return new IntakeResult(verdict, model);
+        return new IntakeResult(verdict, Tick(now));
     }
 
     /// <summary>
@@ -219,28 +206,18 @@ public sealed partial class AggregationEngine
     public StoredModel? Tick(DateTimeOffset? at = null)
     {
         var now = at ?? _time.GetUtcNow();
-        if (_fedAvg is null)
-        {
-            return null;
-        }
-
-        if (_round is null)
-        {
-            OpenRound(now);
-            return null;
-        }
-
-        switch (_fedAvg.Decide(_round, _buffer, now))
+        Configure(now);
+        switch (_strategy.Decide(_plan, _buffer, Context(now)))
         {
             case RoundDecision.Close:
                 return Step(now);
             case RoundDecision.Abandon:
-                LogRoundAbandoned(_round.Number, _buffer.Count);
+                LogRoundAbandoned(_plan.Round?.Number ?? 0, _buffer.Count);
                 _store.Discard(_buffer.Select(b => Convert.FromHexString(b.UpdateId)));
                 _buffer.Clear();
                 _metrics.BufferFill.Set(0);
-                _round = null;
-                OpenRound(now);
+                _plan = _plan with { Round = null };
+                Configure(now);
                 return null;
             default:
                 return null;
@@ -356,11 +333,11 @@ public sealed partial class AggregationEngine
             UpdatesWanted = (uint)wanted,
             ModelVersion = (ulong)CurrentVersion,
             CreatedAtUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds(),
-            Round = (ulong)(_round?.Number ?? 0),
+            Round = (ulong)(_plan.Round?.Number ?? 0),
         };
-        if (_round is not null)
+        if (_plan.Round is { } round)
         {
-            pace.Cohort.AddRange(_round.Cohort);
+            pace.Cohort.AddRange(round.Cohort);
         }
 
         foreach (var group in _devices.Values.GroupBy(d => d.MemoryClass, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Take(16))
@@ -372,68 +349,20 @@ public sealed partial class AggregationEngine
         return pace;
     }
 
-    private static (IAggregationStrategy Strategy, FedAvgStrategy? FedAvg) CreateStrategy(AggregationEngineOptions options)
-    {
-        IUpdateCombiner? combiner = options.Robust switch
-        {
-            RobustKind.Median => new CoordinateMedianCombiner(),
-            RobustKind.TrimmedMean => new TrimmedMeanCombiner(options.TrimFraction),
-            _ => null,
-        };
-        FedAvgStrategy? fedAvg = null;
-        IAggregationStrategy strategy = options.Strategy switch
-        {
-            StrategyKind.FedAvg => fedAvg = new FedAvgStrategy(new FedAvgOptions
-            {
-                ClientsPerRound = options.ClientsPerRound,
-                MinClients = options.MinClients,
-                RoundDuration = options.RoundDuration,
-                ServerLearningRate = options.ServerLearningRate,
-            }, combiner),
-            _ => new BufferedStrategy(new BufferedOptions
-            {
-                BufferSize = options.BufferSize,
-                ServerLearningRate = options.ServerLearningRate,
-                MaxStaleness = options.MaxStaleness,
-                Weighting = options.Strategy == StrategyKind.Ftte ? BufferWeighting.StalenessAndDispersion : BufferWeighting.Staleness,
-            }, combiner),
-        };
-        if (options.NormBound > 0)
-        {
-            strategy = new NormBoundingStrategy(strategy, options.NormBound);
-        }
-
-        return (strategy, fedAvg);
-    }
-
     private StoredModel Step(DateTimeOffset now)
     {
         var watch = Stopwatch.StartNew();
         var result = _strategy.Aggregate(_global, _buffer, Context(now));
-        if (_options.Strategy == StrategyKind.Ftte)
-        {
-            var step = new float[_global.Length];
-            System.Numerics.Tensors.TensorPrimitives.Subtract(result.Global.Buffer, _global.Buffer, step);
-            SubsetSelection.AccumulateImportance(_importance, step, 0.9f);
-        }
-
+        SetPlan(_strategy.AfterStep(_plan, _global, result.Global, PlanContext(now)));
         _global = result.Global;
         var consumed = _buffer.Select(b => Convert.FromHexString(b.UpdateId)).ToArray();
         _buffer.Clear();
-        _round = null;
-        if (_options.Strategy == StrategyKind.Ftte)
-        {
-            ChooseSubset();
-        }
 
         var stored = SignAndStore(_global, CurrentVersion + 1, consumed);
         _metrics.AggregationSeconds.Observe(watch.Elapsed.TotalSeconds);
         _metrics.BufferFill.Set(0);
         LogStep(stored.Version, result.Report.Contributions.Count, _strategy.Name);
-        if (_fedAvg is not null)
-        {
-            OpenRound(now);
-        }
+        Configure(now);
 
         return stored;
     }
@@ -455,54 +384,63 @@ public sealed partial class AggregationEngine
             Parameters = ByteString.CopyFrom(parameters, 0, written),
             CreatedAtUnixMs = now.ToUnixTimeMilliseconds(),
         };
-        if (_subset is not null)
+        if (_plan.Subset is not null)
         {
-            model.Subsets.Add(SubsetIndexCoding.ToAssignment("all", _subset));
+            model.Subsets.Add(SubsetIndexCoding.ToAssignment("all", _plan.Subset));
         }
 
         byte[] signed = _signer.Sign(model).ToByteArray();
         var stored = new StoredModel(version, now, FloatsToBytes(global.Buffer), signed);
         _store.CommitModel(stored, consumed);
-        PersistSubsetAndRound();
+        PersistPlan();
         CurrentVersion = version;
         _modelMessage = signed;
         _metrics.ModelVersion.Set(version);
         return stored;
     }
 
-    private void OpenRound(DateTimeOffset now)
+    /// <summary>configure_fit: lets the strategy plan (open a round, assign a subset) and persists what changed.</summary>
+    private void Configure(DateTimeOffset now)
     {
-        if (_fedAvg!.TryOpenRound(_devices.Where(d => d.Value.Available).Select(d => d.Key), _roundNumber + 1, CurrentVersion, now, _cohortRandom, out var round))
+        var before = _plan;
+        SetPlan(_strategy.Configure(_plan, PlanContext(now)));
+        if (!ReferenceEquals(before, _plan))
         {
-            _round = round;
-            _roundNumber = round.Number;
-            PersistSubsetAndRound();
-            LogRoundOpened(round.Number, round.Cohort.Count);
+            PersistPlan();
         }
     }
 
-    private void ChooseSubset()
+    private void SetPlan(RoundState plan)
     {
-        long budget = _devices.Count == 0 ? _options.DefaultMemoryBudgetBytes : _devices.Values.Min(d => d.Budget);
-        var memory = new TrainingMemoryModel();
-        if (SubsetSelection.TrySelect(Architecture.Layout, budget, memory, _importance, SubsetSelection.DefaultExplorationFraction, new Random(_options.Seed + (int)CurrentVersion), out var subset))
+        if (plan.Round is { } round && !ReferenceEquals(round, _plan.Round))
         {
-            _subset = subset;
+            LogRoundOpened(round.Number, round.Cohort.Count);
         }
-        else
+
+        if (plan.UnmetMemoryBudget is long budget && plan.UnmetMemoryBudget != _plan.UnmetMemoryBudget)
         {
             LogNoSubsetFits(budget);
         }
+
+        _plan = plan;
     }
 
-    private AggregationContext Context(DateTimeOffset now) => new(Architecture.Layout, CurrentVersion, now, _subset, _round);
+    private RoundContext PlanContext(DateTimeOffset now) => new(
+        Architecture.Layout,
+        CurrentVersion,
+        now,
+        [.. _devices.Select(d => new DeviceSlot(d.Key, d.Value.Budget, d.Value.Available))],
+        _cohortRandom,
+        _options.Seed);
+
+    private AggregationContext Context(DateTimeOffset now) => new(Architecture.Layout, CurrentVersion, now, _plan.Subset, _plan.Round);
 
     private Dictionary<string, ParameterSubset> SubsetsByHash() =>
-        _subset is null ? [] : new Dictionary<string, ParameterSubset>(StringComparer.Ordinal) { [Convert.ToHexStringLower(_subset.ContentHash)] = _subset };
+        _plan.Subset is not { } subset ? [] : new Dictionary<string, ParameterSubset>(StringComparer.Ordinal) { [Convert.ToHexStringLower(subset.ContentHash)] = subset };
 
     private ClientUpdate ToClientUpdate(ModelUpdate update, float[] fullDelta)
     {
-        ParameterSubset? subset = update.SubsetId.IsEmpty ? null : _subset;
+        ParameterSubset? subset = update.SubsetId.IsEmpty ? null : _plan.Subset;
         float[] delta = fullDelta;
         if (subset is not null)
         {
@@ -525,7 +463,7 @@ public sealed partial class AggregationEngine
         var update = _parser.ParseModelUpdate(stored.Message).Message
             ?? throw new InvalidDataException($"Buffered update {Convert.ToHexString(stored.UpdateId)} no longer parses.");
         float[] delta = new float[Architecture.Layout.TotalLength];
-        _validator.Decode(update, Architecture.Layout, update.SubsetId.IsEmpty ? null : _subset, delta).ThrowIfFailed();
+        _validator.Decode(update, Architecture.Layout, update.SubsetId.IsEmpty ? null : _plan.Subset, delta).ThrowIfFailed();
         return ToClientUpdate(update, delta);
     }
 
@@ -551,41 +489,44 @@ public sealed partial class AggregationEngine
         return new IntakeResult(verdict, null);
     }
 
-    private void PersistSubsetAndRound()
+    /// <summary>The strategy's plan, under the keys earlier versions used, so a restarted aggregator resumes its round and subset.</summary>
+    private void PersistPlan()
     {
-        if (_options.Strategy == StrategyKind.Ftte)
+        var plan = _plan;
+        _store.SetMeta(SubsetKey, plan.Subset is null ? string.Empty : JsonSerializer.Serialize(plan.Subset.Indices.ToArray()));
+        if (plan.Importance is not null)
         {
-            _store.SetMeta(SubsetKey, _subset is null ? string.Empty : JsonSerializer.Serialize(_subset.Indices.ToArray()));
-            _store.SetMeta(ImportanceKey, Convert.ToBase64String(FloatsToBytes(_importance)));
+            _store.SetMeta(ImportanceKey, Convert.ToBase64String(FloatsToBytes(plan.Importance)));
         }
 
-        if (_fedAvg is not null)
-        {
-            _store.SetMeta(RoundKey, _round is null ? string.Empty : JsonSerializer.Serialize(new PersistedRound(_round.Number, _round.ModelVersion, [.. _round.Cohort], _round.OpenedAt, _round.Deadline)));
-        }
+        _store.SetMeta(RoundKey, plan.Round is not { } round ? string.Empty : JsonSerializer.Serialize(new PersistedRound(round.Number, round.ModelVersion, [.. round.Cohort], round.OpenedAt, round.Deadline)));
     }
 
-    private void RestoreSubsetAndRound()
+    private void RestorePlan()
     {
+        ParameterSubset? subset = null;
+        float[]? importance = null;
+        TrainingRound? round = null;
         if (_store.GetMeta(SubsetKey) is { Length: > 0 } subsetJson)
         {
-            _subset = ParameterSubset.For(Architecture.Layout, JsonSerializer.Deserialize<int[]>(subsetJson));
+            subset = ParameterSubset.For(Architecture.Layout, JsonSerializer.Deserialize<int[]>(subsetJson));
         }
 
-        if (_store.GetMeta(ImportanceKey) is { Length: > 0 } importance)
+        if (_store.GetMeta(ImportanceKey) is { Length: > 0 } saved)
         {
-            byte[] bytes = Convert.FromBase64String(importance);
-            if (bytes.Length == _importance.Length * 4)
+            byte[] bytes = Convert.FromBase64String(saved);
+            if (bytes.Length == Architecture.Layout.TotalLength * sizeof(float))
             {
-                _importance = BytesToFloats(bytes, _importance.Length);
+                importance = BytesToFloats(bytes, Architecture.Layout.TotalLength);
             }
         }
 
-        if (_store.GetMeta(RoundKey) is { Length: > 0 } roundJson && JsonSerializer.Deserialize<PersistedRound>(roundJson) is { } round)
+        if (_store.GetMeta(RoundKey) is { Length: > 0 } roundJson && JsonSerializer.Deserialize<PersistedRound>(roundJson) is { } persisted)
         {
-            _round = new TrainingRound(round.Number, round.ModelVersion, round.Cohort, round.OpenedAt, round.Deadline);
-            _roundNumber = round.Number;
+            round = new TrainingRound(persisted.Number, persisted.ModelVersion, persisted.Cohort, persisted.OpenedAt, persisted.Deadline);
         }
+
+        _plan = new RoundState(round, round?.Number ?? 0, subset, importance);
     }
 
     private static byte[] FloatsToBytes(ReadOnlySpan<float> values) => System.Runtime.InteropServices.MemoryMarshal.AsBytes(values).ToArray();

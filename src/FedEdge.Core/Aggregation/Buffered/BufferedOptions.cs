@@ -22,6 +22,15 @@ public sealed record BufferedOptions
     /// <summary>How the updates of a buffer are weighed (default <see cref="BufferWeighting.Staleness"/>, FedBuff).</summary>
     public BufferWeighting Weighting { get; init; } = BufferWeighting.Staleness;
 
+    /// <summary>
+    /// Whether devices train a server-assigned sparse subset (FTTE) chosen under the smallest device's training-memory
+    /// budget (default false: every coordinate, FedBuff).
+    /// </summary>
+    public bool AssignSubsets { get; init; }
+
+    /// <summary>The training-memory budget assumed before any device reported one (default 256 KiB; with <see cref="AssignSubsets"/>).</summary>
+    public long DefaultMemoryBudgetBytes { get; init; } = 256 * 1024;
+
     /// <summary>Throws one <see cref="ArgumentException"/> naming every invalid setting.</summary>
     public void Validate()
     {
@@ -30,6 +39,7 @@ public sealed record BufferedOptions
         errors.Require(ServerLearningRate > 0.0 && double.IsFinite(ServerLearningRate), $"ServerLearningRate must be positive and finite, got {ServerLearningRate}");
         errors.Require(MaxStaleness >= 0, $"MaxStaleness must be ≥ 0, got {MaxStaleness}");
         errors.Require(Enum.IsDefined(Weighting), $"Weighting {Weighting} is not defined");
+        errors.Require(DefaultMemoryBudgetBytes > 0, $"DefaultMemoryBudgetBytes must be positive, got {DefaultMemoryBudgetBytes}");
         errors.ThrowIfAny(nameof(BufferedOptions));
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using FedEdge.Core.Aggregation.Combining;
+using FedEdge.Core.Aggregation.FedAvg;
 using FedEdge.Core.Aggregation.Ftte;
 using FedEdge.Core.Parameters;
 
@@ -50,6 +51,53 @@ public sealed class BufferedStrategy : IAggregationStrategy
     {
         ArgumentNullException.ThrowIfNull(buffer);
         return buffer.Count >= Options.BufferSize;
+    }
+
+    /// <inheritdoc/>
+    public RoundState Configure(RoundState state, RoundContext context)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(context);
+        return Options.AssignSubsets && state.Subset is null ? ChooseSubset(state, context) : state;
+    }
+
+    /// <inheritdoc/>
+    public RoundDecision Decide(RoundState state, IReadOnlyList<ClientUpdate> buffer, AggregationContext context) =>
+        IsReady(buffer, context) ? RoundDecision.Close : RoundDecision.Wait;
+
+    /// <inheritdoc/>
+    public RoundState AfterStep(RoundState state, ParameterSet before, ParameterSet after, RoundContext context)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        ArgumentNullException.ThrowIfNull(context);
+        if (!Options.AssignSubsets)
+        {
+            return state;
+        }
+
+        // FTTE: the coordinates the fleet just moved most are the ones still learning (SubsetSelection)
+        var step = new float[before.Length];
+        System.Numerics.Tensors.TensorPrimitives.Subtract(after.Buffer, before.Buffer, step);
+        float[] importance = state.Importance is { } known ? (float[])known.Clone() : new float[before.Length];
+        SubsetSelection.AccumulateImportance(importance, step, 0.9f);
+        return ChooseSubset(state with { Importance = importance }, context);
+    }
+
+    /// <summary>
+    /// The subset the smallest reported training-memory budget can train (<see cref="BufferedOptions.DefaultMemoryBudgetBytes"/>
+    /// before any device reported), drawn from (seed, version) so a restarted aggregator draws the same; if none fits, the
+    /// previous subset stays and the unmet budget is noted for the operator.
+    /// </summary>
+    private RoundState ChooseSubset(RoundState state, RoundContext context)
+    {
+        long budget = context.Devices.Count == 0 ? Options.DefaultMemoryBudgetBytes : context.Devices.Min(d => d.MemoryBudgetBytes);
+        float[] importance = state.Importance ?? new float[context.Layout.TotalLength];
+        var random = new Random(context.Seed + (int)context.CurrentVersion);
+        return SubsetSelection.TrySelect(context.Layout, budget, new TrainingMemoryModel(), importance, SubsetSelection.DefaultExplorationFraction, random, out var subset)
+            ? state with { Subset = subset, Importance = importance, UnmetMemoryBudget = null }
+            : state with { Importance = importance, UnmetMemoryBudget = budget };
     }
 
     /// <inheritdoc/>

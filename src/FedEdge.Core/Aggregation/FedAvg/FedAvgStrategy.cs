@@ -144,6 +144,37 @@ public sealed class FedAvgStrategy : IAggregationStrategy
     }
 
     /// <inheritdoc/>
+    public RoundState Configure(RoundState state, RoundContext context)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(context);
+        if (state.Round is not null)
+        {
+            return state;
+        }
+
+        var available = context.Devices.Where(d => d.Available).Select(d => d.DeviceId);
+        return TryOpenRound(available, state.RoundNumber + 1, context.CurrentVersion, context.Now, context.Random, out var round)
+            ? state with { Round = round, RoundNumber = round.Number }
+            : state;
+    }
+
+    /// <inheritdoc/>
+    public RoundDecision Decide(RoundState state, IReadOnlyList<ClientUpdate> buffer, AggregationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(context);
+        return state.Round is null ? RoundDecision.Wait : Decide(state.Round, buffer, context.Now);
+    }
+
+    /// <inheritdoc/>
+    public RoundState AfterStep(RoundState state, ParameterSet before, ParameterSet after, RoundContext context)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return state with { Round = null };
+    }
+
+    /// <inheritdoc/>
     public int UpdatesWanted(IReadOnlyList<ClientUpdate> buffer, AggregationContext context)
     {
         ArgumentNullException.ThrowIfNull(buffer);
