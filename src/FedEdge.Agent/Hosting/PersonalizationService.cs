@@ -1,3 +1,5 @@
+using FedEdge.Device.Sampling;
+using FedEdge.Device.Agent;
 using FedEdge.Sensors.Features;
 using FedEdge.Device.Configuration;
 using System.Buffers.Binary;
@@ -45,17 +47,15 @@ public sealed partial class PersonalizationService : BackgroundService
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<PersonalizationService> _logger;
     private readonly ServedModelState _served;
-    private readonly IPowerSource? _injectedPower;
+    private readonly IPowerSource _power;
     private readonly ICpuTimesSource _cpu;
-    private readonly SampleStore? _injectedSamples;
+    private readonly ILocalSamples _samples;
     private readonly SysfsThermal _thermal;
     private readonly EligibilityPolicy _policy;
     private readonly IdleTracker _idle;
-    private IPowerSource _power = new ConfiguredMainsPower();
     private Personalizer? _personalizer;
     private PersonalModelStore? _store;
     private readonly InstalledModelState _installed;
-    private SampleStore? _samples;
     private PeriodicTimer? _timer;
     private PersonalModel? _personal;
     private ParameterSet? _global;
@@ -69,20 +69,20 @@ public sealed partial class PersonalizationService : BackgroundService
     /// <param name="loggers">Logging.</param>
     /// <param name="served">Where the serving choice goes (shared with the prediction and status code).</param>
     /// <param name="installed">The installed global model, in memory (set by the agent's core).</param>
-    /// <param name="power">The power source; null = as <see cref="AgentOptions.Power"/> says.</param>
-    /// <param name="cpu">CPU times for the idle decision; null = /proc.</param>
-    /// <param name="samples">The shared sample store (borrowed); null = open the agent's own when sensors are real.</param>
-    /// <param name="thermal">Thermal zones; null = /sys/class/thermal.</param>
+    /// <param name="power">The power source (shared, from DI).</param>
+    /// <param name="cpu">CPU times for the idle decision.</param>
+    /// <param name="thermal">Thermal zones.</param>
+    /// <param name="samples">The samples the agent trains on (the sampler's store, or a simulated home).</param>
     public PersonalizationService(
         IOptions<AgentOptions> options,
         TimeProvider time,
         ILoggerFactory loggers,
         ServedModelState served,
         InstalledModelState installed,
-        IPowerSource? power = null,
-        ICpuTimesSource? cpu = null,
-        SampleStore? samples = null,
-        SysfsThermal? thermal = null)
+        IPowerSource power,
+        ICpuTimesSource cpu,
+        SysfsThermal thermal,
+        ILocalSamples samples)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -95,10 +95,14 @@ public sealed partial class PersonalizationService : BackgroundService
         _loggers = loggers;
         _logger = loggers.CreateLogger<PersonalizationService>();
         _served = served;
-        _injectedPower = power;
-        _cpu = cpu ?? new ProcStatCpuTimes();
-        _injectedSamples = samples;
-        _thermal = thermal ?? new SysfsThermal();
+        ArgumentNullException.ThrowIfNull(power);
+        ArgumentNullException.ThrowIfNull(cpu);
+        ArgumentNullException.ThrowIfNull(thermal);
+        ArgumentNullException.ThrowIfNull(samples);
+        _power = power;
+        _cpu = cpu;
+        _samples = samples;
+        _thermal = thermal;
         _policy = new EligibilityPolicy(_options.Eligibility);
         _idle = new IdleTracker(_options.Eligibility.IdleLoadThreshold, _options.Eligibility.IdleFor);
     }
@@ -133,18 +137,7 @@ public sealed partial class PersonalizationService : BackgroundService
         Directory.CreateDirectory(state);
         string modelDirectory = Path.Combine(state, "model");
         _store = new PersonalModelStore(modelDirectory);
-        _personalizer = new Personalizer(LibraryOptions, new Random(DeviceSeed(_options.DeviceId)), _loggers.CreateLogger<Personalizer>());
-        _power = _injectedPower ?? PowerSources.Create(_options.Power, _options.Sampling.I2cBus, _options.Sampling.GpioChip, _time);
-        if (!_options.SimulatedSensors)
-        {
-            _samples = _injectedSamples ?? new SampleStore(new SampleStoreOptions
-            {
-                Path = Path.Combine(state, "samples.db"),
-                FeatureCount = SmartHomeSchema.FeatureNames.Count,
-                ClassCount = SmartHomeSchema.ClassCount,
-            });
-        }
-
+        _personalizer = new Personalizer(LibraryOptions, new Random(DeviceRandomness.Seed(_options.DeviceId)), _loggers.CreateLogger<Personalizer>());
         _personal = LoadStored(_store);
 
         // the load is a difference of two readings: take the first now, so the first cycle can tell
@@ -166,16 +159,6 @@ public sealed partial class PersonalizationService : BackgroundService
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         _personalizer?.Dispose();
         _personalizer = null;
-        if (_injectedSamples is null)
-        {
-            _samples?.Dispose();
-        }
-
-        _samples = null;
-        if (_injectedPower is null)
-        {
-            (_power as IDisposable)?.Dispose();
-        }
     }
 
     /// <inheritdoc/>
@@ -298,9 +281,6 @@ public sealed partial class PersonalizationService : BackgroundService
         }
     }
 
-    private static int DeviceSeed(string deviceId) =>
-        BinaryPrimitives.ReadInt32LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes("personal:" + deviceId)));
-
     private PersonalModel? LoadStored(PersonalModelStore store)
     {
         try
@@ -373,20 +353,12 @@ public sealed partial class PersonalizationService : BackgroundService
         }
     }
 
+    /// <summary>The same data and scaling as the agent's contributions (<see cref="ILocalSamples"/>).</summary>
     private Dataset LocalSamples()
     {
         var options = _personalizer!.Options;
-        int count = options.MaxTrainingSamples + options.MaxValidationSamples;
-
-        // the same data and scaling as the agent's contributions (AgentService.LocalSamples)
-        var raw = _options.SimulatedSensors
-            ? new SmartHomeActivityGenerator(AgentSeed(_options.DeviceId)).GenerateHome(0, count)
-            : _samples!.ReadNewest(count);
-        return SmartHomeSchema.Standardize(raw);
+        return _samples.ReadNewest(options.MaxTrainingSamples + options.MaxValidationSamples);
     }
-
-    private static int AgentSeed(string deviceId) =>
-        BinaryPrimitives.ReadInt32LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes(deviceId)));
 
     private EligibilitySignals Signals(bool enoughSamples, DateTimeOffset now)
     {

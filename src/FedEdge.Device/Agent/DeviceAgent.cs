@@ -186,14 +186,12 @@ public sealed partial class DeviceAgent : IDisposable
     /// not steer). A FedAvg round is open: only a member of its cohort that has not trained for that round. Otherwise
     /// (buffered strategies): while updates are wanted, from every device or from the listed ones.
     /// </summary>
-    public bool Invited()
-    {
-        var pace = Pace;
-        if (pace is null)
-        {
-            return true;
-        }
+    public bool Invited() => Pace is not { } pace || IsInvitedBy(pace);
 
+    /// <summary>The invitation rule applied to <paramref name="pace"/> (see <see cref="Invited"/>), e.g. a pace a driver is about to deliver.</summary>
+    public bool IsInvitedBy(Pace pace)
+    {
+        ArgumentNullException.ThrowIfNull(pace);
         if (pace.Round != 0)
         {
             return pace.Round != _lastRound && pace.Cohort.Contains(_options.DeviceId);

@@ -458,10 +458,12 @@ public sealed class FleetSimulation : IDisposable
 
         _wokenRound = round.Number;
         var now = _clock.GetUtcNow();
+        var pace = Pace.Parser.ParseFrom(_aggregator.PacePayload);
         foreach (string id in round.Cohort)
         {
+            // the retained pace reaches an online member at once; whether it asks that device for an update is the core's rule
             var device = _devices.FirstOrDefault(d => d.Profile.DeviceId == id);
-            if (device is not null && !device.Busy && !device.UploadPending && device.Profile.InWindow(now) && (ulong)round.Number != device.Agent.LastRound)
+            if (device is not null && !device.Busy && !device.UploadPending && device.Profile.InWindow(now) && device.Agent.IsInvitedBy(pace))
             {
                 ScheduleCheckIn(now + TimeSpan.FromSeconds(device.Profile.LatencySeconds), device);
             }

@@ -1,3 +1,4 @@
+using FedEdge.Device.Sampling;
 using FedEdge.Sensors.Features;
 using FedEdge.Device.Configuration;
 using System.Net;
@@ -145,7 +146,7 @@ internal sealed class PersonalizedDevice : IDisposable
 
     public PersonalizationService Personalization() =>
         new(Microsoft.Extensions.Options.Options.Create(Options), Time, NullLoggerFactory.Instance, Served, Installed,
-            cpu: Cpu, samples: Samples, thermal: new SysfsThermal(Dir.File("no-thermal-zones")));
+            new ConfiguredMainsPower(), Cpu, new SysfsThermal(Dir.File("no-thermal-zones")), new StoredSamples(Samples));
 
     public void Dispose()
     {
