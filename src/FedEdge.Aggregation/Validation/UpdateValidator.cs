@@ -29,8 +29,7 @@ public sealed class UpdateValidator
         _parser = parser;
         _options = options;
 
-        // Decoding needs no randomness; the seed only satisfies the int8 encoder's constructor.
-        _codecs = UpdateCodecs.CreateStandard(new Random(0), topKFraction: 0.1);
+        _codecs = UpdateCodecs.ForDecoding();
     }
 
     /// <summary>Validates the update received on <paramref name="topic"/> with payload <paramref name="payload"/> at <paramref name="now"/>.</summary>
