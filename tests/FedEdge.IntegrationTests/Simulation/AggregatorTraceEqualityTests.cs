@@ -22,15 +22,15 @@ namespace FedEdge.IntegrationTests.Simulation;
 
 /// <summary>
 /// One scripted FedAvg scenario — three devices enrol, a round is opened, only one device answers it, the round is
-/// abandoned at its deadline and re-opened at the same size, all three answer, the model steps, a stale and a duplicate
-/// update arrive — run through the hosted <see cref="AggregatorService"/> over mosquitto (real time, real TLS) and
+/// abandoned at its deadline and re-opened at the same size, the broker restarts, all three answer, the model steps, a
+/// stale and a duplicate update arrive — run through the hosted <see cref="AggregatorService"/> over mosquitto (real time, real TLS) and
 /// through the simulator's <see cref="FleetAggregator"/> over its embedded broker (virtual time). Both drive the one
 /// <see cref="AggregatorNode"/>: the decision sequences and the final global model must be the same.
 /// </summary>
 public sealed class AggregatorTraceEqualityTests : IAsyncLifetime
 {
     private static readonly string[] Devices = ["device-a", "device-b", "device-c"];
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(12); // round 2 must outlast a broker restart and three answers
     private MosquittoBroker _broker = null!;
 
     public async ValueTask InitializeAsync() => _broker = await MosquittoBroker.StartAsync();
@@ -49,11 +49,12 @@ public sealed class AggregatorTraceEqualityTests : IAsyncLifetime
         Validation = new() { MaxUpdateNorm = 100 },
     };
 
-    /// <summary>The script: what each device sends, in order; a null device means "let the round's deadline pass".</summary>
-    private static readonly (string? Device, int Index, ulong BaseVersion)[] Script =
+    /// <summary>The script: what each device sends, in order; "deadline" lets the round's deadline pass, "restart" restarts the broker.</summary>
+    private static readonly (string Device, int Index, ulong BaseVersion)[] Script =
     [
         ("device-a", 1, 1),  // round 1: only one answer
-        (null, 0, 0),        // deadline: round 1 abandoned, round 2 opened for the same three
+        ("deadline", 0, 0),  // round 1 abandoned, round 2 opened for the same three
+        ("restart", 0, 0),   // the hosted run's mosquitto restarts (the simulator's broker does not: nothing may change)
         ("device-a", 2, 1),
         ("device-b", 3, 1),
         ("device-c", 4, 1),  // round 2 complete: step to v2, round 3 opened
@@ -110,14 +111,28 @@ public sealed class AggregatorTraceEqualityTests : IAsyncLifetime
             foreach (var (device, index, baseVersion) in Script)
             {
                 int before = decisions.Count;
-                if (device is null)
+                if (device == "restart")
                 {
-                    await UntilAsync(() => decisions.Skip(before).Any(d => d.Kind == AggregatorDecisionKind.PacePublished), ct, seconds: 20);
+                    // every client reconnects; the aggregator re-subscribes ($share subscriptions are not restored by
+                    // mosquitto) before any device may publish, or the broker would drop the update (PUBACK 0x10)
+                    int connected = Count(_broker.Log, "as aggregator");
+                    await _broker.StopAsync();
+                    await _broker.RestartAsync();
+                    await UntilAsync(() => Count(_broker.Log, "as aggregator") > connected, ct, seconds: 30);
+                    await Task.Delay(1000, ct);
                     continue;
                 }
 
+                if (device == "deadline")
+                {
+                    await UntilAsync(() => decisions.Skip(before).Any(d => d.Kind == AggregatorDecisionKind.PacePublished && d.Detail.StartsWith("round 2 ", StringComparison.Ordinal)), ct, seconds: 40);
+                    continue;
+                }
+
+                // one message at a time, and everything it caused (a pace, a step) before the next, as the simulator does
                 await devices[Array.IndexOf(Devices, device)].PublishAsync(Update(device, index, baseVersion), ct);
                 await UntilAsync(() => decisions.Skip(before).Any(d => d.Kind is AggregatorDecisionKind.UpdateAccepted or AggregatorDecisionKind.UpdateRejected or AggregatorDecisionKind.UpdateDuplicate), ct);
+                await QuietAsync(decisions, ct);
             }
 
             await UntilAsync(() => decisions.Any(d => d.Kind == AggregatorDecisionKind.PacePublished && d.Detail.StartsWith("round 3 ", StringComparison.Ordinal)), ct);
@@ -156,7 +171,12 @@ public sealed class AggregatorTraceEqualityTests : IAsyncLifetime
         await aggregator.TickAsync(ct);
         foreach (var (device, index, baseVersion) in Script)
         {
-            if (device is null)
+            if (device == "restart")
+            {
+                continue;
+            }
+
+            if (device == "deadline")
             {
                 clock.Advance(Deadline + TimeSpan.FromSeconds(1));
                 await aggregator.TickAsync(ct);
@@ -172,10 +192,33 @@ public sealed class AggregatorTraceEqualityTests : IAsyncLifetime
         return ([.. start, .. Describe(decisions)], Sha256(aggregator.Engine));
     }
 
+    private static int Count(string text, string part)
+    {
+        int count = 0;
+        for (int at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + part.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
     private static string[] Describe(IEnumerable<AggregatorDecision> decisions) => [.. decisions.Select(d => d.ToString())];
 
     private static string Sha256(AggregationEngine engine) =>
         Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(engine.Global.AsSpan())));
+
+    /// <summary>Waits until no decision has been added for 300 ms (the node published what the last message caused).</summary>
+    private static async Task QuietAsync(ConcurrentQueue<AggregatorDecision> decisions, CancellationToken ct)
+    {
+        int count;
+        do
+        {
+            count = decisions.Count;
+            await Task.Delay(300, ct);
+        }
+        while (decisions.Count != count);
+    }
 
     private static async Task UntilAsync(Func<bool> condition, CancellationToken ct, int seconds = 15)
     {
