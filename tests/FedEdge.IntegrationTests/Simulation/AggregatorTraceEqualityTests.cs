@@ -21,9 +21,10 @@ using Microsoft.Extensions.Time.Testing;
 namespace FedEdge.IntegrationTests.Simulation;
 
 /// <summary>
-/// One scripted FedAvg scenario — three devices enrol, a round is opened, only one device answers it, the round is
+/// For FedAvg and for FedBuff, one scripted scenario. FedAvg's — three devices enrol, a round is opened, only one device answers it, the round is
 /// abandoned at its deadline and re-opened at the same size, the broker restarts, all three answer, the model steps, a
-/// stale and a duplicate update arrive — run through the hosted <see cref="AggregatorService"/> over mosquitto (real time, real TLS) and
+/// stale and a duplicate update arrive; FedBuff's: three answers and a step around a broker restart, a stale update
+/// buffered, a duplicate. Each is run through the hosted <see cref="AggregatorService"/> over mosquitto (real time, real TLS) and
 /// through the simulator's <see cref="FleetAggregator"/> over its embedded broker (virtual time). Both drive the one
 /// <see cref="AggregatorNode"/>: the decision sequences and the final global model must be the same.
 /// </summary>
@@ -37,11 +38,12 @@ public sealed class AggregatorTraceEqualityTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _broker.DisposeAsync();
 
-    private static AggregationEngineOptions Options() => new()
+    private static AggregationEngineOptions Options(StrategyKind strategy) => new()
     {
         Fleet = TestClients.Fleet,
         Architecture = "mlp-6-8-3",
-        Strategy = StrategyKind.FedAvg,
+        Strategy = strategy,
+        BufferSize = 3,
         ClientsPerRound = 3,
         MinClients = 3, // a round needs all three enrolled (the hosted run's statuses arrive over several ticks)
         RoundDuration = Deadline,
@@ -49,8 +51,8 @@ public sealed class AggregatorTraceEqualityTests : IAsyncLifetime
         Validation = new() { MaxUpdateNorm = 100 },
     };
 
-    /// <summary>The script: what each device sends, in order; "deadline" lets the round's deadline pass, "restart" restarts the broker.</summary>
-    private static readonly (string Device, int Index, ulong BaseVersion)[] Script =
+    /// <summary>The scripts: what each device sends, in order; "deadline" lets the round's deadline pass, "restart" restarts the broker.</summary>
+    private static readonly (string Device, int Index, ulong BaseVersion)[] FedAvgScript =
     [
         ("device-a", 1, 1),  // round 1: only one answer
         ("deadline", 0, 0),  // round 1 abandoned, round 2 opened for the same three
@@ -62,30 +64,52 @@ public sealed class AggregatorTraceEqualityTests : IAsyncLifetime
         ("device-b", 3, 1),  // the same update again: a duplicate
     ];
 
+    private static readonly (string Device, int Index, ulong BaseVersion)[] FedBuffScript =
+    [
+        ("device-a", 1, 1),
+        ("restart", 0, 0),
+        ("device-b", 3, 1),
+        ("device-c", 4, 1),  // K = 3: step to v2
+        ("device-a", 5, 1),  // one version stale: buffered, discounted by s(1)
+        ("device-b", 3, 1),  // the same update again: a duplicate
+    ];
+
+    private static (string Device, int Index, ulong BaseVersion)[] Script(StrategyKind strategy) => strategy == StrategyKind.FedAvg ? FedAvgScript : FedBuffScript;
+
     private static byte[] Update(string device, int index, ulong baseVersion) =>
         FleetDevice.Update(device, index, new GlobalModel { Version = baseVersion, Architecture = "mlp-6-8-3", Fleet = TestClients.Fleet });
 
-    [Fact]
-    public async Task The_hosted_service_and_the_simulator_take_the_same_decisions_and_reach_the_same_model()
+    [Theory]
+    [InlineData(StrategyKind.FedAvg)]
+    [InlineData(StrategyKind.FedBuff)]
+    public async Task The_hosted_service_and_the_simulator_take_the_same_decisions_and_reach_the_same_model(StrategyKind strategy)
     {
-        var hosted = await RunHostedAsync();
-        var simulated = await RunSimulatedAsync();
+        var hosted = await RunHostedAsync(strategy);
+        var simulated = await RunSimulatedAsync(strategy);
 
         Assert.Equal(simulated.Decisions, hosted.Decisions);
         Assert.Equal(simulated.ModelSha256, hosted.ModelSha256);
-        Assert.Contains("UpdateRejected device-a v1 TooStale", hosted.Decisions);
         Assert.Contains("UpdateDuplicate device-b v1", hosted.Decisions);
-        Assert.Equal(2, hosted.Decisions.Count(d => d.StartsWith("PacePublished - v1 round", StringComparison.Ordinal) && d.Contains("wanted 3", StringComparison.Ordinal)));
+        Assert.Contains("ModelPublished - v2", hosted.Decisions);
+        if (strategy == StrategyKind.FedAvg)
+        {
+            Assert.Contains("UpdateRejected device-a v1 TooStale", hosted.Decisions);
+            Assert.Equal(2, hosted.Decisions.Count(d => d.StartsWith("PacePublished - v1 round", StringComparison.Ordinal) && d.Contains("wanted 3", StringComparison.Ordinal)));
+        }
+        else
+        {
+            Assert.Equal(4, hosted.Decisions.Count(d => d.StartsWith("UpdateAccepted", StringComparison.Ordinal)));
+        }
     }
 
-    private async Task<(string[] Decisions, string ModelSha256)> RunHostedAsync()
+    private async Task<(string[] Decisions, string ModelSha256)> RunHostedAsync(StrategyKind strategy)
     {
         var ct = TestContext.Current.CancellationToken;
         string keyPath = Path.Combine(_broker.Directory, "trace-signing.key");
         using var key = AggregatorProcess.WriteSigningKey(keyPath);
         var options = new AggregatorServiceOptions
         {
-            Engine = Options(),
+            Engine = Options(strategy),
             Mqtt = TestClients.Options(_broker, "aggregator", _broker.Pki.Client("aggregator")),
             StatePath = Path.Combine(_broker.Directory, "trace-state.db"),
             SigningKeyPath = keyPath,
@@ -106,9 +130,9 @@ public sealed class AggregatorTraceEqualityTests : IAsyncLifetime
                 await device.PublishStatusAsync(ct);
             }
 
-            // the next tick opens round 1 for the three enrolled devices
-            await UntilAsync(() => decisions.Any(d => d.Kind == AggregatorDecisionKind.PacePublished && d.Detail.StartsWith("round 1 ", StringComparison.Ordinal)), ct);
-            foreach (var (device, index, baseVersion) in Script)
+            // FedAvg: the next tick opens round 1 for the three enrolled devices; FedBuff: the first model and pace are out
+            await UntilAsync(() => decisions.Any(d => d.Kind == AggregatorDecisionKind.PacePublished && (strategy != StrategyKind.FedAvg || d.Detail.StartsWith("round 1 ", StringComparison.Ordinal))), ct);
+            foreach (var (device, index, baseVersion) in Script(strategy))
             {
                 int before = decisions.Count;
                 if (device == "restart")
@@ -135,7 +159,7 @@ public sealed class AggregatorTraceEqualityTests : IAsyncLifetime
                 await QuietAsync(decisions, ct);
             }
 
-            await UntilAsync(() => decisions.Any(d => d.Kind == AggregatorDecisionKind.PacePublished && d.Detail.StartsWith("round 3 ", StringComparison.Ordinal)), ct);
+            await UntilAsync(() => strategy != StrategyKind.FedAvg || decisions.Any(d => d.Kind == AggregatorDecisionKind.PacePublished && d.Detail.StartsWith("round 3 ", StringComparison.Ordinal)), ct);
             await Task.Delay(300, ct); // nothing else may follow (round 3's deadline is seconds away)
             return (Describe(decisions), Sha256(service.Node.Engine));
         }
@@ -151,14 +175,14 @@ public sealed class AggregatorTraceEqualityTests : IAsyncLifetime
         }
     }
 
-    private static async Task<(string[] Decisions, string ModelSha256)> RunSimulatedAsync()
+    private static async Task<(string[] Decisions, string ModelSha256)> RunSimulatedAsync(StrategyKind strategy)
     {
         var ct = TestContext.Current.CancellationToken;
         using var directory = new TempDirectory();
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 20, 0, 0, TimeSpan.Zero));
         await using var broker = await EmbeddedBroker.StartAsync();
         var decisions = new List<AggregatorDecision>();
-        await using var aggregator = await FleetAggregator.StartAsync(Options(), directory.Path, broker.Endpoint, clock, NullLoggerFactory.Instance, ct);
+        await using var aggregator = await FleetAggregator.StartAsync(Options(strategy), directory.Path, broker.Endpoint, clock, NullLoggerFactory.Instance, ct);
         aggregator.Node.Decided += decisions.Add;
         await using var devices = new SimulatedDevices(broker.Endpoint);
         foreach (string id in Devices)
@@ -169,7 +193,7 @@ public sealed class AggregatorTraceEqualityTests : IAsyncLifetime
 
         clock.Advance(TimeSpan.FromMilliseconds(300));
         await aggregator.TickAsync(ct);
-        foreach (var (device, index, baseVersion) in Script)
+        foreach (var (device, index, baseVersion) in Script(strategy))
         {
             if (device == "restart")
             {
@@ -188,7 +212,7 @@ public sealed class AggregatorTraceEqualityTests : IAsyncLifetime
         }
 
         // the hosted run's initial model and pace came before its subscription here: the same two, published at start
-        string[] start = ["ModelPublished - v1", "PacePublished - v1 round 0 wanted 0 cohort []"];
+        string[] start = ["ModelPublished - v1", $"PacePublished - v1 round 0 wanted {(strategy == StrategyKind.FedAvg ? 0 : 3)} cohort []"];
         return ([.. start, .. Describe(decisions)], Sha256(aggregator.Engine));
     }
 
