@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using FedEdge.Core.Aggregation;
 using FedEdge.Core.Aggregation.Combining;
 using FedEdge.Core.Aggregation.FedAvg;
-using FedEdge.Core.Aggregation.FedBuff;
+using FedEdge.Core.Aggregation.Buffered;
 using FedEdge.Core.Aggregation.Ftte;
 using FedEdge.Core.Aggregation.Robust;
 using FedEdge.Core.Parameters;
@@ -37,12 +37,12 @@ public class AggregationBenchmarks
         }
 
         _context = new AggregationContext(_layout, Version, DateTimeOffset.UnixEpoch);
-        var fedBuff = new FedBuffStrategy(new FedBuffOptions { BufferSize = K });
+        var fedBuff = new BufferedStrategy(new BufferedOptions { BufferSize = K });
         _strategy = Strategy switch
         {
             "FedAvg" => new FedAvgStrategy(new FedAvgOptions { ClientsPerRound = K }),
             "FedBuff" => fedBuff,
-            "FTTE" => new FtteStrategy(new FtteOptions { BufferSize = K }),
+            "FTTE" => new BufferedStrategy(new BufferedOptions { Weighting = BufferWeighting.StalenessAndDispersion, BufferSize = K }),
             "FedBuff+median" => fedBuff.WithCombiner(new CoordinateMedianCombiner()),
             "FedBuff+trimmed" => fedBuff.WithCombiner(new TrimmedMeanCombiner(0.1)),
             "FedBuff+normbound" => new NormBoundingStrategy(fedBuff, 1.0),

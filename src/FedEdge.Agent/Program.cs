@@ -1,6 +1,6 @@
-using FedEdge.Agent.Eligibility;
+using FedEdge.Device.Configuration;
 using FedEdge.Agent.Hosting;
-using FedEdge.Agent.Sampling;
+using FedEdge.Device.Sampling;
 using FedEdge.Hosting;
 using FedEdge.Hosting.Configuration;
 using FedEdge.Onnx.Training;
@@ -59,15 +59,7 @@ builder.Services.AddOptions<AgentOptions>()
     .PostConfigure(AgentOptions.ApplyDefaults)
     .ValidateOnStart();
 builder.Services.AddSystemdWatchdog();
-builder.Services.AddSingleton<FedEdge.Agent.Personalization.ServedModelState>();
-
-// one power source for both loops (a GPIO pin or an I2C device is opened once); the container disposes it
-builder.Services.AddSingleton<IPowerSource>(sp =>
-{
-    var options = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
-    return PowerSources.Create(options.Power, options.Sampling.I2cBus, options.Sampling.GpioChip, sp.GetRequiredService<TimeProvider>());
-});
-builder.Services.AddHostedService<AgentService>();
+builder.Services.AddFedEdgeAgent();
 
 // personal training has no broker connection: it keeps going while the broker is unreachable
 builder.Services.AddHostedService<PersonalizationService>();

@@ -1,5 +1,4 @@
 using FedEdge.Aggregator.Hosting;
-using FedEdge.Hosting;
 using FedEdge.Hosting.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,13 +28,7 @@ if (startup.CheckOrFinish(o => $"fleet {o.Engine.Fleet}, {o.Engine.Strategy}", C
 
 var builder = startup.Builder!;
 builder.Services.AddSystemd();
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<IValidateOptions<AggregatorServiceOptions>, AggregatorServiceOptionsValidator>();
-builder.Services.AddOptions<AggregatorServiceOptions>()
-    .Bind(builder.Configuration.GetSection(sources.SectionName))
-    .ValidateOnStart();
-builder.Services.AddSystemdWatchdog();
-builder.Services.AddHostedService<AggregatorService>();
+builder.Services.AddFedEdgeAggregator(builder.Configuration.GetSection(sources.SectionName));
 
 try
 {

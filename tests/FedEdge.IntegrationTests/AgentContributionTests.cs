@@ -1,10 +1,12 @@
+using FedEdge.Sensors.Features;
+using FedEdge.Device.Configuration;
 using System.Security.Cryptography;
-using FedEdge.Agent.Contribution;
-using FedEdge.Agent.Privacy;
-using FedEdge.Aggregator.Engine;
-using FedEdge.Aggregator.Metrics;
-using FedEdge.Aggregator.State;
-using FedEdge.Aggregator.Validation;
+using FedEdge.Device.Contribution;
+using FedEdge.Device.Privacy;
+using FedEdge.Aggregation.Engine;
+using FedEdge.Aggregation.Metrics;
+using FedEdge.Aggregation.State;
+using FedEdge.Aggregation.Validation;
 using FedEdge.Core.Privacy;
 using FedEdge.IntegrationTests.Broker;
 using FedEdge.Protocol.Signing;
@@ -60,14 +62,14 @@ public sealed class AgentContributionTests : IAsyncLifetime
         using var noise = new GaussianNoise();
         using var ids = RandomNumberGenerator.Create();
         using var runner = new ContributionRunner(
-            new ContributionSettings { DeviceId = Device, Fleet = TestClients.Fleet, ArtifactsDirectory = _dir.File("artifacts"), BatchSize = 16 },
+            new AgentOptions { DeviceId = Device, Fleet = TestClients.Fleet, StateDirectory = _dir.Path, Privacy = new() { NoiseMultiplier = 1.0 }, Training = new() { BatchSize = 16, MinSamples = 10 } },
             ledger,
             device.Outbox,
             noise,
             ids,
             new Random(4),
             TimeProvider.System);
-        var samples = SmartHomeFeatureScaling.Standardize(new SmartHomeActivityGenerator(9).GenerateHome(0, 150));
+        var samples = SmartHomeSchema.Standardize(new SmartHomeActivityGenerator(9).GenerateHome(0, 150));
         var result = await runner.RunAsync(model, samples, () => true, ct);
         Assert.Equal(ContributionOutcome.Enqueued, result.Outcome);
 

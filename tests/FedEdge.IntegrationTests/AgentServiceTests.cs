@@ -1,14 +1,15 @@
-using FedEdge.Agent.Eligibility;
+using FedEdge.Device.Configuration;
+using FedEdge.Device.Eligibility;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using FedEdge.Agent.Hosting;
-using FedEdge.Agent.Models;
-using FedEdge.Agent.Privacy;
+using FedEdge.Device.Models;
+using FedEdge.Device.Privacy;
 using FedEdge.Core.Privacy;
-using FedEdge.Aggregator.Engine;
-using FedEdge.Aggregator.Metrics;
-using FedEdge.Aggregator.State;
-using FedEdge.Aggregator.Validation;
+using FedEdge.Aggregation.Engine;
+using FedEdge.Aggregation.Metrics;
+using FedEdge.Aggregation.State;
+using FedEdge.Aggregation.Validation;
 using FedEdge.IntegrationTests.Broker;
 using FedEdge.Protocol.Signing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -44,7 +45,7 @@ public sealed class AgentServiceTests : IAsyncLifetime
         await aggregator.PublishAsync(TestClients.ModelTopic, engine.CurrentModelMessage, retain: true, ct);
 
         var options = AgentOptionsFor(key);
-        var service = new AgentService(Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance);
+        var service = AgentTestHost.Create(options, TimeProvider.System, NullLoggerFactory.Instance);
         await service.StartAsync(ct);
         try
         {
@@ -69,7 +70,7 @@ public sealed class AgentServiceTests : IAsyncLifetime
 
         // A reboot: the retained model arrives again but is not newer, so it is neither re-installed
         // nor trained on again, and the ledger still holds exactly one release.
-        var restarted = new AgentService(Options.Create(AgentOptionsFor(key)), TimeProvider.System, NullLoggerFactory.Instance);
+        var restarted = AgentTestHost.Create(AgentOptionsFor(key), TimeProvider.System, NullLoggerFactory.Instance);
         await restarted.StartAsync(ct);
         try
         {

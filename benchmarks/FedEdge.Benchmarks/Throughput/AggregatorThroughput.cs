@@ -3,9 +3,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using FedEdge.Aggregator.Engine;
-using FedEdge.Aggregator.Metrics;
-using FedEdge.Aggregator.State;
+using FedEdge.Aggregation.Engine;
+using FedEdge.Aggregation.Metrics;
+using FedEdge.Aggregation.State;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Models;
 using FedEdge.Protocol.Signing;
@@ -65,7 +65,7 @@ internal static class AggregatorThroughput
                 bool stepped = false;
                 foreach (var result in engine.ReceiveBatch(batch.Select(m => (m.Topic, m.Payload)).ToList()))
                 {
-                    accepted += result.Verdict.Kind == FedEdge.Aggregator.Validation.IntakeOutcome.Accepted ? 1 : 0;
+                    accepted += result.Verdict.Kind == FedEdge.Aggregation.Validation.IntakeOutcome.Accepted ? 1 : 0;
                     stepped |= result.NewModel is not null;
                 }
 
@@ -182,7 +182,7 @@ internal static class AggregatorThroughput
                 Strategy = StrategyKind.FedBuff,
                 BufferSize = 10,
                 MaxStaleness = 1_000_000,
-                Validation = new() { MaxStaleness = 1_000_000, MaxUpdatesPerDevicePerHour = 1_000_000, MaxUpdateNorm = 1e6 },
+                Validation = new() { MaxUpdatesPerDevicePerHour = 1_000_000, MaxUpdateNorm = 1e6 },
             },
             store, new ModelSigner(key), TimeProvider.System, NullLogger.Instance, new AggregatorMetrics());
         engine.Initialize();

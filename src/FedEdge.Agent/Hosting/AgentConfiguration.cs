@@ -1,3 +1,4 @@
+using FedEdge.Device.Configuration;
 using FedEdge.Hosting.Configuration;
 
 namespace FedEdge.Agent.Hosting;

@@ -1,11 +1,13 @@
+using FedEdge.Sensors.Features;
+using FedEdge.Device.Configuration;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using FedEdge.Agent.Eligibility;
-using FedEdge.Agent.Prediction;
-using FedEdge.Agent.Privacy;
-using FedEdge.Agent.Sampling;
+using FedEdge.Device.Eligibility;
+using FedEdge.Device.Prediction;
+using FedEdge.Device.Privacy;
+using FedEdge.Device.Sampling;
 using FedEdge.Core.Models;
 using FedEdge.Core.Privacy;
 using FedEdge.Onnx.Artifacts;
@@ -90,8 +92,8 @@ public static class AgentSelfTest
         try
         {
             failures += CheckSensors(output, options, simulatedSensors, openedSensors);
-            var architecture = ModelArchitecture.Mlp(SmartHomeActivityGenerator.FeatureNames.Count, [8], SmartHomeActivityGenerator.ClassCount);
-            var data = SmartHomeFeatureScaling.Standardize(new SmartHomeActivityGenerator(1).GenerateHome(0, 256));
+            var architecture = ModelArchitecture.Mlp(SmartHomeSchema.FeatureNames.Count, [8], SmartHomeSchema.ClassCount);
+            var data = SmartHomeSchema.Standardize(new SmartHomeActivityGenerator(1).GenerateHome(0, 256));
             failures += Check(output, "training artifacts generate", () =>
             {
                 TrainingArtifactGenerator.Generate(architecture, TrainableSet.All, OptimizerSettings.Sgd(0f), Path.Combine(directory, "artifacts"), perExampleClipping: true);
@@ -166,7 +168,7 @@ public static class AgentSelfTest
                 {
                     if (!float.IsFinite(row[i]))
                     {
-                        throw new InvalidDataException($"simulated feature {SmartHomeActivityGenerator.FeatureNames[i]} is {row[i]}");
+                        throw new InvalidDataException($"simulated feature {SmartHomeSchema.FeatureNames[i]} is {row[i]}");
                     }
                 }
 
@@ -240,9 +242,9 @@ public static class AgentSelfTest
         {
             var key = PinnedModelKey.FromPem(File.ReadAllText(options.ModelSigningPublicKeyPath));
             var file = new FileInfo(current);
-            if (file.Length > Models.AcceptedModelStore.MaxModelBytes)
+            if (file.Length > FedEdge.Device.Models.AcceptedModelStore.MaxModelBytes)
             {
-                throw new InvalidDataException($"{current} is {file.Length} bytes, above the {Models.AcceptedModelStore.MaxModelBytes}-byte bound");
+                throw new InvalidDataException($"{current} is {file.Length} bytes, above the {FedEdge.Device.Models.AcceptedModelStore.MaxModelBytes}-byte bound");
             }
 
             if (!new WireParser().ParseGlobalModel(File.ReadAllBytes(current)).TryGet(out var model, out string reason))
@@ -257,7 +259,7 @@ public static class AgentSelfTest
                 throw new InvalidDataException($"signature check refused version {model.Version}: {verdict}");
             }
 
-            if (!ActivityClassifier.TryCreate(model, ActivityClassifier.SmartHomeClassNames, out var classifier, out string problem))
+            if (!ActivityClassifier.TryCreate(model, SmartHomeSchema.ClassNames, out var classifier, out string problem))
             {
                 throw new InvalidDataException($"version {model.Version} does not load: {problem}");
             }

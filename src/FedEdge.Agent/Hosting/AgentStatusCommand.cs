@@ -1,8 +1,9 @@
+using FedEdge.Device.Configuration;
 using System.Text;
-using FedEdge.Agent.Diagnostics;
-using FedEdge.Agent.Models;
-using FedEdge.Agent.Prediction;
-using FedEdge.Agent.Privacy;
+using FedEdge.Device.Diagnostics;
+using FedEdge.Device.Models;
+using FedEdge.Device.Prediction;
+using FedEdge.Device.Privacy;
 using FedEdge.Core.Privacy;
 using FedEdge.Protocol.Outbox;
 using Microsoft.Data.Sqlite;

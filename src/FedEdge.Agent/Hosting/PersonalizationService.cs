@@ -1,10 +1,14 @@
+using FedEdge.Device.Sampling;
+using FedEdge.Device.Agent;
+using FedEdge.Sensors.Features;
+using FedEdge.Device.Configuration;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
-using FedEdge.Agent.Eligibility;
-using FedEdge.Agent.Models;
-using FedEdge.Agent.Personalization;
-using FedEdge.Agent.Prediction;
+using FedEdge.Device.Eligibility;
+using FedEdge.Device.Models;
+using FedEdge.Device.Personalization;
+using FedEdge.Device.Prediction;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Data;
 using FedEdge.Core.Models;
@@ -26,7 +30,7 @@ namespace FedEdge.Agent.Hosting;
 /// </summary>
 /// <remarks>
 /// <para>It has no broker connection at all: it reads the global model the agent installed
-/// (<see cref="AcceptedModelStore"/>) and the sample store, so it keeps improving the personal
+/// (<see cref="InstalledModelState"/>, in memory and already decoded) and the sample store, so it keeps improving the personal
 /// model while the broker is unreachable. Personal training releases nothing, so neither the
 /// privacy budget nor the aggregator's pace gate it (EligibilitySignals are filled as "afforded"
 /// and "invited"); idle, power and temperature still do.</para>
@@ -43,17 +47,15 @@ public sealed partial class PersonalizationService : BackgroundService
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<PersonalizationService> _logger;
     private readonly ServedModelState _served;
-    private readonly IPowerSource? _injectedPower;
+    private readonly IPowerSource _power;
     private readonly ICpuTimesSource _cpu;
-    private readonly SampleStore? _injectedSamples;
+    private readonly ILocalSamples _samples;
     private readonly SysfsThermal _thermal;
     private readonly EligibilityPolicy _policy;
     private readonly IdleTracker _idle;
-    private IPowerSource _power = new ConfiguredMainsPower();
     private Personalizer? _personalizer;
     private PersonalModelStore? _store;
-    private AcceptedModelStore? _models;
-    private SampleStore? _samples;
+    private readonly InstalledModelState _installed;
     private PeriodicTimer? _timer;
     private PersonalModel? _personal;
     private ParameterSet? _global;
@@ -66,33 +68,41 @@ public sealed partial class PersonalizationService : BackgroundService
     /// <param name="time">The clock.</param>
     /// <param name="loggers">Logging.</param>
     /// <param name="served">Where the serving choice goes (shared with the prediction and status code).</param>
-    /// <param name="power">The power source; null = as <see cref="AgentOptions.Power"/> says.</param>
-    /// <param name="cpu">CPU times for the idle decision; null = /proc.</param>
-    /// <param name="samples">The shared sample store (borrowed); null = open the agent's own when sensors are real.</param>
-    /// <param name="thermal">Thermal zones; null = /sys/class/thermal.</param>
+    /// <param name="installed">The installed global model, in memory (set by the agent's core).</param>
+    /// <param name="power">The power source (shared, from DI).</param>
+    /// <param name="cpu">CPU times for the idle decision.</param>
+    /// <param name="thermal">Thermal zones.</param>
+    /// <param name="samples">The samples the agent trains on (the sampler's store, or a simulated home).</param>
     public PersonalizationService(
         IOptions<AgentOptions> options,
         TimeProvider time,
         ILoggerFactory loggers,
         ServedModelState served,
-        IPowerSource? power = null,
-        ICpuTimesSource? cpu = null,
-        SampleStore? samples = null,
-        SysfsThermal? thermal = null)
+        InstalledModelState installed,
+        IPowerSource power,
+        ICpuTimesSource cpu,
+        SysfsThermal thermal,
+        ILocalSamples samples)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(loggers);
         ArgumentNullException.ThrowIfNull(served);
+        ArgumentNullException.ThrowIfNull(installed);
+        _installed = installed;
         _options = options.Value;
         _time = time;
         _loggers = loggers;
         _logger = loggers.CreateLogger<PersonalizationService>();
         _served = served;
-        _injectedPower = power;
-        _cpu = cpu ?? new ProcStatCpuTimes();
-        _injectedSamples = samples;
-        _thermal = thermal ?? new SysfsThermal();
+        ArgumentNullException.ThrowIfNull(power);
+        ArgumentNullException.ThrowIfNull(cpu);
+        ArgumentNullException.ThrowIfNull(thermal);
+        ArgumentNullException.ThrowIfNull(samples);
+        _power = power;
+        _cpu = cpu;
+        _samples = samples;
+        _thermal = thermal;
         _policy = new EligibilityPolicy(_options.Eligibility);
         _idle = new IdleTracker(_options.Eligibility.IdleLoadThreshold, _options.Eligibility.IdleFor);
     }
@@ -126,20 +136,8 @@ public sealed partial class PersonalizationService : BackgroundService
         string state = _options.StateDirectory;
         Directory.CreateDirectory(state);
         string modelDirectory = Path.Combine(state, "model");
-        _models = new AcceptedModelStore(modelDirectory);
         _store = new PersonalModelStore(modelDirectory);
-        _personalizer = new Personalizer(LibraryOptions, new Random(DeviceSeed(_options.DeviceId)), _loggers.CreateLogger<Personalizer>());
-        _power = _injectedPower ?? PowerSources.Create(_options.Power, _options.Sampling.I2cBus, _options.Sampling.GpioChip, _time);
-        if (!_options.SimulatedSensors)
-        {
-            _samples = _injectedSamples ?? new SampleStore(new SampleStoreOptions
-            {
-                Path = Path.Combine(state, "samples.db"),
-                FeatureCount = SmartHomeActivityGenerator.FeatureNames.Count,
-                ClassCount = SmartHomeActivityGenerator.ClassCount,
-            });
-        }
-
+        _personalizer = new Personalizer(LibraryOptions, new Random(DeviceRandomness.Seed(_options.DeviceId)), _loggers.CreateLogger<Personalizer>());
         _personal = LoadStored(_store);
 
         // the load is a difference of two readings: take the first now, so the first cycle can tell
@@ -161,16 +159,6 @@ public sealed partial class PersonalizationService : BackgroundService
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         _personalizer?.Dispose();
         _personalizer = null;
-        if (_injectedSamples is null)
-        {
-            _samples?.Dispose();
-        }
-
-        _samples = null;
-        if (_injectedPower is null)
-        {
-            (_power as IDisposable)?.Dispose();
-        }
     }
 
     /// <inheritdoc/>
@@ -190,7 +178,7 @@ public sealed partial class PersonalizationService : BackgroundService
     public async Task<string> RunCycleAsync(CancellationToken cancellationToken)
     {
         var personalizer = _personalizer ?? throw new InvalidOperationException("Start the service first (and configure a personalization mode).");
-        var installed = _models!.LoadCurrent();
+        var installed = _installed.Current;
         if (installed is null)
         {
             return "no global model installed yet";
@@ -293,9 +281,6 @@ public sealed partial class PersonalizationService : BackgroundService
         }
     }
 
-    private static int DeviceSeed(string deviceId) =>
-        BinaryPrimitives.ReadInt32LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes("personal:" + deviceId)));
-
     private PersonalModel? LoadStored(PersonalModelStore store)
     {
         try
@@ -328,39 +313,19 @@ public sealed partial class PersonalizationService : BackgroundService
         }
     }
 
-    private bool TryFollow(Personalizer personalizer, GlobalModel installed)
+    private bool TryFollow(Personalizer personalizer, InstalledModel installed)
     {
-        ModelArchitecture architecture;
-        try
-        {
-            architecture = ModelArchitecture.Parse(installed.Architecture);
-        }
-        catch (Exception ex) when (ex is FormatException or ArgumentException)
-        {
-            _refusedVersion = installed.Version;
-            LogGlobalUnusable(installed.Version, ex.Message);
-            return false;
-        }
-
-        if (architecture.Inputs != SmartHomeActivityGenerator.FeatureNames.Count || architecture.Classes > ActivityClassifier.SmartHomeClassNames.Count)
+        var architecture = installed.Architecture;
+        if (!SmartHomeSchema.Fits(architecture.Inputs, architecture.Classes))
         {
             // the samples (and the prediction path) are the 14 smart-home features and their named classes
             _refusedVersion = installed.Version;
-            LogGlobalUnusable(installed.Version, $"{architecture} does not fit the {SmartHomeActivityGenerator.FeatureNames.Count} smart-home features and {ActivityClassifier.SmartHomeClassNames.Count} activities");
+            LogGlobalUnusable(installed.Version, $"{architecture} does not fit the {SmartHomeSchema.FeatureNames.Count} smart-home features and {SmartHomeSchema.ClassNames.Count} activities");
             return false;
         }
 
-        var global = new ParameterSet(architecture.Layout);
-
-        // decoding is deterministic; the random source only serves stochastic encoding
-        var decoded = UpdateCodecs.CreateStandard(new Random(0), 0.1).TryDecode(installed.Parameters.Span, architecture.Layout, global.AsSpan());
-        if (!decoded.Succeeded)
-        {
-            _refusedVersion = installed.Version;
-            LogGlobalUnusable(installed.Version, decoded.Message);
-            return false;
-        }
-
+        // the installed parameters are shared with contribution and prediction: the personal side works on its own copy
+        var global = installed.Parameters.Clone();
         var rebase = personalizer.Rebase(_personal, architecture, global, installed.Version);
         if (!ReferenceEquals(rebase.Model, _personal))
         {
@@ -388,20 +353,12 @@ public sealed partial class PersonalizationService : BackgroundService
         }
     }
 
+    /// <summary>The same data and scaling as the agent's contributions (<see cref="ILocalSamples"/>).</summary>
     private Dataset LocalSamples()
     {
         var options = _personalizer!.Options;
-        int count = options.MaxTrainingSamples + options.MaxValidationSamples;
-
-        // the same data and scaling as the agent's contributions (AgentService.LocalSamples)
-        var raw = _options.SimulatedSensors
-            ? new SmartHomeActivityGenerator(AgentSeed(_options.DeviceId)).GenerateHome(0, count)
-            : _samples!.ReadNewest(count);
-        return SmartHomeFeatureScaling.Standardize(raw);
+        return _samples.ReadNewest(options.MaxTrainingSamples + options.MaxValidationSamples);
     }
-
-    private static int AgentSeed(string deviceId) =>
-        BinaryPrimitives.ReadInt32LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes(deviceId)));
 
     private EligibilitySignals Signals(bool enoughSamples, DateTimeOffset now)
     {

@@ -1,12 +1,10 @@
 using System.Security.Cryptography;
-using FedEdge.Aggregator.Engine;
-using FedEdge.Aggregator.Metrics;
-using FedEdge.Aggregator.State;
+using FedEdge.Aggregation.Metrics;
+using FedEdge.Aggregation.Node;
 using FedEdge.Hosting;
 using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Topics;
 using FedEdge.Protocol.Transport;
-using Google.Protobuf;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,75 +13,60 @@ using Prometheus;
 namespace FedEdge.Aggregator.Hosting;
 
 /// <summary>
-/// The service shell around <see cref="AggregationEngine"/>: subscribes to the fleet's updates
-/// (a plain subscription: see <see cref="StartAsync"/>) and to device
-/// statuses, hands every message to the engine and acknowledges it only after the engine has
-/// persisted its effect, publishes each new signed model and the pace retained, and serves metrics.
+/// The hosted driver of <see cref="AggregatorNode"/> over MQTT: subscribes to the fleet's updates (a plain subscription: see
+/// <see cref="StartAsync"/>), to device statuses and availability, hands every drained batch and every tick to the node,
+/// and serves metrics. What a message means and what gets published is the node's decision.
 /// </summary>
 public sealed partial class AggregatorService : BackgroundService
 {
-    /// <summary>Most messages persisted in one group commit.</summary>
-    private const int MaxBatch = 64;
-
     private readonly AggregatorServiceOptions _options;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<AggregatorService> _logger;
-    private AggregatorStateStore? _store;
+    private readonly LoopHeartbeat _heartbeat;
     private ECDsa? _key;
-    private AggregationEngine? _engine;
+    private AggregatorNode? _node;
     private ReconnectingMqttClient? _client;
     private MetricServer? _metricServer;
-    private bool _modelPending;
-    private long _lastPacedVersion = -1;
-    private uint _lastPacedWanted = uint.MaxValue;
 
-    private readonly LoopHeartbeat _heartbeat;
-
-    public AggregatorService(IOptions<AggregatorServiceOptions> options, TimeProvider time, LoopHeartbeat heartbeat, ILoggerFactory loggers)
+    public AggregatorService(IOptions<AggregatorServiceOptions> options, TimeProvider time, LoopHeartbeat heartbeat, AggregatorMetrics metrics, ILoggerFactory loggers)
     {
-        ArgumentNullException.ThrowIfNull(heartbeat);
-        _heartbeat = heartbeat;
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(heartbeat);
+        ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(loggers);
         _options = options.Value;
         _time = time;
+        _heartbeat = heartbeat;
         _loggers = loggers;
         _logger = loggers.CreateLogger<AggregatorService>();
-        Metrics = new AggregatorMetrics();
+        Metrics = metrics;
     }
 
     /// <summary>The service's metrics registry.</summary>
     public AggregatorMetrics Metrics { get; }
 
-    /// <summary>The engine (after start).</summary>
-    public AggregationEngine? Engine => _engine;
+    /// <summary>The node (after start).</summary>
+    public AggregatorNode? Node => _node;
 
-    /// <summary>Start-up checks run here, not in ExecuteAsync: state, signing key, engine, broker subscriptions.</summary>
+    /// <summary>Start-up checks run here, not in ExecuteAsync: signing key, state, broker subscriptions.</summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        string? directory = Path.GetDirectoryName(Path.GetFullPath(_options.StatePath));
-        if (directory is not null)
-        {
-            Directory.CreateDirectory(directory);
-        }
-
-        _store = AggregatorStateStore.Open(_options.StatePath);
+        var engine = _options.Engine;
         _key = ECDsa.Create();
         _key.ImportFromPem(await File.ReadAllTextAsync(_options.SigningKeyPath, cancellationToken).ConfigureAwait(false));
-        _engine = new AggregationEngine(_options.Engine, _store, new ModelSigner(_key), _time, _loggers.CreateLogger<AggregationEngine>(), Metrics);
-        _engine.Initialize();
-        _modelPending = true;
+        _client = new ReconnectingMqttClient(_options.Mqtt, _time, new Random(engine.Seed), _loggers.CreateLogger<ReconnectingMqttClient>());
+        var client = _client;
+        _node = AggregatorNode.Open(engine, _options.StatePath, new ModelSigner(_key), client, _time, _loggers, Metrics, () => client.IsConnected);
 
-        _client = new ReconnectingMqttClient(_options.Mqtt, _time, new Random(_options.Engine.Seed), _loggers.CreateLogger<ReconnectingMqttClient>());
         // A plain subscription, not the shared group: mosquitto 2.0's acl_file does not check subscriptions, so any device
         // may join a group, and the broker hands it every n-th update, which it may not read, and nobody else gets
         // (docs/security.md). A plain persistent subscription is also restored after a broker restart; several
         // instances sharing a fleet need a broker that checks subscriptions (deploy/SCALE.md, tier 2).
-        await _client.SubscribeAsync(TopicScheme.AllUpdatesFilter(_options.Engine.Fleet), cancellationToken).ConfigureAwait(false);
-        await _client.SubscribeAsync(TopicScheme.AllStatusFilter(_options.Engine.Fleet), cancellationToken).ConfigureAwait(false);
-        await _client.SubscribeAsync(TopicScheme.AllAvailabilityFilter(_options.Engine.Fleet), cancellationToken).ConfigureAwait(false);
-        _client.Start();
+        await client.SubscribeAsync(TopicScheme.AllUpdatesFilter(engine.Fleet), cancellationToken).ConfigureAwait(false);
+        await client.SubscribeAsync(TopicScheme.AllStatusFilter(engine.Fleet), cancellationToken).ConfigureAwait(false);
+        await client.SubscribeAsync(TopicScheme.AllAvailabilityFilter(engine.Fleet), cancellationToken).ConfigureAwait(false);
+        client.Start();
 
         if (_options.MetricsPort > 0)
         {
@@ -91,7 +74,7 @@ public sealed partial class AggregatorService : BackgroundService
             _metricServer.Start();
         }
 
-        LogStarted(_engine.StrategyName, _engine.CurrentVersion, _options.Engine.Fleet);
+        LogStarted(_node.Engine.StrategyName, _node.Engine.CurrentVersion, engine.Fleet);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -109,7 +92,7 @@ public sealed partial class AggregatorService : BackgroundService
             await _metricServer.StopAsync().ConfigureAwait(false);
         }
 
-        _store?.Dispose();
+        _node?.Dispose();
         _key?.Dispose();
     }
 
@@ -117,7 +100,7 @@ public sealed partial class AggregatorService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var client = _client!;
-        var engine = _engine!;
+        var node = _node!;
         using var ticker = new PeriodicTimer(_options.TickInterval, _time);
         Task<bool> tick = ticker.WaitForNextTickAsync(stoppingToken).AsTask();
         Task<bool>? message = null;
@@ -133,21 +116,15 @@ public sealed partial class AggregatorService : BackgroundService
                     message = null;
                 }
 
-                var drained = new List<ReceivedMessage>(MaxBatch);
-                while (drained.Count < MaxBatch && client.Inbound.TryRead(out var received))
+                var drained = new List<InboundMessage>(AggregatorNode.MaxBatch);
+                while (drained.Count < AggregatorNode.MaxBatch && client.Inbound.TryRead(out var received))
                 {
-                    drained.Add(received);
+                    drained.Add(new InboundMessage(received.Topic, received.Payload, received.AcknowledgeAsync));
                 }
 
                 if (drained.Count > 0)
                 {
-                    Handle(engine, drained);
-
-                    // persisted above (one group commit): only now may the broker forget the messages
-                    foreach (var received in drained)
-                    {
-                        await received.AcknowledgeAsync(stoppingToken).ConfigureAwait(false);
-                    }
+                    await node.ProcessAsync(drained, stoppingToken).ConfigureAwait(false);
                 }
 
                 if (tick.IsCompleted)
@@ -157,11 +134,11 @@ public sealed partial class AggregatorService : BackgroundService
                         break;
                     }
 
-                    _modelPending |= engine.Tick() is not null;
+                    // also the retry of a publication a lost connection deferred
+                    await node.TickAsync(stoppingToken).ConfigureAwait(false);
                     tick = ticker.WaitForNextTickAsync(stoppingToken).AsTask();
                 }
 
-                await PublishAsync(client, engine, stoppingToken).ConfigureAwait(false);
                 _heartbeat.Beat();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -175,69 +152,8 @@ public sealed partial class AggregatorService : BackgroundService
         }
     }
 
-    private void Handle(AggregationEngine engine, List<ReceivedMessage> drained)
-    {
-        var updates = new List<(string Topic, ReadOnlyMemory<byte> Payload)>(drained.Count);
-        foreach (var received in drained)
-        {
-            if (!TopicScheme.TryParse(received.Topic, out var address, out string? problem))
-            {
-                engine.RejectTopic(received.Topic, problem);
-                continue;
-            }
-
-            if (address.Kind == TopicKind.Updates)
-            {
-                updates.Add((received.Topic, received.Payload));
-            }
-            else if (address.Kind == TopicKind.Status)
-            {
-                engine.ObserveStatus(received.Topic, received.Payload.Span);
-            }
-            else if (address.Kind == TopicKind.Availability)
-            {
-                engine.ObserveAvailability(received.Topic, received.Payload.Span);
-            }
-        }
-
-        if (updates.Count > 0)
-        {
-            foreach (var result in engine.ReceiveBatch(updates))
-            {
-                _modelPending |= result.NewModel is not null;
-            }
-        }
-    }
-
-    private async Task PublishAsync(ReconnectingMqttClient client, AggregationEngine engine, CancellationToken cancellationToken)
-    {
-        if (!client.IsConnected)
-        {
-            return;
-        }
-
-        if (_modelPending)
-        {
-            // the model is already persisted; publishing it (retained) again after a crash is harmless
-            await client.PublishAsync(TopicScheme.Model(_options.Engine.Fleet), engine.CurrentModelMessage, retain: true, cancellationToken).ConfigureAwait(false);
-            _modelPending = false;
-            LogPublished(engine.CurrentVersion);
-        }
-
-        var pace = engine.CurrentPace();
-        if ((long)pace.ModelVersion != _lastPacedVersion || pace.UpdatesWanted != _lastPacedWanted)
-        {
-            await client.PublishAsync(TopicScheme.Pace(_options.Engine.Fleet), pace.ToByteArray(), retain: true, cancellationToken).ConfigureAwait(false);
-            _lastPacedVersion = (long)pace.ModelVersion;
-            _lastPacedWanted = pace.UpdatesWanted;
-        }
-    }
-
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Aggregator started: {Strategy}, model version {Version}, fleet {Fleet}")]
     private partial void LogStarted(string strategy, long version, string fleet);
-
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Published global model version {Version}")]
-    private partial void LogPublished(long version);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Broker unavailable; publishing deferred: {Reason}")]
     private partial void LogPublishDeferred(string reason);

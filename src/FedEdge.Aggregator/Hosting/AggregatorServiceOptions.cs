@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using FedEdge.Aggregator.Engine;
+using FedEdge.Aggregation.Engine;
 using FedEdge.Protocol.Transport;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using FedEdge.Agent.Contribution;
-using FedEdge.Aggregator.Engine;
+using FedEdge.Device.Contribution;
+using FedEdge.Aggregation.Engine;
 using FedEdge.Cli.Conventions;
 using FedEdge.Cli.Data;
 using FedEdge.Core.Codecs;
@@ -328,11 +328,11 @@ internal static class SimulateCommand
         _ => throw new FormatException($"--dp '{text}' is not none, sample or user."),
     };
 
-    internal static FedEdge.Agent.Personalization.PersonalizationMode ParsePersonalization(string text) => text.ToLowerInvariant() switch
+    internal static FedEdge.Device.Personalization.PersonalizationMode ParsePersonalization(string text) => text.ToLowerInvariant() switch
     {
-        "none" => FedEdge.Agent.Personalization.PersonalizationMode.None,
-        "head" => FedEdge.Agent.Personalization.PersonalizationMode.Head,
-        "ditto" => FedEdge.Agent.Personalization.PersonalizationMode.Ditto,
+        "none" => FedEdge.Device.Personalization.PersonalizationMode.None,
+        "head" => FedEdge.Device.Personalization.PersonalizationMode.Head,
+        "ditto" => FedEdge.Device.Personalization.PersonalizationMode.Ditto,
         _ => throw new FormatException($"--personalize '{text}' is not none, head or ditto."),
     };
 

@@ -1,4 +1,4 @@
-using FedEdge.Aggregator.Engine;
+using FedEdge.Aggregation.Engine;
 using FedEdge.Simulation.Data;
 using FedEdge.Simulation.Running;
 

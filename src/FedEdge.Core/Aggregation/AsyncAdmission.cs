@@ -18,7 +18,7 @@ internal static class AsyncAdmission
         if (staleness > maxStaleness)
         {
             return UpdateVerdict.Reject(
-                UpdateRejection.TooStale,
+                RejectionReason.TooStale,
                 string.Create(CultureInfo.InvariantCulture, $"Staleness {staleness} (version {context.CurrentVersion} − base {update.BaseVersion}) exceeds the limit {maxStaleness}."));
         }
 

@@ -38,6 +38,27 @@ public interface IAggregationStrategy
     bool IsReady(IReadOnlyList<ClientUpdate> buffer, AggregationContext context);
 
     /// <summary>
+    /// configure_fit: plans the next step in <paramref name="state"/> — opens a round, assigns a subset — or returns it
+    /// unchanged. Called at start, on every tick and after every step; must be idempotent when nothing changed.
+    /// </summary>
+    RoundState Configure(RoundState state, RoundContext context);
+
+    /// <summary>Whether the step should be taken now (Close), the round given up (Abandon, FedAvg at a deadline), or neither.</summary>
+    FedAvg.RoundDecision Decide(RoundState state, IReadOnlyList<ClientUpdate> buffer, AggregationContext context);
+
+    /// <summary>
+    /// The plan after a step from <paramref name="before"/> to <paramref name="after"/> (called before the new version is
+    /// published): a closed round is over; FTTE learns which coordinates moved and chooses the next subset.
+    /// </summary>
+    RoundState AfterStep(RoundState state, ParameterSet before, ParameterSet after, RoundContext context);
+
+    /// <summary>
+    /// How many more updates this step wants (the pace devices read): the buffer's free places, or the open round's cohort
+    /// members that have not reported. The strategy says it, so the engine need not know which strategy it runs.
+    /// </summary>
+    int UpdatesWanted(IReadOnlyList<ClientUpdate> buffer, AggregationContext context);
+
+    /// <summary>
     /// Combines the buffered updates into a new global model. <paramref name="model"/> (the current global model) is not modified.
     /// </summary>
     /// <exception cref="ArgumentException">

@@ -16,23 +16,23 @@ public static class UpdateValidation
         ArgumentNullException.ThrowIfNull(context);
         if (string.IsNullOrEmpty(update.UpdateId) || string.IsNullOrEmpty(update.DeviceId))
         {
-            return UpdateVerdict.Reject(UpdateRejection.InvalidMetadata, "The update id and device id must be non-empty.");
+            return UpdateVerdict.Reject(RejectionReason.Malformed, "The update id and device id must be non-empty.");
         }
 
         if (update.SampleCount <= 0)
         {
-            return UpdateVerdict.Reject(UpdateRejection.InvalidMetadata, Format($"The sample count must be positive, got {update.SampleCount}."));
+            return UpdateVerdict.Reject(RejectionReason.BadSampleCount, Format($"The sample count must be positive, got {update.SampleCount}."));
         }
 
         if (update.Delta is null)
         {
-            return UpdateVerdict.Reject(UpdateRejection.ShapeMismatch, "The update has no delta.");
+            return UpdateVerdict.Reject(RejectionReason.WrongShape, "The update has no delta.");
         }
 
         if (!Equals(update.Subset, context.Subset))
         {
             return UpdateVerdict.Reject(
-                UpdateRejection.ShapeMismatch,
+                RejectionReason.WrongShape,
                 Format($"The update covers {Describe(update.Subset)} but the server expects {Describe(context.Subset)}."));
         }
 
@@ -40,26 +40,26 @@ public static class UpdateValidation
         if (update.Subset is not null && update.Subset.TotalLength != context.Layout.TotalLength)
         {
             return UpdateVerdict.Reject(
-                UpdateRejection.ShapeMismatch,
+                RejectionReason.WrongShape,
                 Format($"The subset is over {update.Subset.TotalLength} elements but the layout has {context.Layout.TotalLength}."));
         }
 
         if (update.Delta.Length != expected)
         {
             return UpdateVerdict.Reject(
-                UpdateRejection.ShapeMismatch,
+                RejectionReason.WrongShape,
                 Format($"The delta has {update.Delta.Length} elements but {expected} are expected."));
         }
 
         if (!ParameterSet.AllFinite(update.Delta))
         {
-            return UpdateVerdict.Reject(UpdateRejection.NonFinite, "The delta holds NaN or infinite values.");
+            return UpdateVerdict.Reject(RejectionReason.NonFinite, "The delta holds NaN or infinite values.");
         }
 
         if (update.BaseVersion > context.CurrentVersion)
         {
             return UpdateVerdict.Reject(
-                UpdateRejection.FutureVersion,
+                RejectionReason.FutureBaseVersion,
                 Format($"Base version {update.BaseVersion} is newer than the current version {context.CurrentVersion}."));
         }
 
@@ -76,7 +76,7 @@ public static class UpdateValidation
             if (string.Equals(other.DeviceId, update.DeviceId, StringComparison.Ordinal))
             {
                 return UpdateVerdict.Reject(
-                    UpdateRejection.Duplicate,
+                    RejectionReason.DeviceAlreadyBuffered,
                     Format($"Device '{update.DeviceId}' already has update '{other.UpdateId}' in the buffer."));
             }
         }

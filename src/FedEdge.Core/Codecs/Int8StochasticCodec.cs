@@ -23,7 +23,7 @@ namespace FedEdge.Core.Codecs;
 public sealed class Int8StochasticCodec : IUpdateCodec
 {
     private const int Levels = 127;
-    private readonly Random _random;
+    private readonly Random? _random;
 
     /// <summary>Creates the codec over a source of uniform draws (a seeded <see cref="Random"/> in tests).</summary>
     public Int8StochasticCodec(Random random)
@@ -31,6 +31,13 @@ public sealed class Int8StochasticCodec : IUpdateCodec
         ArgumentNullException.ThrowIfNull(random);
         _random = random;
     }
+
+    private Int8StochasticCodec()
+    {
+    }
+
+    /// <summary>A codec that only decodes (decoding draws nothing): encoding with it throws <see cref="InvalidOperationException"/>.</summary>
+    public static Int8StochasticCodec DecodeOnly() => new();
 
     /// <inheritdoc/>
     public UpdateEncoding Encoding => UpdateEncoding.Int8Stochastic;
@@ -144,8 +151,9 @@ public sealed class Int8StochasticCodec : IUpdateCodec
 
     private void Quantise(ReadOnlySpan<float> x, float scale, Span<sbyte> q)
     {
+        var random = _random ?? throw new InvalidOperationException("This Int8StochasticCodec was created to decode only; encoding needs a source of uniform draws.");
         var sink = new SByteSink(q);
-        StochasticRounding.Quantise(x, scale, Levels, _random, ref sink);
+        StochasticRounding.Quantise(x, scale, Levels, random, ref sink);
     }
 
     private readonly ref struct SByteSink(Span<sbyte> target) : StochasticRounding.ILevelSink

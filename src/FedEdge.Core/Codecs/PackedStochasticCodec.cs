@@ -32,7 +32,7 @@ public sealed class PackedStochasticCodec : IUpdateCodec
     public const int MaxBits = 4;
 
     private const int BitsSize = 1;
-    private readonly Random _random;
+    private readonly Random? _random;
 
     /// <summary>Creates the codec.</summary>
     /// <param name="bits">Bits per coordinate, 2 to 4.</param>
@@ -45,6 +45,14 @@ public sealed class PackedStochasticCodec : IUpdateCodec
         Bits = bits;
         _random = random;
     }
+
+    private PackedStochasticCodec()
+    {
+        Bits = MaxBits;
+    }
+
+    /// <summary>A codec that only decodes (every width; decoding draws nothing): encoding with it throws <see cref="InvalidOperationException"/>.</summary>
+    public static PackedStochasticCodec DecodeOnly() => new();
 
     /// <summary>Bits per coordinate of the payloads this instance writes (it decodes every width).</summary>
     public int Bits { get; }
@@ -71,6 +79,7 @@ public sealed class PackedStochasticCodec : IUpdateCodec
         int size = MaxEncodedSize(layout);
         CodecArguments.CheckEncode(update, layout, destination, size);
         CodecArguments.CheckFinite(update, nameof(update));
+        var random = _random ?? throw new InvalidOperationException("This PackedStochasticCodec was created to decode only; encoding needs a source of uniform draws.");
         int levels = LevelsFor(Bits);
         UpdateHeader.Write(destination, Encoding, layout);
         destination[UpdateHeader.Size] = (byte)Bits;
@@ -102,7 +111,7 @@ public sealed class PackedStochasticCodec : IUpdateCodec
                 continue;
             }
 
-            StochasticRounding.Quantise(x, scale, levels, _random, ref sink);
+            StochasticRounding.Quantise(x, scale, levels, random, ref sink);
         }
 
         return size;

@@ -44,6 +44,19 @@ public sealed class UpdateCodecs
             new PackedStochasticCodec(packedBits, quantisationRandom),
         ]);
 
+    /// <summary>
+    /// The standard codecs for decoding only: decoding is deterministic, so unlike <see cref="CreateStandard"/> this needs no
+    /// source of randomness (a device decoding a global model must not have to invent one).
+    /// </summary>
+    public static UpdateCodecs ForDecoding() =>
+        new([
+            new DenseFloat32Codec(),
+            new Float16Codec(),
+            Int8StochasticCodec.DecodeOnly(),
+            new TopKSparseCodec(0.1),
+            PackedStochasticCodec.DecodeOnly(),
+        ]);
+
     /// <summary>Reads a payload's encoding byte after checking magic and version.</summary>
     public static DecodeResult TryReadEncoding(ReadOnlySpan<byte> payload, out UpdateEncoding encoding) =>
         UpdateHeader.TryReadEncoding(payload, out encoding);

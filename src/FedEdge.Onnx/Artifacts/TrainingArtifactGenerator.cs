@@ -1,3 +1,4 @@
+using FedEdge.Storage;
 using Google.Protobuf;
 using FedEdge.Core.Parameters;
 using FedEdge.Onnx.Checkpoints;
@@ -97,15 +98,5 @@ public static class TrainingArtifactGenerator
         return ModelGraphs.Inference(architecture, parameters).ToByteArray();
     }
 
-    private static void WriteModel(IMessage model, string path)
-    {
-        string temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            model.WriteTo(stream);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
-    }
+    private static void WriteModel(IMessage model, string path) => AtomicFile.Write(path, model.WriteTo);
 }

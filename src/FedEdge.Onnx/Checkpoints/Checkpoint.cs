@@ -1,3 +1,4 @@
+using FedEdge.Storage;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -117,18 +118,11 @@ public sealed class Checkpoint
         return new ParameterLayout(specs);
     }
 
-    /// <summary>Writes the checkpoint atomically (temporary file, flush to disk, rename).</summary>
+    /// <summary>Writes the checkpoint atomically (<see cref="AtomicFile"/>).</summary>
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            WriteTo(stream);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.Write(path, WriteTo);
     }
 
     /// <summary>Serialises the checkpoint to <paramref name="stream"/>.</summary>

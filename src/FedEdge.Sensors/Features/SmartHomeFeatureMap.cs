@@ -4,15 +4,15 @@ namespace FedEdge.Sensors.Features;
 
 /// <summary>
 /// Produces, from a <see cref="FeatureWindow"/> of real readings, exactly the 14 features of
-/// <see cref="SmartHomeActivityGenerator.FeatureNames"/> in that order (per sensor: window mean,
+/// <see cref="SmartHomeSchema.FeatureNames"/> in that order (per sensor: window mean,
 /// then population standard deviation, in the same physical units), so a model trained on simulated
-/// homes runs on a real device after the same <see cref="SmartHomeFeatureScaling"/>.
+/// homes runs on a real device after the same <see cref="SmartHomeSchema"/>.
 /// </summary>
 /// <remarks>
 /// <b>Missing-channel policy.</b> A sensor whose channel the window lacks (e.g. no microphone for
 /// sound), or that has fewer than <see cref="SmartHomeFeatureSources.MinimumReadings"/> readings
 /// in the window (it failed), gets both its features set to
-/// <see cref="SmartHomeFeatureScaling.Centre"/> — the pooled population mean, which standardises
+/// <see cref="SmartHomeSchema.Centre"/> — the pooled population mean, which standardises
 /// to z = 0, the value that moves a linear model least — and is flagged in the returned set so the
 /// caller can log it or skip the sample. The simulator draws motion as events per minute in each
 /// 10 s reading; <see cref="Hardware.PirMotionAdapter"/> reports the same per read, so at a 10 s
@@ -39,7 +39,7 @@ public sealed class SmartHomeFeatureMap
             throw new ArgumentOutOfRangeException(nameof(sources), sources.MinimumReadings, $"{nameof(SmartHomeFeatureSources.MinimumReadings)} must be 2 to {SpectralEnergy.MaxSamples}.");
         }
 
-        if (SmartHomeActivityGenerator.FeatureNames.Count != FeatureCount)
+        if (SmartHomeSchema.FeatureNames.Count != FeatureCount)
         {
             throw new InvalidOperationException("The simulator's feature list changed; update SmartHomeFeatureMap.");
         }
@@ -85,7 +85,7 @@ public sealed class SmartHomeFeatureMap
         }
 
         var imputed = SmartHomeSensors.None;
-        var centre = SmartHomeFeatureScaling.Centre;
+        var centre = SmartHomeSchema.Centre;
         for (int s = 0; s < SensorCount; s++)
         {
             int channel = _channelIndex[s];

@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 namespace FedEdge.Sensors.Simulated;
 
 /// <summary>
@@ -55,7 +56,7 @@ internal sealed class HomeProfile
 
     public static HomeProfile Draw(Random random)
     {
-        var weights = new double[SmartHomeActivityGenerator.ClassCount];
+        var weights = new double[SmartHomeSchema.ClassCount];
         for (int c = 0; c < weights.Length; c++)
         {
             weights[c] = random.NextLogNormal(1.0, 0.4);

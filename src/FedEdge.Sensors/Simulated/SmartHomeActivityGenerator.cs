@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using FedEdge.Core.Data;
 
 namespace FedEdge.Sensors.Simulated;
@@ -7,7 +8,7 @@ namespace FedEdge.Sensors.Simulated;
 /// (<see cref="SmartHomeActivity"/>) recognised from 5-minute windows of 7 household sensors
 /// (temperature, relative humidity, CO2, light, sound level, PIR motion, power draw), each
 /// summarised by the mean and standard deviation of 30 readings taken every 10 s
-/// (<see cref="FeatureNames"/> gives the 14 features in order, physical units).
+/// (<see cref="SmartHomeSchema.FeatureNames"/> gives the 14 features in order, physical units).
 /// </summary>
 /// <remarks>
 /// <para>Generative model (full parameter tables in docs/synthetic-smart-home-data.md):</para>
@@ -28,13 +29,10 @@ namespace FedEdge.Sensors.Simulated;
 /// </list>
 /// <para>Same seed ⇒ identical data; each home's data depends only on (seed, home id, sample
 /// count), not on which other homes were generated. Features are in physical units; apply
-/// <see cref="SmartHomeFeatureScaling.Standardize"/> before training.</para>
+/// <see cref="SmartHomeSchema.Standardize"/> before training.</para>
 /// </remarks>
 public sealed class SmartHomeActivityGenerator
 {
-    /// <summary>Number of classes (<see cref="SmartHomeActivity"/> values).</summary>
-    public const int ClassCount = 5;
-
     /// <summary>Readings per window: 5 minutes at one reading per 10 s.</summary>
     public const int ReadingsPerWindow = 30;
 
@@ -56,18 +54,6 @@ public sealed class SmartHomeActivityGenerator
         _seed = seed;
     }
 
-    /// <summary>The 14 feature names in column order: per sensor its window mean then its window standard deviation.</summary>
-    public static IReadOnlyList<string> FeatureNames { get; } = Array.AsReadOnly(
-    [
-        "temperature_mean_c", "temperature_std_c",
-        "humidity_mean_pct", "humidity_std_pct",
-        "co2_mean_ppm", "co2_std_ppm",
-        "light_mean_lux", "light_std_lux",
-        "sound_mean_db", "sound_std_db",
-        "motion_mean_per_min", "motion_std_per_min",
-        "power_mean_w", "power_std_w",
-    ]);
-
     /// <summary>
     /// The probability of each class for a window starting at <paramref name="hourOfDay"/> in home
     /// <paramref name="homeId"/>: habit_c · diurnal_c(h − routine shift), normalised.
@@ -75,7 +61,7 @@ public sealed class SmartHomeActivityGenerator
     public double[] ClassProbabilities(int homeId, double hourOfDay)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(homeId);
-        var probabilities = new double[ClassCount];
+        var probabilities = new double[SmartHomeSchema.ClassCount];
         FillClassProbabilities(Profile(homeId), hourOfDay, probabilities);
         return probabilities;
     }
@@ -89,11 +75,11 @@ public sealed class SmartHomeActivityGenerator
 
         var home = Profile(homeId);
         var random = new Random(DeriveSeed(homeId, SampleStream));
-        int featureCount = FeatureNames.Count;
+        int featureCount = SmartHomeSchema.FeatureNames.Count;
         var features = new float[samples * featureCount];
         var labels = new int[samples];
         var readings = new double[SensorCount * ReadingsPerWindow];
-        var probabilities = new double[ClassCount];
+        var probabilities = new double[SmartHomeSchema.ClassCount];
         for (int i = 0; i < samples; i++)
         {
             double hour = random.NextUniform(0, 24);
@@ -104,7 +90,7 @@ public sealed class SmartHomeActivityGenerator
             Summarise(readings, features.AsSpan(i * featureCount, featureCount));
         }
 
-        return new Dataset(features, labels, featureCount, ClassCount);
+        return new Dataset(features, labels, featureCount, SmartHomeSchema.ClassCount);
     }
 
     /// <summary>Generates homes 0..<paramref name="homes"/>−1 with <paramref name="samplesPerHome"/> windows each.</summary>
@@ -115,16 +101,16 @@ public sealed class SmartHomeActivityGenerator
         ArgumentOutOfRangeException.ThrowIfGreaterThan((long)homes * samplesPerHome, MaxSamples, nameof(homes) + " × " + nameof(samplesPerHome));
 
         var perHome = new Dataset[homes];
-        var allFeatures = new float[homes * samplesPerHome * FeatureNames.Count];
+        var allFeatures = new float[homes * samplesPerHome * SmartHomeSchema.FeatureNames.Count];
         var allLabels = new int[homes * samplesPerHome];
         for (int h = 0; h < homes; h++)
         {
             perHome[h] = GenerateHome(h, samplesPerHome);
-            perHome[h].Features.CopyTo(allFeatures.AsSpan(h * samplesPerHome * FeatureNames.Count));
+            perHome[h].Features.CopyTo(allFeatures.AsSpan(h * samplesPerHome * SmartHomeSchema.FeatureNames.Count));
             perHome[h].Labels.CopyTo(allLabels.AsSpan(h * samplesPerHome));
         }
 
-        return new SmartHomeActivityData(perHome, new Dataset(allFeatures, allLabels, FeatureNames.Count, ClassCount));
+        return new SmartHomeActivityData(perHome, new Dataset(allFeatures, allLabels, SmartHomeSchema.FeatureNames.Count, SmartHomeSchema.ClassCount));
     }
 
     internal HomeProfile Profile(int homeId) => HomeProfile.Draw(new Random(DeriveSeed(homeId, ProfileStream)));
@@ -155,13 +141,13 @@ public sealed class SmartHomeActivityGenerator
     {
         double shifted = hour - home.RoutineShift;
         double total = 0;
-        for (int c = 0; c < ClassCount; c++)
+        for (int c = 0; c < SmartHomeSchema.ClassCount; c++)
         {
             probabilities[c] = home.ClassWeights[c] * Diurnal((SmartHomeActivity)c, shifted);
             total += probabilities[c];
         }
 
-        for (int c = 0; c < ClassCount; c++)
+        for (int c = 0; c < SmartHomeSchema.ClassCount; c++)
         {
             probabilities[c] /= total;
         }

@@ -1,57 +1,63 @@
 using System.Security.Cryptography;
-using FedEdge.Aggregator.Engine;
-using FedEdge.Aggregator.Metrics;
-using FedEdge.Aggregator.State;
-using FedEdge.Aggregator.Validation;
+using FedEdge.Aggregation.Engine;
+using FedEdge.Aggregation.Metrics;
+using FedEdge.Aggregation.Node;
+using FedEdge.Aggregation.Validation;
 using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Topics;
 using FedEdge.Protocol.Transport;
 using FedEdge.Simulation.Transport;
-using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 
 namespace FedEdge.Simulation.Aggregation;
 
 /// <summary>
-/// The broker side of a simulation: the product's <see cref="AggregationEngine"/> (validation,
-/// SQLite state, strategy, signing) behind the product's MQTT client, driven step by step. Unlike
-/// the hosted <c>AggregatorService</c>, which reacts whenever messages arrive, the simulator tells it
-/// how many messages to expect, so every run handles the same messages in the same order.
+/// The broker side of a simulation: the product's <see cref="AggregatorNode"/> (dispatch, validation, SQLite state,
+/// strategy, signing, the publication rule) behind the product's MQTT client, driven step by step. Unlike the hosted
+/// <c>AggregatorService</c>, which hands the node whatever has arrived, the simulator tells it how many messages to
+/// expect, so every run handles the same messages in the same order. It decides nothing: it counts what the node did.
 /// </summary>
 public sealed class FleetAggregator : IAsyncDisposable
 {
     private static readonly TimeSpan ReceiveTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
-    private readonly AggregationEngine _engine;
-    private readonly AggregatorStateStore _store;
+    private readonly AggregatorNode _node;
     private readonly ECDsa _key;
     private readonly ReconnectingMqttClient _client;
-    private readonly string _fleet;
     private readonly Dictionary<string, long> _bytesByDevice = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _acceptedByDevice = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _rejected = new(StringComparer.Ordinal);
     private readonly List<long> _staleness = [];
-    private long _pacedVersion = -1;
-    private uint _pacedWanted = uint.MaxValue;
-    private ulong _pacedRound = ulong.MaxValue;
 
-    private FleetAggregator(AggregationEngine engine, AggregatorStateStore store, ECDsa key, ReconnectingMqttClient client, string fleet)
+    private FleetAggregator(AggregatorNode node, ECDsa key, ReconnectingMqttClient client)
     {
-        _engine = engine;
-        _store = store;
+        _node = node;
         _key = key;
         _client = client;
-        _fleet = fleet;
+        _node.Decided += decision =>
+        {
+            if (decision.Kind == AggregatorDecisionKind.UpdateRejected)
+            {
+                Count(decision.Detail);
+            }
+            else if (decision.Kind == AggregatorDecisionKind.UpdateDuplicate)
+            {
+                Count("Duplicate");
+            }
+        };
     }
 
+    /// <summary>The node.</summary>
+    public AggregatorNode Node => _node;
+
     /// <summary>The engine.</summary>
-    public AggregationEngine Engine => _engine;
+    public AggregationEngine Engine => _node.Engine;
 
     /// <summary>The key devices pin to verify models.</summary>
     public PinnedModelKey PublicKey { get; private set; } = null!;
 
     /// <summary>The pace message last published (devices wait for exactly these bytes).</summary>
-    public byte[] PacePayload { get; private set; } = [];
+    public byte[] PacePayload => _node.PacePayload.ToArray();
 
     /// <summary>Update bytes received so far.</summary>
     public long UploadBytes { get; private set; }
@@ -74,7 +80,7 @@ public sealed class FleetAggregator : IAsyncDisposable
     /// <summary>Largest trainable subset the server assigned so far (0 = none, all coordinates).</summary>
     public int LargestSubset { get; private set; }
 
-    /// <summary>Creates the engine with fresh state under <paramref name="directory"/>, connects and publishes model version 1.</summary>
+    /// <summary>Creates the node with fresh state under <paramref name="directory"/>, connects and publishes model version 1.</summary>
     public static async Task<FleetAggregator> StartAsync(
         AggregationEngineOptions options, string directory, BrokerEndpoint broker, TimeProvider clock, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
@@ -82,15 +88,13 @@ public sealed class FleetAggregator : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(broker);
         ArgumentNullException.ThrowIfNull(loggers);
         Directory.CreateDirectory(directory);
-        var store = AggregatorStateStore.Open(Path.Combine(directory, "aggregator.db"));
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var signer = new ModelSigner(key);
-        var engine = new AggregationEngine(options, store, signer, clock, loggers.CreateLogger<AggregationEngine>(), new AggregatorMetrics());
-        engine.Initialize();
         var client = new ReconnectingMqttClient(
             broker.Options("aggregator", "aggregator-" + options.Fleet), TimeProvider.System, new Random(options.Seed), loggers.CreateLogger<ReconnectingMqttClient>());
-        var aggregator = new FleetAggregator(engine, store, key, client, options.Fleet) { PublicKey = signer.PublicKey };
-        aggregator.LargestSubset = engine.Subset?.Count ?? 0;
+        var node = AggregatorNode.Open(options, Path.Combine(directory, "aggregator.db"), signer, client, clock, loggers, new AggregatorMetrics());
+        var aggregator = new FleetAggregator(node, key, client) { PublicKey = signer.PublicKey };
+        aggregator.LargestSubset = node.Engine.Subset?.Count ?? 0;
         await client.SubscribeAsync(TopicScheme.AllUpdatesFilter(options.Fleet), cancellationToken).ConfigureAwait(false);
         await client.SubscribeAsync(TopicScheme.AllStatusFilter(options.Fleet), cancellationToken).ConfigureAwait(false);
         await client.SubscribeAsync(TopicScheme.AllAvailabilityFilter(options.Fleet), cancellationToken).ConfigureAwait(false);
@@ -103,32 +107,31 @@ public sealed class FleetAggregator : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            await client.DisposeAsync().ConfigureAwait(false);
-            store.Dispose();
-            key.Dispose();
+            await aggregator.DisposeAsync().ConfigureAwait(false);
             throw new TimeoutException($"The aggregator could not connect to the broker {broker} within {ConnectTimeout.TotalSeconds} s.");
         }
-        await aggregator.PublishAsync(modelChanged: true, cancellationToken).ConfigureAwait(false);
+
+        // nothing received yet: this only publishes the first model and pace
+        await node.ProcessAsync([], cancellationToken).ConfigureAwait(false);
         return aggregator;
     }
 
     /// <summary>
-    /// Reads exactly <paramref name="expected"/> messages (device statuses and updates the devices
-    /// published and the broker acknowledged), hands them to the engine in arrival order within one
-    /// group commit, acknowledges them, and publishes the new model and pace. Returns how many
-    /// server steps were taken.
+    /// Reads exactly <paramref name="expected"/> messages (device statuses and updates the devices published and the
+    /// broker acknowledged) and hands them to the node in arrival order. Returns how many server steps were taken.
     /// </summary>
     /// <exception cref="TimeoutException">The broker did not deliver them in time.</exception>
     public async Task<int> ProcessAsync(int expected, CancellationToken cancellationToken)
     {
-        var received = new List<ReceivedMessage>(expected);
+        var received = new List<InboundMessage>(expected);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ReceiveTimeout);
         try
         {
             while (received.Count < expected)
             {
-                received.Add(await _client.Inbound.ReadAsync(timeout.Token).ConfigureAwait(false));
+                var message = await _client.Inbound.ReadAsync(timeout.Token).ConfigureAwait(false);
+                received.Add(new InboundMessage(message.Topic, message.Payload, message.AcknowledgeAsync));
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -136,104 +139,45 @@ public sealed class FleetAggregator : IAsyncDisposable
             throw new TimeoutException($"The broker delivered {received.Count} of {expected} messages to the aggregator within {ReceiveTimeout.TotalSeconds} s.");
         }
 
-        int steps = 0;
-        using (var batch = _store.BeginBatch())
+        long before = _node.Engine.CurrentVersion;
+        foreach (var outcome in await _node.ProcessAsync(received, cancellationToken).ConfigureAwait(false))
         {
-            foreach (var message in received)
-            {
-                steps += Handle(message);
-            }
-
-            batch.Commit();
+            Tally(outcome);
         }
 
-        foreach (var message in received)
-        {
-            await message.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await PublishAsync(steps > 0, cancellationToken).ConfigureAwait(false);
-        return steps;
+        return (int)(_node.Engine.CurrentVersion - before);
     }
 
     /// <summary>Time-driven work (FedAvg rounds): returns whether a step was taken.</summary>
-    public async Task<bool> TickAsync(CancellationToken cancellationToken)
-    {
-        bool stepped = _engine.Tick() is not null;
-        await PublishAsync(stepped, cancellationToken).ConfigureAwait(false);
-        return stepped;
-    }
+    public Task<bool> TickAsync(CancellationToken cancellationToken) => _node.TickAsync(cancellationToken);
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         await _client.DisposeAsync().ConfigureAwait(false);
-        _store.Dispose();
+        _node.Dispose();
         _key.Dispose();
     }
 
-    private int Handle(ReceivedMessage message)
+    private void Tally(MessageOutcome outcome)
     {
-        if (!TopicScheme.TryParse(message.Topic, out var address, out string? problem))
+        if (outcome.Kind != TopicKind.Updates || outcome.Intake is not { } intake)
         {
-            _engine.RejectTopic(message.Topic, problem);
-            Count(nameof(RejectionReason.UnexpectedTopic));
-            return 0;
+            return;
         }
 
-        if (address.Kind == TopicKind.Status)
-        {
-            _engine.ObserveStatus(message.Topic, message.Payload.Span);
-            return 0;
-        }
-
-        if (address.Kind == TopicKind.Availability)
-        {
-            _engine.ObserveAvailability(message.Topic, message.Payload.Span);
-            return 0;
-        }
-
-        if (address.Kind != TopicKind.Updates)
-        {
-            return 0;
-        }
-
-        long before = _engine.CurrentVersion;
-        UploadBytes += message.Payload.Length;
-        _bytesByDevice[address.Device!] = _bytesByDevice.GetValueOrDefault(address.Device!) + message.Payload.Length;
-        var result = _engine.Receive(message.Topic, message.Payload.Span);
-        if (result.Verdict.Kind == IntakeOutcome.Accepted)
+        string device = outcome.Device!;
+        UploadBytes += outcome.PayloadBytes;
+        _bytesByDevice[device] = _bytesByDevice.GetValueOrDefault(device) + outcome.PayloadBytes;
+        if (intake.Verdict.Kind == IntakeOutcome.Accepted)
         {
             Accepted++;
-            _acceptedByDevice[address.Device!] = _acceptedByDevice.GetValueOrDefault(address.Device!) + 1;
-            _staleness.Add(before - (long)result.Verdict.Update!.BaseModelVersion);
-        }
-        else
-        {
-            Count(result.Verdict.Kind == IntakeOutcome.Duplicate ? "Duplicate" : result.Verdict.Reason?.ToString() ?? "Rejected");
+            _acceptedByDevice[device] = _acceptedByDevice.GetValueOrDefault(device) + 1;
+            _staleness.Add(outcome.VersionBefore - (long)intake.Verdict.Update!.BaseModelVersion);
         }
 
-        LargestSubset = Math.Max(LargestSubset, _engine.Subset?.Count ?? 0);
-        return _engine.CurrentVersion > before ? (int)(_engine.CurrentVersion - before) : 0;
+        LargestSubset = Math.Max(LargestSubset, _node.Engine.Subset?.Count ?? 0);
     }
 
     private void Count(string reason) => _rejected[reason] = _rejected.GetValueOrDefault(reason) + 1;
-
-    private async Task PublishAsync(bool modelChanged, CancellationToken cancellationToken)
-    {
-        if (modelChanged)
-        {
-            await _client.PublishAsync(TopicScheme.Model(_fleet), _engine.CurrentModelMessage, retain: true, cancellationToken).ConfigureAwait(false);
-        }
-
-        var pace = _engine.CurrentPace();
-        if (pace.ModelVersion != (ulong)_pacedVersion || pace.UpdatesWanted != _pacedWanted || pace.Round != _pacedRound || PacePayload.Length == 0)
-        {
-            PacePayload = pace.ToByteArray();
-            _pacedVersion = (long)pace.ModelVersion;
-            _pacedWanted = pace.UpdatesWanted;
-            _pacedRound = pace.Round;
-            await _client.PublishAsync(TopicScheme.Pace(_fleet), PacePayload, retain: true, cancellationToken).ConfigureAwait(false);
-        }
-    }
 }

@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using System.Globalization;
 using FedEdge.Core.Data;
 using FedEdge.Sensors.Datasets;
@@ -31,7 +32,7 @@ public static class FederatedDataLoader
         if (source.Kind == DatasetKind.Synthetic)
         {
             var generator = new SmartHomeActivityGenerator(seed);
-            var homes = Enumerable.Range(0, devices).Select(h => SmartHomeFeatureScaling.Standardize(generator.GenerateHome(h, samplesPerHome))).ToArray();
+            var homes = Enumerable.Range(0, devices).Select(h => SmartHomeSchema.Standardize(generator.GenerateHome(h, samplesPerHome))).ToArray();
             if (partition.Kind == PartitionKind.Natural)
             {
                 var split = homes.Select(h => SplitDevice(h, random)).ToArray();

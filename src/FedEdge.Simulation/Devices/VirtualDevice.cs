@@ -1,8 +1,9 @@
-using System.Security.Cryptography;
-using FedEdge.Agent.Contribution;
-using FedEdge.Agent.Privacy;
 using FedEdge.Core.Data;
-using FedEdge.Core.Privacy;
+using FedEdge.Device.Agent;
+using FedEdge.Device.Configuration;
+using FedEdge.Device.Contribution;
+using FedEdge.Device.Eligibility;
+using FedEdge.Device.Personalization;
 using FedEdge.Protocol.Outbox;
 using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Topics;
@@ -17,10 +18,11 @@ using Microsoft.Extensions.Logging;
 namespace FedEdge.Simulation.Devices;
 
 /// <summary>
-/// One simulated device: the agent's privacy ledger, outbox, contribution runner and MQTT client,
-/// with its own data shard and seeded randomness. Each broker session is a short connection (as a
-/// device that checks in when the pace message asks it to): subscribe to the retained model and
-/// pace, verify the model's signature, flush the outbox, disconnect.
+/// One simulated device: the product's <see cref="DeviceAgent"/> — built from the same <see cref="AgentOptions"/> as a real
+/// agent, with seeded randomness — driven on the virtual clock, with its own data shard and a physical profile (when it is
+/// plugged in, how fast it trains). Every decision (install, eligibility, invitation, status contents) is the agent's;
+/// this class only measures the profile and carries messages. Each broker session is a short connection (as a device that
+/// checks in when the pace asks it to): subscribe to the retained model and pace, flush the outbox, disconnect.
 /// </summary>
 public sealed class VirtualDevice : IAsyncDisposable
 {
@@ -28,47 +30,35 @@ public sealed class VirtualDevice : IAsyncDisposable
     private readonly BrokerEndpoint _broker;
     private readonly string _fleet;
     private readonly ILoggerFactory _loggers;
-    private readonly PrivacyLedger _ledger;
-    private readonly SqliteOutbox _outbox;
-    private readonly DeterministicRandomNumberGenerator _noiseSource;
-    private readonly DeterministicRandomNumberGenerator _ids;
-    private readonly GaussianNoise _noise;
-    private readonly ContributionRunner _runner;
-    private readonly ModelVerifier _verifier;
     private readonly WireParser _parser = new();
     private int _session;
 
-    /// <summary>Opens the device's state under <paramref name="directory"/>.</summary>
+    /// <summary>Opens the device's state under <see cref="AgentOptions.StateDirectory"/>.</summary>
     public VirtualDevice(
         DeviceProfile profile,
         Dataset train,
-        ContributionSettings settings,
-        PrivacyBudget budget,
+        AgentOptions options,
         PinnedModelKey modelKey,
         BrokerEndpoint broker,
         LocalTrainers trainers,
         TimeProvider clock,
-        string directory,
         int seed,
         ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
         Profile = profile;
         Train = train;
         _broker = broker;
-        _fleet = settings.Fleet;
+        _fleet = options.Fleet;
         _loggers = loggers;
         Random = new Random(SeedDerivation.Derive(seed, profile.Index, 1));
-        Directory.CreateDirectory(directory);
-        _ledger = PrivacyLedger.Open(Path.Combine(directory, "privacy.ledger"), budget, new RdpAccountant(), clock);
-        _outbox = SqliteOutbox.Open(new OutboxOptions { DatabasePath = Path.Combine(directory, "outbox.db") }, clock, loggers.CreateLogger<SqliteOutbox>());
-        _noiseSource = new DeterministicRandomNumberGenerator($"{seed}/{profile.DeviceId}/noise");
-        _ids = new DeterministicRandomNumberGenerator($"{seed}/{profile.DeviceId}/ids");
-        _noise = new GaussianNoise(_noiseSource);
-        _runner = new ContributionRunner(settings, _ledger, _outbox, _noise, _ids, new Random(SeedDerivation.Derive(seed, profile.Index, 2)), clock, trainers);
-        _verifier = new ModelVerifier([modelKey], settings.Fleet);
+        var randomness = new DeviceRandomness(
+            new DeterministicRandomNumberGenerator($"{seed}/{profile.DeviceId}/noise"),
+            new DeterministicRandomNumberGenerator($"{seed}/{profile.DeviceId}/ids"),
+            new Random(SeedDerivation.Derive(seed, profile.Index, 2)));
+        Agent = DeviceAgent.Open(options, modelKey, randomness, clock, loggers, trainers: trainers);
     }
 
     /// <summary>Fixed traits.</summary>
@@ -80,23 +70,11 @@ public sealed class VirtualDevice : IAsyncDisposable
     /// <summary>The device's own seeded source for scheduling decisions.</summary>
     public Random Random { get; }
 
-    /// <summary>The contribution runner.</summary>
-    public ContributionRunner Runner => _runner;
+    /// <summary>The device's decisions: the product's core.</summary>
+    public DeviceAgent Agent { get; }
 
     /// <summary>ε spent so far.</summary>
-    public double EpsilonSpent => _ledger.Spent().Epsilon;
-
-    /// <summary>The model the running local training started from.</summary>
-    public GlobalModel? TrainingModel { get; set; }
-
-    /// <summary>The version this device last contributed to.</summary>
-    public ulong LastContributedVersion { get; set; }
-
-    /// <summary>The FedAvg round this device last trained for.</summary>
-    public ulong LastRound { get; set; }
-
-    /// <summary>The last pace message the device read (its check-in window).</summary>
-    public Pace? LastPace { get; set; }
+    public double EpsilonSpent => Agent.Ledger.Spent().Epsilon;
 
     /// <summary>Whether a local run is in progress (between check-in and the end of training).</summary>
     public bool Busy { get; set; }
@@ -108,24 +86,21 @@ public sealed class VirtualDevice : IAsyncDisposable
     public long CheckInGeneration { get; set; }
 
     /// <summary>
-    /// Publishes the device's status (memory class, budget, and whether it can train now: idle, or
-    /// waiting for power outside its idle-and-charging window), as the agent does at start and on change.
+    /// What the profile says at <paramref name="now"/>: idle (a virtual device runs nothing else), charging inside its
+    /// idle-and-charging window and on battery outside it, no temperature, and its shard's samples.
+    /// </summary>
+    public DeviceSignals Signals(DateTimeOffset now, bool? inWindow = null) =>
+        new(Idle: true, Power: inWindow ?? Profile.InWindow(now) ? PowerState.Charging : PowerState.OnBattery, TemperatureCelsius: null, SamplesAvailable: Train.Count);
+
+    /// <summary>
+    /// Ticks the agent with the profile's signals and publishes the status it builds, as the agent does at start and when
+    /// its state changes (the window opened or closed).
     /// </summary>
     public async Task PublishStatusAsync(DateTimeOffset now, bool inWindow, CancellationToken cancellationToken)
     {
-        var status = new DeviceStatus
-        {
-            ProtocolMajor = ProtocolVersion.Major,
-            DeviceId = Profile.DeviceId,
-            Fleet = _fleet,
-            State = inWindow ? DeviceState.Idle : DeviceState.ChargingWait,
-            MemoryBudgetBytes = (ulong)Profile.Board.TrainingBudgetBytes,
-            ComputeScore = Profile.SpeedFactor * Profile.Board.SamplesPerSecond,
-            PowerSource = Profile.OnMains ? PowerSource.Mains : PowerSource.Usb,
-            Charging = inWindow,
-            TimestampUnixMs = now.ToUnixTimeMilliseconds(),
-            MemoryClass = Profile.Board.Name,
-        };
+        var signals = Signals(now, inWindow);
+        Agent.Evaluate(signals);
+        var status = Agent.Status(Agent.State, signals.Power, ServedSnapshot.Initial);
         await using var client = await ConnectAsync([], cancellationToken).ConfigureAwait(false);
         await client.PublishAsync(TopicScheme.Status(_fleet, Profile.DeviceId), status.ToByteArray(), retain: true, cancellationToken).ConfigureAwait(false);
     }
@@ -150,18 +125,25 @@ public sealed class VirtualDevice : IAsyncDisposable
             {
                 while (!(haveModel && havePace))
                 {
+                    // as the agent does: offered to the core (verified, installed), then acknowledged
                     var message = await client.Inbound.ReadAsync(timeout.Token).ConfigureAwait(false);
-                    await message.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
                     if (message.Topic == TopicScheme.Model(_fleet) && _parser.TryParseGlobalModel(message.Payload.Span, out var parsed, out _) && (long)parsed!.Version == expectedVersion)
                     {
-                        model = _verifier.Verify(parsed).Succeeded ? parsed : null;
+                        model = Agent.Offer(parsed) == ModelOffer.Refused ? null : parsed;
                         haveModel = true;
                     }
                     else if (message.Topic == TopicScheme.Pace(_fleet) && message.Payload.Span.SequenceEqual(expectedPace))
                     {
                         pace = _parser.TryParsePace(message.Payload.Span, out var parsedPace, out _) ? parsedPace : null;
+                        if (pace is not null)
+                        {
+                            Agent.ObservePace(pace);
+                        }
+
                         havePace = true;
                     }
+
+                    await message.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -170,25 +152,19 @@ public sealed class VirtualDevice : IAsyncDisposable
             }
         }
 
-        var publisher = new OutboxPublisher(_outbox, client, new OutboxPublisherOptions(), TimeProvider.System, _loggers.CreateLogger<OutboxPublisher>());
+        var publisher = new OutboxPublisher(Agent.Outbox, client, new OutboxPublisherOptions(), TimeProvider.System, _loggers.CreateLogger<OutboxPublisher>());
         var (_, delivered) = await publisher.PublishPassAsync(cancellationToken).ConfigureAwait(false);
         return new CheckIn(model, pace, delivered);
     }
 
     /// <summary>Bytes waiting in the outbox.</summary>
     public async Task<long> PendingBytesAsync(CancellationToken cancellationToken) =>
-        (await _outbox.GetUsageAsync(cancellationToken).ConfigureAwait(false)).Bytes;
+        (await Agent.Outbox.GetUsageAsync(cancellationToken).ConfigureAwait(false)).Bytes;
 
     /// <inheritdoc/>
     public ValueTask DisposeAsync()
     {
-        _runner.Dispose();
-        _verifier.Dispose();
-        _outbox.Dispose();
-        _ledger.Dispose();
-        _noise.Dispose();
-        _noiseSource.Dispose();
-        _ids.Dispose();
+        Agent.Dispose();
         return ValueTask.CompletedTask;
     }
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using FedEdge.Agent.Contribution;
+using FedEdge.Device.Contribution;
 using FedEdge.Simulation.Running;
 
 namespace FedEdge.Simulation.Reporting;

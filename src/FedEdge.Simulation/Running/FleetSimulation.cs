@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using FedEdge.Agent.Contribution;
-using FedEdge.Agent.Privacy;
-using FedEdge.Aggregator.Engine;
+using FedEdge.Device.Configuration;
+using FedEdge.Device.Contribution;
+using FedEdge.Device.Eligibility;
+using FedEdge.Device.Privacy;
+using FedEdge.Aggregation.Engine;
 using FedEdge.Core.Aggregation.Ftte;
 using FedEdge.Core.Models;
 using FedEdge.Core.Privacy;
@@ -120,8 +122,8 @@ public sealed class FleetSimulation : IDisposable
                 _timeline.Add(new TimelinePoint(0, _aggregator.Engine.CurrentVersion, initial, 0, 0));
                 await EnrolAsync(cancellationToken).ConfigureAwait(false);
                 await LoopAsync(cancellationToken).ConfigureAwait(false);
-                var personalization = _options.Personalize == FedEdge.Agent.Personalization.PersonalizationMode.None ? null : PersonalizationEvaluation.Run(
-                    new FedEdge.Agent.Personalization.PersonalizationOptions
+                var personalization = _options.Personalize == FedEdge.Device.Personalization.PersonalizationMode.None ? null : PersonalizationEvaluation.Run(
+                    new FedEdge.Device.Personalization.PersonalizationOptions
                     {
                         Mode = _options.Personalize,
                         ProximalLambda = _options.ProximalLambda,
@@ -175,7 +177,6 @@ public sealed class FleetSimulation : IDisposable
             DefaultMemoryBudgetBytes = profiles.Min(p => p.Board.TrainingBudgetBytes),
             TargetStepInterval = _options.TargetStepInterval,
         };
-        options.Validation.MaxStaleness = _options.MaxStaleness;
         options.Validation.MaxUpdatesPerDevicePerHour = 3600;
         return options;
     }
@@ -192,25 +193,38 @@ public sealed class FleetSimulation : IDisposable
             var profile = profiles[i];
             var train = _data.Train[i];
             double noise = _options.Privacy == ContributionPrivacy.SampleLevel && train.Count > 0 ? SampleLevelNoise(accountant, train.Count) : userNoise;
-            var settings = new ContributionSettings
+
+            // the agent's own options type; the simulator sets every value it means explicitly (AgentOptions holds the
+            // defaults a real device ships with)
+            var options = new AgentOptions
             {
                 DeviceId = profile.DeviceId,
                 Fleet = Fleet,
                 MemoryClass = profile.Board.Name,
-                ArtifactsDirectory = Path.Combine(directory, "artifacts"),
-                Privacy = _options.Privacy,
-                ClipNorm = _options.ClipNorm,
-                NoiseMultiplier = noise,
-                Epochs = _options.LocalEpochs,
-                BatchSize = _options.BatchSize,
-                LearningRate = _options.LearningRate,
-                MinSamples = 1,
-                MaxSamples = Math.Max(1, Math.Max(train.Count, 2000)),
+                MemoryBudgetBytes = profile.Board.TrainingBudgetBytes,
+                StateDirectory = Path.Combine(directory, profile.DeviceId),
+                Privacy = new PrivacyOptions
+                {
+                    Mode = _options.Privacy,
+                    Epsilon = _options.Epsilon,
+                    Delta = _options.Delta,
+                    ClipNorm = _options.ClipNorm,
+                    NoiseMultiplier = noise,
+                },
+                Training = new LocalTrainingOptions
+                {
+                    Epochs = _options.LocalEpochs,
+                    BatchSize = _options.BatchSize,
+                    LearningRate = _options.LearningRate,
+                    MinSamples = 1,
+                    MaxSamples = Math.Max(1, Math.Max(train.Count, 2000)),
+                },
                 Codec = _options.Codec,
+
+                // a virtual window is plugged in from its first second, and a virtual device runs nothing else
+                Eligibility = new EligibilityOptions { PowerStableFor = TimeSpan.Zero, IdleFor = TimeSpan.Zero },
             };
-            devices[i] = new VirtualDevice(
-                profile, train, settings, new PrivacyBudget(_options.Epsilon, _options.Delta), _aggregator.PublicKey, broker, Trainers, _clock,
-                Path.Combine(directory, profile.DeviceId), _seed, _loggers);
+            devices[i] = new VirtualDevice(profile, train, options, _aggregator.PublicKey, broker, Trainers, _clock, _seed, _loggers);
         }
 
         return devices;
@@ -314,18 +328,10 @@ public sealed class FleetSimulation : IDisposable
 
         var checkIn = await device.SessionAsync(_aggregator.Engine.CurrentVersion, _aggregator.PacePayload, cancellationToken).ConfigureAwait(false);
         await ProcessAsync(checkIn.Delivered, cancellationToken).ConfigureAwait(false);
-        device.LastPace = checkIn.Pace ?? device.LastPace;
-        if (checkIn.Model is { } model && checkIn.Pace is { } pace && device.Train.Count > 0 && Invited(device, model, pace))
+        var decision = device.Agent.Evaluate(device.Signals(now));
+        if (checkIn.Model is not null && checkIn.Pace is not null && decision.Eligible)
         {
-            if (!device.Runner.CanAfford())
-            {
-                _budgetRefusals++;
-                return; // budget spent: the device stops contributing (its outbox is empty after this session)
-            }
-
             device.Busy = true;
-            device.TrainingModel = model;
-            device.LastRound = pace.Round;
             long steps = LocalSteps(device);
             double seconds = RunOverheadSeconds + device.Profile.TrainingSeconds(steps * _options.BatchSize);
             var done = now + TimeSpan.FromSeconds(seconds);
@@ -344,19 +350,21 @@ public sealed class FleetSimulation : IDisposable
             return;
         }
 
+        if (decision.Kinds == EligibilityBlockers.PrivacyBudgetSpent)
+        {
+            _budgetRefusals++;
+            return; // budget spent: the device stops contributing (its outbox is empty after this session)
+        }
+
         ScheduleCheckIn(now + Interval(device), device);
     }
-
-    private bool Invited(VirtualDevice device, GlobalModel model, Pace pace) => _strategy == StrategyKind.FedAvg
-        ? pace.Round != 0 && pace.Round != device.LastRound && pace.Cohort.Contains(device.Profile.DeviceId)
-        : pace.UpdatesWanted > 0 && model.Version > device.LastContributedVersion;
 
     private long LocalSteps(VirtualDevice device)
     {
         int n = Math.Min(device.Train.Count, 2000);
         if (_options.Privacy == ContributionPrivacy.SampleLevel)
         {
-            return device.Runner.SampleLevelMechanism(n).Steps;
+            return device.Agent.Runner.SampleLevelMechanism(n).Steps;
         }
 
         return _options.LocalEpochs * (long)Math.Ceiling((double)n / _options.BatchSize);
@@ -365,21 +373,19 @@ public sealed class FleetSimulation : IDisposable
     private async Task TrainingDoneAsync(VirtualDevice device, long stepsAllowed, CancellationToken cancellationToken)
     {
         var now = _clock.GetUtcNow();
-        var model = device.TrainingModel!;
         device.Busy = false;
-        device.TrainingModel = null;
         long taken = 0;
-        var result = await device.Runner.RunAsync(model, device.Train, () => taken++ < stepsAllowed, cancellationToken).ConfigureAwait(false);
+
+        // the virtual clock decided how many steps fit before the window closes: the core asks before each one
+        var result = await device.Agent.ContributeAsync(device.Train, () => taken++ < stepsAllowed, cancellationToken).ConfigureAwait(false);
         switch (result.Outcome)
         {
             case ContributionOutcome.Enqueued:
-                device.LastContributedVersion = model.Version;
                 device.UploadPending = true;
                 Schedule(now + TimeSpan.FromSeconds(device.Profile.UploadSeconds(await device.PendingBytesAsync(cancellationToken).ConfigureAwait(false))), Event(SimulationEventKind.Upload, device));
                 return;
             case ContributionOutcome.Interrupted:
                 _interrupted++;
-                device.LastRound = 0;
                 ScheduleCheckIn(device.Profile.NextWindowStart(now + TimeSpan.FromSeconds(1)) + Jitter(device, TimeSpan.FromMinutes(10)), device);
                 return;
             case ContributionOutcome.BudgetExhausted:
@@ -452,10 +458,12 @@ public sealed class FleetSimulation : IDisposable
 
         _wokenRound = round.Number;
         var now = _clock.GetUtcNow();
+        var pace = Pace.Parser.ParseFrom(_aggregator.PacePayload);
         foreach (string id in round.Cohort)
         {
+            // the retained pace reaches an online member at once; whether it asks that device for an update is the core's rule
             var device = _devices.FirstOrDefault(d => d.Profile.DeviceId == id);
-            if (device is not null && !device.Busy && !device.UploadPending && device.Profile.InWindow(now) && (ulong)round.Number != device.LastRound)
+            if (device is not null && !device.Busy && !device.UploadPending && device.Profile.InWindow(now) && device.Agent.IsInvitedBy(pace))
             {
                 ScheduleCheckIn(now + TimeSpan.FromSeconds(device.Profile.LatencySeconds), device);
             }
@@ -487,12 +495,7 @@ public sealed class FleetSimulation : IDisposable
         return trainer.Evaluate(_data.Test).Accuracy;
     }
 
-    private static TimeSpan Interval(VirtualDevice device)
-    {
-        var window = device.LastPace?.Windows.FirstOrDefault(w => w.MemoryClass == device.Profile.Board.Name);
-        var interval = window is null ? DefaultCheckIn : TimeSpan.FromSeconds(window.WindowSeconds);
-        return interval * (0.5 + device.Random.NextDouble());
-    }
+    private static TimeSpan Interval(VirtualDevice device) => device.Agent.CheckInWindow(DefaultCheckIn) * (0.5 + device.Random.NextDouble());
 
     private static TimeSpan Jitter(VirtualDevice device, TimeSpan max) => max * device.Random.NextDouble();
 

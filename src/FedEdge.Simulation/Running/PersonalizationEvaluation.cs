@@ -1,5 +1,5 @@
-using FedEdge.Agent.Contribution;
-using FedEdge.Agent.Personalization;
+using FedEdge.Device.Contribution;
+using FedEdge.Device.Personalization;
 using FedEdge.Core.Data;
 using FedEdge.Core.Models;
 using FedEdge.Core.Parameters;

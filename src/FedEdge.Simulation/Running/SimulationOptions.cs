@@ -1,6 +1,6 @@
 using System.Globalization;
-using FedEdge.Agent.Contribution;
-using FedEdge.Aggregator.Engine;
+using FedEdge.Device.Contribution;
+using FedEdge.Aggregation.Engine;
 using FedEdge.Core.Codecs;
 using FedEdge.Simulation.Data;
 using FedEdge.Simulation.Fleet;
@@ -102,7 +102,7 @@ public sealed record SimulationOptions
     public float LearningRate { get; init; } = 0.1f;
 
     /// <summary>Personal models to evaluate at the end of each run (none, head or ditto).</summary>
-    public FedEdge.Agent.Personalization.PersonalizationMode Personalize { get; init; } = FedEdge.Agent.Personalization.PersonalizationMode.None;
+    public FedEdge.Device.Personalization.PersonalizationMode Personalize { get; init; } = FedEdge.Device.Personalization.PersonalizationMode.None;
 
     /// <summary>Validation samples a device needs before it may serve its personal model.</summary>
     public int PersonalMinValidation { get; init; } = 5;

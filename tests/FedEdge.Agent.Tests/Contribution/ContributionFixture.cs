@@ -1,9 +1,11 @@
+using FedEdge.Sensors.Features;
+using FedEdge.Device.Configuration;
 using System.Security.Cryptography;
-using FedEdge.Agent.Contribution;
-using FedEdge.Agent.Privacy;
-using FedEdge.Aggregator.Engine;
-using FedEdge.Aggregator.Metrics;
-using FedEdge.Aggregator.State;
+using FedEdge.Device.Contribution;
+using FedEdge.Device.Privacy;
+using FedEdge.Aggregation.Engine;
+using FedEdge.Aggregation.Metrics;
+using FedEdge.Aggregation.State;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Data;
 using FedEdge.Core.Privacy;
@@ -57,18 +59,14 @@ internal sealed class ContributionFixture : IDisposable
         Ledger = PrivacyLedger.Open(_dir.File("privacy.ledger"), new PrivacyBudget(epsilonBudget, 1e-5), new RdpAccountant(), Time);
         Outbox = SqliteOutbox.Open(new OutboxOptions { DatabasePath = _dir.File("outbox.db") }, Time, NullLogger<SqliteOutbox>.Instance);
         Runner = new ContributionRunner(
-            new ContributionSettings
+            new AgentOptions
             {
                 DeviceId = Device,
                 Fleet = Fleet,
                 MemoryClass = "pi4",
-                ArtifactsDirectory = ArtifactsDirectory,
-                Privacy = privacy,
-                ClipNorm = 1.0,
-                NoiseMultiplier = 1.0,
-                Epochs = 2,
-                BatchSize = 16,
-                LearningRate = 0.05f,
+                StateDirectory = _dir.Path,
+                Privacy = new() { Mode = privacy, ClipNorm = 1.0, NoiseMultiplier = 1.0 },
+                Training = new() { Epochs = 2, BatchSize = 16, LearningRate = 0.05f, MinSamples = 10 },
                 Codec = codec,
             },
             Ledger,
@@ -100,7 +98,7 @@ internal sealed class ContributionFixture : IDisposable
 
     /// <summary>200 standardised windows of one simulated home.</summary>
     public static Dataset Samples(int count = 200) =>
-        SmartHomeFeatureScaling.Standardize(new SmartHomeActivityGenerator(3).GenerateHome(0, count));
+        SmartHomeSchema.Standardize(new SmartHomeActivityGenerator(3).GenerateHome(0, count));
 
     public async Task<IReadOnlyList<OutboxEntry>> WaitingAsync() =>
         await Outbox.PeekOldestAsync(100, TestContext.Current.CancellationToken);

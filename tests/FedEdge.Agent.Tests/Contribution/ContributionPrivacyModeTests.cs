@@ -1,6 +1,6 @@
-using FedEdge.Agent.Contribution;
-using FedEdge.Agent.Privacy;
-using FedEdge.Aggregator.Validation;
+using FedEdge.Device.Contribution;
+using FedEdge.Device.Privacy;
+using FedEdge.Aggregation.Validation;
 using FedEdge.Core.Privacy;
 using FedEdge.Protocol.Wire;
 

@@ -1,7 +1,7 @@
-using FedEdge.Agent.Contribution;
-using FedEdge.Agent.Privacy;
-using FedEdge.Aggregator.Engine;
-using FedEdge.Aggregator.Validation;
+using FedEdge.Device.Contribution;
+using FedEdge.Device.Privacy;
+using FedEdge.Aggregation.Engine;
+using FedEdge.Aggregation.Validation;
 using FedEdge.Core.Codecs;
 using FedEdge.Protocol.Wire;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using FedEdge.Agent.Diagnostics;
+using FedEdge.Device.Diagnostics;
 
 namespace FedEdge.Agent.Tests.Diagnostics;
 

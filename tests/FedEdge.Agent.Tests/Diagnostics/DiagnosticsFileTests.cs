@@ -1,4 +1,4 @@
-using FedEdge.Agent.Diagnostics;
+using FedEdge.Device.Diagnostics;
 
 namespace FedEdge.Agent.Tests.Diagnostics;
 

@@ -1,4 +1,4 @@
-using FedEdge.Agent.Eligibility;
+using FedEdge.Device.Eligibility;
 
 namespace FedEdge.Agent.Tests.Eligibility;
 

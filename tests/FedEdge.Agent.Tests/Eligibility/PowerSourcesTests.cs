@@ -1,6 +1,6 @@
 using System.Device.Gpio;
 using System.Device.I2c;
-using FedEdge.Agent.Eligibility;
+using FedEdge.Device.Eligibility;
 using FedEdge.Sensors.Tests.Hardware.Fakes;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,6 +1,7 @@
+using FedEdge.Sensors.Features;
 using System.Text;
-using FedEdge.Agent.Feedback;
-using FedEdge.Agent.Prediction;
+using FedEdge.Device.Feedback;
+using FedEdge.Device.Prediction;
 using FedEdge.Sensors.Labels;
 
 namespace FedEdge.Agent.Tests.Feedback;
@@ -9,7 +10,7 @@ public sealed class FeedbackMessageTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 18, 30, 0, TimeSpan.Zero);
     private static readonly TimeSpan MaxAge = TimeSpan.FromHours(1);
-    private static readonly LabelSet Labels = new(ActivityClassifier.SmartHomeClassNames);
+    private static readonly LabelSet Labels = new(SmartHomeSchema.ClassNames);
 
     private static (bool Ok, LabelEvent Event, string? Problem) Parse(string json)
     {

@@ -1,8 +1,10 @@
+using FedEdge.Device.Agent;
+using FedEdge.Device.Configuration;
 using System.Text;
 using System.Text.Json;
-using FedEdge.Agent.Diagnostics;
+using FedEdge.Device.Diagnostics;
 using FedEdge.Agent.Hosting;
-using FedEdge.Agent.Personalization;
+using FedEdge.Device.Personalization;
 using FedEdge.Protocol.Topics;
 using FedEdge.Protocol.Wire;
 using Google.Protobuf;
@@ -180,7 +182,7 @@ public sealed class AgentAnnouncementTests : IAsyncLifetime
     }
 
     private List<string> EligibilityLines() =>
-        [.. _logs.For<AgentService>().Entries
+        [.. _logs.For<DeviceAgent>().Entries
             .Where(e => e.Id.Id is 4 or 16)
             .Select(e =>
             {
@@ -188,14 +190,14 @@ public sealed class AgentAnnouncementTests : IAsyncLifetime
                 return e.Message;
             })];
 
-    private async Task<AgentService> StartAsync()
+    private async Task<AgentTestHost> StartAsync()
     {
-        var agent = new AgentService(Options.Create(_device.Options), _device.Time, _logs, cpu: _device.Cpu, samples: _device.Samples, served: _device.Served);
+        var agent = AgentTestHost.Create(_device.Options, _device.Time, _logs, cpu: _device.Cpu, samples: _device.Samples, served: _device.Served);
         await agent.StartAsync(TestContext.Current.CancellationToken);
         return agent;
     }
 
-    private static async Task StopAsync(AgentService agent)
+    private static async Task StopAsync(AgentTestHost agent)
     {
         await agent.StopAsync(CancellationToken.None);
         agent.Dispose();

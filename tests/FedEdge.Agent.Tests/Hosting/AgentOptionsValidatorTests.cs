@@ -1,5 +1,6 @@
-using FedEdge.Agent.Contribution;
-using FedEdge.Agent.Eligibility;
+using FedEdge.Device.Configuration;
+using FedEdge.Device.Contribution;
+using FedEdge.Device.Eligibility;
 using FedEdge.Agent.Hosting;
 using FedEdge.Core.Codecs;
 

@@ -1,6 +1,7 @@
+using FedEdge.Device.Configuration;
 using System.Text;
 using FedEdge.Agent.Hosting;
-using FedEdge.Agent.Personalization;
+using FedEdge.Device.Personalization;
 using Microsoft.Extensions.Configuration;
 
 namespace FedEdge.Agent.Tests.Hosting;

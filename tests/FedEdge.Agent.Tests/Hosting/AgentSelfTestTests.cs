@@ -1,8 +1,10 @@
+using FedEdge.Sensors.Features;
+using FedEdge.Device.Configuration;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using FedEdge.Agent.Hosting;
-using FedEdge.Agent.Prediction;
+using FedEdge.Device.Prediction;
 using FedEdge.Agent.Tests.Sampling;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Models;
@@ -238,7 +240,7 @@ public sealed class AgentSelfTestTests : IDisposable
     public async Task RunAsync_fails_when_the_configured_ina219_power_monitor_does_not_answer()
     {
         var options = Options();
-        options.Power.Source = FedEdge.Agent.Eligibility.PowerSourceKind.Ina219;
+        options.Power.Source = FedEdge.Device.Eligibility.PowerSourceKind.Ina219;
         options.Sampling.I2cBus = 250; // no such bus on the test machine
 
         var (exitCode, report) = await RunAsync(options, simulated: true);
@@ -266,7 +268,7 @@ public sealed class AgentSelfTestTests : IDisposable
     private void InstallModel(AgentOptions options, ECDsa signedWith, ECDsa pinned, ulong version)
     {
         options.ModelSigningPublicKeyPath = _dir.WriteText("model-signing.pub", pinned.ExportSubjectPublicKeyInfoPem());
-        var architecture = ModelArchitecture.LogisticRegression(SmartHomeActivityGenerator.FeatureNames.Count, ActivityClassifier.SmartHomeClassNames.Count);
+        var architecture = ModelArchitecture.LogisticRegression(SmartHomeSchema.FeatureNames.Count, SmartHomeSchema.ClassNames.Count);
         var codec = new DenseFloat32Codec();
         byte[] parameters = new byte[codec.MaxEncodedSize(architecture.Layout)];
         int written = codec.Encode(new float[architecture.Layout.TotalLength], architecture.Layout, parameters);

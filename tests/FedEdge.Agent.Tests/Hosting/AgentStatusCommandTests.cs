@@ -1,8 +1,9 @@
+using FedEdge.Device.Configuration;
 using System.Text.Json;
-using FedEdge.Agent.Diagnostics;
+using FedEdge.Device.Diagnostics;
 using FedEdge.Agent.Hosting;
-using FedEdge.Agent.Models;
-using FedEdge.Agent.Privacy;
+using FedEdge.Device.Models;
+using FedEdge.Device.Privacy;
 using FedEdge.Core.Privacy;
 using FedEdge.Protocol.Outbox;
 using FedEdge.Protocol.Wire;

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
-using FedEdge.Agent.Personalization;
+using FedEdge.Device.Personalization;
 using FedEdge.Protocol.Outbox;
 using FedEdge.Protocol.Wire;
 

@@ -1,6 +1,7 @@
+using FedEdge.Device.Configuration;
 using FedEdge.Agent.Hosting;
-using FedEdge.Agent.Personalization;
-using FedEdge.Agent.Sampling;
+using FedEdge.Device.Personalization;
+using FedEdge.Device.Sampling;
 using FedEdge.Protocol.Outbox;
 using FedEdge.Protocol.Topics;
 using FedEdge.Protocol.Wire;
@@ -68,11 +69,11 @@ public sealed class OfflinePersonalizedRun : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         var device = _device;
-        device.Models.Install(device.SignedModel(1, seed: 11));
+        device.Install(device.SignedModel(1, seed: 11));
         var latest = new LatestFeatures();
         latest.Set(new SmartHomeActivityGenerator(3).GenerateHome(7, 1).Row(0), device.Time.GetUtcNow());
-        var agent = new AgentService(Options.Create(device.Options), device.Time, NullLoggerFactory.Instance,
-            cpu: device.Cpu, samples: device.Samples, latest: latest, served: device.Served);
+        var agent = AgentTestHost.Create(device.Options, device.Time, NullLoggerFactory.Instance,
+            cpu: device.Cpu, samples: device.Samples, latest: latest, served: device.Served, installed: device.Installed);
         using var personalization = device.Personalization();
         await agent.StartAsync(ct);
         try
@@ -133,7 +134,7 @@ public sealed class OfflinePersonalizedRun : IAsyncLifetime
             device.Cpu.Busy = true;
             var v2 = device.SignedModel(2, seed: 12);
             await _broker.InjectRetainedAsync(TopicScheme.Model(PersonalizedDevice.Fleet), v2.ToByteArray());
-            Assert.True(await AdvanceUntilAsync(() => device.Models.LastAcceptedVersion == 2, TimeSpan.FromSeconds(1), 600), "the agent did not accept v2");
+            Assert.True(await AdvanceUntilAsync(() => device.Installed.Current?.Version == 2, TimeSpan.FromSeconds(1), 600), "the agent did not install v2"); // stored first, then shared in memory
             await personalization.RunCycleAsync(ct);
             AfterRebase = device.PersonalStore.Load()!;
 

@@ -1,4 +1,4 @@
-using FedEdge.Agent.Personalization;
+using FedEdge.Device.Personalization;
 
 namespace FedEdge.Agent.Tests.Hosting;
 
@@ -11,7 +11,7 @@ public sealed class PersonalizationServiceRestartTests
     public async Task A_service_killed_mid_run_comes_back_with_the_stored_personal_model_and_the_same_validation_split()
     {
         using var device = new PersonalizedDevice(PersonalizationMode.Head, PersonalizedDevice.ClosedPort());
-        device.Models.Install(device.SignedModel(1, seed: 11));
+        device.Install(device.SignedModel(1, seed: 11));
 
         byte[] stored;
         LocalSplit splitBefore;
@@ -60,7 +60,7 @@ public sealed class PersonalizationServiceRestartTests
     public async Task A_damaged_personal_model_is_set_aside_and_a_fresh_one_is_created_from_the_global_model()
     {
         using var device = new PersonalizedDevice(PersonalizationMode.Ditto, PersonalizedDevice.ClosedPort());
-        device.Models.Install(device.SignedModel(1, seed: 11));
+        device.Install(device.SignedModel(1, seed: 11));
         Directory.CreateDirectory(device.ModelDirectory);
         File.WriteAllBytes(device.PersonalStore.CurrentPath, "FEDGEPRS but then garbage"u8.ToArray());
         device.Cpu.Busy = true; // no training: only the re-base on the global model

@@ -1,4 +1,4 @@
-using FedEdge.Agent.Personalization;
+using FedEdge.Device.Personalization;
 
 namespace FedEdge.Agent.Tests.Hosting;
 
@@ -10,7 +10,7 @@ public sealed class PersonalizationServiceTests
     public async Task A_global_model_that_does_not_fit_the_smart_home_samples_is_not_personalised_and_the_global_model_stays_served()
     {
         using var device = new PersonalizedDevice(PersonalizationMode.Head, PersonalizedDevice.ClosedPort());
-        device.Models.Install(device.SignedModel(1, seed: 11, architectureText: "mlp-64-32-10"));
+        device.Install(device.SignedModel(1, seed: 11, architectureText: "mlp-64-32-10"));
         using var service = device.Personalization();
         service.Open();
 
@@ -25,7 +25,7 @@ public sealed class PersonalizationServiceTests
     public async Task Nothing_trains_while_the_device_is_busy_but_the_personal_model_is_based_on_the_installed_global_model()
     {
         using var device = new PersonalizedDevice(PersonalizationMode.Head, PersonalizedDevice.ClosedPort());
-        device.Models.Install(device.SignedModel(1, seed: 11));
+        device.Install(device.SignedModel(1, seed: 11));
         device.Cpu.Busy = true;
         using var service = device.Personalization();
         service.Open();
@@ -47,7 +47,7 @@ public sealed class PersonalizationServiceTests
     public async Task The_hosted_loop_trains_and_stores_the_personal_model_on_its_own()
     {
         using var device = new PersonalizedDevice(PersonalizationMode.Head, PersonalizedDevice.ClosedPort());
-        device.Models.Install(device.SignedModel(1, seed: 11));
+        device.Install(device.SignedModel(1, seed: 11));
         using var service = device.Personalization();
 
         await service.StartAsync(Token);
@@ -74,7 +74,7 @@ public sealed class PersonalizationServiceTests
     public async Task Mode_none_starts_nothing_and_writes_nothing()
     {
         using var device = new PersonalizedDevice(PersonalizationMode.None, PersonalizedDevice.ClosedPort());
-        device.Models.Install(device.SignedModel(1, seed: 11));
+        device.Install(device.SignedModel(1, seed: 11));
         using var service = device.Personalization();
 
         await service.StartAsync(Token);
@@ -90,14 +90,14 @@ public sealed class PersonalizationServiceTests
     public async Task A_newer_global_model_keeps_the_trained_head_byte_for_byte_until_the_next_run()
     {
         using var device = new PersonalizedDevice(PersonalizationMode.Head, PersonalizedDevice.ClosedPort());
-        device.Models.Install(device.SignedModel(1, seed: 11));
+        device.Install(device.SignedModel(1, seed: 11));
         using var service = device.Personalization();
         service.Open();
         await service.RunCycleAsync(Token);
         var trained = device.PersonalStore.Load()!;
         Assert.True(trained.LocalSteps > 0);
 
-        device.Models.Install(device.SignedModel(2, seed: 12));
+        device.Install(device.SignedModel(2, seed: 12));
         device.Cpu.Busy = true;
         await service.RunCycleAsync(Token);
 

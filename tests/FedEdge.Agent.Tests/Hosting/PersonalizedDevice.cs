@@ -1,10 +1,13 @@
+using FedEdge.Device.Sampling;
+using FedEdge.Sensors.Features;
+using FedEdge.Device.Configuration;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using FedEdge.Agent.Eligibility;
+using FedEdge.Device.Eligibility;
 using FedEdge.Agent.Hosting;
-using FedEdge.Agent.Models;
-using FedEdge.Agent.Personalization;
+using FedEdge.Device.Models;
+using FedEdge.Device.Personalization;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Models;
 using FedEdge.Core.Parameters;
@@ -64,8 +67,8 @@ internal sealed class PersonalizedDevice : IDisposable
         Samples = new SampleStore(new SampleStoreOptions
         {
             Path = Path.Combine(Options.StateDirectory, "samples.db"),
-            FeatureCount = SmartHomeActivityGenerator.FeatureNames.Count,
-            ClassCount = SmartHomeActivityGenerator.ClassCount,
+            FeatureCount = SmartHomeSchema.FeatureNames.Count,
+            ClassCount = SmartHomeSchema.ClassCount,
         });
         var home = new SmartHomeActivityGenerator(3).GenerateHome(0, SampleCount);
         for (int row = 0; row < home.Count; row++)
@@ -91,6 +94,17 @@ internal sealed class PersonalizedDevice : IDisposable
     public string ModelDirectory => Path.Combine(Options.StateDirectory, "model");
 
     public AcceptedModelStore Models => new(ModelDirectory);
+
+    /// <summary>The installed model in memory, shared by the agent's core and the personalization service.</summary>
+    public InstalledModelState Installed { get; } = new();
+
+    /// <summary>Installs <paramref name="model"/> as the agent's core does: stored, and decoded once into <see cref="Installed"/>.</summary>
+    public void Install(GlobalModel model)
+    {
+        Models.Install(model);
+        Assert.True(InstalledModel.TryDecode(model, Options.MemoryClass, out var installed, out string problem), problem);
+        Installed.Install(installed);
+    }
 
     public PersonalModelStore PersonalStore => new(ModelDirectory);
 
@@ -131,8 +145,8 @@ internal sealed class PersonalizedDevice : IDisposable
     }
 
     public PersonalizationService Personalization() =>
-        new(Microsoft.Extensions.Options.Options.Create(Options), Time, NullLoggerFactory.Instance, Served,
-            cpu: Cpu, samples: Samples, thermal: new SysfsThermal(Dir.File("no-thermal-zones")));
+        new(Microsoft.Extensions.Options.Options.Create(Options), Time, NullLoggerFactory.Instance, Served, Installed,
+            new ConfiguredMainsPower(), Cpu, new SysfsThermal(Dir.File("no-thermal-zones")), new StoredSamples(Samples));
 
     public void Dispose()
     {

@@ -1,3 +1,4 @@
+using FedEdge.Device.Configuration;
 using FedEdge.Agent.Hosting;
 using FedEdge.Core.Privacy;
 

@@ -1,4 +1,4 @@
-using FedEdge.Agent.Models;
+using FedEdge.Device.Models;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Models;
 using FedEdge.Protocol.Wire;

@@ -1,4 +1,4 @@
-using FedEdge.Agent.Personalization;
+using FedEdge.Device.Personalization;
 using FedEdge.Core.Data;
 using FedEdge.Sensors.Datasets;
 

@@ -1,4 +1,4 @@
-using FedEdge.Agent.Personalization;
+using FedEdge.Device.Personalization;
 using FedEdge.Core.Models;
 using FedEdge.Core.Parameters;
 using FsCheck;

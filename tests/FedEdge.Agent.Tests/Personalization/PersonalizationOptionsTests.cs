@@ -1,4 +1,4 @@
-using FedEdge.Agent.Personalization;
+using FedEdge.Device.Personalization;
 
 namespace FedEdge.Agent.Tests.Personalization;
 

@@ -1,5 +1,6 @@
+using FedEdge.Sensors.Features;
 using System.Text.Json;
-using FedEdge.Agent.Prediction;
+using FedEdge.Device.Prediction;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Models;
 using FedEdge.Core.Parameters;
@@ -35,7 +36,7 @@ public sealed class ActivityClassifierTests
     public void Predict_matches_a_float64_softmax_of_the_same_weights()
     {
         var (model, w, b) = LogisticModel(3);
-        Assert.True(ActivityClassifier.TryCreate(model, ActivityClassifier.SmartHomeClassNames, out var classifier, out string problem), problem);
+        Assert.True(ActivityClassifier.TryCreate(model, SmartHomeSchema.ClassNames, out var classifier, out string problem), problem);
         using (classifier)
         {
             var random = new Random(9);
@@ -60,7 +61,7 @@ public sealed class ActivityClassifierTests
 
                 var prediction = classifier!.Predict(x, Now);
                 Assert.Equal(best, prediction.ClassIndex);
-                Assert.Equal(ActivityClassifier.SmartHomeClassNames[best], prediction.Activity);
+                Assert.Equal(SmartHomeSchema.ClassNames[best], prediction.Activity);
                 Assert.Equal(1 / sum, prediction.Probability, 1e-5); // float32 inference vs float64 reference
                 Assert.Equal("global", prediction.Model);
                 Assert.Equal(7UL, prediction.ModelVersion);
@@ -73,7 +74,7 @@ public sealed class ActivityClassifierTests
     {
         var (model, _, _) = LogisticModel(3);
         model.Architecture = "resnet-50";
-        Assert.False(ActivityClassifier.TryCreate(model, ActivityClassifier.SmartHomeClassNames, out var classifier, out string problem));
+        Assert.False(ActivityClassifier.TryCreate(model, SmartHomeSchema.ClassNames, out var classifier, out string problem));
         Assert.Null(classifier);
         Assert.Contains("resnet-50", problem, StringComparison.Ordinal);
     }
@@ -82,7 +83,7 @@ public sealed class ActivityClassifierTests
     public void Predict_refuses_a_vector_of_the_wrong_length()
     {
         var (model, _, _) = LogisticModel(3);
-        Assert.True(ActivityClassifier.TryCreate(model, ActivityClassifier.SmartHomeClassNames, out var classifier, out _));
+        Assert.True(ActivityClassifier.TryCreate(model, SmartHomeSchema.ClassNames, out var classifier, out _));
         using (classifier)
         {
             Assert.Throws<ArgumentException>(() => classifier!.Predict(new float[13], Now));
@@ -105,6 +106,6 @@ public sealed class ActivityClassifierTests
     [Fact]
     public void SmartHomeClassNames_are_the_simulator_classes_in_index_order()
     {
-        Assert.Equal(["empty", "sleeping", "cooking", "working", "exercising"], ActivityClassifier.SmartHomeClassNames);
+        Assert.Equal(["empty", "sleeping", "cooking", "working", "exercising"], SmartHomeSchema.ClassNames);
     }
 }

@@ -1,6 +1,7 @@
+using FedEdge.Sensors.Features;
 using System.Text.Json;
-using FedEdge.Agent.Diagnostics;
-using FedEdge.Agent.Prediction;
+using FedEdge.Device.Diagnostics;
+using FedEdge.Device.Prediction;
 
 namespace FedEdge.Agent.Tests.Prediction;
 
@@ -72,7 +73,7 @@ public sealed class HomeAssistantDiscoveryTests
 
         Assert.Equal("enum", activity.GetProperty("device_class").GetString());
         Assert.Equal(["empty", "sleeping", "cooking", "working", "exercising"], activity.GetProperty("options").EnumerateArray().Select(o => o.GetString()));
-        Assert.Equal(ActivityClassifier.SmartHomeClassNames, activity.GetProperty("options").EnumerateArray().Select(o => o.GetString()));
+        Assert.Equal(SmartHomeSchema.ClassNames, activity.GetProperty("options").EnumerateArray().Select(o => o.GetString()));
     }
 
     [Fact]
@@ -161,7 +162,7 @@ public sealed class HomeAssistantDiscoveryTests
     public void A_prediction_renders_to_one_of_the_activity_options()
     {
         var activity = Config(Discovery(), "activity");
-        foreach (string name in ActivityClassifier.SmartHomeClassNames)
+        foreach (string name in SmartHomeSchema.ClassNames)
         {
             byte[] prediction = PredictionPublisher.Payload(new ActivityPrediction(name, 0, 0.9, "global", 3, T0));
             Assert.Empty(HomeAssistantDiscoverySchema.CheckEnumState("activity", activity, prediction));

@@ -1,4 +1,4 @@
-using FedEdge.Agent.Prediction;
+using FedEdge.Device.Prediction;
 using FedEdge.Protocol.Transport;
 using MQTTnet;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using FedEdge.Agent.Privacy;
+using FedEdge.Device.Privacy;
 using FedEdge.Core.Privacy;
 
 namespace FedEdge.Agent.Tests.Privacy;

@@ -1,4 +1,4 @@
-using FedEdge.Agent.Privacy;
+using FedEdge.Device.Privacy;
 using FedEdge.Core.Privacy;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,5 +1,6 @@
-using FedEdge.Agent.Prediction;
-using FedEdge.Agent.Sampling;
+using FedEdge.Sensors.Features;
+using FedEdge.Device.Prediction;
+using FedEdge.Device.Sampling;
 using FedEdge.Sensors.Hardware;
 using FedEdge.Sensors.Labels;
 using FedEdge.Sensors.Simulated;
@@ -26,8 +27,8 @@ public sealed class SamplingLoopTests : IDisposable
         _store = new SampleStore(new SampleStoreOptions
         {
             Path = _dir.File("samples.db"),
-            FeatureCount = SmartHomeActivityGenerator.FeatureNames.Count,
-            ClassCount = SmartHomeActivityGenerator.ClassCount,
+            FeatureCount = SmartHomeSchema.FeatureNames.Count,
+            ClassCount = SmartHomeSchema.ClassCount,
         });
         _climate = new FakeSensor("bme280", [SensorChannels.TemperatureC, SensorChannels.HumidityPct], _time, t => [21.0 + (t.Second / 60.0), 45.0]);
         _pir = new FakeSensor("pir", [SensorChannels.MotionPerMin], _time, _ => [0.0]);
@@ -44,7 +45,7 @@ public sealed class SamplingLoopTests : IDisposable
         _store,
         [_inbox, _motion],
         _motion,
-        new LabelSet(ActivityClassifier.SmartHomeClassNames),
+        new LabelSet(SmartHomeSchema.ClassNames),
         new SamplingOptions { ReadInterval = Read, WindowLength = Window },
         _time,
         NullLogger.Instance);
@@ -94,7 +95,7 @@ public sealed class SamplingLoopTests : IDisposable
             _store,
             [_inbox, _motion],
             _motion,
-            new LabelSet(ActivityClassifier.SmartHomeClassNames),
+            new LabelSet(SmartHomeSchema.ClassNames),
             new SamplingOptions { ReadInterval = Read, WindowLength = Window },
             _time,
             NullLogger.Instance);
@@ -144,8 +145,8 @@ public sealed class SamplingLoopTests : IDisposable
         RunWindow(_time, loop);
 
         var row = _store.ReadAll().Row(0);
-        Assert.Equal(SmartHomeFeatureScaling.Centre[0], row[0]); // temperature mean
-        Assert.Equal(SmartHomeFeatureScaling.Centre[2], row[2]); // humidity mean
+        Assert.Equal(SmartHomeSchema.Centre[0], row[0]); // temperature mean
+        Assert.Equal(SmartHomeSchema.Centre[2], row[2]); // humidity mean
     }
 
     [Fact]
@@ -173,7 +174,7 @@ public sealed class SamplingLoopTests : IDisposable
     public void Feedback_arriving_after_a_window_closed_labels_and_stores_that_window()
     {
         // no motion rule: the closed window stays unlabelled until the user's feedback arrives
-        var loop = new SamplingLoop([_climate], _store, [_inbox], null, new LabelSet(ActivityClassifier.SmartHomeClassNames), new SamplingOptions { ReadInterval = Read, WindowLength = Window }, _time, NullLogger.Instance)
+        var loop = new SamplingLoop([_climate], _store, [_inbox], null, new LabelSet(SmartHomeSchema.ClassNames), new SamplingOptions { ReadInterval = Read, WindowLength = Window }, _time, NullLogger.Instance)
         {
             LateFeedback = _inbox,
         };
@@ -196,7 +197,7 @@ public sealed class SamplingLoopTests : IDisposable
     [Fact]
     public void Late_feedback_stores_a_kept_window_only_once()
     {
-        var loop = new SamplingLoop([_climate], _store, [_inbox], null, new LabelSet(ActivityClassifier.SmartHomeClassNames), new SamplingOptions { ReadInterval = Read, WindowLength = Window }, _time, NullLogger.Instance)
+        var loop = new SamplingLoop([_climate], _store, [_inbox], null, new LabelSet(SmartHomeSchema.ClassNames), new SamplingOptions { ReadInterval = Read, WindowLength = Window }, _time, NullLogger.Instance)
         {
             LateFeedback = _inbox,
         };

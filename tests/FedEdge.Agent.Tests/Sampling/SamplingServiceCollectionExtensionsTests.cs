@@ -1,5 +1,6 @@
+using FedEdge.Device.Configuration;
 using FedEdge.Agent.Hosting;
-using FedEdge.Agent.Sampling;
+using FedEdge.Device.Sampling;
 using FedEdge.Sensors.Hardware;
 using FedEdge.Sensors.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,16 +20,19 @@ public sealed class SamplingServiceCollectionExtensionsTests : IDisposable
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IOptions<AgentOptions>>(Options.Create(new AgentOptions { DeviceId = "dev-1", StateDirectory = _dir.Path }));
-        services.AddHostedService<AgentService>();
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        string keyPath = _dir.File("model-signing.pub.pem");
+        File.WriteAllText(keyPath, key.ExportSubjectPublicKeyInfoPem());
+        services.AddSingleton<IOptions<AgentOptions>>(Options.Create(new AgentOptions { DeviceId = "dev-1", StateDirectory = _dir.Path, ModelSigningPublicKeyPath = keyPath, Mqtt = new() { Host = "127.0.0.1", UseTls = false } }));
+        services.AddFedEdgeAgent();
         services.AddSampling();
         return services.BuildServiceProvider();
     }
 
     [Fact]
-    public void AddSampling_resolves_the_sampler_with_the_configured_sensors_and_the_shared_store()
+    public async Task AddSampling_resolves_the_sampler_with_the_configured_sensors_and_the_shared_store()
     {
-        using var provider = Provider();
+        await using var provider = Provider();
 
         var hosted = provider.GetServices<IHostedService>().ToList();
 
@@ -36,5 +40,6 @@ public sealed class SamplingServiceCollectionExtensionsTests : IDisposable
         Assert.Contains(hosted, s => s is AgentService);
         Assert.Empty(provider.GetRequiredService<IEnumerable<ISensorAdapter>>()); // none configured
         Assert.Same(provider.GetRequiredService<SampleStore>(), provider.GetRequiredService<SampleStore>());
+        Assert.IsType<StoredSamples>(provider.GetRequiredService<ILocalSamples>()); // the agent trains on the sampler's store
     }
 }

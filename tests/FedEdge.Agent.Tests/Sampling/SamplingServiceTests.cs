@@ -1,5 +1,7 @@
+using FedEdge.Sensors.Features;
+using FedEdge.Device.Configuration;
 using FedEdge.Agent.Hosting;
-using FedEdge.Agent.Sampling;
+using FedEdge.Device.Sampling;
 using FedEdge.Sensors.Hardware;
 using FedEdge.Sensors.Simulated;
 using FedEdge.Sensors.Storage;
@@ -30,8 +32,8 @@ public sealed class SamplingServiceTests : IDisposable
         using var store = new SampleStore(new SampleStoreOptions
         {
             Path = _dir.File("samples.db"),
-            FeatureCount = SmartHomeActivityGenerator.FeatureNames.Count,
-            ClassCount = SmartHomeActivityGenerator.ClassCount,
+            FeatureCount = SmartHomeSchema.FeatureNames.Count,
+            ClassCount = SmartHomeSchema.ClassCount,
         });
         var sensor = new FakeSensor("bme280", [SensorChannels.TemperatureC, SensorChannels.HumidityPct], _time, _ => [22.0, 40.0]);
         var latest = new LatestFeatures();

@@ -1,4 +1,4 @@
-using FedEdge.Agent.Sampling;
+using FedEdge.Device.Sampling;
 
 namespace FedEdge.Agent.Tests.Sampling;
 

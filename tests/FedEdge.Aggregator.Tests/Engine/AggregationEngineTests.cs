@@ -1,5 +1,6 @@
-using FedEdge.Aggregator.Engine;
-using FedEdge.Aggregator.Validation;
+using FedEdge.Aggregation.Engine;
+using FedEdge.Aggregation.Validation;
+using FedEdge.Core.Aggregation;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Models;
 using FedEdge.Core.Parameters;
@@ -19,6 +20,20 @@ public class AggregationEngineTests
 
     private static IntakeResult Send(EngineHarness h, string device, int id, float[] delta, long? baseVersion = null, ulong samples = 10) =>
         h.Engine.Receive(UpdateFactory.Topic(device), UpdateFactory.Bytes(device, id, baseVersion ?? h.Engine.CurrentVersion, delta, samples));
+
+    [Theory]
+    [InlineData(StrategyKind.FedBuff)]
+    [InlineData(StrategyKind.FedAvg)]
+    public void An_update_from_a_version_not_yet_published_is_refused_once_with_the_one_rejection_reason(StrategyKind strategy)
+    {
+        using var h = new EngineHarness(EngineHarness.Options4x2(strategy));
+
+        var result = Send(h, "dev-a", 1, D1, baseVersion: 9);
+
+        Assert.Equal(IntakeOutcome.Rejected, result.Verdict.Kind);
+        Assert.Equal(RejectionReason.FutureBaseVersion, result.Verdict.Reason);
+        Assert.Equal(1, h.Metrics.Rejected.WithLabels(nameof(RejectionReason.FutureBaseVersion)).Value);
+    }
 
     [Fact]
     public void A_new_engine_publishes_a_signed_version_1_of_the_seeded_initial_model()

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
-using FedEdge.Aggregator.Engine;
-using FedEdge.Aggregator.Metrics;
-using FedEdge.Aggregator.State;
+using FedEdge.Aggregation.Engine;
+using FedEdge.Aggregation.Metrics;
+using FedEdge.Aggregation.State;
 using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Topics;
 using FedEdge.Protocol.Wire;
@@ -55,7 +55,7 @@ internal sealed class EngineHarness : IDisposable
         MinClients = 2,
         RoundDuration = TimeSpan.FromMinutes(5),
         Seed = 7,
-        Validation = new() { MaxUpdateNorm = 100, MaxStaleness = 5 },
+        Validation = new() { MaxUpdateNorm = 100 },
     };
 
     /// <summary>A restarted engine on the same directory, key and clock (what a new process would build).</summary>

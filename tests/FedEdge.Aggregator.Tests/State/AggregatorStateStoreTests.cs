@@ -1,4 +1,4 @@
-using FedEdge.Aggregator.State;
+using FedEdge.Aggregation.State;
 
 namespace FedEdge.Aggregator.Tests.State;
 

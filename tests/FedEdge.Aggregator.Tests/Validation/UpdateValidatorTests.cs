@@ -1,4 +1,5 @@
-using FedEdge.Aggregator.Validation;
+using FedEdge.Core.Aggregation;
+using FedEdge.Aggregation.Validation;
 using FedEdge.Core.Codecs;
 using FedEdge.Protocol.Wire;
 using Google.Protobuf;
@@ -14,7 +15,7 @@ public class UpdateValidatorTests
     private UpdateValidationContext Context(long version = 5, IReadOnlyDictionary<string, ParameterSubset>? subsets = null) =>
         new(UpdateFactory.Fleet, UpdateFactory.Layout, version, subsets ?? new Dictionary<string, ParameterSubset>(), id => _seen.Contains(Convert.ToHexString(id)));
 
-    private static UpdateValidator Validator(UpdateValidationOptions? options = null) => new(new WireParser(), options ?? new UpdateValidationOptions { MaxStaleness = 3, MaxUpdateNorm = 10 });
+    private static UpdateValidator Validator(UpdateValidationOptions? options = null) => new(new WireParser(), options ?? new UpdateValidationOptions { MaxUpdateNorm = 10 });
 
     private static IntakeVerdict Run(UpdateValidator validator, string topic, byte[] payload, UpdateValidationContext context) =>
         validator.Validate(topic, payload, context, Now);
@@ -84,21 +85,6 @@ public class UpdateValidatorTests
         var verdict = Run(Validator(), UpdateFactory.Topic("dev-a"), message.ToByteArray(), Context());
         Assert.Equal(IntakeOutcome.Rejected, verdict.Kind);
         Assert.NotEmpty(verdict.Message);
-    }
-
-    [Fact]
-    public void An_update_staler_than_the_limit_is_rejected_and_one_at_the_limit_is_not()
-    {
-        var validator = Validator();
-        Assert.Equal(RejectionReason.TooStale, Run(validator, UpdateFactory.Topic("dev-a"), UpdateFactory.Bytes("dev-a", 1, 1, Delta), Context(version: 5)).Reason);
-        Assert.Equal(IntakeOutcome.Accepted, Run(validator, UpdateFactory.Topic("dev-a"), UpdateFactory.Bytes("dev-a", 2, 2, Delta), Context(version: 5)).Kind);
-    }
-
-    [Fact]
-    public void An_update_from_a_version_not_yet_published_is_rejected()
-    {
-        var verdict = Run(Validator(), UpdateFactory.Topic("dev-a"), UpdateFactory.Bytes("dev-a", 1, 9, Delta), Context(version: 5));
-        Assert.Equal(RejectionReason.FutureBaseVersion, verdict.Reason);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using FedEdge.Core.Aggregation;
 using FedEdge.Core.Aggregation.FedAvg;
-using FedEdge.Core.Aggregation.FedBuff;
+using FedEdge.Core.Aggregation.Buffered;
 using FedEdge.Core.Aggregation.Ftte;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Parameters;
@@ -55,7 +55,7 @@ internal static class AggregationFixtures
     public static IAggregationStrategy[] Strategies(int k) =>
     [
         new FedAvgStrategy(new FedAvgOptions { ClientsPerRound = Math.Max(k, 1), MinClients = 1, ServerLearningRate = 0.5 }),
-        new FedBuffStrategy(new FedBuffOptions { BufferSize = k, ServerLearningRate = 0.5, MaxStaleness = 100 }),
-        new FtteStrategy(new FtteOptions { BufferSize = k, ServerLearningRate = 0.5, MaxStaleness = 100 }),
+        new BufferedStrategy(new BufferedOptions { BufferSize = k, ServerLearningRate = 0.5, MaxStaleness = 100 }),
+        new BufferedStrategy(new BufferedOptions { Weighting = BufferWeighting.StalenessAndDispersion, BufferSize = k, ServerLearningRate = 0.5, MaxStaleness = 100 }),
     ];
 }

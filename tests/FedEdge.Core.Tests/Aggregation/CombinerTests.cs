@@ -1,6 +1,6 @@
 using FedEdge.Core.Aggregation;
 using FedEdge.Core.Aggregation.Combining;
-using FedEdge.Core.Aggregation.FedBuff;
+using FedEdge.Core.Aggregation.Buffered;
 using FsCheck.Xunit;
 using static FedEdge.Core.Tests.Aggregation.AggregationFixtures;
 
@@ -70,7 +70,7 @@ public class CombinerTests
     public void A_strategy_with_a_median_combiner_steps_by_the_median_times_its_scale()
     {
         // FedBuff, K = 5, all τ = 0, η_g = 1: scale = Σ s / K = 1; median centre = [3, 1] on w[0], w[1].
-        var strategy = new FedBuffStrategy(new FedBuffOptions { BufferSize = 5 }).WithCombiner(new CoordinateMedianCombiner());
+        var strategy = new BufferedStrategy(new BufferedOptions { BufferSize = 5 }).WithCombiner(new CoordinateMedianCombiner());
         var buffer = WithOutlier.Select((d, i) => Update($"d{i}", 2, [d[0], d[1], 0, 0])).ToArray();
 
         var result = strategy.Aggregate(Model(0, 0, 0, 0), buffer, Context(2));

@@ -135,11 +135,11 @@ public class FedAvgStrategyTests
     }
 
     [Theory]
-    [InlineData("z", 7, 5, UpdateRejection.NotInCohort)]
-    [InlineData("a", 6, 5, UpdateRejection.TooStale)]
-    [InlineData("a", 7, 11, UpdateRejection.TooStale)]
-    [InlineData("b", 7, 5, UpdateRejection.Duplicate)]
-    public void Admit_rejects_updates_outside_the_open_round(string device, long baseVersion, int minute, UpdateRejection expected)
+    [InlineData("z", 7, 5, RejectionReason.NotInCohort)]
+    [InlineData("a", 6, 5, RejectionReason.TooStale)]
+    [InlineData("a", 7, 11, RejectionReason.TooStale)]
+    [InlineData("b", 7, 5, RejectionReason.DeviceAlreadyBuffered)]
+    public void Admit_rejects_updates_outside_the_open_round(string device, long baseVersion, int minute, RejectionReason expected)
     {
         var strategy = new FedAvgStrategy(new FedAvgOptions { ClientsPerRound = 3, MinClients = 2 });
         var context = Context(7, round: Round(7, "a", "b", "c")) with { Now = T0.AddMinutes(minute) };
@@ -156,7 +156,7 @@ public class FedAvgStrategyTests
     {
         var strategy = new FedAvgStrategy(new FedAvgOptions());
 
-        Assert.Equal(UpdateRejection.NotInCohort, strategy.Admit(ThreeClients[0], [], Context(7)).Rejection);
+        Assert.Equal(RejectionReason.NotInCohort, strategy.Admit(ThreeClients[0], [], Context(7)).Rejection);
     }
 
     [Fact]

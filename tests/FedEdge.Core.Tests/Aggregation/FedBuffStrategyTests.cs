@@ -1,5 +1,5 @@
 using FedEdge.Core.Aggregation;
-using FedEdge.Core.Aggregation.FedBuff;
+using FedEdge.Core.Aggregation.Buffered;
 using static FedEdge.Core.Tests.Aggregation.AggregationFixtures;
 
 namespace FedEdge.Core.Tests.Aggregation;
@@ -15,7 +15,7 @@ public class FedBuffStrategyTests
         // Σ s Δ = 1·[2,0,0,4] + (1/√2)·[4,4,0,0] + ½·[0,0,6,2] = [2 + 2√2, 2√2, 3, 5]
         // FedBuff (Nguyen et al. 2022, Alg. 1): divide by K = 3, times η_g = 0.5:
         // step = 0.5/3 · [2 + 2√2, 2√2, 3, 5] ≈ [0.804738, 0.471405, 0.5, 0.833333]
-        var strategy = new FedBuffStrategy(new FedBuffOptions { BufferSize = 3, ServerLearningRate = 0.5 });
+        var strategy = new BufferedStrategy(new BufferedOptions { BufferSize = 3, ServerLearningRate = 0.5 });
         ClientUpdate[] buffer =
         [
             Update("a", 5, [2, 0, 0, 4]),
@@ -35,7 +35,7 @@ public class FedBuffStrategyTests
     public void Aggregate_moves_a_stale_buffer_less_than_a_fresh_one_because_it_divides_by_K_not_by_the_sum_of_discounts()
     {
         // All τ = 3 ⇒ s = ½: step = η · (1/K) Σ ½ Δ = ½ · (fresh step). Normalising by Σ s would make them equal.
-        var strategy = new FedBuffStrategy(new FedBuffOptions { BufferSize = 2 });
+        var strategy = new BufferedStrategy(new BufferedOptions { BufferSize = 2 });
         float[] d1 = [1, 2, 3, 4];
         float[] d2 = [3, 2, 1, 0];
 
@@ -48,12 +48,12 @@ public class FedBuffStrategyTests
     [Fact]
     public void Admit_rejects_an_update_staler_than_the_limit_and_accepts_one_at_the_limit()
     {
-        var strategy = new FedBuffStrategy(new FedBuffOptions { MaxStaleness = 3 });
+        var strategy = new BufferedStrategy(new BufferedOptions { MaxStaleness = 3 });
 
         var tooOld = strategy.Admit(Update("a", 6, [0, 0, 0, 0]), [], Context(10));
         var atLimit = strategy.Admit(Update("a", 7, [0, 0, 0, 0]), [], Context(10));
 
-        Assert.Equal(UpdateRejection.TooStale, tooOld.Rejection);
+        Assert.Equal(RejectionReason.TooStale, tooOld.Rejection);
         Assert.Contains("Staleness 4", tooOld.Message, StringComparison.Ordinal);
         Assert.True(atLimit.Accepted);
     }
@@ -61,17 +61,17 @@ public class FedBuffStrategyTests
     [Fact]
     public void Admit_rejects_a_second_update_from_the_same_device_in_one_buffer()
     {
-        var strategy = new FedBuffStrategy(new FedBuffOptions());
+        var strategy = new BufferedStrategy(new BufferedOptions());
 
         var verdict = strategy.Admit(Update("a", 9, [0, 0, 0, 0]), [Update("a", 8, [1, 1, 1, 1])], Context(9));
 
-        Assert.Equal(UpdateRejection.Duplicate, verdict.Rejection);
+        Assert.Equal(RejectionReason.DeviceAlreadyBuffered, verdict.Rejection);
     }
 
     [Fact]
     public void IsReady_becomes_true_when_the_buffer_holds_K_updates()
     {
-        var strategy = new FedBuffStrategy(new FedBuffOptions { BufferSize = 2 });
+        var strategy = new BufferedStrategy(new BufferedOptions { BufferSize = 2 });
         ClientUpdate[] two = [Update("a", 1, [0, 0, 0, 0]), Update("b", 1, [0, 0, 0, 0])];
 
         Assert.False(strategy.IsReady(two[..1], Context(1)));

@@ -1,3 +1,4 @@
+using FedEdge.Core.Aggregation.Buffered;
 using FedEdge.Core.Aggregation;
 using FedEdge.Core.Aggregation.Ftte;
 using FsCheck.Xunit;
@@ -28,7 +29,7 @@ public class FtteWeightsTests
     {
         // Version 3, bases 3, 3, 0 (τ = 0, 0, 3). centre = (34·Δ1 + 17·Δ2 + 1·Δ3)/52 = [1, 86/52, 8/52, 0]
         // damping = (1 + 1 + ½)/3 = 5/6;  η = 1  ⇒  step = 5/6 · centre
-        var strategy = new FtteStrategy(new FtteOptions { BufferSize = 3 });
+        var strategy = new BufferedStrategy(new BufferedOptions { Weighting = BufferWeighting.StalenessAndDispersion, BufferSize = 3 });
         ClientUpdate[] buffer = [Update("a", 3, HandDeltas[0]), Update("b", 3, HandDeltas[1]), Update("c", 0, HandDeltas[2])];
         double[] expected = [5.0 / 6, 5.0 / 6 * 86 / 52, 5.0 / 6 * 8 / 52, 0];
 

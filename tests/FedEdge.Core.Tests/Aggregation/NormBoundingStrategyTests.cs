@@ -52,6 +52,6 @@ public class NormBoundingStrategyTests
 
         var verdict = Bounded(1.0).Admit(Update("a", 1, [float.NaN, 0, 0, 0]), [], Context(1, round: round));
 
-        Assert.Equal(UpdateRejection.NonFinite, verdict.Rejection);
+        Assert.Equal(RejectionReason.NonFinite, verdict.Rejection);
     }
 }

@@ -1,3 +1,4 @@
+using FedEdge.Core.Aggregation.Buffered;
 using FedEdge.Core.Aggregation;
 using FedEdge.Core.Aggregation.Combining;
 using FedEdge.Core.Aggregation.Ftte;
@@ -112,6 +113,6 @@ public class StrategyPropertyTests
         float[] ftte = strategies[2].Aggregate(Model(0, 0, 0, 0), buffer, Context(4)).Global.Buffer;
 
         Assert.Equal(fedBuff, ftte, (x, y) => Math.Abs(x - y) <= 1e-7f);
-        Assert.IsType<FtteStrategy>(strategies[2]);
+        Assert.Equal(BufferWeighting.StalenessAndDispersion, Assert.IsType<BufferedStrategy>(strategies[2]).Options.Weighting);
     }
 }

@@ -1,5 +1,5 @@
 using FedEdge.Core.Aggregation;
-using FedEdge.Core.Aggregation.FedBuff;
+using FedEdge.Core.Aggregation.Buffered;
 using FedEdge.Core.Codecs;
 using static FedEdge.Core.Tests.Aggregation.AggregationFixtures;
 
@@ -14,7 +14,7 @@ public class UpdateValidationTests
     {
         var verdict = UpdateValidation.Check(Update("a", 1, [1, 2, 3]), Context(1));
 
-        Assert.Equal(UpdateRejection.ShapeMismatch, verdict.Rejection);
+        Assert.Equal(RejectionReason.WrongShape, verdict.Rejection);
         Assert.Contains("3 elements but 4", verdict.Message, StringComparison.Ordinal);
     }
 
@@ -23,7 +23,7 @@ public class UpdateValidationTests
     {
         var verdict = UpdateValidation.Check(Update("a", 1, [1, 2], subset: FirstTwo), Context(1));
 
-        Assert.Equal(UpdateRejection.ShapeMismatch, verdict.Rejection);
+        Assert.Equal(RejectionReason.WrongShape, verdict.Rejection);
     }
 
     [Fact]
@@ -33,7 +33,7 @@ public class UpdateValidationTests
 
         var verdict = UpdateValidation.Check(Update("a", 1, [1, 2], subset: other), Context(1, subset: FirstTwo));
 
-        Assert.Equal(UpdateRejection.ShapeMismatch, verdict.Rejection);
+        Assert.Equal(RejectionReason.WrongShape, verdict.Rejection);
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public class UpdateValidationTests
     {
         var verdict = UpdateValidation.Check(Update("a", 1, [0, bad, 0, 0]), Context(1));
 
-        Assert.Equal(UpdateRejection.NonFinite, verdict.Rejection);
+        Assert.Equal(RejectionReason.NonFinite, verdict.Rejection);
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public class UpdateValidationTests
     {
         var verdict = UpdateValidation.Check(Update("a", 1, [0, 0, 0, 0], samples: 0), Context(1));
 
-        Assert.Equal(UpdateRejection.InvalidMetadata, verdict.Rejection);
+        Assert.Equal(RejectionReason.BadSampleCount, verdict.Rejection);
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public class UpdateValidationTests
     {
         var verdict = UpdateValidation.Check(Update(string.Empty, 1, [0, 0, 0, 0]), Context(1));
 
-        Assert.Equal(UpdateRejection.InvalidMetadata, verdict.Rejection);
+        Assert.Equal(RejectionReason.Malformed, verdict.Rejection);
     }
 
     [Fact]
@@ -74,13 +74,13 @@ public class UpdateValidationTests
     {
         var verdict = UpdateValidation.Check(Update("a", 3, [0, 0, 0, 0]), Context(2));
 
-        Assert.Equal(UpdateRejection.FutureVersion, verdict.Rejection);
+        Assert.Equal(RejectionReason.FutureBaseVersion, verdict.Rejection);
     }
 
     [Fact]
     public void Aggregate_throws_when_the_buffer_holds_an_update_admission_would_reject()
     {
-        var strategy = new FedBuffStrategy(new FedBuffOptions { BufferSize = 2 });
+        var strategy = new BufferedStrategy(new BufferedOptions { BufferSize = 2 });
         ClientUpdate[] buffer = [Update("a", 1, [0, 0, 0, 0]), Update("b", 1, [0, float.NaN, 0, 0])];
 
         var e = Assert.Throws<ArgumentException>(() => strategy.Aggregate(Model(0, 0, 0, 0), buffer, Context(1)));
@@ -91,7 +91,7 @@ public class UpdateValidationTests
     [Fact]
     public void Aggregate_throws_on_an_empty_buffer()
     {
-        var strategy = new FedBuffStrategy(new FedBuffOptions());
+        var strategy = new BufferedStrategy(new BufferedOptions());
 
         Assert.Throws<ArgumentException>(() => strategy.Aggregate(Model(0, 0, 0, 0), [], Context(1)));
     }

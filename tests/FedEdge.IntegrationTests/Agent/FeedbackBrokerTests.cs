@@ -1,3 +1,4 @@
+using FedEdge.Device.Configuration;
 using System.Security.Cryptography;
 using System.Text;
 using FedEdge.Agent.Hosting;
@@ -36,7 +37,7 @@ public sealed class FeedbackBrokerTests : IAsyncLifetime
         var recorder = new EventRecorder();
         using var loggers = LoggerFactory.Create(builder => builder.AddProvider(recorder).SetMinimumLevel(LogLevel.Debug));
         var inbox = new FeedbackLabelInbox();
-        var service = new AgentService(Options.Create(AgentOptionsFor()), TimeProvider.System, loggers, new SwitchablePower(), new SwitchableCpu(), feedback: inbox);
+        var service = AgentTestHost.Create(AgentOptionsFor(), TimeProvider.System, loggers, new SwitchablePower(), new SwitchableCpu(), feedback: inbox);
         await service.StartAsync(ct);
         try
         {

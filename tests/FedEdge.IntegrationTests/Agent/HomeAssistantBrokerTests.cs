@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using FedEdge.Agent.Diagnostics;
+using FedEdge.Device.Diagnostics;
 using FedEdge.IntegrationTests.Broker;
 using FedEdge.Protocol.Transport;
 

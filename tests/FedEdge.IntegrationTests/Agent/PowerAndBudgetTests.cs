@@ -1,13 +1,15 @@
+using FedEdge.Sensors.Features;
+using FedEdge.Device.Configuration;
 using System.Security.Cryptography;
-using FedEdge.Agent.Contribution;
-using FedEdge.Agent.Eligibility;
+using FedEdge.Device.Contribution;
+using FedEdge.Device.Eligibility;
 using FedEdge.Agent.Hosting;
-using FedEdge.Agent.Models;
-using FedEdge.Agent.Privacy;
-using FedEdge.Aggregator.Engine;
-using FedEdge.Aggregator.Metrics;
-using FedEdge.Aggregator.State;
-using FedEdge.Aggregator.Validation;
+using FedEdge.Device.Models;
+using FedEdge.Device.Privacy;
+using FedEdge.Aggregation.Engine;
+using FedEdge.Aggregation.Metrics;
+using FedEdge.Aggregation.State;
+using FedEdge.Aggregation.Validation;
 using FedEdge.Core.Privacy;
 using FedEdge.IntegrationTests.Broker;
 using FedEdge.Protocol.Signing;
@@ -65,7 +67,7 @@ public sealed class PowerAndBudgetTests : IAsyncLifetime
         var power = new SwitchablePower { State = PowerState.OnBattery };
         var cpu = new SwitchableCpu { Busy = false };
         var options = AgentOptionsFor();
-        var service = new AgentService(Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance, power, cpu);
+        var service = AgentTestHost.Create(options, TimeProvider.System, NullLoggerFactory.Instance, power, cpu);
         await service.StartAsync(ct);
         try
         {
@@ -107,7 +109,7 @@ public sealed class PowerAndBudgetTests : IAsyncLifetime
     [Fact]
     public async Task The_agent_service_stops_training_when_unplugged_mid_run_and_a_later_run_reaches_the_engine()
     {
-        const string Service = "FedEdge.Agent.Hosting.AgentService";
+        const string Service = "FedEdge.Device.Agent.DeviceAgent"; // the core logs each run and its outcome
         const int TrainingStarted = 15, ContributionEnded = 5;
         var ct = TestContext.Current.CancellationToken;
         await using var aggregator = await TestClients.ConnectAsync(_broker, "aggregator", 6, TestClients.SharedUpdatesFilter);
@@ -122,7 +124,7 @@ public sealed class PowerAndBudgetTests : IAsyncLifetime
         options.CheckInterval = TimeSpan.FromSeconds(1);
         // a run of seconds (500,000 steps), so it is caught mid-way: 100 epochs (50,000 steps) could finish before the test saw it start
         options.Training = new() { MinSamples = 50, MaxSamples = 2000, BatchSize = 4, Epochs = 1000 };
-        var service = new AgentService(Options.Create(options), time, loggers, power, new SwitchableCpu { Busy = false });
+        var service = AgentTestHost.Create(options, time, loggers, power, new SwitchableCpu { Busy = false });
         await service.StartAsync(ct);
         try
         {
@@ -274,10 +276,10 @@ public sealed class PowerAndBudgetTests : IAsyncLifetime
         return model;
     }
 
-    private static Core.Data.Dataset Samples() => SmartHomeFeatureScaling.Standardize(new SmartHomeActivityGenerator(9).GenerateHome(0, 150));
+    private static Core.Data.Dataset Samples() => SmartHomeSchema.Standardize(new SmartHomeActivityGenerator(9).GenerateHome(0, 150));
 
     private ContributionRunner Runner(PrivacyLedger ledger, OutboxDevice device) => new(
-        new ContributionSettings { DeviceId = Device, Fleet = TestClients.Fleet, ArtifactsDirectory = _dir.File("artifacts"), BatchSize = 16, NoiseMultiplier = 1.0 },
+        new AgentOptions { DeviceId = Device, Fleet = TestClients.Fleet, StateDirectory = _dir.Path, Privacy = new() { NoiseMultiplier = 1.0 }, Training = new() { BatchSize = 16, MinSamples = 10 } },
         ledger,
         device.Outbox,
         _noise,

@@ -1,13 +1,15 @@
-using FedEdge.Agent.Eligibility;
+using FedEdge.Sensors.Features;
+using FedEdge.Device.Configuration;
+using FedEdge.Device.Eligibility;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using FedEdge.Agent.Hosting;
-using FedEdge.Agent.Prediction;
-using FedEdge.Agent.Sampling;
-using FedEdge.Aggregator.Engine;
-using FedEdge.Aggregator.Metrics;
-using FedEdge.Aggregator.State;
+using FedEdge.Device.Prediction;
+using FedEdge.Device.Sampling;
+using FedEdge.Aggregation.Engine;
+using FedEdge.Aggregation.Metrics;
+using FedEdge.Aggregation.State;
 using FedEdge.IntegrationTests.Broker;
 using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Transport;
@@ -90,7 +92,7 @@ public sealed class PredictionBrokerTests : IAsyncLifetime
         await aggregator.PublishAsync(TestClients.ModelTopic, engine.CurrentModelMessage, retain: true, ct);
         await using var ha = await TestClients.ConnectAsync(_broker, HomeAssistant, 5, PredictionsTopic);
 
-        var service = new AgentService(Options.Create(AgentOptionsFor(key, simulated: true)), TimeProvider.System, NullLoggerFactory.Instance);
+        var service = AgentTestHost.Create(AgentOptionsFor(key, simulated: true), TimeProvider.System, NullLoggerFactory.Instance);
         await service.StartAsync(ct);
         try
         {
@@ -98,7 +100,7 @@ public sealed class PredictionBrokerTests : IAsyncLifetime
             await message.AcknowledgeAsync(ct);
             using var json = JsonDocument.Parse(message.Payload);
             var root = json.RootElement;
-            Assert.Contains(root.GetProperty("activity").GetString(), ActivityClassifier.SmartHomeClassNames);
+            Assert.Contains(root.GetProperty("activity").GetString(), SmartHomeSchema.ClassNames);
             double p = root.GetProperty("probability").GetDouble();
             Assert.InRange(p, 0.2, 1.0); // the arg-max of 5 classes is at least 1/5
             Assert.Equal((ulong)engine.CurrentVersion, root.GetProperty("model_version").GetUInt64());
@@ -125,13 +127,13 @@ public sealed class PredictionBrokerTests : IAsyncLifetime
         using var samples = new SampleStore(new SampleStoreOptions
         {
             Path = _dir.File("samples.db"),
-            FeatureCount = SmartHomeActivityGenerator.FeatureNames.Count,
-            ClassCount = SmartHomeActivityGenerator.ClassCount,
+            FeatureCount = SmartHomeSchema.FeatureNames.Count,
+            ClassCount = SmartHomeSchema.ClassCount,
         });
         var latest = new LatestFeatures();
         var windowEnd = new DateTimeOffset(2026, 11, 25, 19, 30, 0, TimeSpan.Zero);
         latest.Set(new SmartHomeActivityGenerator(3).GenerateHome(0, 1).Row(0), windowEnd);
-        var service = new AgentService(Options.Create(options), TimeProvider.System, NullLoggerFactory.Instance, samples: samples, latest: latest);
+        var service = AgentTestHost.Create(options, TimeProvider.System, NullLoggerFactory.Instance, samples: samples, latest: latest);
         await service.StartAsync(ct);
         try
         {
@@ -139,7 +141,7 @@ public sealed class PredictionBrokerTests : IAsyncLifetime
             await message.AcknowledgeAsync(ct);
             using var json = JsonDocument.Parse(message.Payload);
             Assert.Equal(windowEnd.ToUnixTimeMilliseconds(), json.RootElement.GetProperty("timestamp_ms").GetInt64());
-            Assert.Contains(json.RootElement.GetProperty("activity").GetString(), ActivityClassifier.SmartHomeClassNames);
+            Assert.Contains(json.RootElement.GetProperty("activity").GetString(), SmartHomeSchema.ClassNames);
         }
         finally
         {

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
-using FedEdge.Aggregator.Engine;
-using FedEdge.Aggregator.Metrics;
-using FedEdge.Aggregator.State;
+using FedEdge.Aggregation.Engine;
+using FedEdge.Aggregation.Metrics;
+using FedEdge.Aggregation.State;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Models;
 using FedEdge.IntegrationTests.Broker;

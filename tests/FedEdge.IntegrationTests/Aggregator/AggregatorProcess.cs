@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using FedEdge.Aggregator.Engine;
+using FedEdge.Aggregation.Engine;
 using FedEdge.IntegrationTests.Broker;
 using FedEdge.IntegrationTests.Deploy;
 
@@ -45,6 +45,7 @@ public sealed class AggregatorProcess : IAsyncDisposable
             ["Engine:BufferSize"] = Text(engine.BufferSize),
             ["Engine:ClientsPerRound"] = Text(engine.ClientsPerRound),
             ["Engine:MinClients"] = Text(engine.MinClients),
+            ["Engine:RoundDuration"] = engine.RoundDuration.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
             ["Engine:Seed"] = Text(engine.Seed),
             ["Engine:DefaultMemoryBudgetBytes"] = Text(engine.DefaultMemoryBudgetBytes),
             ["Engine:Validation:MaxUpdateNorm"] = Text(engine.Validation.MaxUpdateNorm),

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using FedEdge.Agent.Diagnostics;
+using FedEdge.Device.Diagnostics;
 using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Transport;
 using FedEdge.Protocol.Wire;

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using FedEdge.Agent.Prediction;
+using FedEdge.Device.Prediction;
 using FedEdge.IntegrationTests.Broker;
 using FedEdge.Protocol.Topics;
 using FedEdge.Protocol.Transport;

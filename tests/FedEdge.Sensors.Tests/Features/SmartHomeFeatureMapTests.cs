@@ -35,8 +35,8 @@ public class SmartHomeFeatureMapTests
         Assert.Equal(SmartHomeSensors.None, imputed);
         for (int s = 0; s < AllChannels.Length; s++)
         {
-            Assert.StartsWith(SimulatorPrefixes[s] + "_mean", SmartHomeActivityGenerator.FeatureNames[2 * s], StringComparison.Ordinal);
-            Assert.StartsWith(SimulatorPrefixes[s] + "_std", SmartHomeActivityGenerator.FeatureNames[(2 * s) + 1], StringComparison.Ordinal);
+            Assert.StartsWith(SimulatorPrefixes[s] + "_mean", SmartHomeSchema.FeatureNames[2 * s], StringComparison.Ordinal);
+            Assert.StartsWith(SimulatorPrefixes[s] + "_std", SmartHomeSchema.FeatureNames[(2 * s) + 1], StringComparison.Ordinal);
             Assert.Equal((100 * s) + 2, features[2 * s], 1e-4);
             Assert.Equal(1.0, features[(2 * s) + 1], 1e-4);
         }
@@ -61,8 +61,8 @@ public class SmartHomeFeatureMapTests
 
         Assert.Equal(SmartHomeSensors.Sound, imputed);
         Assert.Equal(SmartHomeSensors.Sound, map.Unavailable);
-        Assert.Equal(SmartHomeFeatureScaling.Centre[8], features[8]);
-        Assert.Equal(SmartHomeFeatureScaling.Centre[9], features[9]);
+        Assert.Equal(SmartHomeSchema.Centre[8], features[8]);
+        Assert.Equal(SmartHomeSchema.Centre[9], features[9]);
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public class SmartHomeFeatureMapTests
         var imputed = new SmartHomeFeatureMap(window).Map(T0.AddSeconds(40), features);
 
         Assert.Equal(SmartHomeSensors.Co2, imputed);
-        Assert.Equal(SmartHomeFeatureScaling.Centre[4], features[4]);
+        Assert.Equal(SmartHomeSchema.Centre[4], features[4]);
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public class SmartHomeFeatureMapTests
         var features = new float[SmartHomeFeatureMap.FeatureCount];
         new SmartHomeFeatureMap(window).Map(T0, features);
 
-        var standardised = SmartHomeFeatureScaling.Standardize(new FedEdge.Core.Data.Dataset(features, [0], 14, SmartHomeActivityGenerator.ClassCount));
+        var standardised = SmartHomeSchema.Standardize(new FedEdge.Core.Data.Dataset(features, [0], 14, SmartHomeSchema.ClassCount));
 
         Assert.All(standardised.Row(0).ToArray(), z => Assert.Equal(0f, z, 1e-6f));
     }

@@ -1,3 +1,4 @@
+using FedEdge.Sensors.Features;
 using System.Runtime.InteropServices;
 using FedEdge.Core.Data;
 using FedEdge.Sensors.Simulated;
@@ -68,10 +69,10 @@ public class SmartHomeActivityGeneratorTests
     {
         var data = new SmartHomeActivityGenerator(1).GenerateHome(0, 10);
 
-        Assert.Equal(14, SmartHomeActivityGenerator.FeatureNames.Count);
-        Assert.Equal(data.FeatureCount, SmartHomeActivityGenerator.FeatureNames.Count);
-        Assert.Equal(14, SmartHomeActivityGenerator.FeatureNames.Distinct().Count());
-        Assert.Equal(SmartHomeActivityGenerator.ClassCount, data.ClassCount);
+        Assert.Equal(14, SmartHomeSchema.FeatureNames.Count);
+        Assert.Equal(data.FeatureCount, SmartHomeSchema.FeatureNames.Count);
+        Assert.Equal(14, SmartHomeSchema.FeatureNames.Distinct().Count());
+        Assert.Equal(SmartHomeSchema.ClassCount, data.ClassCount);
     }
 
     [Fact]
@@ -82,7 +83,7 @@ public class SmartHomeActivityGeneratorTests
         // 4.5 binomial standard errors (two-sided p ≈ 7e-6 per class) plus 0.002 for the rule's error.
         const int n = 20_000;
         var generator = new SmartHomeActivityGenerator(7);
-        var expected = new double[SmartHomeActivityGenerator.ClassCount];
+        var expected = new double[SmartHomeSchema.ClassCount];
         const int steps = 2_400;
         for (int s = 0; s < steps; s++)
         {
@@ -154,7 +155,7 @@ public class SmartHomeActivityGeneratorTests
         double within = groups.Sum(g => g.Sum(x => Math.Pow(x - g.Average(), 2))) / (total - groups.Count);
         double f = between / within;
 
-        Assert.True(f > 10, $"F = {f:F2}: homes do not differ in {SmartHomeActivityGenerator.FeatureNames[feature]} for {activity}");
+        Assert.True(f > 10, $"F = {f:F2}: homes do not differ in {SmartHomeSchema.FeatureNames[feature]} for {activity}");
     }
 
     private static List<double> Values(Dataset data, SmartHomeActivity activity, int feature)
@@ -193,7 +194,7 @@ public class SmartHomeActivityGeneratorTests
             Assert.True(row[Power] >= 0f);
             for (int s = 1; s < row.Length; s += 2)
             {
-                Assert.True(row[s] >= 0f, $"{SmartHomeActivityGenerator.FeatureNames[s]} is negative");
+                Assert.True(row[s] >= 0f, $"{SmartHomeSchema.FeatureNames[s]} is negative");
             }
         }
     }
@@ -219,7 +220,7 @@ public class SmartHomeActivityGeneratorTests
 
     private static double NearestCentroidAccuracy(int seed)
     {
-        var homes = new SmartHomeActivityGenerator(seed).Generate(10, 600).Homes.Select(SmartHomeFeatureScaling.Standardize).ToArray();
+        var homes = new SmartHomeActivityGenerator(seed).Generate(10, 600).Homes.Select(SmartHomeSchema.Standardize).ToArray();
         var classifier = NearestCentroidClassifier.Fit(homes[..8]);
         return classifier.Accuracy(homes[8..]);
     }

@@ -51,7 +51,7 @@ public class SensorToSampleStoreTests
         Assert.Equal(25.08f, data.Row(0)[0], 0.005f);
         Assert.Equal(0f, data.Row(0)[1], 1e-6f);
         Assert.Equal(300f, data.Row(0)[6], 1e-3f);
-        Assert.Equal(SmartHomeFeatureScaling.Centre[8], data.Row(0)[8]);
+        Assert.Equal(SmartHomeSchema.Centre[8], data.Row(0)[8]);
     }
 
     private static string[] SmartHomeFeatureSourcesChannels() =>

@@ -1,4 +1,4 @@
-using FedEdge.Aggregator.Engine;
+using FedEdge.Aggregation.Engine;
 using FedEdge.Simulation.Data;
 using FedEdge.Simulation.Results;
 using FedEdge.Simulation.Running;
@@ -46,7 +46,7 @@ public sealed class DeterminismTests
     [Fact]
     public async Task User_level_DP_spends_at_most_each_devices_budget_and_the_ledger_stops_it()
     {
-        var options = Small(StrategyKind.FedBuff) with { Privacy = FedEdge.Agent.Contribution.ContributionPrivacy.UserLevel, Epsilon = 2, ContributionsPerDevice = 3 };
+        var options = Small(StrategyKind.FedBuff) with { Privacy = FedEdge.Device.Contribution.ContributionPrivacy.UserLevel, Epsilon = 2, ContributionsPerDevice = 3 };
         var run = Assert.Single(await SimulationRunner.RunAllAsync(options, null, NullLoggerFactory.Instance, TestContext.Current.CancellationToken));
         Assert.All(run.EpsilonPerDevice, e => Assert.InRange(e, 0, 2.0 + 1e-9));
         Assert.True(run.EpsilonPerDevice.Max() > 1.0, "devices did spend budget");

@@ -1,5 +1,5 @@
-using FedEdge.Agent.Personalization;
-using FedEdge.Aggregator.Engine;
+using FedEdge.Device.Personalization;
+using FedEdge.Aggregation.Engine;
 using FedEdge.Simulation.Data;
 using FedEdge.Simulation.Reporting;
 using FedEdge.Simulation.Running;

@@ -116,31 +116,70 @@ public sealed class FedAvgStrategy : IAggregationStrategy
         var round = context.Round;
         if (round is null)
         {
-            return UpdateVerdict.Reject(UpdateRejection.NotInCohort, "No synchronous round is open.");
+            return UpdateVerdict.Reject(RejectionReason.NotInCohort, "No synchronous round is open.");
         }
 
         if (update.BaseVersion != round.ModelVersion)
         {
             return UpdateVerdict.Reject(
-                UpdateRejection.TooStale,
+                RejectionReason.TooStale,
                 string.Create(CultureInfo.InvariantCulture, $"Round {round.Number} trains version {round.ModelVersion}, the update is from version {update.BaseVersion}."));
         }
 
         if (context.Now > round.Deadline)
         {
             return UpdateVerdict.Reject(
-                UpdateRejection.TooStale,
+                RejectionReason.TooStale,
                 string.Create(CultureInfo.InvariantCulture, $"Round {round.Number} closed at its deadline {round.Deadline:O}."));
         }
 
         if (!InCohort(round, update.DeviceId))
         {
             return UpdateVerdict.Reject(
-                UpdateRejection.NotInCohort,
+                RejectionReason.NotInCohort,
                 string.Create(CultureInfo.InvariantCulture, $"Device '{update.DeviceId}' was not sampled for round {round.Number}."));
         }
 
         return UpdateValidation.CheckNotDuplicate(update, buffer);
+    }
+
+    /// <inheritdoc/>
+    public RoundState Configure(RoundState state, RoundContext context)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(context);
+        if (state.Round is not null)
+        {
+            return state;
+        }
+
+        var available = context.Devices.Where(d => d.Available).Select(d => d.DeviceId);
+        return TryOpenRound(available, state.RoundNumber + 1, context.CurrentVersion, context.Now, context.Random, out var round)
+            ? state with { Round = round, RoundNumber = round.Number }
+            : state;
+    }
+
+    /// <inheritdoc/>
+    public RoundDecision Decide(RoundState state, IReadOnlyList<ClientUpdate> buffer, AggregationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(context);
+        return state.Round is null ? RoundDecision.Wait : Decide(state.Round, buffer, context.Now);
+    }
+
+    /// <inheritdoc/>
+    public RoundState AfterStep(RoundState state, ParameterSet before, ParameterSet after, RoundContext context)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return state with { Round = null };
+    }
+
+    /// <inheritdoc/>
+    public int UpdatesWanted(IReadOnlyList<ClientUpdate> buffer, AggregationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        ArgumentNullException.ThrowIfNull(context);
+        return Math.Max(0, (context.Round?.Cohort.Count ?? 0) - buffer.Count);
     }
 
     /// <inheritdoc/>

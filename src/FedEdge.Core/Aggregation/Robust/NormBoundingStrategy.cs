@@ -45,6 +45,18 @@ public sealed class NormBoundingStrategy : IAggregationStrategy
         Inner.Admit(update, buffer, context);
 
     /// <inheritdoc/>
+    public RoundState Configure(RoundState state, RoundContext context) => Inner.Configure(state, context);
+
+    /// <inheritdoc/>
+    public FedAvg.RoundDecision Decide(RoundState state, IReadOnlyList<ClientUpdate> buffer, AggregationContext context) => Inner.Decide(state, buffer, context);
+
+    /// <inheritdoc/>
+    public RoundState AfterStep(RoundState state, ParameterSet before, ParameterSet after, RoundContext context) => Inner.AfterStep(state, before, after, context);
+
+    /// <inheritdoc/>
+    public int UpdatesWanted(IReadOnlyList<ClientUpdate> buffer, AggregationContext context) => Inner.UpdatesWanted(buffer, context);
+
+    /// <inheritdoc/>
     public bool IsReady(IReadOnlyList<ClientUpdate> buffer, AggregationContext context) => Inner.IsReady(buffer, context);
 
     /// <inheritdoc/>

@@ -1,0 +1,569 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using FedEdge.Aggregation.Metrics;
+using FedEdge.Aggregation.State;
+using FedEdge.Aggregation.Validation;
+using FedEdge.Core.Aggregation;
+using FedEdge.Core.Aggregation.Combining;
+using FedEdge.Core.Aggregation.FedAvg;
+using FedEdge.Core.Aggregation.Buffered;
+using FedEdge.Core.Aggregation.Ftte;
+using FedEdge.Core.Aggregation.Robust;
+using FedEdge.Core.Codecs;
+using FedEdge.Core.Models;
+using FedEdge.Core.Parameters;
+using FedEdge.Protocol.Signing;
+using FedEdge.Protocol.Topics;
+using FedEdge.Protocol.Wire;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+
+namespace FedEdge.Aggregation.Engine;
+
+/// <summary>
+/// The aggregator's core, independent of MQTT: validate → persist → (step) → sign. The service
+/// shell feeds it received messages and publishes what it returns; the simulator drives the same
+/// object. Every state change is committed to <see cref="AggregatorStateStore"/> before the method
+/// that made it returns, so the caller may acknowledge the message afterwards and a kill -9 at any
+/// point loses nothing that was acknowledged. Not thread-safe: one caller loop.
+/// </summary>
+public sealed partial class AggregationEngine
+{
+    private const string RoundKey = "fedavg.round";
+    private const string SubsetKey = "ftte.subset";
+    private const string ImportanceKey = "ftte.importance";
+    private const string UnknownClass = "unknown";
+    private readonly AggregationEngineOptions _options;
+    private readonly AggregatorStateStore _store;
+    private readonly ModelSigner _signer;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly AggregatorMetrics _metrics;
+    private readonly UpdateValidator _validator;
+    private readonly WireParser _parser = new();
+    private readonly IAggregationStrategy _strategy;
+    private readonly Random _cohortRandom;
+    private readonly List<ClientUpdate> _buffer = [];
+    private readonly Dictionary<string, (string MemoryClass, long Budget, bool Available)> _devices = new(StringComparer.Ordinal);
+
+    // Devices whose availability topic last said "offline". The broker replays both retained topics to a restarted
+    // aggregator in no fixed order, and a crashed device's status stays what it was (its will goes to availability),
+    // so a stale "idle" status must not bring back a device that availability reported gone.
+    private readonly HashSet<string> _unavailable = new(StringComparer.Ordinal);
+    private ParameterSet _global;
+    private RoundState _plan = RoundState.Empty;
+    private byte[] _modelMessage = [];
+
+    /// <summary>Creates the engine; call <see cref="Initialize"/> before use.</summary>
+    public AggregationEngine(AggregationEngineOptions options, AggregatorStateStore store, ModelSigner signer, TimeProvider time, ILogger logger, AggregatorMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(signer);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(metrics);
+        _options = options;
+        _store = store;
+        _signer = signer;
+        _time = time;
+        _logger = logger;
+        _metrics = metrics;
+        Architecture = ModelArchitecture.Parse(options.Architecture);
+        _validator = new UpdateValidator(_parser, options.Validation);
+        _strategy = StrategyFactory.Create(options);
+        _cohortRandom = new Random(options.Seed);
+        _global = new ParameterSet(Architecture.Layout);
+    }
+
+    /// <summary>The model being trained.</summary>
+    public ModelArchitecture Architecture { get; }
+
+    /// <summary>The strategy's descriptive name.</summary>
+    public string StrategyName => _strategy.Name;
+
+    /// <summary>The newest global model's version.</summary>
+    public long CurrentVersion { get; private set; }
+
+    /// <summary>A copy of the newest global parameters.</summary>
+    public ParameterSet Global => _global.Clone();
+
+    /// <summary>The signed GlobalModel message of the newest version, to publish retained.</summary>
+    public ReadOnlyMemory<byte> CurrentModelMessage => _modelMessage;
+
+    /// <summary>Updates waiting for the next step.</summary>
+    public int BufferCount => _buffer.Count;
+
+    /// <summary>The FTTE subset devices train now (null for dense strategies).</summary>
+    public ParameterSubset? Subset => _plan.Subset;
+
+    /// <summary>The open FedAvg round, if any.</summary>
+    public TrainingRound? Round => _plan.Round;
+
+    /// <summary>
+    /// Loads the newest model and the buffer from the store, or creates and persists version 1 from
+    /// the seeded initial weights; restores the FTTE subset and the FedAvg round.
+    /// </summary>
+    public void Initialize()
+    {
+        var latest = _store.LatestModel();
+        RestorePlan();
+        if (latest is null)
+        {
+            _global = Architecture.InitialParameters(new Random(_options.Seed));
+            CurrentVersion = 0;
+            Configure(_time.GetUtcNow());
+
+            var first = SignAndStore(_global, 1, []);
+            LogInitialModel(first.Version, Architecture);
+        }
+        else
+        {
+            _global = new ParameterSet(Architecture.Layout, BytesToFloats(latest.Parameters, Architecture.Layout.TotalLength));
+            CurrentVersion = latest.Version;
+            _modelMessage = latest.SignedMessage;
+            foreach (var stored in _store.Buffer())
+            {
+                _buffer.Add(Restore(stored));
+            }
+
+            LogResumed(CurrentVersion, _buffer.Count);
+        }
+
+        Configure(_time.GetUtcNow());
+        _metrics.ModelVersion.Set(CurrentVersion);
+        _metrics.BufferFill.Set(_buffer.Count);
+    }
+
+    /// <summary>
+    /// Handles one message from an update topic: validates it, persists it if new, and takes an
+    /// aggregation step when the strategy is ready. Acknowledge the message after this returns.
+    /// </summary>
+    public IntakeResult Receive(string topic, ReadOnlySpan<byte> payload)
+    {
+        var now = _time.GetUtcNow();
+        _metrics.Received.Inc();
+        var verdict = _validator.Validate(topic, payload, new UpdateValidationContext(
+            _options.Fleet, Architecture.Layout, CurrentVersion, SubsetsByHash(), id => _store.IsSeen(id)), now);
+        if (verdict.Kind == IntakeOutcome.Duplicate)
+        {
+            _metrics.Duplicates.Inc();
+            return new IntakeResult(verdict, null);
+        }
+
+        if (verdict.Kind == IntakeOutcome.Rejected)
+        {
+            return Rejected(verdict);
+        }
+
+        var update = verdict.Update!;
+        var client = ToClientUpdate(update, verdict.Delta!);
+        var admitted = _strategy.Admit(client, _buffer, Context(now));
+        if (!admitted.Accepted)
+        {
+            return Rejected(IntakeVerdict.Reject(admitted.Rejection!.Value, admitted.Message, update));
+        }
+
+        byte[] id = update.UpdateId.ToByteArray();
+        var stored = new BufferedUpdate(id, update.DeviceId, (long)update.BaseModelVersion, now, (long)update.SampleCount, payload.ToArray());
+        if (_store.TryAccept(stored) == AcceptOutcome.Duplicate)
+        {
+            _metrics.Duplicates.Inc();
+            return new IntakeResult(IntakeVerdict.Duplicate(update), null);
+        }
+
+        _buffer.Add(client);
+        _metrics.Accepted.Inc();
+        _metrics.Staleness.Observe(CurrentVersion - (long)update.BaseModelVersion);
+        _metrics.BufferFill.Set(_buffer.Count);
+        return new IntakeResult(verdict, Tick(now));
+    }
+
+    /// <summary>
+    /// Receives several updates with one group commit (one fsync for all of them): acknowledge them
+    /// only after this returns. If the commit fails the exception propagates and the engine's
+    /// in-memory state is ahead of the disk: the process must restart (the broker redelivers).
+    /// </summary>
+    public IReadOnlyList<IntakeResult> ReceiveBatch(IReadOnlyList<(string Topic, ReadOnlyMemory<byte> Payload)> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var results = new IntakeResult[messages.Count];
+        using var batch = _store.BeginBatch();
+        for (int i = 0; i < messages.Count; i++)
+        {
+            results[i] = Receive(messages[i].Topic, messages[i].Payload.Span);
+        }
+
+        batch.Commit();
+        return results;
+    }
+
+    /// <summary>
+    /// Time-driven work: opens a FedAvg round when none is open, and closes or abandons one at its
+    /// deadline. Returns the new model if a step was taken. Call it periodically.
+    /// </summary>
+    public StoredModel? Tick(DateTimeOffset? at = null)
+    {
+        var now = at ?? _time.GetUtcNow();
+        Configure(now);
+        switch (_strategy.Decide(_plan, _buffer, Context(now)))
+        {
+            case RoundDecision.Close:
+                return Step(now);
+            case RoundDecision.Abandon:
+                LogRoundAbandoned(_plan.Round?.Number ?? 0, _buffer.Count);
+                _store.Discard(_buffer.Select(b => Convert.FromHexString(b.UpdateId)));
+                _buffer.Clear();
+                _metrics.BufferFill.Set(0);
+                _plan = _plan with { Round = null };
+                Configure(now);
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// Records a device's status: memory class and budget (FTTE, metrics) and whether it can train now
+    /// (FedAvg samples new cohorts only from devices that are not waiting for power, cooling down or out of budget).
+    /// An Offline status removes the device, as <see cref="ObserveAvailability"/> does; a status of a device whose
+    /// availability says "offline" is not recorded until the device is "online" again. Invalid statuses are ignored.
+    /// </summary>
+    public bool ObserveStatus(string topic, ReadOnlySpan<byte> payload)
+    {
+        var parsed = _parser.ParseDeviceStatus(payload);
+        if (!parsed.TryGet(out var status, out _)
+            || !TopicScheme.TryParse(topic, out var address, out _)
+            || address.Kind != TopicKind.Status
+            || address.Device != status.DeviceId
+            || status.Fleet != _options.Fleet)
+        {
+            return false;
+        }
+
+        if (status.State == DeviceState.Offline)
+        {
+            Forget(status.DeviceId);
+            return true;
+        }
+
+        if (_unavailable.Contains(status.DeviceId))
+        {
+            return true;
+        }
+
+        // A device waiting for power, cooling down or out of budget cannot train now: FedAvg leaves it out of new cohorts.
+        string memoryClass = status.MemoryClass.Length == 0 ? UnknownClass : status.MemoryClass;
+        bool available = status.State is not (DeviceState.ChargingWait or DeviceState.ThermalWait or DeviceState.BudgetExhausted);
+        bool moved = _devices.TryGetValue(status.DeviceId, out var before) && !string.Equals(before.MemoryClass, memoryClass, StringComparison.Ordinal);
+        _devices[status.DeviceId] = (memoryClass, (long)Math.Min(status.MemoryBudgetBytes, long.MaxValue), available);
+        SetDeviceCount(memoryClass);
+        if (moved)
+        {
+            SetDeviceCount(before.MemoryClass);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Records a device's availability (<see cref="TopicKind.Availability"/>, plain "online" / "offline"): "offline" —
+    /// the device's last will after a lost connection, or its own word at a graceful stop — removes the device exactly
+    /// as an Offline status does, so it is in no new cohort and no check-in window; "online" lets its next status count
+    /// again. Anything else (another topic, another fleet, another payload) is ignored and returns false.
+    /// </summary>
+    public bool ObserveAvailability(string topic, ReadOnlySpan<byte> payload)
+    {
+        if (!TopicScheme.TryParse(topic, out var address, out _)
+            || address.Kind != TopicKind.Availability
+            || address.Fleet != _options.Fleet
+            || DeviceAvailability.TryParse(payload) is not { } online)
+        {
+            return false;
+        }
+
+        if (online)
+        {
+            _unavailable.Remove(address.Device!);
+        }
+        else
+        {
+            _unavailable.Add(address.Device!);
+            Forget(address.Device!);
+        }
+
+        return true;
+    }
+
+    private void Forget(string device)
+    {
+        if (_devices.Remove(device, out var known))
+        {
+            SetDeviceCount(known.MemoryClass);
+        }
+    }
+
+    private void SetDeviceCount(string memoryClass)
+    {
+        int count = 0;
+        foreach (var known in _devices.Values)
+        {
+            if (string.Equals(known.MemoryClass, memoryClass, StringComparison.Ordinal))
+            {
+                count++;
+            }
+        }
+
+        // set even when 0, so the gauge of a class whose last device left does not keep its old value
+        _metrics.DevicesPerMemoryClass.WithLabels(memoryClass).Set(count);
+    }
+
+    /// <summary>
+    /// Pace steering (Bonawitz et al. 2019, §2.3): how many updates the aggregator wants now and, per
+    /// memory class, a check-in window W such that the class's n devices, each checking in once per W,
+    /// deliver the wanted updates within the target step interval T: W = n·T / wanted, clamped to [10 s, 1 h].
+    /// </summary>
+    public Pace CurrentPace()
+    {
+        int wanted = _strategy.UpdatesWanted(_buffer, Context(_time.GetUtcNow()));
+        var pace = new Pace
+        {
+            ProtocolMajor = ProtocolVersion.Major,
+            Fleet = _options.Fleet,
+            UpdatesWanted = (uint)wanted,
+            ModelVersion = (ulong)CurrentVersion,
+            CreatedAtUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds(),
+            Round = (ulong)(_plan.Round?.Number ?? 0),
+        };
+        if (_plan.Round is { } round)
+        {
+            pace.Cohort.AddRange(round.Cohort);
+        }
+
+        foreach (var group in _devices.Values.GroupBy(d => d.MemoryClass, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Take(16))
+        {
+            double seconds = wanted == 0 ? 3600 : group.Count() * _options.TargetStepInterval.TotalSeconds / wanted;
+            pace.Windows.Add(new CheckInWindow { MemoryClass = group.Key, WindowSeconds = (uint)Math.Clamp(seconds, 10, 3600) });
+        }
+
+        return pace;
+    }
+
+    private StoredModel Step(DateTimeOffset now)
+    {
+        var watch = Stopwatch.StartNew();
+        var result = _strategy.Aggregate(_global, _buffer, Context(now));
+        SetPlan(_strategy.AfterStep(_plan, _global, result.Global, PlanContext(now)));
+        _global = result.Global;
+        var consumed = _buffer.Select(b => Convert.FromHexString(b.UpdateId)).ToArray();
+        _buffer.Clear();
+
+        var stored = SignAndStore(_global, CurrentVersion + 1, consumed);
+        _metrics.AggregationSeconds.Observe(watch.Elapsed.TotalSeconds);
+        _metrics.BufferFill.Set(0);
+        LogStep(stored.Version, result.Report.Contributions.Count, _strategy.Name);
+        Configure(now);
+
+        return stored;
+    }
+
+    private StoredModel SignAndStore(ParameterSet global, long version, IReadOnlyCollection<byte[]> consumed)
+    {
+        var now = _time.GetUtcNow();
+        var dense = new DenseFloat32Codec();
+        byte[] parameters = new byte[dense.MaxEncodedSize(Architecture.Layout)];
+        int written = dense.Encode(global.Buffer, Architecture.Layout, parameters);
+        var model = new GlobalModel
+        {
+            ProtocolMajor = ProtocolVersion.Major,
+            Version = (ulong)version,
+            Fleet = _options.Fleet,
+            Architecture = Architecture.ToString(),
+            ArchitectureHash = ByteString.CopyFrom(Convert.FromHexString(Architecture.Hash())),
+            ParametersEncoding = PayloadEncoding.DenseFloat32,
+            Parameters = ByteString.CopyFrom(parameters, 0, written),
+            CreatedAtUnixMs = now.ToUnixTimeMilliseconds(),
+        };
+        if (_plan.Subset is not null)
+        {
+            model.Subsets.Add(SubsetIndexCoding.ToAssignment("all", _plan.Subset));
+        }
+
+        byte[] signed = _signer.Sign(model).ToByteArray();
+        var stored = new StoredModel(version, now, FloatsToBytes(global.Buffer), signed);
+        _store.CommitModel(stored, consumed);
+        PersistPlan();
+        CurrentVersion = version;
+        _modelMessage = signed;
+        _metrics.ModelVersion.Set(version);
+        return stored;
+    }
+
+    /// <summary>configure_fit: lets the strategy plan (open a round, assign a subset) and persists what changed.</summary>
+    private void Configure(DateTimeOffset now)
+    {
+        var before = _plan;
+        SetPlan(_strategy.Configure(_plan, PlanContext(now)));
+        if (!ReferenceEquals(before, _plan))
+        {
+            PersistPlan();
+        }
+    }
+
+    private void SetPlan(RoundState plan)
+    {
+        if (plan.Round is { } round && !ReferenceEquals(round, _plan.Round))
+        {
+            LogRoundOpened(round.Number, round.Cohort.Count);
+        }
+
+        if (plan.UnmetMemoryBudget is long budget && plan.UnmetMemoryBudget != _plan.UnmetMemoryBudget)
+        {
+            LogNoSubsetFits(budget);
+        }
+
+        _plan = plan;
+    }
+
+    private RoundContext PlanContext(DateTimeOffset now) => new(
+        Architecture.Layout,
+        CurrentVersion,
+        now,
+        [.. _devices.Select(d => new DeviceSlot(d.Key, d.Value.Budget, d.Value.Available))],
+        _cohortRandom,
+        _options.Seed);
+
+    private AggregationContext Context(DateTimeOffset now) => new(Architecture.Layout, CurrentVersion, now, _plan.Subset, _plan.Round);
+
+    private Dictionary<string, ParameterSubset> SubsetsByHash() =>
+        _plan.Subset is not { } subset ? [] : new Dictionary<string, ParameterSubset>(StringComparer.Ordinal) { [Convert.ToHexStringLower(subset.ContentHash)] = subset };
+
+    private ClientUpdate ToClientUpdate(ModelUpdate update, float[] fullDelta)
+    {
+        ParameterSubset? subset = update.SubsetId.IsEmpty ? null : _plan.Subset;
+        float[] delta = fullDelta;
+        if (subset is not null)
+        {
+            delta = new float[subset.Count];
+            subset.Gather(fullDelta, delta);
+        }
+
+        return new ClientUpdate(
+            Convert.ToHexString(update.UpdateId.Span),
+            update.DeviceId,
+            (long)update.BaseModelVersion,
+            delta,
+            (int)Math.Min(update.SampleCount, int.MaxValue),
+            subset);
+    }
+
+    private ClientUpdate Restore(BufferedUpdate stored)
+    {
+        // The message was validated before it was persisted; decode it again without the time-dependent checks.
+        var update = _parser.ParseModelUpdate(stored.Message).Message
+            ?? throw new InvalidDataException($"Buffered update {Convert.ToHexString(stored.UpdateId)} no longer parses.");
+        float[] delta = new float[Architecture.Layout.TotalLength];
+        _validator.Decode(update, Architecture.Layout, update.SubsetId.IsEmpty ? null : _plan.Subset, delta).ThrowIfFailed();
+        return ToClientUpdate(update, delta);
+    }
+
+    /// <summary>
+    /// Counts and logs a message whose topic is not a v1 topic this aggregator reads (<see cref="RejectionReason.UnexpectedTopic"/>).
+    /// The broker acknowledged it to the sender, so it must not vanish without a trace.
+    /// </summary>
+    /// <param name="topic">The topic as received (logged as an escaped, length-bounded string).</param>
+    /// <param name="problem">Why the topic was not accepted (from <see cref="TopicScheme.TryParse"/>).</param>
+    public void RejectTopic(string topic, string problem)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        ArgumentNullException.ThrowIfNull(problem);
+        _metrics.Rejected.WithLabels(nameof(RejectionReason.UnexpectedTopic)).Inc();
+        string shown = topic.Length <= TopicScheme.MaxTopicLength ? topic : topic[..TopicScheme.MaxTopicLength] + "…";
+        LogUnexpectedTopic(System.Text.Json.JsonEncodedText.Encode(shown).ToString(), problem);
+    }
+
+    private IntakeResult Rejected(IntakeVerdict verdict)
+    {
+        _metrics.Rejected.WithLabels(verdict.Reason!.Value.ToString()).Inc();
+        LogRejected(verdict.Update?.DeviceId ?? "?", verdict.Reason.Value, verdict.Message);
+        return new IntakeResult(verdict, null);
+    }
+
+    /// <summary>The strategy's plan, under the keys earlier versions used, so a restarted aggregator resumes its round and subset.</summary>
+    private void PersistPlan()
+    {
+        var plan = _plan;
+        _store.SetMeta(SubsetKey, plan.Subset is null ? string.Empty : JsonSerializer.Serialize(plan.Subset.Indices.ToArray()));
+        if (plan.Importance is not null)
+        {
+            _store.SetMeta(ImportanceKey, Convert.ToBase64String(FloatsToBytes(plan.Importance)));
+        }
+
+        _store.SetMeta(RoundKey, plan.Round is not { } round ? string.Empty : JsonSerializer.Serialize(new PersistedRound(round.Number, round.ModelVersion, [.. round.Cohort], round.OpenedAt, round.Deadline)));
+    }
+
+    private void RestorePlan()
+    {
+        ParameterSubset? subset = null;
+        float[]? importance = null;
+        TrainingRound? round = null;
+        if (_store.GetMeta(SubsetKey) is { Length: > 0 } subsetJson)
+        {
+            subset = ParameterSubset.For(Architecture.Layout, JsonSerializer.Deserialize<int[]>(subsetJson));
+        }
+
+        if (_store.GetMeta(ImportanceKey) is { Length: > 0 } saved)
+        {
+            byte[] bytes = Convert.FromBase64String(saved);
+            if (bytes.Length == Architecture.Layout.TotalLength * sizeof(float))
+            {
+                importance = BytesToFloats(bytes, Architecture.Layout.TotalLength);
+            }
+        }
+
+        if (_store.GetMeta(RoundKey) is { Length: > 0 } roundJson && JsonSerializer.Deserialize<PersistedRound>(roundJson) is { } persisted)
+        {
+            round = new TrainingRound(persisted.Number, persisted.ModelVersion, persisted.Cohort, persisted.OpenedAt, persisted.Deadline);
+        }
+
+        _plan = new RoundState(round, round?.Number ?? 0, subset, importance);
+    }
+
+    private static byte[] FloatsToBytes(ReadOnlySpan<float> values) => System.Runtime.InteropServices.MemoryMarshal.AsBytes(values).ToArray();
+
+    private static float[] BytesToFloats(byte[] bytes, int count)
+    {
+        if (bytes.Length != count * sizeof(float))
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"Stored parameters have {bytes.Length} bytes, the layout needs {count * sizeof(float)}."));
+        }
+
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray();
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Created initial global model version {Version} ({Architecture})")]
+    private partial void LogInitialModel(long version, ModelArchitecture architecture);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Resumed at model version {Version} with {Buffered} buffered updates")]
+    private partial void LogResumed(long version, int buffered);
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "Aggregated model version {Version} from {Updates} updates ({Strategy})")]
+    private partial void LogStep(long version, int updates, string strategy);
+
+    [LoggerMessage(EventId = 120, Level = LogLevel.Warning, Message = "Rejected update from {Device}: {Reason}: {Detail}")]
+    private partial void LogRejected(string device, RejectionReason reason, string detail);
+
+    [LoggerMessage(EventId = 121, Level = LogLevel.Warning, Message = "Rejected a message on unexpected topic \"{Topic}\": {Problem}")]
+    private partial void LogUnexpectedTopic(string topic, string problem);
+
+    [LoggerMessage(EventId = 130, Level = LogLevel.Information, Message = "Opened FedAvg round {Round} with {Cohort} devices")]
+    private partial void LogRoundOpened(long round, int cohort);
+
+    [LoggerMessage(EventId = 131, Level = LogLevel.Warning, Message = "Abandoned FedAvg round {Round} with {Updates} updates (below the minimum at the deadline)")]
+    private partial void LogRoundAbandoned(long round, int updates);
+
+    [LoggerMessage(EventId = 140, Level = LogLevel.Error, Message = "No FTTE subset fits a training-memory budget of {Budget} bytes")]
+    private partial void LogNoSubsetFits(long budget);
+
+    private sealed record PersistedRound(long Number, long ModelVersion, string[] Cohort, DateTimeOffset OpenedAt, DateTimeOffset Deadline);
+}

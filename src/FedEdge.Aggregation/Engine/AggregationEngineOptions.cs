@@ -1,0 +1,73 @@
+using System.ComponentModel.DataAnnotations;
+using FedEdge.Aggregation.Validation;
+using Microsoft.Extensions.Options;
+
+namespace FedEdge.Aggregation.Engine;
+
+/// <summary>What the aggregator aggregates and how. Bound from the "Aggregator" configuration section.</summary>
+public sealed class AggregationEngineOptions
+{
+    /// <summary>The fleet this aggregator serves (topic level).</summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9_-]{1,64}$")]
+    public string Fleet { get; set; } = "home";
+
+    /// <summary>The model, e.g. <c>mlp-14-32-5</c>.</summary>
+    [Required]
+    [RegularExpression("^(mlp|logreg)(-[0-9]{1,5}){2,17}$")]
+    public string Architecture { get; set; } = "mlp-14-32-5";
+
+    /// <summary>Aggregation scheme. Default FedBuff.</summary>
+    public StrategyKind Strategy { get; set; } = StrategyKind.FedBuff;
+
+    /// <summary>K: updates per step (FedBuff, FTTE). Default 10.</summary>
+    [Range(1, 100_000)]
+    public int BufferSize { get; set; } = 10;
+
+    /// <summary>Server learning rate η_g. Default 1.</summary>
+    [Range(1e-6, 100)]
+    public double ServerLearningRate { get; set; } = 1.0;
+
+    /// <summary>Largest accepted staleness in versions. Default 10.</summary>
+    [Range(0, 1_000_000)]
+    public int MaxStaleness { get; set; } = 10;
+
+    /// <summary>FedAvg: devices sampled per round. Default 10.</summary>
+    [Range(1, 100_000)]
+    public int ClientsPerRound { get; set; } = 10;
+
+    /// <summary>FedAvg: fewest updates that may close a round at its deadline. Default 2.</summary>
+    [Range(1, 100_000)]
+    public int MinClients { get; set; } = 2;
+
+    /// <summary>FedAvg: round deadline. Default 10 minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan RoundDuration { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Pooling rule wrapped around the strategy. Default none (weighted mean).</summary>
+    public RobustKind Robust { get; set; } = RobustKind.None;
+
+    /// <summary>β for the trimmed mean. Default 0.1.</summary>
+    [Range(0.0, 0.49)]
+    public double TrimFraction { get; set; } = 0.1;
+
+    /// <summary>Clip every delta to this norm before aggregating (0 = off).</summary>
+    [Range(0.0, 1e12)]
+    public double NormBound { get; set; }
+
+    /// <summary>Seed of the initial model's weights and of cohort sampling.</summary>
+    public int Seed { get; set; }
+
+    /// <summary>FTTE: training-memory budget assumed before any device reported one. Default 256 KiB.</summary>
+    [Range(1024, long.MaxValue)]
+    public long DefaultMemoryBudgetBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Pace steering: the interval between model steps the aggregator aims for. Default 60 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan TargetStepInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Checks on every incoming update.</summary>
+    [Required]
+    [ValidateObjectMembers]
+    public UpdateValidationOptions Validation { get; set; } = new();
+}

@@ -1,0 +1,229 @@
+using FedEdge.Core.Aggregation;
+using FedEdge.Aggregation.Engine;
+using FedEdge.Aggregation.Metrics;
+using FedEdge.Aggregation.State;
+using FedEdge.Aggregation.Validation;
+using FedEdge.Protocol.Signing;
+using FedEdge.Protocol.Topics;
+using FedEdge.Protocol.Transport;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging;
+
+namespace FedEdge.Aggregation.Node;
+
+/// <summary>
+/// The aggregator's clock-driven core, once for both drivers (the hosted <c>AggregatorService</c> and the simulator's
+/// <c>FleetAggregator</c>): drain → dispatch by topic → validate → group commit → acknowledge → step → sign →
+/// publish-if-changed. The drivers only move messages between their transport and this object and decide when to call
+/// it; every decision — which topic means what, what is refused, when a model or a pace goes out — is taken here.
+/// Not thread-safe: one driver loop.
+/// </summary>
+public sealed partial class AggregatorNode : IDisposable
+{
+    /// <summary>Most messages a driver should hand over in one call (one group commit).</summary>
+    public const int MaxBatch = 64;
+
+    private readonly AggregationEngine _engine;
+    private readonly AggregatorStateStore _store;
+    private readonly IAcknowledgedPublisher _publisher;
+    private readonly Func<bool> _connected;
+    private readonly string _fleet;
+    private readonly ILogger _logger;
+    private bool _modelPending = true;
+    private (long Version, uint Wanted, ulong Round)? _paced;
+
+    private AggregatorNode(AggregationEngine engine, AggregatorStateStore store, IAcknowledgedPublisher publisher, Func<bool> connected, string fleet, ILogger logger)
+    {
+        _engine = engine;
+        _store = store;
+        _publisher = publisher;
+        _connected = connected;
+        _fleet = fleet;
+        _logger = logger;
+    }
+
+    /// <summary>Every decision as it is taken (installs of a model version, refusals, pace announcements), for traces and reports.</summary>
+    public event Action<AggregatorDecision>? Decided;
+
+    /// <summary>The engine (strategy, state, signing).</summary>
+    public AggregationEngine Engine => _engine;
+
+    /// <summary>The pace message last published, byte for byte (empty before the first).</summary>
+    public ReadOnlyMemory<byte> PacePayload { get; private set; }
+
+    /// <summary>
+    /// Opens (or creates) the state at <paramref name="statePath"/>, restores or creates the global model and returns the
+    /// node; its first publication sends the current model and pace (retained, so re-sending after a restart is harmless).
+    /// </summary>
+    /// <param name="options">What to aggregate and how.</param>
+    /// <param name="statePath">The SQLite state file.</param>
+    /// <param name="signer">Signs every global model.</param>
+    /// <param name="publisher">Where models and paces go (QoS 1, retained).</param>
+    /// <param name="time">The clock (virtual in the simulator).</param>
+    /// <param name="loggers">Logging.</param>
+    /// <param name="metrics">The aggregator's metrics.</param>
+    /// <param name="connected">Whether publishing can succeed now; null = always. A disconnected driver keeps receiving and ticking, and the next call publishes.</param>
+    public static AggregatorNode Open(
+        AggregationEngineOptions options,
+        string statePath,
+        ModelSigner signer,
+        IAcknowledgedPublisher publisher,
+        TimeProvider time,
+        ILoggerFactory loggers,
+        AggregatorMetrics metrics,
+        Func<bool>? connected = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(publisher);
+        ArgumentNullException.ThrowIfNull(loggers);
+        string? directory = Path.GetDirectoryName(Path.GetFullPath(statePath));
+        if (directory is not null)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        var store = AggregatorStateStore.Open(statePath);
+        try
+        {
+            var engine = new AggregationEngine(options, store, signer, time, loggers.CreateLogger<AggregationEngine>(), metrics);
+            engine.Initialize();
+            return new AggregatorNode(engine, store, publisher, connected ?? (() => true), options.Fleet, loggers.CreateLogger<AggregatorNode>());
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Handles drained messages in arrival order within one group commit, then acknowledges every one of them (only now
+    /// may the broker forget them), then publishes what changed. Returns what each message did.
+    /// </summary>
+    /// <exception cref="TransportUnavailableException">Publishing failed after the acknowledgements; the next call publishes again.</exception>
+    public async Task<IReadOnlyList<MessageOutcome>> ProcessAsync(IReadOnlyList<InboundMessage> messages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var outcomes = Receive(messages);
+        foreach (var message in messages)
+        {
+            await message.Acknowledge(cancellationToken).ConfigureAwait(false);
+        }
+
+        await PublishIfChangedAsync(cancellationToken).ConfigureAwait(false);
+        return outcomes;
+    }
+
+    /// <summary>Time-driven work (FedAvg deadlines and new rounds), then publishes what changed. Returns whether a step was taken.</summary>
+    public async Task<bool> TickAsync(CancellationToken cancellationToken)
+    {
+        bool stepped = _engine.Tick() is not null;
+        _modelPending |= stepped;
+        await PublishIfChangedAsync(cancellationToken).ConfigureAwait(false);
+        return stepped;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _store.Dispose();
+
+    private List<MessageOutcome> Receive(IReadOnlyList<InboundMessage> messages)
+    {
+        var outcomes = new List<MessageOutcome>(messages.Count);
+        using (var batch = _store.BeginBatch())
+        {
+            foreach (var message in messages)
+            {
+                outcomes.Add(Dispatch(message));
+            }
+
+            // one fsync for the batch; if it throws, memory is ahead of disk and the process must restart (the broker redelivers)
+            batch.Commit();
+        }
+
+        return outcomes;
+    }
+
+    private MessageOutcome Dispatch(InboundMessage message)
+    {
+        long before = _engine.CurrentVersion;
+        if (!TopicScheme.TryParse(message.Topic, out var address, out string? problem))
+        {
+            _engine.RejectTopic(message.Topic, problem);
+            Decide(AggregatorDecisionKind.UpdateRejected, null, before, nameof(RejectionReason.UnexpectedTopic));
+            return new MessageOutcome(message.Topic, null, null, message.Payload.Length, before, null);
+        }
+
+        IntakeResult? intake = null;
+        switch (address.Kind)
+        {
+            case TopicKind.Updates:
+                intake = _engine.Receive(message.Topic, message.Payload.Span);
+                _modelPending |= intake.NewModel is not null;
+                var verdict = intake.Verdict;
+                long baseVersion = (long)(verdict.Update?.BaseModelVersion ?? 0);
+                switch (verdict.Kind)
+                {
+                    case IntakeOutcome.Accepted:
+                        Decide(AggregatorDecisionKind.UpdateAccepted, address.Device, baseVersion, string.Empty);
+                        break;
+                    case IntakeOutcome.Duplicate:
+                        Decide(AggregatorDecisionKind.UpdateDuplicate, address.Device, baseVersion, string.Empty);
+                        break;
+                    default:
+                        Decide(AggregatorDecisionKind.UpdateRejected, address.Device, baseVersion, verdict.Reason?.ToString() ?? string.Empty);
+                        break;
+                }
+
+                break;
+            case TopicKind.Status:
+                _engine.ObserveStatus(message.Topic, message.Payload.Span);
+                break;
+            case TopicKind.Availability:
+                _engine.ObserveAvailability(message.Topic, message.Payload.Span);
+                break;
+            default:
+                // a v1 topic the aggregator does not subscribe to (model, pace, predictions, ...): nothing to decide
+                break;
+        }
+
+        return new MessageOutcome(message.Topic, address.Kind, address.Device, message.Payload.Length, before, intake);
+    }
+
+    /// <summary>
+    /// The one publication rule: the model after every step (and once at start), the pace whenever anything a device acts on
+    /// changed — the model version, the updates wanted, or the FedAvg round (a round re-opened at the same size on the same
+    /// model differs only in its number and cohort, and a device that does not hear of it waits for a round that is gone).
+    /// </summary>
+    private async Task PublishIfChangedAsync(CancellationToken cancellationToken)
+    {
+        if (!_connected())
+        {
+            return;
+        }
+
+        if (_modelPending)
+        {
+            await _publisher.PublishAsync(TopicScheme.Model(_fleet), _engine.CurrentModelMessage, retain: true, cancellationToken).ConfigureAwait(false);
+            _modelPending = false;
+            LogPublished(_engine.CurrentVersion);
+            Decide(AggregatorDecisionKind.ModelPublished, null, _engine.CurrentVersion, string.Empty);
+        }
+
+        var pace = _engine.CurrentPace();
+        var key = ((long)pace.ModelVersion, pace.UpdatesWanted, pace.Round);
+        if (_paced != key)
+        {
+            byte[] payload = pace.ToByteArray();
+            await _publisher.PublishAsync(TopicScheme.Pace(_fleet), payload, retain: true, cancellationToken).ConfigureAwait(false);
+            _paced = key;
+            PacePayload = payload;
+            Decide(AggregatorDecisionKind.PacePublished, null, key.Item1, $"round {pace.Round} wanted {pace.UpdatesWanted} cohort [{string.Join(',', pace.Cohort)}]");
+        }
+    }
+
+    private void Decide(AggregatorDecisionKind kind, string? device, long version, string detail) =>
+        Decided?.Invoke(new AggregatorDecision(kind, device, version, detail));
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Published global model version {Version}")]
+    private partial void LogPublished(long version);
+}

@@ -1,0 +1,348 @@
+using Microsoft.Data.Sqlite;
+
+namespace FedEdge.Aggregation.State;
+
+/// <summary>
+/// The aggregator's crash-safe state in SQLite (WAL, synchronous=FULL): model versions, the
+/// aggregation buffer, every update id ever accepted, per-device records and small metadata.
+/// </summary>
+/// <remarks>
+/// The protocol that makes kill -9 harmless: an update is acknowledged to the broker only after
+/// <see cref="TryAccept"/> committed it (seen id + buffer row in one transaction), and an
+/// aggregation step commits the new model and removes the buffer rows it consumed in one
+/// transaction (<see cref="CommitModel"/>). A redelivered update finds its id in <c>seen</c> and is
+/// a duplicate, whether it is still buffered or already folded into a model. All calls are
+/// serialised on one connection.
+/// </remarks>
+public sealed class AggregatorStateStore : IDisposable
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS model (
+            version INTEGER PRIMARY KEY,
+            created_at INTEGER NOT NULL,
+            parameters BLOB NOT NULL,
+            signed BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS seen (
+            update_id BLOB PRIMARY KEY CHECK (length(update_id) = 16),
+            device_id TEXT NOT NULL,
+            received_at INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS buffer (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            update_id BLOB NOT NULL UNIQUE REFERENCES seen(update_id),
+            device_id TEXT NOT NULL,
+            base_version INTEGER NOT NULL,
+            received_at INTEGER NOT NULL,
+            sample_count INTEGER NOT NULL,
+            message BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL);
+        """;
+
+    private readonly SqliteConnection _connection;
+    private readonly Lock _gate = new();
+    private SqliteTransaction? _batch;
+
+    private AggregatorStateStore(SqliteConnection connection)
+    {
+        _connection = connection;
+    }
+
+    /// <summary>Opens (or creates) the state database at <paramref name="path"/>.</summary>
+    public static AggregatorStateStore Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 30,
+        }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA journal_mode = WAL;");
+            Execute(connection, "PRAGMA synchronous = FULL;");
+            Execute(connection, "PRAGMA foreign_keys = ON;");
+            Execute(connection, Schema);
+            return new AggregatorStateStore(connection);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The newest model, or null before the first one.</summary>
+    public StoredModel? LatestModel()
+    {
+        lock (_gate)
+        {
+            using var command = Command("SELECT version, created_at, parameters, signed FROM model ORDER BY version DESC LIMIT 1;");
+            using var reader = command.ExecuteReader();
+            return reader.Read()
+                ? new StoredModel(reader.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), (byte[])reader[2], (byte[])reader[3])
+                : null;
+        }
+    }
+
+    /// <summary>Whether an update id was ever accepted.</summary>
+    public bool IsSeen(ReadOnlySpan<byte> updateId)
+    {
+        lock (_gate)
+        {
+            using var command = Command("SELECT 1 FROM seen WHERE update_id = $id;");
+            command.Parameters.AddWithValue("$id", updateId.ToArray());
+            return command.ExecuteScalar() is not null;
+        }
+    }
+
+    /// <summary>Durably adds an update to the buffer unless its id was seen before.</summary>
+    public AcceptOutcome TryAccept(BufferedUpdate update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        lock (_gate)
+        {
+            using var transaction = Transaction();
+            using (var seen = Command("INSERT OR IGNORE INTO seen (update_id, device_id, received_at) VALUES ($id, $device, $at);", transaction))
+            {
+                seen.Parameters.AddWithValue("$id", update.UpdateId);
+                seen.Parameters.AddWithValue("$device", update.DeviceId);
+                seen.Parameters.AddWithValue("$at", update.ReceivedAt.ToUnixTimeMilliseconds());
+                if (seen.ExecuteNonQuery() == 0)
+                {
+                    return AcceptOutcome.Duplicate;
+                }
+            }
+
+            using (var buffer = Command(
+                "INSERT INTO buffer (update_id, device_id, base_version, received_at, sample_count, message) VALUES ($id, $device, $base, $at, $samples, $message);",
+                transaction))
+            {
+                buffer.Parameters.AddWithValue("$id", update.UpdateId);
+                buffer.Parameters.AddWithValue("$device", update.DeviceId);
+                buffer.Parameters.AddWithValue("$base", update.BaseVersion);
+                buffer.Parameters.AddWithValue("$at", update.ReceivedAt.ToUnixTimeMilliseconds());
+                buffer.Parameters.AddWithValue("$samples", update.SampleCount);
+                buffer.Parameters.AddWithValue("$message", update.Message);
+                buffer.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return AcceptOutcome.Accepted;
+        }
+    }
+
+    /// <summary>The buffered updates in the order they were accepted.</summary>
+    public IReadOnlyList<BufferedUpdate> Buffer()
+    {
+        lock (_gate)
+        {
+            using var command = Command("SELECT update_id, device_id, base_version, received_at, sample_count, message FROM buffer ORDER BY seq;");
+            using var reader = command.ExecuteReader();
+            var list = new List<BufferedUpdate>();
+            while (reader.Read())
+            {
+                list.Add(new BufferedUpdate(
+                    (byte[])reader[0], reader.GetString(1), reader.GetInt64(2),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)), reader.GetInt64(4), (byte[])reader[5]));
+            }
+
+            return list;
+        }
+    }
+
+    /// <summary>Number of buffered updates.</summary>
+    public int BufferCount()
+    {
+        lock (_gate)
+        {
+            using var command = Command("SELECT COUNT(*) FROM buffer;");
+            return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>
+    /// Atomically stores a new model and removes the buffered updates it consumed (and any the
+    /// strategy dropped as too stale). Older model versions beyond <paramref name="keepVersions"/> are pruned.
+    /// </summary>
+    public void CommitModel(StoredModel model, IEnumerable<byte[]> consumedUpdateIds, int keepVersions = 4)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(consumedUpdateIds);
+        ArgumentOutOfRangeException.ThrowIfLessThan(keepVersions, 1);
+        lock (_gate)
+        {
+            using var transaction = Transaction();
+            using (var insert = Command("INSERT INTO model (version, created_at, parameters, signed) VALUES ($v, $at, $p, $s);", transaction))
+            {
+                insert.Parameters.AddWithValue("$v", model.Version);
+                insert.Parameters.AddWithValue("$at", model.CreatedAt.ToUnixTimeMilliseconds());
+                insert.Parameters.AddWithValue("$p", model.Parameters);
+                insert.Parameters.AddWithValue("$s", model.SignedMessage);
+                insert.ExecuteNonQuery();
+            }
+
+            using (var delete = Command("DELETE FROM buffer WHERE update_id = $id;", transaction))
+            {
+                var id = delete.Parameters.Add("$id", SqliteType.Blob);
+                foreach (byte[] updateId in consumedUpdateIds)
+                {
+                    id.Value = updateId;
+                    delete.ExecuteNonQuery();
+                }
+            }
+
+            using (var prune = Command("DELETE FROM model WHERE version <= $v;", transaction))
+            {
+                prune.Parameters.AddWithValue("$v", model.Version - keepVersions);
+                prune.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+    }
+
+    /// <summary>Removes buffered updates that will not be aggregated (an abandoned FedAvg round); their ids stay seen.</summary>
+    public void Discard(IEnumerable<byte[]> updateIds)
+    {
+        ArgumentNullException.ThrowIfNull(updateIds);
+        lock (_gate)
+        {
+            using var transaction = Transaction();
+            using var delete = Command("DELETE FROM buffer WHERE update_id = $id;", transaction);
+            var id = delete.Parameters.Add("$id", SqliteType.Blob);
+            foreach (byte[] updateId in updateIds)
+            {
+                id.Value = updateId;
+                delete.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+    }
+
+    /// <summary>Forgets seen update ids older than <paramref name="olderThan"/> (redeliveries come within minutes; the table must not grow forever).</summary>
+    public int PruneSeen(DateTimeOffset olderThan)
+    {
+        lock (_gate)
+        {
+            using var command = Command("DELETE FROM seen WHERE received_at < $at AND update_id NOT IN (SELECT update_id FROM buffer);");
+            command.Parameters.AddWithValue("$at", olderThan.ToUnixTimeMilliseconds());
+            return command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>A small persisted setting (e.g. the FTTE subset), or null.</summary>
+    public string? GetMeta(string key)
+    {
+        lock (_gate)
+        {
+            using var command = Command("SELECT value FROM meta WHERE key = $k;");
+            command.Parameters.AddWithValue("$k", key);
+            return command.ExecuteScalar() as string;
+        }
+    }
+
+    /// <summary>Stores a small setting.</summary>
+    public void SetMeta(string key, string value)
+    {
+        lock (_gate)
+        {
+            using var command = Command("INSERT INTO meta (key, value) VALUES ($k, $v) ON CONFLICT(key) DO UPDATE SET value = excluded.value;");
+            command.Parameters.AddWithValue("$k", key);
+            command.Parameters.AddWithValue("$v", value);
+            command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>
+    /// Group commit: every change until <see cref="StateBatch.Commit"/> goes into one transaction and
+    /// one fsync. The caller acknowledges the messages of the batch only after the commit; a crash
+    /// before it loses the whole batch, which the broker then redelivers.
+    /// </summary>
+    public StateBatch BeginBatch()
+    {
+        lock (_gate)
+        {
+            if (_batch is not null)
+            {
+                throw new InvalidOperationException("A batch is already open.");
+            }
+
+            _batch = _connection.BeginTransaction();
+            return new StateBatch(this);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _batch?.Dispose();
+        _connection.Dispose();
+    }
+
+    internal void EndBatch(bool commit)
+    {
+        lock (_gate)
+        {
+            if (_batch is null)
+            {
+                return;
+            }
+
+            if (commit)
+            {
+                _batch.Commit();
+            }
+            else
+            {
+                _batch.Rollback();
+            }
+
+            _batch.Dispose();
+            _batch = null;
+        }
+    }
+
+    /// <summary>A transaction of its own, or a no-op wrapper around the open batch.</summary>
+    private ScopedTransaction Transaction() => _batch is null ? new ScopedTransaction(_connection.BeginTransaction(), owned: true) : new ScopedTransaction(_batch, owned: false);
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private SqliteCommand Command(string sql, ScopedTransaction? transaction = null)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction?.Inner ?? _batch;
+        return command;
+    }
+
+    private readonly struct ScopedTransaction(SqliteTransaction inner, bool owned) : IDisposable
+    {
+        public SqliteTransaction Inner { get; } = inner;
+
+        public void Commit()
+        {
+            if (owned)
+            {
+                Inner.Commit();
+            }
+        }
+
+        public void Dispose()
+        {
+            if (owned)
+            {
+                Inner.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+using FedEdge.Core.Codecs;
+using FedEdge.Core.Parameters;
+
+namespace FedEdge.Aggregation.Validation;
+
+/// <summary>What the validator checks an update against: the aggregator's current state.</summary>
+/// <param name="Fleet">This aggregator's fleet.</param>
+/// <param name="Layout">The global model's parameter layout.</param>
+/// <param name="CurrentVersion">The newest published model version.</param>
+/// <param name="Subsets">Assigned parameter subsets by content hash (FTTE); empty when every device trains all parameters.</param>
+/// <param name="IsSeen">Whether an update id was accepted before.</param>
+public sealed record UpdateValidationContext(
+    string Fleet,
+    ParameterLayout Layout,
+    long CurrentVersion,
+    IReadOnlyDictionary<string, ParameterSubset> Subsets,
+    Func<byte[], bool> IsSeen);

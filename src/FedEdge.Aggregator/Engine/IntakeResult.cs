@@ -1,7 +1,0 @@
-using FedEdge.Aggregator.State;
-using FedEdge.Aggregator.Validation;
-
-namespace FedEdge.Aggregator.Engine;
-
-/// <summary>What receiving one update did: the verdict, and the new model if the update completed a step.</summary>
-public sealed record IntakeResult(IntakeVerdict Verdict, StoredModel? NewModel);

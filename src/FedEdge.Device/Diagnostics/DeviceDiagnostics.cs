@@ -1,0 +1,120 @@
+using System.Text.Json;
+using FedEdge.Device.Privacy;
+using FedEdge.Protocol.Wire;
+
+namespace FedEdge.Device.Diagnostics;
+
+/// <summary>
+/// What a person wants to know about a device without reading its logs: what it is doing, why it does not train,
+/// how much of its privacy budget is spent, when it last contributed and which model it serves. The agent publishes
+/// it retained as JSON on <c>fededge/v1/{fleet}/diagnostics/{device}</c> (Home Assistant's diagnostic entities read
+/// it), keeps the latest in its state directory, and <c>fededge-agent status</c> prints the same object.
+/// </summary>
+public sealed record DeviceDiagnostics
+{
+    /// <summary>The state reported before the agent has recorded anything (only <c>status</c> shows it).</summary>
+    public const string UnknownState = "unknown";
+
+    /// <summary>Every <see cref="State"/> the agent reports: the device states of the wire protocol in snake_case.</summary>
+    public static IReadOnlyList<string> TrainingStates { get; } = Array.AsReadOnly(
+        Enum.GetValues<DeviceState>().Where(s => s != DeviceState.Unspecified).Select(StateName).ToArray());
+
+    /// <summary>The device id.</summary>
+    public required string Device { get; init; }
+
+    /// <summary>The fleet.</summary>
+    public required string Fleet { get; init; }
+
+    /// <summary>One of <see cref="TrainingStates"/> ("idle", "training", "charging_wait", ...), or <see cref="UnknownState"/>.</summary>
+    public required string State { get; init; }
+
+    /// <summary>Whether the device may train now.</summary>
+    public bool Eligible { get; init; }
+
+    /// <summary>Why it does not train ("on battery; idle for 2 of 5 min"), null when eligible.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>The blocking conditions as codes ("on_battery", "not_idle"; see <c>EligibilityBlockers</c>).</summary>
+    public IReadOnlyList<string> Blockers { get; init; } = [];
+
+    /// <summary>ε spent so far (the privacy ledger at the budget's δ).</summary>
+    public double EpsilonSpent { get; init; }
+
+    /// <summary>ε left before the device stops contributing.</summary>
+    public double EpsilonLeft { get; init; }
+
+    /// <summary>The lifetime ε budget.</summary>
+    public double EpsilonBudget { get; init; }
+
+    /// <summary>When the device last enqueued an update, or null if it never did.</summary>
+    public DateTimeOffset? LastContribution { get; init; }
+
+    /// <summary>Which model answers predictions: "global" or "personal".</summary>
+    public required string ServedModel { get; init; }
+
+    /// <summary>The installed global model version (0 = none).</summary>
+    public ulong ModelVersion { get; init; }
+
+    /// <summary>Updates waiting in the outbox for the broker's acknowledgement.</summary>
+    public int OutboxDepth { get; init; }
+
+    /// <summary>When these figures were taken.</summary>
+    public DateTimeOffset Updated { get; init; }
+
+    /// <summary>
+    /// When the device contributed to <paramref name="contributedVersion"/>, as its privacy ledger remembers it: the
+    /// last release recorded for that model (the ledger records when a run reserved its budget, moments before the
+    /// update was enqueued). Null when it never contributed, or contributed without DP (no ledger entry).
+    /// </summary>
+    public static DateTimeOffset? ContributionTime(IReadOnlyList<LedgerEntry> entries, ulong contributedVersion)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (contributedVersion == 0)
+        {
+            return null;
+        }
+
+        for (int i = entries.Count - 1; i >= 0; i--)
+        {
+            if (entries[i].ModelVersion == (long)contributedVersion)
+            {
+                return entries[i].Time;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The snake_case name of a wire device state ("charging_wait").</summary>
+    public static string StateName(DeviceState state) => JsonNamingPolicy.SnakeCaseLower.ConvertName(state.ToString());
+
+    /// <summary>
+    /// Whether <paramref name="other"/> differs in what a person waits to see at once — the state, eligibility, the
+    /// blocking conditions, the model, the served model or a new contribution — rather than in figures that drift
+    /// (ε, the outbox depth, the numbers inside the reason), which may wait for the next regular refresh.
+    /// </summary>
+    public bool DiffersMateriallyFrom(DeviceDiagnostics other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return !string.Equals(State, other.State, StringComparison.Ordinal)
+            || Eligible != other.Eligible
+            || !Blockers.SequenceEqual(other.Blockers, StringComparer.Ordinal)
+            || ModelVersion != other.ModelVersion
+            || !string.Equals(ServedModel, other.ServedModel, StringComparison.Ordinal)
+            || LastContribution != other.LastContribution;
+    }
+
+    /// <summary>Whether anything but <see cref="Updated"/> differs.</summary>
+    public bool DiffersFrom(DeviceDiagnostics other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return DiffersMateriallyFrom(other)
+            || !string.Equals(Reason, other.Reason, StringComparison.Ordinal)
+            || !Device.Equals(other.Device, StringComparison.Ordinal)
+            || !Fleet.Equals(other.Fleet, StringComparison.Ordinal)
+            || EpsilonSpent != other.EpsilonSpent
+            || EpsilonLeft != other.EpsilonLeft
+            || EpsilonBudget != other.EpsilonBudget
+            || OutboxDepth != other.OutboxDepth;
+    }
+}
