@@ -31,7 +31,7 @@ internal static class SimulateCommand
         preset.AcceptOnlyFromAmong([.. SimulationPresets.Names]);
         var devices = new Option<int?>("--devices") { Description = "Fleet size (default 50; ftte-paper 100)." };
         var strategy = new Option<string?>("--strategy") { Description = "fedavg, fedbuff, ftte, all, or a comma-separated list (default ftte,fedavg)." };
-        var codec = new Option<string?>("--codec") { Description = "Update codec of dense strategies: dense, float16, int8 or topk (default float16; FTTE sends its sparse subset)." };
+        var codec = new Option<string?>("--codec") { Description = "Update codec of dense strategies: dense, float16, int8, topk, packed2, packed3 or packed4 (default float16; FTTE sends its sparse subset)." };
         var dp = new Option<string?>("--dp") { Description = "Differential privacy: none, sample (DP-SGD on the device) or user (DP-FedAvg) (default none)." };
         var epsilon = new Option<double?>("--epsilon") { Description = "Each device's privacy budget ε (default 8)." };
         var delta = new Option<double?>("--delta") { Description = "δ of the budget (default 1e-5)." };
@@ -85,6 +85,7 @@ internal static class SimulateCommand
                     Devices = parse.GetValue(devices) ?? baseline.Devices,
                     Strategies = parse.GetValue(strategy) is { } s ? ParseStrategies(s) : baseline.Strategies,
                     Codec = parse.GetValue(codec) is { } c ? ParseCodec(c) : baseline.Codec,
+                    PackedBits = parse.GetValue(codec) is { } bitsText ? ParsePackedBits(bitsText) : baseline.PackedBits,
                     Privacy = parse.GetValue(dp) is { } d ? ParsePrivacy(d) : baseline.Privacy,
                     Epsilon = parse.GetValue(epsilon) ?? baseline.Epsilon,
                     Delta = parse.GetValue(delta) ?? baseline.Delta,
@@ -317,7 +318,16 @@ internal static class SimulateCommand
         "float16" => UpdateEncoding.Float16,
         "int8" => UpdateEncoding.Int8Stochastic,
         "topk" => UpdateEncoding.TopKSparse,
-        _ => throw new FormatException($"--codec '{text}' is not dense, float16, int8 or topk."),
+        "packed2" or "packed3" or "packed4" => UpdateEncoding.PackedStochastic,
+        _ => throw new FormatException($"--codec '{text}' is not dense, float16, int8, topk, packed2, packed3 or packed4."),
+    };
+
+    /// <summary>The bit width of a packedN codec name; 3 for any other.</summary>
+    internal static int ParsePackedBits(string text) => text.ToLowerInvariant() switch
+    {
+        "packed2" => 2,
+        "packed4" => 4,
+        _ => 3,
     };
 
     internal static ContributionPrivacy ParsePrivacy(string text) => text.ToLowerInvariant() switch

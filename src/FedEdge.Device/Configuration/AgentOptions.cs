@@ -61,8 +61,12 @@ public sealed class AgentOptions : IValidatableObject
     [ValidateObjectMembers]
     public LocalTrainingOptions Training { get; set; } = new();
 
-    /// <summary>Update codec: DenseFloat32, Float16, Int8Stochastic or TopKSparse. Default Float16.</summary>
+    /// <summary>Update codec: DenseFloat32, Float16, Int8Stochastic, TopKSparse or PackedStochastic. Default Float16.</summary>
     public UpdateEncoding Codec { get; set; } = UpdateEncoding.Float16;
+
+    /// <summary>Bits per coordinate of the PackedStochastic codec, 2 to 4. Default 3 (about 1/10 of dense float32).</summary>
+    [Range(PackedStochasticCodec.MinBits, PackedStochasticCodec.MaxBits)]
+    public int PackedBits { get; set; } = 3;
 
     /// <summary>Fraction of coordinates TopKSparse keeps. Default 0.1.</summary>
     [Range(1e-6, 1.0)]
@@ -176,7 +180,7 @@ public sealed class AgentOptions : IValidatableObject
 
         if (Codec is UpdateEncoding.None or UpdateEncoding.SparseSubset || !Enum.IsDefined(Codec))
         {
-            yield return new ValidationResult($"Agent:{nameof(Codec)} must be DenseFloat32, Float16, Int8Stochastic or TopKSparse (was {Codec}).", [nameof(Codec)]);
+            yield return new ValidationResult($"Agent:{nameof(Codec)} must be DenseFloat32, Float16, Int8Stochastic, TopKSparse or PackedStochastic (was {Codec}).", [nameof(Codec)]);
         }
 
         string? personalizationProblem = null;

@@ -94,7 +94,7 @@ public sealed class ContributionRunner : IDisposable
         _ids = ids;
         _shuffle = shuffle;
         _time = time;
-        _codecs = UpdateCodecs.CreateStandard(shuffle, options.TopKFraction);
+        _codecs = UpdateCodecs.CreateStandard(shuffle, options.TopKFraction, packedBits: options.PackedBits);
         _mechanism = new SubsampledGaussian(1.0, options.Privacy.NoiseMultiplier, 1);
     }
 

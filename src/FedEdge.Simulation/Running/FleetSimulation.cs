@@ -220,6 +220,7 @@ public sealed class FleetSimulation : IDisposable
                     MaxSamples = Math.Max(1, Math.Max(train.Count, 2000)),
                 },
                 Codec = _options.Codec,
+                PackedBits = _options.PackedBits,
 
                 // a virtual window is plugged in from its first second, and a virtual device runs nothing else
                 Eligibility = new EligibilityOptions { PowerStableFor = TimeSpan.Zero, IdleFor = TimeSpan.Zero },

@@ -20,6 +20,9 @@ public sealed record SimulationOptions
     /// <summary>Update codec for dense strategies (FTTE always sends its sparse subset).</summary>
     public UpdateEncoding Codec { get; init; } = UpdateEncoding.Float16;
 
+    /// <summary>Bits per coordinate with <see cref="UpdateEncoding.PackedStochastic"/>. Default 3.</summary>
+    public int PackedBits { get; init; } = 3;
+
     /// <summary>DP mechanism on the devices.</summary>
     public ContributionPrivacy Privacy { get; init; } = ContributionPrivacy.None;
 
@@ -133,7 +136,8 @@ public sealed record SimulationOptions
 
         Check(Devices is >= 1 and <= 10_000, "--devices must be in 1..10000");
         Check(Strategies.Count > 0 && Strategies.All(Enum.IsDefined), "--strategy must name fedavg, fedbuff, ftte or all");
-        Check(Codec is UpdateEncoding.DenseFloat32 or UpdateEncoding.Float16 or UpdateEncoding.Int8Stochastic or UpdateEncoding.TopKSparse, "--codec must be dense, float16, int8 or topk");
+        Check(Codec is UpdateEncoding.DenseFloat32 or UpdateEncoding.Float16 or UpdateEncoding.Int8Stochastic or UpdateEncoding.TopKSparse or UpdateEncoding.PackedStochastic, "--codec must be dense, float16, int8, topk, packed2, packed3 or packed4");
+        Check(PackedBits is >= PackedStochasticCodec.MinBits and <= PackedStochasticCodec.MaxBits, "the packed codec's width must be 2 to 4 bits");
         Check(Epsilon > 0 && double.IsFinite(Epsilon), "--epsilon must be positive");
         Check(Delta is > 0 and < 1, "--delta must be in (0, 1)");
         Check(ContributionsPerDevice is >= 1 and <= 100_000, "--contributions-per-device must be in 1..100000");
@@ -164,5 +168,5 @@ public sealed record SimulationOptions
 
     /// <summary>One line describing the setup.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"{Devices} devices, {Dataset} data ({Partition}), {StragglerFraction:P0} stragglers, DP {Privacy}{(Privacy == ContributionPrivacy.None ? string.Empty : $" ε={Epsilon:G3} δ={Delta:G2}")}, codec {Codec}, K={BufferSize}, horizon {MaxTime.TotalHours:G3} h");
+        $"{Devices} devices, {Dataset} data ({Partition}), {StragglerFraction:P0} stragglers, DP {Privacy}{(Privacy == ContributionPrivacy.None ? string.Empty : $" ε={Epsilon:G3} δ={Delta:G2}")}, codec {(Codec == UpdateEncoding.PackedStochastic ? $"Packed{PackedBits}" : Codec.ToString())}, K={BufferSize}, horizon {MaxTime.TotalHours:G3} h");
 }
