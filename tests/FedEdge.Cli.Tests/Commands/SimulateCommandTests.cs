@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FedEdge.Cli.Commands;
 
 namespace FedEdge.Cli.Tests.Commands;
 
@@ -20,6 +21,16 @@ public class SimulateCommandTests
         var run = await CliRun.InvokeAsync("simulate", option, value);
         run.AssertRefused(option);
         Assert.Contains(expected, run.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("packed2", 2)]
+    [InlineData("packed3", 3)]
+    [InlineData("PACKED4", 4)]
+    public void A_packed_codec_name_gives_the_packed_encoding_and_its_width(string name, int bits)
+    {
+        Assert.Equal(FedEdge.Core.Codecs.UpdateEncoding.PackedStochastic, SimulateCommand.ParseCodec(name));
+        Assert.Equal(bits, SimulateCommand.ParsePackedBits(name));
     }
 
     [Theory]
