@@ -17,7 +17,10 @@ const string Usage = """
            fededge-agent status [--config FILE] [settings]            the device's state as JSON, from its state directory (no network)
     Settings, lowest precedence first: appsettings.json beside the executable, /etc/fededge/agent.json, --config FILE,
     FEDEDGE_Agent__Key environment variables, --Agent:Key=value arguments. Unknown keys are errors.
-    Exit codes: 0 ok; 1 self-test failed or the service stopped on an error; 2 bad arguments or configuration.
+    Exit codes: 0 stopped on request, or a command (--check-config, --self-test, status) succeeded;
+                1 stopped by a fault (start-up failed, or a loop met an error it cannot survive): systemd restarts it;
+                  for --self-test: a check failed;
+                2 bad arguments or configuration: systemd does not restart it (RestartPreventExitStatus=2).
     """;
 
 // before anything else: ONNX Runtime's telemetry client must never start on a device (OrtTelemetry)
@@ -51,7 +54,11 @@ if (startup.CheckOrFinish(o => $"device {o.DeviceId} in fleet {o.Fleet}", Consol
 var builder = startup.Builder!;
 var agent = startup.Options!;
 builder.Services.AddSystemd();
-builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+builder.Services.Configure<HostOptions>(o =>
+{
+    o.ShutdownTimeout = TimeSpan.FromSeconds(5);
+    o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
+});
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
 builder.Services.AddOptions<AgentOptions>()
@@ -70,8 +77,8 @@ if (!agent.SimulatedSensors)
 
 try
 {
-    await builder.Build().RunAsync().ConfigureAwait(false);
-    return 0;
+    // a loop that faults stops the host with exit 1, so systemd restarts the agent (ServiceHost)
+    return await ServiceHost.RunAsync(builder.Build(), sources.ServiceName, Console.Error).ConfigureAwait(false);
 }
 catch (OptionsValidationException ex)
 {
