@@ -15,9 +15,18 @@ const string Usage = """
            fededge-agent --self-test [--simulated-sensors] [--config FILE] [settings]
                                                                        check sensors, ONNX Runtime, ledger, model key, power, broker
            fededge-agent status [--config FILE] [settings]            the device's state as JSON, from its state directory (no network)
+           fededge-agent reset-ledger --i-understand [--config FILE] [settings]
+                                                                       start a refused privacy ledger again (agent stopped): the old
+                                                                       files are kept and the spent ε is carried forward, never restored
     Settings, lowest precedence first: appsettings.json beside the executable, /etc/fededge/agent.json, --config FILE,
     FEDEDGE_Agent__Key environment variables, --Agent:Key=value arguments. Unknown keys are errors.
-    Exit codes: 0 ok; 1 self-test failed or the service stopped on an error; 2 bad arguments or configuration.
+    Exit codes: 0 stopped on request, or a command (--check-config, --self-test, status, reset-ledger) succeeded;
+                1 stopped by a fault (start-up failed, or a loop met an error it cannot survive): systemd restarts it;
+                  for --self-test: a check failed; for reset-ledger: the agent holds the ledger, or a file could not be written;
+                2 bad arguments or configuration (reset-ledger without --i-understand): systemd does not restart it
+                  (RestartPreventExitStatus=2).
+    A privacy ledger that is damaged, lost records, or is missing on a device that has run before is refused: the agent
+    keeps running (predictions, outbox, status say why) but does not train until reset-ledger.
     """;
 
 // before anything else: ONNX Runtime's telemetry client must never start on a device (OrtTelemetry)
@@ -28,6 +37,11 @@ if (args is ["status", .. var statusArgs])
 {
     // reads the state directory only: no host, no broker, no lock a running agent would notice
     return await AgentStatusCommand.RunAsync(statusArgs, Console.Out, Console.Error, TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+}
+
+if (args is ["reset-ledger", .. var resetArgs])
+{
+    return await AgentResetLedgerCommand.RunAsync(resetArgs, Console.Out, Console.Error, TimeProvider.System).ConfigureAwait(false);
 }
 
 var startup = ServiceStartup.Prepare(sources, Usage, args, ["--self-test", "--simulated-sensors"], AgentOptions.Bind, new AgentOptionsValidator(), Console.Out, Console.Error);
@@ -51,7 +65,11 @@ if (startup.CheckOrFinish(o => $"device {o.DeviceId} in fleet {o.Fleet}", Consol
 var builder = startup.Builder!;
 var agent = startup.Options!;
 builder.Services.AddSystemd();
-builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+builder.Services.Configure<HostOptions>(o =>
+{
+    o.ShutdownTimeout = TimeSpan.FromSeconds(5);
+    o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
+});
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
 builder.Services.AddOptions<AgentOptions>()
@@ -70,8 +88,8 @@ if (!agent.SimulatedSensors)
 
 try
 {
-    await builder.Build().RunAsync().ConfigureAwait(false);
-    return 0;
+    // a loop that faults stops the host with exit 1, so systemd restarts the agent (ServiceHost)
+    return await ServiceHost.RunAsync(builder.Build(), sources.ServiceName, Console.Error).ConfigureAwait(false);
 }
 catch (OptionsValidationException ex)
 {

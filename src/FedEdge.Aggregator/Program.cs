@@ -1,4 +1,5 @@
 using FedEdge.Aggregator.Hosting;
+using FedEdge.Hosting;
 using FedEdge.Hosting.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +12,9 @@ const string Usage = """
     Settings, lowest precedence first: appsettings.json beside the executable, /etc/fededge/aggregator.json, --config FILE,
     FEDEDGE_Aggregator__Key environment variables, --Aggregator:Key=value arguments. Unknown keys are errors.
     Example: deploy/aggregator/aggregator.json.
-    Exit codes: 0 ok; 1 the service stopped on an error; 2 bad arguments or configuration.
+    Exit codes: 0 stopped on request, or --check-config/--help succeeded;
+                1 stopped by a fault (start-up failed, or a loop met an error it cannot survive): systemd restarts it;
+                2 bad arguments or configuration: systemd does not restart it (RestartPreventExitStatus=2).
     """;
 
 var sources = new ServiceConfigurationSources
@@ -28,12 +31,13 @@ if (startup.CheckOrFinish(o => $"fleet {o.Engine.Fleet}, {o.Engine.Strategy}", C
 
 var builder = startup.Builder!;
 builder.Services.AddSystemd();
+builder.Services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost);
 builder.Services.AddFedEdgeAggregator(builder.Configuration.GetSection(sources.SectionName));
 
 try
 {
-    await builder.Build().RunAsync().ConfigureAwait(false);
-    return 0;
+    // a loop that faults stops the host with exit 1, so systemd restarts the aggregator (ServiceHost)
+    return await ServiceHost.RunAsync(builder.Build(), sources.ServiceName, Console.Error).ConfigureAwait(false);
 }
 catch (OptionsValidationException ex)
 {

@@ -130,6 +130,7 @@ public static class AgentSelfTest
                 double spent = ledger.Spent().Epsilon;
                 return string.Create(CultureInfo.InvariantCulture, $"one user-level release (z = {options.Privacy.NoiseMultiplier}) costs ε = {spent:F3} at δ = {options.Privacy.Delta:G3}");
             });
+            failures += Check(output, "this device's privacy ledger", () => DescribeDeviceLedger(options));
             failures += CheckModel(output, options);
             failures += await CheckBrokerAsync(output, options.Mqtt, brokerTimeout, cancellationToken).ConfigureAwait(false);
 
@@ -355,6 +356,33 @@ public static class AgentSelfTest
         finally
         {
             (source as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The device's own ledger, read-only with the agent's checks (chain, second record, missing with other state): a
+    /// refused ledger fails the self-test with the reason, since the agent will not train until reset-ledger.
+    /// </summary>
+    private static string DescribeDeviceLedger(AgentOptions options)
+    {
+        string state = options.StateDirectory;
+        if (!Directory.Exists(state))
+        {
+            return $"none yet ({state} does not exist: the agent has not run here)";
+        }
+
+        var budget = new PrivacyBudget(options.Privacy.Epsilon, options.Privacy.Delta);
+        try
+        {
+            using var ledger = PrivacyLedger.OpenReadOnly(Path.Combine(state, "privacy.ledger"), budget, new RdpAccountant(), TimeProvider.System, PrivacyLedger.OtherDeviceState(state));
+            string reset = ledger.LastReset is { } r
+                ? string.Create(CultureInfo.InvariantCulture, $"; reset at {r.Time:u}, carrying ε = {r.CarriedEpsilon:G4}")
+                : string.Empty;
+            return string.Create(CultureInfo.InvariantCulture, $"{ledger.Entries.Count} records, chain and second record agree; ε spent {ledger.Spent().Epsilon:G4} of {budget.Epsilon:G4}{reset}");
+        }
+        catch (FileNotFoundException)
+        {
+            return "none yet (the agent has not run here)";
         }
     }
 

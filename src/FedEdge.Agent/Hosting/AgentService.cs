@@ -17,6 +17,7 @@ using FedEdge.Protocol.Wire;
 using FedEdge.Sensors.Labels;
 using FedEdge.Sensors.Storage;
 using Google.Protobuf;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -30,6 +31,11 @@ namespace FedEdge.Agent.Hosting;
 /// (last will = "offline") and Home Assistant discovery announced on every (re)connect. Its parts come from DI
 /// (<see cref="AgentServiceCollectionExtensions.AddFedEdgeAgent"/>).
 /// </summary>
+/// <remarks>
+/// Errors: a contribution that fails for a reason the next tick may not meet (a full outbox, a broken artifact, an I/O
+/// error, a busy or full database) is logged with a running count and retried; anything else ends the loop, which stops the
+/// host with exit code 1 (<see cref="ServiceHost"/>) so that systemd restarts the agent.
+/// </remarks>
 public sealed partial class AgentService(
     IOptions<AgentOptions> options,
     DeviceAgent agent,
@@ -48,6 +54,12 @@ public sealed partial class AgentService(
     private readonly AgentOptions _options = options.Value;
     private readonly WireParser _parser = new();
     private readonly LabelSet _labels = new(SmartHomeSchema.ClassNames);
+
+    // SQLite result codes (sqlite3.h): SQLITE_BUSY, SQLITE_LOCKED, SQLITE_FULL
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+    private const int SqliteFull = 13;
+    private long _survivedFailures;
 
     /// <summary>Start-up: subscriptions, then the client's connect loop.</summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -190,9 +202,10 @@ public sealed partial class AgentService(
                 await Task.Run(() => agent.ContributeAsync(samples, StillEligible, cancellationToken), cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is OutboxFullException or TrainingArtifactException or IOException or SampleStoreFormatException)
+        catch (Exception ex) when (ex is OutboxFullException or TrainingArtifactException or IOException or SampleStoreFormatException || IsTransient(ex))
         {
-            LogContributionFailed(ex); // the device stays up (and keeps draining its outbox); the next tick tries again
+            // the device stays up (and keeps draining its outbox); the next tick tries again
+            LogContributionFailed(++_survivedFailures, ex);
         }
 
         await presence.PublishStateAsync(cancellationToken).ConfigureAwait(false);
@@ -201,8 +214,16 @@ public sealed partial class AgentService(
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Agent {Device} started in fleet {Fleet}: model version {Version}, ε left {EpsilonLeft}")]
     private partial void LogStarted(string device, string fleet, ulong version, double epsilonLeft);
 
-    [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "Contribution failed; retrying at the next check")]
-    private partial void LogContributionFailed(Exception exception);
+    /// <summary>
+    /// A database error the next tick may not meet again: busy or locked (another connection holds it), or full (the disk
+    /// may be freed). Any other <see cref="SqliteException"/> — a corrupt or unreadable outbox — escapes the loop and stops
+    /// the agent with exit code 1, so systemd restarts it and the journal says why.
+    /// </summary>
+    private static bool IsTransient(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked or SqliteFull };
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "Contribution failed ({Count} survived since start); retrying at the next check")]
+    private partial void LogContributionFailed(long count, Exception exception);
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Feedback label {Label} at {At} accepted")]
     private partial void LogFeedbackAccepted(string label, DateTimeOffset at);

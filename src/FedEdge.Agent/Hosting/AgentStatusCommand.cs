@@ -15,7 +15,8 @@ namespace FedEdge.Agent.Hosting;
 /// <summary>
 /// <c>fededge-agent status [--Agent:Key=value ...]</c>: the device's state as one JSON object — the same
 /// <see cref="DeviceDiagnostics"/> the agent publishes (state, eligibility and the reason, ε spent and left, last
-/// contribution, served model, global model version, outbox depth) — read from its state directory without
+/// contribution, served model, global model version, outbox depth, the privacy ledger's state and last reset) — read
+/// from its state directory without
 /// connecting anywhere and without disturbing a running agent.
 /// </summary>
 /// <remarks>
@@ -99,7 +100,7 @@ public static class AgentStatusCommand
         {
             diagnostics = Read(options, budget, time);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or PrivacyLedgerCorruptException or InvalidDataException or SqliteException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or SqliteException)
         {
             return await FailAsync(error, Failed, OneLine(ex.Message)).ConfigureAwait(false);
         }
@@ -118,13 +119,27 @@ public static class AgentStatusCommand
         double spent = 0;
         double left = budget.Epsilon;
         DateTimeOffset? ledgerContribution = null;
-        if (File.Exists(ledgerPath))
+        DateTimeOffset? resetAt = null;
+        string ledgerState = DeviceDiagnostics.LedgerOk;
+        try
         {
-            using var ledger = PrivacyLedger.OpenReadOnly(ledgerPath, budget, new RdpAccountant(), time);
+            // the agent's own checks, read-only: what status says about the ledger is what the agent will do with it
+            using var ledger = PrivacyLedger.OpenReadOnly(ledgerPath, budget, new RdpAccountant(), time, PrivacyLedger.OtherDeviceState(state));
             double epsilon = ledger.Spent().Epsilon;
             spent = double.IsFinite(epsilon) ? epsilon : 0;
             left = ledger.RemainingEpsilon;
             ledgerContribution = DeviceDiagnostics.ContributionTime(ledger.Entries, models?.LastContributedVersion ?? 0);
+            resetAt = ledger.LastReset?.Time;
+        }
+        catch (FileNotFoundException)
+        {
+            // the agent never ran here: nothing spent
+        }
+        catch (PrivacyLedgerCorruptException ex)
+        {
+            ledgerState = ex.Message;
+            spent = budget.Epsilon;
+            left = 0;
         }
 
         var basis = saved ?? new DeviceDiagnostics
@@ -141,6 +156,8 @@ public static class AgentStatusCommand
             EpsilonSpent = spent,
             EpsilonLeft = left,
             EpsilonBudget = budget.Epsilon,
+            Ledger = ledgerState,
+            LedgerResetAt = resetAt,
             ModelVersion = models?.LastAcceptedVersion ?? basis.ModelVersion,
             OutboxDepth = SqliteOutbox.InspectUsage(Path.Combine(state, "outbox.db")).Entries,
             LastContribution = basis.LastContribution ?? ledgerContribution,

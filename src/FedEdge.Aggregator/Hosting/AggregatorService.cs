@@ -17,10 +17,18 @@ namespace FedEdge.Aggregator.Hosting;
 /// <see cref="StartAsync"/>), to device statuses and availability, hands every drained batch and every tick to the node,
 /// and serves metrics. What a message means and what gets published is the node's decision.
 /// </summary>
+/// <remarks>
+/// Errors: a broker that is away (<see cref="TransportUnavailableException"/>) or refuses a publication
+/// (<see cref="PublishRejectedException"/>) is survived and counted (<c>fededge_loop_errors_total</c>); anything else — above
+/// all a state database that cannot commit, after which memory is ahead of disk — ends the loop, which stops the host with
+/// exit code 1 (<see cref="ServiceHost"/>), and systemd restarts the service from its persisted state.
+/// </remarks>
 public sealed partial class AggregatorService : BackgroundService
 {
     private readonly AggregatorServiceOptions _options;
     private readonly TimeProvider _time;
+    /// <summary>A broker that keeps refusing is logged on the first refusal and then once per this many (a minute at the 1 s tick).</summary>
+    private const long RejectionLogEvery = 60;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<AggregatorService> _logger;
     private readonly LoopHeartbeat _heartbeat;
@@ -28,6 +36,8 @@ public sealed partial class AggregatorService : BackgroundService
     private AggregatorNode? _node;
     private ReconnectingMqttClient? _client;
     private MetricServer? _metricServer;
+    private readonly Counter _survived;
+    private long _rejectedInARow;
 
     public AggregatorService(IOptions<AggregatorServiceOptions> options, TimeProvider time, LoopHeartbeat heartbeat, AggregatorMetrics metrics, ILoggerFactory loggers)
     {
@@ -41,6 +51,10 @@ public sealed partial class AggregatorService : BackgroundService
         _loggers = loggers;
         _logger = loggers.CreateLogger<AggregatorService>();
         Metrics = metrics;
+
+        // in the host, beside the loop that counts them (the node's own metrics are AggregatorMetrics')
+        _survived = Prometheus.Metrics.WithCustomRegistry(metrics.Registry).CreateCounter(
+            "fededge_loop_errors_total", "Errors the aggregator's loop survived, by kind; any other error stops the service (exit 1, systemd restarts it).", new CounterConfiguration { LabelNames = ["error"] });
     }
 
     /// <summary>The service's metrics registry.</summary>
@@ -134,12 +148,14 @@ public sealed partial class AggregatorService : BackgroundService
                         break;
                     }
 
-                    // also the retry of a publication a lost connection deferred
-                    await node.TickAsync(stoppingToken).ConfigureAwait(false);
+                    // the next tick is awaited before this one's work, so a publication that fails waits for it instead of
+                    // being retried at once in a spin; the tick is also the retry of a publication a lost connection deferred
                     tick = ticker.WaitForNextTickAsync(stoppingToken).AsTask();
+                    await node.TickAsync(stoppingToken).ConfigureAwait(false);
                 }
 
                 _heartbeat.Beat();
+                _rejectedInARow = 0;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -147,7 +163,21 @@ public sealed partial class AggregatorService : BackgroundService
             }
             catch (TransportUnavailableException ex)
             {
+                _survived.WithLabels("publish_deferred").Inc();
+                _heartbeat.Beat(); // the loop is alive: the watchdog must not restart it for a broker that is away
                 LogPublishDeferred(ex.Message);
+            }
+            catch (PublishRejectedException ex)
+            {
+                // The broker answered and refused (e.g. its ACL lacks the model or pace topic). Nothing is lost: the updates
+                // were persisted and acknowledged before publishing, and the node keeps the publication pending, so every
+                // tick tries again; a restart would change nothing until the broker is fixed. Counted, and logged as an error.
+                _survived.WithLabels("publish_rejected").Inc();
+                _heartbeat.Beat();
+                if (++_rejectedInARow % RejectionLogEvery == 1)
+                {
+                    LogPublishRejected(ex.Topic, _rejectedInARow, ex.Message);
+                }
             }
         }
     }
@@ -157,4 +187,7 @@ public sealed partial class AggregatorService : BackgroundService
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Broker unavailable; publishing deferred: {Reason}")]
     private partial void LogPublishDeferred(string reason);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "The broker refused the publication on {Topic} ({Times} times in a row); retrying every tick: {Reason}")]
+    private partial void LogPublishRejected(string topic, long times, string reason);
 }

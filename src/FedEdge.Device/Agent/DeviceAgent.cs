@@ -127,11 +127,11 @@ public sealed partial class DeviceAgent : IDisposable
         Directory.CreateDirectory(state);
         var models = new AcceptedModelStore(Path.Combine(state, "model"));
         var verifier = new ModelVerifier([key], options.Fleet, lastAcceptedVersion: models.LastAcceptedVersion);
-        var ledger = PrivacyLedger.Open(
-            Path.Combine(state, "privacy.ledger"), new PrivacyBudget(options.Privacy.Epsilon, options.Privacy.Delta), new RdpAccountant(), time);
+        var logger = loggers.CreateLogger<DeviceAgent>();
+        var ledger = OpenLedger(options, time, logger);
         var outbox = SqliteOutbox.Open(new OutboxOptions { DatabasePath = Path.Combine(state, "outbox.db") }, time, loggers.CreateLogger<SqliteOutbox>());
         var runner = new ContributionRunner(options, ledger, outbox, randomness.Noise, randomness.Ids, randomness.Shuffle, time, trainers);
-        var agent = new DeviceAgent(options, time, loggers.CreateLogger<DeviceAgent>(), models, verifier, ledger, outbox, runner, randomness, installed ?? new InstalledModelState());
+        var agent = new DeviceAgent(options, time, logger, models, verifier, ledger, outbox, runner, randomness, installed ?? new InstalledModelState());
         if (models.LoadCurrent() is { } stored && InstalledModel.TryDecode(stored, options.MemoryClass, out var decoded, out _))
         {
             agent._installed.Install(decoded);
@@ -139,6 +139,37 @@ public sealed partial class DeviceAgent : IDisposable
 
         agent.LastContribution = DeviceDiagnostics.ContributionTime(ledger.Entries, models.LastContributedVersion);
         return agent;
+    }
+
+    /// <summary>
+    /// Opens the device's privacy ledger. A ledger the checks refuse (damaged, records lost, missing on a device that has
+    /// run before) does not stop the device: it gets a refused ledger that affords nothing, so it keeps serving, draining
+    /// its outbox and reporting — with the reason in its status — but never trains until <c>reset-ledger</c>.
+    /// </summary>
+    private static PrivacyLedger OpenLedger(AgentOptions options, TimeProvider time, ILogger logger)
+    {
+        string path = Path.Combine(options.StateDirectory, "privacy.ledger");
+        var budget = new PrivacyBudget(options.Privacy.Epsilon, options.Privacy.Delta);
+        try
+        {
+            var ledger = PrivacyLedger.Open(path, budget, new RdpAccountant(), time, PrivacyLedger.OtherDeviceState(options.StateDirectory));
+            if (ledger.MigratedFrom is { } kept)
+            {
+                LogLedgerMigrated(logger, ledger.Entries.Count, kept);
+            }
+
+            if (ledger.LastReset is { } reset)
+            {
+                LogLedgerWasReset(logger, reset.Time, reset.CarriedEpsilon);
+            }
+
+            return ledger;
+        }
+        catch (PrivacyLedgerCorruptException ex)
+        {
+            LogLedgerRefused(logger, ex.Message);
+            return PrivacyLedger.Refused(path, budget, new RdpAccountant(), time, ex.Message);
+        }
     }
 
     /// <summary>
@@ -228,7 +259,11 @@ public sealed partial class DeviceAgent : IDisposable
         var policy = _policy.Evaluate(PolicySignals(signals), now);
         var model = Installed;
         EligibilityDecision decision;
-        if (model is null)
+        if (Ledger.Refusal is { } refusal)
+        {
+            decision = EligibilityDecision.Blocked(EligibilityBlockers.PrivacyBudgetSpent, refusal);
+        }
+        else if (model is null)
         {
             decision = EligibilityDecision.Blocked(EligibilityBlockers.NoModel, "no global model received yet");
         }
@@ -360,6 +395,8 @@ public sealed partial class DeviceAgent : IDisposable
             EpsilonSpent = double.IsFinite(spent) ? spent : 0,
             EpsilonLeft = Ledger.RemainingEpsilon,
             EpsilonBudget = Ledger.Budget.Epsilon,
+            Ledger = Ledger.Refusal ?? DeviceDiagnostics.LedgerOk,
+            LedgerResetAt = Ledger.LastReset?.Time,
             LastContribution = LastContribution,
             ServedModel = served.Served == ServedModel.Personal ? ActivityClassifier.PersonalModelSource : ActivityClassifier.GlobalModelSource,
             ModelVersion = Installed?.Version ?? 0,
@@ -428,6 +465,15 @@ public sealed partial class DeviceAgent : IDisposable
     }
 
     private void Decide(DeviceDecisionKind kind, ulong version, string detail) => Decided?.Invoke(new DeviceDecision(_options.DeviceId, kind, version, detail));
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Critical, Message = "{Reason}")]
+    private static partial void LogLedgerRefused(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "Privacy ledger migrated to format 2 ({Records} records, chained); the format-1 file is kept at {Kept}")]
+    private static partial void LogLedgerMigrated(ILogger logger, int records, string kept);
+
+    [LoggerMessage(EventId = 32, Level = LogLevel.Warning, Message = "Privacy ledger was reset at {At}; ε {Carried} spent before it is carried forward")]
+    private static partial void LogLedgerWasReset(ILogger logger, DateTimeOffset at, double carried);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Accepted global model version {Version} ({Architecture})")]
     private partial void LogModelAccepted(ulong version, string architecture);

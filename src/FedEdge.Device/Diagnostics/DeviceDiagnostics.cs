@@ -15,6 +15,9 @@ public sealed record DeviceDiagnostics
     /// <summary>The state reported before the agent has recorded anything (only <c>status</c> shows it).</summary>
     public const string UnknownState = "unknown";
 
+    /// <summary><see cref="Ledger"/> of a ledger that opened and checked out.</summary>
+    public const string LedgerOk = "ok";
+
     /// <summary>Every <see cref="State"/> the agent reports: the device states of the wire protocol in snake_case.</summary>
     public static IReadOnlyList<string> TrainingStates { get; } = Array.AsReadOnly(
         Enum.GetValues<DeviceState>().Where(s => s != DeviceState.Unspecified).Select(StateName).ToArray());
@@ -45,6 +48,15 @@ public sealed record DeviceDiagnostics
 
     /// <summary>The lifetime ε budget.</summary>
     public double EpsilonBudget { get; init; }
+
+    /// <summary>
+    /// The privacy ledger's state: <see cref="LedgerOk"/>, or why it is refused (then the device does not train until
+    /// <c>fededge-agent reset-ledger --i-understand</c>).
+    /// </summary>
+    public string Ledger { get; init; } = LedgerOk;
+
+    /// <summary>When the ledger was last reset (its spent ε carried forward), or null if never.</summary>
+    public DateTimeOffset? LedgerResetAt { get; init; }
 
     /// <summary>When the device last enqueued an update, or null if it never did.</summary>
     public DateTimeOffset? LastContribution { get; init; }

@@ -57,6 +57,8 @@ public static class DeviceDiagnosticsJson
             WriteNumber(json, "epsilon_spent", Math.Round(diagnostics.EpsilonSpent, 4));
             WriteNumber(json, "epsilon_left", Math.Round(diagnostics.EpsilonLeft, 4));
             WriteNumber(json, "epsilon_budget", diagnostics.EpsilonBudget);
+            json.WriteString("ledger", diagnostics.Ledger.Length <= MaxReasonLength ? diagnostics.Ledger : diagnostics.Ledger[..(MaxReasonLength - 1)] + "…");
+            WriteTime(json, "ledger_reset_at", diagnostics.LedgerResetAt);
             WriteTime(json, "last_contribution", diagnostics.LastContribution);
             json.WriteString("served_model", diagnostics.ServedModel);
             json.WriteNumber("model_version", diagnostics.ModelVersion);
@@ -100,6 +102,9 @@ public static class DeviceDiagnosticsJson
                 EpsilonSpent = ReadNumber(root.GetProperty("epsilon_spent")),
                 EpsilonLeft = ReadNumber(root.GetProperty("epsilon_left")),
                 EpsilonBudget = ReadNumber(root.GetProperty("epsilon_budget")),
+                // absent from documents written before the ledger had a state (an older agent's saved diagnostics)
+                Ledger = root.TryGetProperty("ledger", out var ledger) ? ledger.GetString() ?? DeviceDiagnostics.LedgerOk : DeviceDiagnostics.LedgerOk,
+                LedgerResetAt = root.TryGetProperty("ledger_reset_at", out var resetAt) ? ReadTime(resetAt) : null,
                 LastContribution = ReadTime(root.GetProperty("last_contribution")),
                 ServedModel = root.GetProperty("served_model").GetString()!,
                 ModelVersion = root.GetProperty("model_version").GetUInt64(),

@@ -41,6 +41,26 @@ public sealed class DeviceAgentTests : IDisposable
         _agent.Decided += _decisions.Add;
     }
 
+    [Fact]
+    public void A_device_whose_ledger_is_refused_keeps_running_but_does_not_train_and_says_why()
+    {
+        _agent.Dispose();
+        File.Delete(Path.Combine(_dir.Path, "privacy.ledger"));
+        File.Delete(Path.Combine(_dir.Path, "privacy.spent")); // the outbox stays: the device has run, its spend is unknown
+        var randomness = new DeviceRandomness(null, RandomNumberGenerator.Create(), new Random(1));
+        using var agent = DeviceAgent.Open(_agent.Options, PinnedModelKey.FromKey(_key), randomness, _time, NullLoggerFactory.Instance);
+        agent.Offer(Model(1));
+
+        var decision = agent.Evaluate(Plugged());
+
+        Assert.False(decision.Eligible);
+        Assert.StartsWith("Privacy ledger refused:", agent.Ledger.Refusal, StringComparison.Ordinal);
+        Assert.Equal(0, agent.Ledger.RemainingEpsilon);
+        var diagnostics = agent.Diagnostics(agent.State, new ServedModelState().Current, 0);
+        Assert.Equal(agent.Ledger.Refusal, diagnostics.Ledger);
+        Assert.Contains("reset-ledger", diagnostics.Reason, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         _agent.Dispose();

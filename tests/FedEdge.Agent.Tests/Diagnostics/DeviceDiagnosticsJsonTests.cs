@@ -45,7 +45,7 @@ public sealed class DeviceDiagnosticsJsonTests
         var root = json.RootElement;
 
         Assert.Equal(
-            ["device", "fleet", "state", "eligible", "reason", "blockers", "epsilon_spent", "epsilon_left", "epsilon_budget", "last_contribution", "served_model", "model_version", "outbox_depth", "updated"],
+            ["device", "fleet", "state", "eligible", "reason", "blockers", "epsilon_spent", "epsilon_left", "epsilon_budget", "ledger", "ledger_reset_at", "last_contribution", "served_model", "model_version", "outbox_depth", "updated"],
             root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(JsonValueKind.Null, root.GetProperty("reason").ValueKind);
         Assert.Equal(JsonValueKind.Null, root.GetProperty("last_contribution").ValueKind);

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using FedEdge.Agent.Hosting;
 using FedEdge.Device.Prediction;
+using FedEdge.Device.Privacy;
 using FedEdge.Agent.Tests.Sampling;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Models;
@@ -114,6 +115,39 @@ public sealed class AgentSelfTestTests : IDisposable
 
         Assert.True(exitCode == 0, report);
         Assert.Contains("ok    installed model loads and its signature verifies: version 4", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_reports_the_devices_ledger_when_its_chain_and_second_record_agree()
+    {
+        var options = Options();
+        using (var ledger = CreateLedger(options))
+        {
+            ledger.Reserve(MechanismKind.UserLevelGaussian, new Core.Privacy.SubsampledGaussian(1.0, options.Privacy.NoiseMultiplier, 1), 1);
+        }
+
+        var (exitCode, report) = await RunAsync(options, simulated: true);
+
+        Assert.True(exitCode == 0, report);
+        Assert.Contains("ok    this device's privacy ledger: 1 records, chain and second record agree; ε spent", report, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_fails_when_the_devices_ledger_is_refused_and_says_how_to_reset_it()
+    {
+        var options = Options();
+        using (var ledger = CreateLedger(options))
+        {
+            ledger.Reserve(MechanismKind.UserLevelGaussian, new Core.Privacy.SubsampledGaussian(1.0, options.Privacy.NoiseMultiplier, 1), 1);
+        }
+
+        File.Delete(Path.Combine(options.StateDirectory, "privacy.ledger"));
+
+        var (exitCode, report) = await RunAsync(options, simulated: true);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("FAIL  this device's privacy ledger: PrivacyLedgerCorruptException: Privacy ledger refused:", report, StringComparison.Ordinal);
+        Assert.Contains(PrivacyLedger.ResetCommand, report, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -264,9 +298,18 @@ public sealed class AgentSelfTestTests : IDisposable
         return (exitCode, output.ToString());
     }
 
+    /// <summary>The device's ledger, as the agent creates it on its first start.</summary>
+    private static PrivacyLedger CreateLedger(AgentOptions options)
+    {
+        Directory.CreateDirectory(options.StateDirectory);
+        return PrivacyLedger.Open(Path.Combine(options.StateDirectory, "privacy.ledger"), new PrivacyBudget(options.Privacy.Epsilon, options.Privacy.Delta), new Core.Privacy.RdpAccountant(), TimeProvider.System);
+    }
+
     /// <summary>Writes the pinned key and a model signed with <paramref name="signedWith"/> where the agent installs models.</summary>
     private void InstallModel(AgentOptions options, ECDsa signedWith, ECDsa pinned, ulong version)
     {
+        // a device with a model has run: its ledger came first (a model without one is refused, see below)
+        CreateLedger(options).Dispose();
         options.ModelSigningPublicKeyPath = _dir.WriteText("model-signing.pub", pinned.ExportSubjectPublicKeyInfoPem());
         var architecture = ModelArchitecture.LogisticRegression(SmartHomeSchema.FeatureNames.Count, SmartHomeSchema.ClassNames.Count);
         var codec = new DenseFloat32Codec();

@@ -8,6 +8,8 @@ using FedEdge.Device.Eligibility;
 using FedEdge.Agent.Hosting;
 using FedEdge.Device.Models;
 using FedEdge.Device.Personalization;
+using FedEdge.Device.Privacy;
+using FedEdge.Core.Privacy;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Models;
 using FedEdge.Core.Parameters;
@@ -64,6 +66,9 @@ internal sealed class PersonalizedDevice : IDisposable
         var validation = new AgentOptionsValidator().Validate(null, Options);
         Assert.True(validation.Succeeded, validation.FailureMessage);
         Directory.CreateDirectory(Options.StateDirectory);
+
+        // the device has run before the fixture installs a model into its state: its ledger exists (a model without one is refused)
+        PrivacyLedger.Open(Path.Combine(Options.StateDirectory, "privacy.ledger"), new PrivacyBudget(Options.Privacy.Epsilon, Options.Privacy.Delta), new RdpAccountant(), Time).Dispose();
         Samples = new SampleStore(new SampleStoreOptions
         {
             Path = Path.Combine(Options.StateDirectory, "samples.db"),

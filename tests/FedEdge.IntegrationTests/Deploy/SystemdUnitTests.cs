@@ -46,6 +46,34 @@ public sealed partial class SystemdUnitTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Units))]
+    public async Task Unit_restarts_after_a_fault_and_never_gives_up(string unit)
+    {
+        var text = await File.ReadAllTextAsync(RepositoryRoot.File("deploy", "systemd", unit + ".service"), TestContext.Current.CancellationToken);
+        var unitSection = Section(text, "Unit");
+        var service = Section(text, "Service");
+
+        // no start rate limit: a limit, once hit, leaves the unit failed until someone runs systemctl reset-failed
+        Assert.Equal(["0"], Values(unitSection, "StartLimitIntervalSec"));
+        Assert.Empty(Values(unitSection, "StartLimitBurst"));
+        Assert.Equal(["on-failure"], Values(service, "Restart"));
+        Assert.Equal(["2"], Values(service, "RestartPreventExitStatus"));
+        string delay = Assert.Single(Values(service, "RestartSec"));
+        Assert.InRange(Seconds(delay), 5, 60);
+
+        // systemd 252 (Debian 12, Raspberry Pi OS bookworm) does not know these (254+): it would warn and ignore them
+        Assert.Empty(Values(service, "RestartSteps"));
+        Assert.Empty(Values(service, "RestartMaxDelaySec"));
+
+        // and systemd reads the policy as written
+        var path = await InstallAsync(unit);
+        var run = await ToolRun.RunAsync(SystemdAnalyze, ["verify", "--man=no", path], environment: new Dictionary<string, string> { ["SYSTEMD_LOG_LEVEL"] = "debug" });
+        string dump = run.StandardOutput + run.StandardError;
+        Assert.Contains("\tRestart: on-failure\n", dump, StringComparison.Ordinal);
+        Assert.Contains($"\tRestartSec: {delay}\n", dump, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Units))]
     public async Task Unit_exposure_level_is_at_most_two(string unit)
     {
         var path = await InstallAsync(unit);
@@ -123,6 +151,20 @@ public sealed partial class SystemdUnitTests : IDisposable
             ? []
             : [.. lines.Skip(start + 1).TakeWhile(line => line.Contains("Command Line: ", StringComparison.Ordinal)).Select(line => line[(line.IndexOf("Command Line: ", StringComparison.Ordinal) + 14)..].Trim())];
     }
+
+    /// <summary>The lines of section [<paramref name="name"/>].</summary>
+    private static string[] Section(string text, string name) =>
+        [.. text.Split('\n').SkipWhile(line => line.Trim() != "[" + name + "]").Skip(1).TakeWhile(line => !line.StartsWith('['))];
+
+    /// <summary>Every value assigned to <paramref name="key"/> in <paramref name="section"/>.</summary>
+    private static string[] Values(string[] section, string key) =>
+        [.. section.Where(line => line.StartsWith(key + "=", StringComparison.Ordinal)).Select(line => line[(key.Length + 1)..].Trim())];
+
+    /// <summary>A systemd time span of the form "30s" or "2min".</summary>
+    private static double Seconds(string span) =>
+        span.EndsWith("min", StringComparison.Ordinal) ? 60 * double.Parse(span[..^3], CultureInfo.InvariantCulture)
+        : span.EndsWith('s') ? double.Parse(span[..^1], CultureInfo.InvariantCulture)
+        : throw new FormatException("unexpected time span " + span);
 
     [GeneratedRegex(@"Overall exposure level for [^:]+: ([0-9.]+)")]
     private static partial Regex ExposureLine();
