@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using FedEdge.Aggregation.Metrics;
+using FedEdge.Aggregation.Privacy;
 using FedEdge.Aggregation.State;
 using FedEdge.Aggregation.Validation;
 using FedEdge.Core.Aggregation;
@@ -43,6 +44,7 @@ public sealed partial class AggregationEngine
     private readonly UpdateValidator _validator;
     private readonly WireParser _parser = new();
     private readonly IAggregationStrategy _strategy;
+    private readonly DeviceRdpLedger _ledger;
     private readonly Random _cohortRandom;
     private readonly List<ClientUpdate> _buffer = [];
     private readonly Dictionary<string, (string MemoryClass, long Budget, bool Available)> _devices = new(StringComparer.Ordinal);
@@ -71,8 +73,9 @@ public sealed partial class AggregationEngine
         _logger = logger;
         _metrics = metrics;
         Architecture = ModelArchitecture.Parse(options.Architecture);
-        _validator = new UpdateValidator(_parser, options.Validation);
+        _validator = new UpdateValidator(_parser, options.Validation, options.EffectiveMaxUpdateNorm(Architecture.Layout.TotalLength), options.Privacy.RequiresDp);
         _strategy = StrategyFactory.Create(options);
+        _ledger = new DeviceRdpLedger(options.Privacy);
         _cohortRandom = new Random(options.Seed);
         _global = new ParameterSet(Architecture.Layout);
     }
@@ -94,6 +97,9 @@ public sealed partial class AggregationEngine
 
     /// <summary>Updates waiting for the next step.</summary>
     public int BufferCount => _buffer.Count;
+
+    /// <summary>ε the aggregator's ledger has charged <paramref name="device"/>, at the fleet's δ (0 before its first DP update).</summary>
+    public double PrivacySpent(string device) => _ledger.Epsilon(_store.PrivacyCurve(device));
 
     /// <summary>The FTTE subset devices train now (null for dense strategies).</summary>
     public ParameterSubset? Subset => _plan.Subset;
@@ -165,9 +171,19 @@ public sealed partial class AggregationEngine
             return Rejected(IntakeVerdict.Reject(admitted.Rejection!.Value, admitted.Message, update));
         }
 
+        // the aggregator's own ledger: what this device declared so far plus this update, against the fleet's ε
+        double[]? curve = _ledger.Charge(_store.PrivacyCurve(update.DeviceId), update.Dp);
+        if (curve is not null && !_ledger.WithinBudget(curve))
+        {
+            return Rejected(IntakeVerdict.Reject(
+                RejectionReason.PrivacyBudgetExceeded,
+                string.Create(CultureInfo.InvariantCulture, $"ε would reach {_ledger.Epsilon(curve):G4}, the fleet's budget is {_options.Privacy.Epsilon:G4} at δ = {_options.Privacy.Delta:G2}"),
+                update));
+        }
+
         byte[] id = update.UpdateId.ToByteArray();
         var stored = new BufferedUpdate(id, update.DeviceId, (long)update.BaseModelVersion, now, (long)update.SampleCount, payload.ToArray());
-        if (_store.TryAccept(stored) == AcceptOutcome.Duplicate)
+        if (_store.TryAccept(stored, curve) == AcceptOutcome.Duplicate)
         {
             _metrics.Duplicates.Inc();
             return new IntakeResult(IntakeVerdict.Duplicate(update), null);

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using FedEdge.Aggregation.Privacy;
 using FedEdge.Aggregation.Validation;
+using FedEdge.Core.Aggregation.FedAvg;
 using Microsoft.Extensions.Options;
 
 namespace FedEdge.Aggregation.Engine;
@@ -44,6 +46,10 @@ public sealed class AggregationEngineOptions
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan RoundDuration { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>FedAvg: the largest claimed sample count an update is weighted by. Default 2000 (the device's sample window).</summary>
+    [Range(1, 1_000_000_000)]
+    public long MaxSampleWeight { get; set; } = FedAvgOptions.DefaultMaxSampleWeight;
+
     /// <summary>Pooling rule wrapped around the strategy. Default none (weighted mean).</summary>
     public RobustKind Robust { get; set; } = RobustKind.None;
 
@@ -51,9 +57,18 @@ public sealed class AggregationEngineOptions
     [Range(0.0, 0.49)]
     public double TrimFraction { get; set; } = 0.1;
 
-    /// <summary>Clip every delta to this norm before aggregating (0 = off).</summary>
+    /// <summary>
+    /// Clip every delta to this norm before aggregating: unset (default) = derived from the fleet's DP settings,
+    /// M = S + z·S·(√d + t) (<see cref="FleetPrivacyOptions.UpdateNormBound"/>; off when the fleet's mode gives no bound);
+    /// 0 = off; a positive value = that bound.
+    /// </summary>
     [Range(0.0, 1e12)]
-    public double NormBound { get; set; }
+    public double? NormBound { get; set; }
+
+    /// <summary>The fleet's differential privacy: what the devices are configured with.</summary>
+    [Required]
+    [ValidateObjectMembers]
+    public FleetPrivacyOptions Privacy { get; set; } = new();
 
     /// <summary>Seed of the initial model's weights and of cohort sampling.</summary>
     public int Seed { get; set; }
@@ -70,4 +85,21 @@ public sealed class AggregationEngineOptions
     [Required]
     [ValidateObjectMembers]
     public UpdateValidationOptions Validation { get; set; } = new();
+
+    /// <summary>The clipping bound in force for a model of <paramref name="dimension"/> parameters, or null when off.</summary>
+    public double? EffectiveNormBound(int dimension) => NormBound switch
+    {
+        null => Privacy.UpdateNormBound(dimension),
+        0.0 => null,
+        double explicitBound => explicitBound,
+    };
+
+    /// <summary>
+    /// The norm above which an update is refused: <see cref="UpdateValidationOptions.MaxUpdateNorm"/> if set, otherwise
+    /// <see cref="UpdateValidationOptions.DerivedRejectionFactor"/> × the derived bound (room for an honest update's
+    /// quantisation error, which the clip then removes), otherwise <see cref="UpdateValidationOptions.FallbackMaxUpdateNorm"/>.
+    /// </summary>
+    public double EffectiveMaxUpdateNorm(int dimension) =>
+        Validation.MaxUpdateNorm
+        ?? (Privacy.UpdateNormBound(dimension) is double bound ? UpdateValidationOptions.DerivedRejectionFactor * bound : UpdateValidationOptions.FallbackMaxUpdateNorm);
 }

@@ -4,7 +4,8 @@ namespace FedEdge.Aggregation.State;
 
 /// <summary>
 /// The aggregator's crash-safe state in SQLite (WAL, synchronous=FULL): model versions, the
-/// aggregation buffer, every update id ever accepted, per-device records and small metadata.
+/// aggregation buffer, every update id ever accepted, each device's privacy ledger (the RDP curve the aggregator
+/// charged it) and small metadata.
 /// </summary>
 /// <remarks>
 /// The protocol that makes kill -9 harmless: an update is acknowledged to the broker only after
@@ -34,6 +35,10 @@ public sealed class AggregatorStateStore : IDisposable
             received_at INTEGER NOT NULL,
             sample_count INTEGER NOT NULL,
             message BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS privacy (
+            device_id TEXT PRIMARY KEY,
+            rdp BLOB NOT NULL,
+            updates INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS meta (
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL);
@@ -99,8 +104,28 @@ public sealed class AggregatorStateStore : IDisposable
         }
     }
 
-    /// <summary>Durably adds an update to the buffer unless its id was seen before.</summary>
-    public AcceptOutcome TryAccept(BufferedUpdate update)
+    /// <summary>
+    /// The RDP curve the aggregator has charged <paramref name="device"/> (one value per order of the accountant), or
+    /// null when it never accepted a DP update from it.
+    /// </summary>
+    public double[]? PrivacyCurve(string device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        lock (_gate)
+        {
+            using var command = Command("SELECT rdp FROM privacy WHERE device_id = $device;");
+            command.Parameters.AddWithValue("$device", device);
+            return command.ExecuteScalar() is byte[] bytes
+                ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(bytes).ToArray()
+                : null;
+        }
+    }
+
+    /// <summary>
+    /// Durably adds an update to the buffer unless its id was seen before, and with it (same transaction) the device's
+    /// RDP curve after charging it, when <paramref name="privacyCurve"/> is given.
+    /// </summary>
+    public AcceptOutcome TryAccept(BufferedUpdate update, double[]? privacyCurve = null)
     {
         ArgumentNullException.ThrowIfNull(update);
         lock (_gate)
@@ -128,6 +153,16 @@ public sealed class AggregatorStateStore : IDisposable
                 buffer.Parameters.AddWithValue("$samples", update.SampleCount);
                 buffer.Parameters.AddWithValue("$message", update.Message);
                 buffer.ExecuteNonQuery();
+            }
+
+            if (privacyCurve is not null)
+            {
+                using var ledger = Command(
+                    "INSERT INTO privacy (device_id, rdp, updates) VALUES ($device, $rdp, 1) ON CONFLICT(device_id) DO UPDATE SET rdp = excluded.rdp, updates = updates + 1;",
+                    transaction);
+                ledger.Parameters.AddWithValue("$device", update.DeviceId);
+                ledger.Parameters.AddWithValue("$rdp", System.Runtime.InteropServices.MemoryMarshal.AsBytes(privacyCurve.AsSpan()).ToArray());
+                ledger.ExecuteNonQuery();
             }
 
             transaction.Commit();
