@@ -35,6 +35,17 @@ public sealed partial class AggregationEngine
     private const string SubsetKey = "ftte.subset";
     private const string ImportanceKey = "ftte.importance";
     private const string UnknownClass = "unknown";
+    private const string OtherClass = "other";
+
+    // beyond this many devices' status buckets the table is cleared (every device then starts with a full burst): a bound,
+    // not a policy — device ids come from topics the broker's ACL ties to certificates
+    private const int MaxStatusBuckets = 100_000;
+    private readonly HashSet<string> _memoryClasses;
+    private readonly Dictionary<string, int> _classCounts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (double Tokens, DateTimeOffset At)> _statusBuckets = new(StringComparer.Ordinal);
+    private DateTimeOffset _logWindow = DateTimeOffset.MinValue;
+    private int _logLines;
+    private long _logSuppressed;
     private readonly AggregationEngineOptions _options;
     private readonly AggregatorStateStore _store;
     private readonly ModelSigner _signer;
@@ -76,6 +87,7 @@ public sealed partial class AggregationEngine
         _validator = new UpdateValidator(_parser, options.Validation, options.EffectiveMaxUpdateNorm(Architecture.Layout.TotalLength), options.Privacy.RequiresDp);
         _strategy = StrategyFactory.Create(options);
         _ledger = new DeviceRdpLedger(options.Privacy);
+        _memoryClasses = new HashSet<string>(options.MemoryClasses ?? AggregationEngineOptions.DefaultMemoryClasses, StringComparer.Ordinal);
         _cohortRandom = new Random(options.Seed);
         _global = new ParameterSet(Architecture.Layout);
     }
@@ -269,15 +281,25 @@ public sealed partial class AggregationEngine
             return true;
         }
 
-        // A device waiting for power, cooling down or out of budget cannot train now: FedAvg leaves it out of new cohorts.
-        string memoryClass = status.MemoryClass.Length == 0 ? UnknownClass : status.MemoryClass;
-        bool available = status.State is not (DeviceState.ChargingWait or DeviceState.ThermalWait or DeviceState.BudgetExhausted);
-        bool moved = _devices.TryGetValue(status.DeviceId, out var before) && !string.Equals(before.MemoryClass, memoryClass, StringComparison.Ordinal);
-        _devices[status.DeviceId] = (memoryClass, (long)Math.Min(status.MemoryBudgetBytes, long.MaxValue), available);
-        SetDeviceCount(memoryClass);
-        if (moved)
+        if (!TakeStatusToken(status.DeviceId))
         {
-            SetDeviceCount(before.MemoryClass);
+            _metrics.StatusesDropped.Inc();
+            return false;
+        }
+
+        // A device waiting for power, cooling down or out of budget cannot train now: FedAvg leaves it out of new cohorts.
+        string memoryClass = status.MemoryClass.Length == 0 ? UnknownClass : _memoryClasses.Contains(status.MemoryClass) ? status.MemoryClass : OtherClass;
+        bool available = status.State is not (DeviceState.ChargingWait or DeviceState.ThermalWait or DeviceState.BudgetExhausted);
+        bool known = _devices.TryGetValue(status.DeviceId, out var before);
+        _devices[status.DeviceId] = (memoryClass, (long)Math.Min(status.MemoryBudgetBytes, long.MaxValue), available);
+        if (!known || !string.Equals(before.MemoryClass, memoryClass, StringComparison.Ordinal))
+        {
+            if (known)
+            {
+                SetDeviceCount(before.MemoryClass, -1);
+            }
+
+            SetDeviceCount(memoryClass, +1);
         }
         return true;
     }
@@ -311,24 +333,45 @@ public sealed partial class AggregationEngine
         return true;
     }
 
+    /// <summary>Token bucket per device: <see cref="AggregationEngineOptions.StatusBurst"/> at once, then the per-minute rate.</summary>
+    private bool TakeStatusToken(string device)
+    {
+        var now = _time.GetUtcNow();
+        if (_statusBuckets.Count >= MaxStatusBuckets && !_statusBuckets.ContainsKey(device))
+        {
+            _statusBuckets.Clear();
+        }
+
+        double tokens = _options.StatusBurst;
+        if (_statusBuckets.TryGetValue(device, out var bucket))
+        {
+            double refill = Math.Max(0, (now - bucket.At).TotalMinutes) * _options.StatusesPerDevicePerMinute;
+            tokens = Math.Min(_options.StatusBurst, bucket.Tokens + refill);
+        }
+
+        if (tokens < 1.0)
+        {
+            _statusBuckets[device] = (tokens, now);
+            return false;
+        }
+
+        _statusBuckets[device] = (tokens - 1.0, now);
+        return true;
+    }
+
     private void Forget(string device)
     {
         if (_devices.Remove(device, out var known))
         {
-            SetDeviceCount(known.MemoryClass);
+            SetDeviceCount(known.MemoryClass, -1);
         }
     }
 
-    private void SetDeviceCount(string memoryClass)
+    /// <summary>Keeps the per-class device count (a handful of classes, <see cref="AggregationEngineOptions.MemoryClasses"/>) and its gauge.</summary>
+    private void SetDeviceCount(string memoryClass, int change)
     {
-        int count = 0;
-        foreach (var known in _devices.Values)
-        {
-            if (string.Equals(known.MemoryClass, memoryClass, StringComparison.Ordinal))
-            {
-                count++;
-            }
-        }
+        int count = _classCounts.GetValueOrDefault(memoryClass) + change;
+        _classCounts[memoryClass] = count;
 
         // set even when 0, so the gauge of a class whose last device left does not keep its old value
         _metrics.DevicesPerMemoryClass.WithLabels(memoryClass).Set(count);
@@ -494,6 +537,11 @@ public sealed partial class AggregationEngine
         ArgumentNullException.ThrowIfNull(topic);
         ArgumentNullException.ThrowIfNull(problem);
         _metrics.Rejected.WithLabels(nameof(RejectionReason.UnexpectedTopic)).Inc();
+        if (!MayLogRejection())
+        {
+            return;
+        }
+
         string shown = topic.Length <= TopicScheme.MaxTopicLength ? topic : topic[..TopicScheme.MaxTopicLength] + "…";
         LogUnexpectedTopic(System.Text.Json.JsonEncodedText.Encode(shown).ToString(), problem);
     }
@@ -501,8 +549,41 @@ public sealed partial class AggregationEngine
     private IntakeResult Rejected(IntakeVerdict verdict)
     {
         _metrics.Rejected.WithLabels(verdict.Reason!.Value.ToString()).Inc();
-        LogRejected(verdict.Update?.DeviceId ?? "?", verdict.Reason.Value, verdict.Message);
+        if (MayLogRejection())
+        {
+            LogRejected(verdict.Update?.DeviceId ?? "?", verdict.Reason.Value, verdict.Message);
+        }
+
         return new IntakeResult(verdict, null);
+    }
+
+    /// <summary>
+    /// At most <see cref="AggregationEngineOptions.RejectionLogLinesPerMinute"/> rejection lines per minute: a flooding device
+    /// must not fill the journal. The first rejection of the next minute first reports how many lines were left out.
+    /// </summary>
+    private bool MayLogRejection()
+    {
+        var now = _time.GetUtcNow();
+        if (now - _logWindow >= TimeSpan.FromMinutes(1))
+        {
+            if (_logSuppressed > 0)
+            {
+                LogRejectionsSuppressed(_logSuppressed);
+            }
+
+            _logWindow = now;
+            _logLines = 0;
+            _logSuppressed = 0;
+        }
+
+        if (_logLines < _options.RejectionLogLinesPerMinute)
+        {
+            _logLines++;
+            return true;
+        }
+
+        _logSuppressed++;
+        return false;
     }
 
     /// <summary>The strategy's plan, under the keys earlier versions used, so a restarted aggregator resumes its round and subset.</summary>
@@ -571,6 +652,9 @@ public sealed partial class AggregationEngine
 
     [LoggerMessage(EventId = 121, Level = LogLevel.Warning, Message = "Rejected a message on unexpected topic \"{Topic}\": {Problem}")]
     private partial void LogUnexpectedTopic(string topic, string problem);
+
+    [LoggerMessage(EventId = 122, Level = LogLevel.Warning, Message = "Left out {Count} rejection lines in the last minute (fededge_updates_rejected_total counts every rejection)")]
+    private partial void LogRejectionsSuppressed(long count);
 
     [LoggerMessage(EventId = 130, Level = LogLevel.Information, Message = "Opened FedAvg round {Round} with {Cohort} devices")]
     private partial void LogRoundOpened(long round, int cohort);

@@ -86,6 +86,28 @@ public sealed class AggregationEngineOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan TargetStepInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>The memory classes the fleet's boards report (<c>Agent:MemoryClass</c>).</summary>
+    public static readonly IReadOnlyList<string> DefaultMemoryClasses = ["pi-zero-2w", "zero2w", "pi3", "pi4", "pi5"];
+
+    /// <summary>
+    /// The memory classes a status may name; any other is recorded as "other", so a device cannot grow the metrics page or
+    /// the pace message with made-up labels. Unset (default): <see cref="DefaultMemoryClasses"/>. At most 32.
+    /// </summary>
+    [MaxLength(32)]
+    public string[]? MemoryClasses { get; set; }
+
+    /// <summary>Statuses a device may have processed in a burst; more are dropped and counted. Default 10.</summary>
+    [Range(1, 10_000)]
+    public int StatusBurst { get; set; } = 10;
+
+    /// <summary>Statuses per device per minute processed in the long run (token-bucket refill). Default 10.</summary>
+    [Range(1, 100_000)]
+    public int StatusesPerDevicePerMinute { get; set; } = 10;
+
+    /// <summary>Rejection log lines per minute; more are summed into one line a minute (the metrics count every one). Default 20.</summary>
+    [Range(1, 100_000)]
+    public int RejectionLogLinesPerMinute { get; set; } = 20;
+
     /// <summary>Checks on every incoming update.</summary>
     [Required]
     [ValidateObjectMembers]

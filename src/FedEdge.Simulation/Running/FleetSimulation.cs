@@ -195,6 +195,10 @@ public sealed class FleetSimulation : IDisposable
             },
         };
         options.Validation.MaxUpdatesPerDevicePerHour = 3600;
+
+        // a virtual device lives through hours in seconds of wall time; its statuses are honest
+        options.StatusBurst = 10_000;
+        options.StatusesPerDevicePerMinute = 100_000;
         return options;
     }
 

@@ -1,0 +1,86 @@
+using FedEdge.Aggregation.Engine;
+using FedEdge.Core.Aggregation;
+using FedEdge.Protocol.Topics;
+using Microsoft.Extensions.Logging;
+
+namespace FedEdge.Aggregator.Tests.Engine;
+
+/// <summary>What a device can make the aggregator hold: labels, status work, log lines — all bounded.</summary>
+public class BoundedStateTests
+{
+    private static async Task<int> MemoryClassSeries(EngineHarness h) =>
+        (await h.Metrics.ExportAsync(TestContext.Current.CancellationToken)).Split('\n').Count(l => l.StartsWith("fededge_devices_seen{", StringComparison.Ordinal));
+
+    [Fact]
+    public async Task Two_hundred_thousand_statuses_each_with_a_new_memory_class_leave_a_bounded_label_count()
+    {
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff));
+        for (int i = 0; i < 200_000; i++)
+        {
+            string device = "dev-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(h.Engine.ObserveStatus(TopicScheme.Status(UpdateFactory.Fleet, device), h.Status(device, "class-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        }
+
+        h.ObserveStatus("a-pi4", "pi4");
+
+        Assert.Equal(2, await MemoryClassSeries(h)); // "other" and "pi4"
+        Assert.All(h.Engine.CurrentPace().Windows, w => Assert.Contains(w.MemoryClass, new[] { "other", "pi4" }));
+    }
+
+    [Fact]
+    public void A_device_sending_statuses_faster_than_its_rate_has_the_excess_dropped_and_counted()
+    {
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff)); // burst 10, 10 a minute
+        int processed = 0;
+        for (int i = 0; i < 100; i++)
+        {
+            processed += h.ObserveStatus("dev-a") ? 1 : 0;
+        }
+
+        Assert.Equal(10, processed);
+        Assert.Equal(90, h.Metrics.StatusesDropped.Value);
+
+        h.Time.Advance(TimeSpan.FromSeconds(30)); // five tokens back
+        processed = 0;
+        for (int i = 0; i < 100; i++)
+        {
+            processed += h.ObserveStatus("dev-a") ? 1 : 0;
+        }
+
+        Assert.Equal(5, processed);
+        Assert.True(h.ObserveStatus("dev-b"), "another device has its own bucket");
+    }
+
+    [Fact]
+    public void Rejection_log_lines_are_limited_per_minute_while_the_metric_counts_every_rejection()
+    {
+        var logger = new RecordingLogger();
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff), logger: logger);
+        for (int i = 0; i < 1000; i++)
+        {
+            h.Engine.Receive(UpdateFactory.Topic("dev-a"), [0xFF, 0xFF, (byte)i]);
+        }
+
+        Assert.Equal(1000, h.Metrics.Rejected.WithLabels(nameof(RejectionReason.Malformed)).Value);
+        Assert.Equal(20, logger.Lines.Count(l => l.Id == 120));
+
+        h.Time.Advance(TimeSpan.FromMinutes(1));
+        h.Engine.Receive(UpdateFactory.Topic("dev-a"), [0xFF]);
+
+        var summary = Assert.Single(logger.Lines, l => l.Id == 122);
+        Assert.Contains("980", summary.Text, StringComparison.Ordinal);
+        Assert.Equal(21, logger.Lines.Count(l => l.Id == 120));
+    }
+
+    private sealed class RecordingLogger : ILogger
+    {
+        public List<(int Id, string Text)> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add((eventId.Id, formatter(state, exception)));
+    }
+}
