@@ -451,6 +451,9 @@ public sealed partial class AggregationEngine
         byte[] signed = _signer.Sign(model).ToByteArray();
         var stored = new StoredModel(version, now, FloatsToBytes(global.Buffer), signed);
         _store.CommitModel(stored, consumed);
+
+        // an update from before this window is refused as too stale, so its id need not be remembered to refuse it again
+        _store.PruneSeen(version - 1 - _options.MaxStaleness, _options.MaxSeenUpdateIds);
         PersistPlan();
         CurrentVersion = version;
         _modelMessage = signed;

@@ -108,6 +108,13 @@ public sealed class AggregationEngineOptions
     [Range(1, 100_000)]
     public int RejectionLogLinesPerMinute { get; set; } = 20;
 
+    /// <summary>
+    /// Most update ids the duplicate store keeps (beyond those of updates too stale to be accepted again, which go at every
+    /// step). Default 100,000 (≈ 5 MiB of SQLite).
+    /// </summary>
+    [Range(100, 100_000_000)]
+    public int MaxSeenUpdateIds { get; set; } = 100_000;
+
     /// <summary>Checks on every incoming update.</summary>
     [Required]
     [ValidateObjectMembers]

@@ -26,7 +26,8 @@ public sealed class AggregatorStateStore : IDisposable
         CREATE TABLE IF NOT EXISTS seen (
             update_id BLOB PRIMARY KEY CHECK (length(update_id) = 16),
             device_id TEXT NOT NULL,
-            received_at INTEGER NOT NULL);
+            received_at INTEGER NOT NULL,
+            base_version INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE IF NOT EXISTS buffer (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             update_id BLOB NOT NULL UNIQUE REFERENCES seen(update_id),
@@ -71,6 +72,7 @@ public sealed class AggregatorStateStore : IDisposable
             Execute(connection, "PRAGMA synchronous = FULL;");
             Execute(connection, "PRAGMA foreign_keys = ON;");
             Execute(connection, Schema);
+            AddSeenBaseVersion(connection);
             return new AggregatorStateStore(connection);
         }
         catch
@@ -78,6 +80,21 @@ public sealed class AggregatorStateStore : IDisposable
             connection.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A state file from before the base-version window gets the column (0: pruned at the first step).</summary>
+    private static void AddSeenBaseVersion(SqliteConnection connection)
+    {
+        using (var info = connection.CreateCommand())
+        {
+            info.CommandText = "SELECT 1 FROM pragma_table_info('seen') WHERE name = 'base_version';";
+            if (info.ExecuteScalar() is null)
+            {
+                Execute(connection, "ALTER TABLE seen ADD COLUMN base_version INTEGER NOT NULL DEFAULT 0;");
+            }
+        }
+
+        Execute(connection, "CREATE INDEX IF NOT EXISTS seen_base_version ON seen (base_version);");
     }
 
     /// <summary>The newest model, or null before the first one.</summary>
@@ -131,8 +148,9 @@ public sealed class AggregatorStateStore : IDisposable
         lock (_gate)
         {
             using var transaction = Transaction();
-            using (var seen = Command("INSERT OR IGNORE INTO seen (update_id, device_id, received_at) VALUES ($id, $device, $at);", transaction))
+            using (var seen = Command("INSERT OR IGNORE INTO seen (update_id, device_id, received_at, base_version) VALUES ($id, $device, $at, $base);", transaction))
             {
+                seen.Parameters.AddWithValue("$base", update.BaseVersion);
                 seen.Parameters.AddWithValue("$id", update.UpdateId);
                 seen.Parameters.AddWithValue("$device", update.DeviceId);
                 seen.Parameters.AddWithValue("$at", update.ReceivedAt.ToUnixTimeMilliseconds());
@@ -267,6 +285,47 @@ public sealed class AggregatorStateStore : IDisposable
             using var command = Command("DELETE FROM seen WHERE received_at < $at AND update_id NOT IN (SELECT update_id FROM buffer);");
             command.Parameters.AddWithValue("$at", olderThan.ToUnixTimeMilliseconds());
             return command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>
+    /// Bounds the duplicate-id store: forgets ids of updates trained from a version below <paramref name="oldestBaseVersion"/>
+    /// (a redelivery of one is refused as too stale, never aggregated again), then, beyond <paramref name="maxIds"/>, the
+    /// oldest accepted. Ids still buffered are kept. Returns how many were forgotten.
+    /// </summary>
+    public int PruneSeen(long oldestBaseVersion, int maxIds)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxIds, 1);
+        lock (_gate)
+        {
+            using var transaction = Transaction();
+            int removed;
+            using (var window = Command("DELETE FROM seen WHERE base_version < $v AND update_id NOT IN (SELECT update_id FROM buffer);", transaction))
+            {
+                window.Parameters.AddWithValue("$v", oldestBaseVersion);
+                removed = window.ExecuteNonQuery();
+            }
+
+            using (var size = Command(
+                "DELETE FROM seen WHERE rowid IN (SELECT rowid FROM seen WHERE update_id NOT IN (SELECT update_id FROM buffer) ORDER BY rowid DESC LIMIT -1 OFFSET $max);",
+                transaction))
+            {
+                size.Parameters.AddWithValue("$max", maxIds);
+                removed += size.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return removed;
+        }
+    }
+
+    /// <summary>How many update ids the duplicate store holds.</summary>
+    public long SeenCount()
+    {
+        lock (_gate)
+        {
+            using var command = Command("SELECT COUNT(*) FROM seen;");
+            return (long)command.ExecuteScalar()!;
         }
     }
 

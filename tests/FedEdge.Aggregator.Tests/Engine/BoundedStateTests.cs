@@ -72,6 +72,45 @@ public class BoundedStateTests
         Assert.Equal(21, logger.Lines.Count(l => l.Id == 120));
     }
 
+    [Fact]
+    public void The_duplicate_store_keeps_only_the_staleness_window_and_stays_under_its_size_bound()
+    {
+        // K = 1, τmax = 5: after 300 steps only ids trained from the last 6 versions remain, and never more than the bound
+        var options = EngineHarness.Options4x2(StrategyKind.FedBuff, k: 1);
+        options.MaxSeenUpdateIds = 100;
+        using var h = new EngineHarness(options);
+        float[] delta = [0.01f, 0, 0, 0, 0, 0, 0, 0];
+        for (int i = 0; i < 300; i++)
+        {
+            var result = h.Engine.Receive(UpdateFactory.Topic("dev-" + (i % 40)), UpdateFactory.Bytes("dev-" + (i % 40), i, h.Engine.CurrentVersion, delta));
+            Assert.Equal(Aggregation.Validation.IntakeOutcome.Accepted, result.Verdict.Kind);
+        }
+
+        Assert.InRange(h.Store.SeenCount(), 1, 7);
+
+        // a redelivery of an early update is still not aggregated again: too stale now
+        var again = h.Engine.Receive(UpdateFactory.Topic("dev-0"), UpdateFactory.Bytes("dev-0", 0, 1, delta));
+        Assert.Equal(RejectionReason.TooStale, again.Verdict.Reason);
+    }
+
+    [Fact]
+    public void The_duplicate_store_is_cut_to_its_size_bound_oldest_first()
+    {
+        using var dir = new TempDirectory();
+        using var store = Aggregation.State.AggregatorStateStore.Open(dir.File("state.db"));
+        var at = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+        for (int i = 0; i < 500; i++)
+        {
+            store.TryAccept(new Aggregation.State.BufferedUpdate(UpdateFactory.Id(i), "dev", 50, at, 10, [1]));
+            store.CommitModel(new Aggregation.State.StoredModel(i + 1, at, [0], [0]), [UpdateFactory.Id(i)]);
+        }
+
+        Assert.Equal(400, store.PruneSeen(0, 100));
+        Assert.Equal(100, store.SeenCount());
+        Assert.True(store.IsSeen(UpdateFactory.Id(499)));
+        Assert.False(store.IsSeen(UpdateFactory.Id(0)));
+    }
+
     private sealed class RecordingLogger : ILogger
     {
         public List<(int Id, string Text)> Lines { get; } = [];
