@@ -163,7 +163,8 @@ public sealed partial class AggregationEngine
         var now = _time.GetUtcNow();
         _metrics.Received.Inc();
         var verdict = _validator.Validate(topic, payload, new UpdateValidationContext(
-            _options.Fleet, Architecture.Layout, CurrentVersion, SubsetsByHash(), id => _store.IsSeen(id)), now);
+            _options.Fleet, Architecture.Layout, CurrentVersion, SubsetsByHash(), id => _store.IsSeen(id),
+            device => _store.TryCountUpdate(device, now, TimeSpan.FromHours(1), _options.Validation.MaxUpdatesPerDevicePerHour)), now);
         if (verdict.Kind == IntakeOutcome.Duplicate)
         {
             _metrics.Duplicates.Inc();

@@ -40,6 +40,10 @@ public sealed class AggregatorStateStore : IDisposable
             device_id TEXT PRIMARY KEY,
             rdp BLOB NOT NULL,
             updates INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS rate (
+            device_id TEXT PRIMARY KEY,
+            window_start INTEGER NOT NULL,
+            count INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS meta (
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL);
@@ -316,6 +320,50 @@ public sealed class AggregatorStateStore : IDisposable
 
             transaction.Commit();
             return removed;
+        }
+    }
+
+    /// <summary>
+    /// Counts one update of <paramref name="device"/> against <paramref name="limit"/> per fixed window of
+    /// <paramref name="window"/> starting at its first update, persisted so a restart does not reset it. Returns false,
+    /// counting nothing more, when the window is full.
+    /// </summary>
+    public bool TryCountUpdate(string device, DateTimeOffset now, TimeSpan window, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        lock (_gate)
+        {
+            using var transaction = Transaction();
+            long start = now.ToUnixTimeMilliseconds();
+            long count = 0;
+            using (var read = Command("SELECT window_start, count FROM rate WHERE device_id = $device;", transaction))
+            {
+                read.Parameters.AddWithValue("$device", device);
+                using var reader = read.ExecuteReader();
+                if (reader.Read() && start - reader.GetInt64(0) < (long)window.TotalMilliseconds && start >= reader.GetInt64(0))
+                {
+                    start = reader.GetInt64(0);
+                    count = reader.GetInt64(1);
+                }
+            }
+
+            if (count >= limit)
+            {
+                return false;
+            }
+
+            using (var write = Command(
+                "INSERT INTO rate (device_id, window_start, count) VALUES ($device, $start, $count) ON CONFLICT(device_id) DO UPDATE SET window_start = excluded.window_start, count = excluded.count;",
+                transaction))
+            {
+                write.Parameters.AddWithValue("$device", device);
+                write.Parameters.AddWithValue("$start", start);
+                write.Parameters.AddWithValue("$count", count + 1);
+                write.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return true;
         }
     }
 

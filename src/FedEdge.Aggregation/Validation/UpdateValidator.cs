@@ -81,6 +81,13 @@ public sealed class UpdateValidator
             return IntakeVerdict.Duplicate(update);
         }
 
+        // every update past identity and duplicate counts against the rate, refused or not: a device that floods with
+        // invalid updates is cut off at the cheapest check
+        if (context.TryCountUpdate is { } count && !count(update.DeviceId))
+        {
+            return IntakeVerdict.Reject(RejectionReason.RateLimited, $"more than {_options.MaxUpdatesPerDevicePerHour} updates in the hour", update);
+        }
+
         if (_requireDp && update.Dp.Mechanism == DpMechanism.None)
         {
             return IntakeVerdict.Reject(RejectionReason.NoDifferentialPrivacy, "the fleet requires differential privacy and the update declares none", update);
@@ -122,7 +129,7 @@ public sealed class UpdateValidator
             return IntakeVerdict.Reject(RejectionReason.NormTooLarge, string.Create(CultureInfo.InvariantCulture, $"norm {norm:G4} exceeds {_maxUpdateNorm:G4}"), update);
         }
 
-        if (!AllowRate(update.DeviceId, now))
+        if (context.TryCountUpdate is null && !AllowRate(update.DeviceId, now))
         {
             return IntakeVerdict.Reject(RejectionReason.RateLimited, $"more than {_options.MaxUpdatesPerDevicePerHour} updates in the last hour", update);
         }

@@ -111,6 +111,29 @@ public class BoundedStateTests
         Assert.False(store.IsSeen(UpdateFactory.Id(0)));
     }
 
+    [Fact]
+    public void The_update_rate_counts_refused_updates_and_survives_a_restart()
+    {
+        // 3 an hour: two refused (no DP) and one accepted use the hour up; after a restart the fourth is still refused
+        var options = EngineHarness.Options4x2(StrategyKind.FedBuff, k: 1);
+        options.Validation.MaxUpdatesPerDevicePerHour = 3;
+        using var h = new EngineHarness(options);
+        float[] delta = [0.01f, 0, 0, 0, 0, 0, 0, 0];
+        for (int i = 0; i < 2; i++)
+        {
+            var noDp = UpdateFactory.Message("dev-a", i, 1, delta);
+            noDp.Dp = new FedEdge.Protocol.Wire.DpParameters { Mechanism = FedEdge.Protocol.Wire.DpMechanism.None };
+            Assert.Equal(RejectionReason.NoDifferentialPrivacy, h.Engine.Receive(UpdateFactory.Topic("dev-a"), Google.Protobuf.MessageExtensions.ToByteArray(noDp)).Verdict.Reason);
+        }
+
+        Assert.Equal(Aggregation.Validation.IntakeOutcome.Accepted, h.Engine.Receive(UpdateFactory.Topic("dev-a"), UpdateFactory.Bytes("dev-a", 2, 1, delta)).Verdict.Kind);
+        using var restarted = h.Restart();
+
+        Assert.Equal(RejectionReason.RateLimited, restarted.Engine.Receive(UpdateFactory.Topic("dev-a"), UpdateFactory.Bytes("dev-a", 3, 1, delta)).Verdict.Reason);
+        restarted.Time.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(Aggregation.Validation.IntakeOutcome.Accepted, restarted.Engine.Receive(UpdateFactory.Topic("dev-a"), UpdateFactory.Bytes("dev-a", 4, 1, delta)).Verdict.Kind);
+    }
+
     private sealed class RecordingLogger : ILogger
     {
         public List<(int Id, string Text)> Lines { get; } = [];
