@@ -37,8 +37,8 @@ internal static class UpdateFactory
             BaseModelVersion = (ulong)baseVersion,
             Encoding = (PayloadEncoding)(int)codec.Encoding,
             Payload = ByteString.CopyFrom(payload, 0, written),
-            Dp = new DpParameters { Mechanism = DpMechanism.None },
-            PrivacySpent = new EpsilonDelta(),
+            Dp = UserLevelDp(),
+            PrivacySpent = new EpsilonDelta { Epsilon = 1, Delta = 1e-5 },
             SampleCount = samples,
             CreatedAtUnixMs = 1_764_000_000_000,
         };
@@ -46,4 +46,14 @@ internal static class UpdateFactory
 
     public static byte[] Bytes(string device, int id, long baseVersion, float[] delta, ulong samples = 10) =>
         Message(device, id, baseVersion, delta, samples).ToByteArray();
+
+    /// <summary>What a fleet device with the default Agent:Privacy declares: user-level Gaussian, z = 3, S = 1, one release.</summary>
+    public static DpParameters UserLevelDp(double noiseMultiplier = 3.0) => new()
+    {
+        Mechanism = DpMechanism.UserLevelGaussian,
+        NoiseMultiplier = noiseMultiplier,
+        ClipNorm = 1.0,
+        SamplingRate = 1.0,
+        Steps = 1,
+    };
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using FedEdge.Aggregation.Metrics;
+using FedEdge.Aggregation.Privacy;
 using FedEdge.Aggregation.State;
 using FedEdge.Aggregation.Validation;
 using FedEdge.Core.Aggregation;
@@ -34,6 +35,17 @@ public sealed partial class AggregationEngine
     private const string SubsetKey = "ftte.subset";
     private const string ImportanceKey = "ftte.importance";
     private const string UnknownClass = "unknown";
+    private const string OtherClass = "other";
+
+    // beyond this many devices' status buckets the table is cleared (every device then starts with a full burst): a bound,
+    // not a policy — device ids come from topics the broker's ACL ties to certificates
+    private const int MaxStatusBuckets = 100_000;
+    private readonly HashSet<string> _memoryClasses;
+    private readonly Dictionary<string, int> _classCounts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (double Tokens, DateTimeOffset At)> _statusBuckets = new(StringComparer.Ordinal);
+    private DateTimeOffset _logWindow = DateTimeOffset.MinValue;
+    private int _logLines;
+    private long _logSuppressed;
     private readonly AggregationEngineOptions _options;
     private readonly AggregatorStateStore _store;
     private readonly ModelSigner _signer;
@@ -43,6 +55,7 @@ public sealed partial class AggregationEngine
     private readonly UpdateValidator _validator;
     private readonly WireParser _parser = new();
     private readonly IAggregationStrategy _strategy;
+    private readonly DeviceRdpLedger _ledger;
     private readonly Random _cohortRandom;
     private readonly List<ClientUpdate> _buffer = [];
     private readonly Dictionary<string, (string MemoryClass, long Budget, bool Available)> _devices = new(StringComparer.Ordinal);
@@ -71,8 +84,10 @@ public sealed partial class AggregationEngine
         _logger = logger;
         _metrics = metrics;
         Architecture = ModelArchitecture.Parse(options.Architecture);
-        _validator = new UpdateValidator(_parser, options.Validation);
+        _validator = new UpdateValidator(_parser, options.Validation, options.EffectiveMaxUpdateNorm(Architecture.Layout.TotalLength), options.Privacy.RequiresDp);
         _strategy = StrategyFactory.Create(options);
+        _ledger = new DeviceRdpLedger(options.Privacy);
+        _memoryClasses = new HashSet<string>(options.MemoryClasses ?? AggregationEngineOptions.DefaultMemoryClasses, StringComparer.Ordinal);
         _cohortRandom = new Random(options.Seed);
         _global = new ParameterSet(Architecture.Layout);
     }
@@ -94,6 +109,9 @@ public sealed partial class AggregationEngine
 
     /// <summary>Updates waiting for the next step.</summary>
     public int BufferCount => _buffer.Count;
+
+    /// <summary>ε the aggregator's ledger has charged <paramref name="device"/>, at the fleet's δ (0 before its first DP update).</summary>
+    public double PrivacySpent(string device) => _ledger.Epsilon(_store.PrivacyCurve(device));
 
     /// <summary>The FTTE subset devices train now (null for dense strategies).</summary>
     public ParameterSubset? Subset => _plan.Subset;
@@ -145,7 +163,8 @@ public sealed partial class AggregationEngine
         var now = _time.GetUtcNow();
         _metrics.Received.Inc();
         var verdict = _validator.Validate(topic, payload, new UpdateValidationContext(
-            _options.Fleet, Architecture.Layout, CurrentVersion, SubsetsByHash(), id => _store.IsSeen(id)), now);
+            _options.Fleet, Architecture.Layout, CurrentVersion, SubsetsByHash(), id => _store.IsSeen(id),
+            device => _store.TryCountUpdate(device, now, TimeSpan.FromHours(1), _options.Validation.MaxUpdatesPerDevicePerHour)), now);
         if (verdict.Kind == IntakeOutcome.Duplicate)
         {
             _metrics.Duplicates.Inc();
@@ -165,9 +184,19 @@ public sealed partial class AggregationEngine
             return Rejected(IntakeVerdict.Reject(admitted.Rejection!.Value, admitted.Message, update));
         }
 
+        // the aggregator's own ledger: what this device declared so far plus this update, against the fleet's ε
+        double[]? curve = _ledger.Charge(_store.PrivacyCurve(update.DeviceId), update.Dp);
+        if (curve is not null && !_ledger.WithinBudget(curve))
+        {
+            return Rejected(IntakeVerdict.Reject(
+                RejectionReason.PrivacyBudgetExceeded,
+                string.Create(CultureInfo.InvariantCulture, $"ε would reach {_ledger.Epsilon(curve):G4}, the fleet's budget is {_options.Privacy.Epsilon:G4} at δ = {_options.Privacy.Delta:G2}"),
+                update));
+        }
+
         byte[] id = update.UpdateId.ToByteArray();
         var stored = new BufferedUpdate(id, update.DeviceId, (long)update.BaseModelVersion, now, (long)update.SampleCount, payload.ToArray());
-        if (_store.TryAccept(stored) == AcceptOutcome.Duplicate)
+        if (_store.TryAccept(stored, curve) == AcceptOutcome.Duplicate)
         {
             _metrics.Duplicates.Inc();
             return new IntakeResult(IntakeVerdict.Duplicate(update), null);
@@ -253,15 +282,25 @@ public sealed partial class AggregationEngine
             return true;
         }
 
-        // A device waiting for power, cooling down or out of budget cannot train now: FedAvg leaves it out of new cohorts.
-        string memoryClass = status.MemoryClass.Length == 0 ? UnknownClass : status.MemoryClass;
-        bool available = status.State is not (DeviceState.ChargingWait or DeviceState.ThermalWait or DeviceState.BudgetExhausted);
-        bool moved = _devices.TryGetValue(status.DeviceId, out var before) && !string.Equals(before.MemoryClass, memoryClass, StringComparison.Ordinal);
-        _devices[status.DeviceId] = (memoryClass, (long)Math.Min(status.MemoryBudgetBytes, long.MaxValue), available);
-        SetDeviceCount(memoryClass);
-        if (moved)
+        if (!TakeStatusToken(status.DeviceId))
         {
-            SetDeviceCount(before.MemoryClass);
+            _metrics.StatusesDropped.Inc();
+            return false;
+        }
+
+        // A device waiting for power, cooling down or out of budget cannot train now: FedAvg leaves it out of new cohorts.
+        string memoryClass = status.MemoryClass.Length == 0 ? UnknownClass : _memoryClasses.Contains(status.MemoryClass) ? status.MemoryClass : OtherClass;
+        bool available = status.State is not (DeviceState.ChargingWait or DeviceState.ThermalWait or DeviceState.BudgetExhausted);
+        bool known = _devices.TryGetValue(status.DeviceId, out var before);
+        _devices[status.DeviceId] = (memoryClass, (long)Math.Min(status.MemoryBudgetBytes, long.MaxValue), available);
+        if (!known || !string.Equals(before.MemoryClass, memoryClass, StringComparison.Ordinal))
+        {
+            if (known)
+            {
+                SetDeviceCount(before.MemoryClass, -1);
+            }
+
+            SetDeviceCount(memoryClass, +1);
         }
         return true;
     }
@@ -295,24 +334,45 @@ public sealed partial class AggregationEngine
         return true;
     }
 
+    /// <summary>Token bucket per device: <see cref="AggregationEngineOptions.StatusBurst"/> at once, then the per-minute rate.</summary>
+    private bool TakeStatusToken(string device)
+    {
+        var now = _time.GetUtcNow();
+        if (_statusBuckets.Count >= MaxStatusBuckets && !_statusBuckets.ContainsKey(device))
+        {
+            _statusBuckets.Clear();
+        }
+
+        double tokens = _options.StatusBurst;
+        if (_statusBuckets.TryGetValue(device, out var bucket))
+        {
+            double refill = Math.Max(0, (now - bucket.At).TotalMinutes) * _options.StatusesPerDevicePerMinute;
+            tokens = Math.Min(_options.StatusBurst, bucket.Tokens + refill);
+        }
+
+        if (tokens < 1.0)
+        {
+            _statusBuckets[device] = (tokens, now);
+            return false;
+        }
+
+        _statusBuckets[device] = (tokens - 1.0, now);
+        return true;
+    }
+
     private void Forget(string device)
     {
         if (_devices.Remove(device, out var known))
         {
-            SetDeviceCount(known.MemoryClass);
+            SetDeviceCount(known.MemoryClass, -1);
         }
     }
 
-    private void SetDeviceCount(string memoryClass)
+    /// <summary>Keeps the per-class device count (a handful of classes, <see cref="AggregationEngineOptions.MemoryClasses"/>) and its gauge.</summary>
+    private void SetDeviceCount(string memoryClass, int change)
     {
-        int count = 0;
-        foreach (var known in _devices.Values)
-        {
-            if (string.Equals(known.MemoryClass, memoryClass, StringComparison.Ordinal))
-            {
-                count++;
-            }
-        }
+        int count = _classCounts.GetValueOrDefault(memoryClass) + change;
+        _classCounts[memoryClass] = count;
 
         // set even when 0, so the gauge of a class whose last device left does not keep its old value
         _metrics.DevicesPerMemoryClass.WithLabels(memoryClass).Set(count);
@@ -392,6 +452,9 @@ public sealed partial class AggregationEngine
         byte[] signed = _signer.Sign(model).ToByteArray();
         var stored = new StoredModel(version, now, FloatsToBytes(global.Buffer), signed);
         _store.CommitModel(stored, consumed);
+
+        // an update from before this window is refused as too stale, so its id need not be remembered to refuse it again
+        _store.PruneSeen(version - 1 - _options.MaxStaleness, _options.MaxSeenUpdateIds);
         PersistPlan();
         CurrentVersion = version;
         _modelMessage = signed;
@@ -478,6 +541,11 @@ public sealed partial class AggregationEngine
         ArgumentNullException.ThrowIfNull(topic);
         ArgumentNullException.ThrowIfNull(problem);
         _metrics.Rejected.WithLabels(nameof(RejectionReason.UnexpectedTopic)).Inc();
+        if (!MayLogRejection())
+        {
+            return;
+        }
+
         string shown = topic.Length <= TopicScheme.MaxTopicLength ? topic : topic[..TopicScheme.MaxTopicLength] + "…";
         LogUnexpectedTopic(System.Text.Json.JsonEncodedText.Encode(shown).ToString(), problem);
     }
@@ -485,8 +553,41 @@ public sealed partial class AggregationEngine
     private IntakeResult Rejected(IntakeVerdict verdict)
     {
         _metrics.Rejected.WithLabels(verdict.Reason!.Value.ToString()).Inc();
-        LogRejected(verdict.Update?.DeviceId ?? "?", verdict.Reason.Value, verdict.Message);
+        if (MayLogRejection())
+        {
+            LogRejected(verdict.Update?.DeviceId ?? "?", verdict.Reason.Value, verdict.Message);
+        }
+
         return new IntakeResult(verdict, null);
+    }
+
+    /// <summary>
+    /// At most <see cref="AggregationEngineOptions.RejectionLogLinesPerMinute"/> rejection lines per minute: a flooding device
+    /// must not fill the journal. The first rejection of the next minute first reports how many lines were left out.
+    /// </summary>
+    private bool MayLogRejection()
+    {
+        var now = _time.GetUtcNow();
+        if (now - _logWindow >= TimeSpan.FromMinutes(1))
+        {
+            if (_logSuppressed > 0)
+            {
+                LogRejectionsSuppressed(_logSuppressed);
+            }
+
+            _logWindow = now;
+            _logLines = 0;
+            _logSuppressed = 0;
+        }
+
+        if (_logLines < _options.RejectionLogLinesPerMinute)
+        {
+            _logLines++;
+            return true;
+        }
+
+        _logSuppressed++;
+        return false;
     }
 
     /// <summary>The strategy's plan, under the keys earlier versions used, so a restarted aggregator resumes its round and subset.</summary>
@@ -555,6 +656,9 @@ public sealed partial class AggregationEngine
 
     [LoggerMessage(EventId = 121, Level = LogLevel.Warning, Message = "Rejected a message on unexpected topic \"{Topic}\": {Problem}")]
     private partial void LogUnexpectedTopic(string topic, string problem);
+
+    [LoggerMessage(EventId = 122, Level = LogLevel.Warning, Message = "Left out {Count} rejection lines in the last minute (fededge_updates_rejected_total counts every rejection)")]
+    private partial void LogRejectionsSuppressed(long count);
 
     [LoggerMessage(EventId = 130, Level = LogLevel.Information, Message = "Opened FedAvg round {Round} with {Cohort} devices")]
     private partial void LogRoundOpened(long round, int cohort);

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using FedEdge.Aggregation.Privacy;
 using FedEdge.Aggregation.Validation;
+using FedEdge.Core.Aggregation.FedAvg;
 using Microsoft.Extensions.Options;
 
 namespace FedEdge.Aggregation.Engine;
@@ -44,16 +46,34 @@ public sealed class AggregationEngineOptions
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
     public TimeSpan RoundDuration { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Pooling rule wrapped around the strategy. Default none (weighted mean).</summary>
-    public RobustKind Robust { get; set; } = RobustKind.None;
+    /// <summary>FedAvg: the largest claimed sample count an update is weighted by. Default 2000 (the device's sample window).</summary>
+    [Range(1, 1_000_000_000)]
+    public long MaxSampleWeight { get; set; } = FedAvgOptions.DefaultMaxSampleWeight;
+
+    /// <summary>
+    /// Pooling rule wrapped around the strategy. Default TrimmedMean: with β = 0.1 it trims one update at each end per
+    /// coordinate once K ≥ 10 and is the strategy's weighted mean bit for bit below that, and its cost without an attacker
+    /// is a few per cent of aggregation error where the median's is about half again (docs/security.md, "Robust by
+    /// default"). The aggregator sees each update (no secure aggregation), so a per-coordinate rule can apply.
+    /// </summary>
+    public RobustKind Robust { get; set; } = RobustKind.TrimmedMean;
 
     /// <summary>β for the trimmed mean. Default 0.1.</summary>
     [Range(0.0, 0.49)]
     public double TrimFraction { get; set; } = 0.1;
 
-    /// <summary>Clip every delta to this norm before aggregating (0 = off).</summary>
+    /// <summary>
+    /// Clip every delta to this norm before aggregating: unset (default) = derived from the fleet's DP settings,
+    /// M = S + z·S·(√d + t) (<see cref="FleetPrivacyOptions.UpdateNormBound"/>; off when the fleet's mode gives no bound);
+    /// 0 = off; a positive value = that bound.
+    /// </summary>
     [Range(0.0, 1e12)]
-    public double NormBound { get; set; }
+    public double? NormBound { get; set; }
+
+    /// <summary>The fleet's differential privacy: what the devices are configured with.</summary>
+    [Required]
+    [ValidateObjectMembers]
+    public FleetPrivacyOptions Privacy { get; set; } = new();
 
     /// <summary>Seed of the initial model's weights and of cohort sampling.</summary>
     public int Seed { get; set; }
@@ -66,8 +86,54 @@ public sealed class AggregationEngineOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan TargetStepInterval { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>The memory classes the fleet's boards report (<c>Agent:MemoryClass</c>).</summary>
+    public static readonly IReadOnlyList<string> DefaultMemoryClasses = ["pi-zero-2w", "zero2w", "pi3", "pi4", "pi5"];
+
+    /// <summary>
+    /// The memory classes a status may name; any other is recorded as "other", so a device cannot grow the metrics page or
+    /// the pace message with made-up labels. Unset (default): <see cref="DefaultMemoryClasses"/>. At most 32.
+    /// </summary>
+    [MaxLength(32)]
+    public string[]? MemoryClasses { get; set; }
+
+    /// <summary>Statuses a device may have processed in a burst; more are dropped and counted. Default 10.</summary>
+    [Range(1, 10_000)]
+    public int StatusBurst { get; set; } = 10;
+
+    /// <summary>Statuses per device per minute processed in the long run (token-bucket refill). Default 10.</summary>
+    [Range(1, 100_000)]
+    public int StatusesPerDevicePerMinute { get; set; } = 10;
+
+    /// <summary>Rejection log lines per minute; more are summed into one line a minute (the metrics count every one). Default 20.</summary>
+    [Range(1, 100_000)]
+    public int RejectionLogLinesPerMinute { get; set; } = 20;
+
+    /// <summary>
+    /// Most update ids the duplicate store keeps (beyond those of updates too stale to be accepted again, which go at every
+    /// step). Default 100,000 (≈ 5 MiB of SQLite).
+    /// </summary>
+    [Range(100, 100_000_000)]
+    public int MaxSeenUpdateIds { get; set; } = 100_000;
+
     /// <summary>Checks on every incoming update.</summary>
     [Required]
     [ValidateObjectMembers]
     public UpdateValidationOptions Validation { get; set; } = new();
+
+    /// <summary>The clipping bound in force for a model of <paramref name="dimension"/> parameters, or null when off.</summary>
+    public double? EffectiveNormBound(int dimension) => NormBound switch
+    {
+        null => Privacy.UpdateNormBound(dimension),
+        0.0 => null,
+        double explicitBound => explicitBound,
+    };
+
+    /// <summary>
+    /// The norm above which an update is refused: <see cref="UpdateValidationOptions.MaxUpdateNorm"/> if set, otherwise
+    /// <see cref="UpdateValidationOptions.DerivedRejectionFactor"/> × the derived bound (room for an honest update's
+    /// quantisation error, which the clip then removes), otherwise <see cref="UpdateValidationOptions.FallbackMaxUpdateNorm"/>.
+    /// </summary>
+    public double EffectiveMaxUpdateNorm(int dimension) =>
+        Validation.MaxUpdateNorm
+        ?? (Privacy.UpdateNormBound(dimension) is double bound ? UpdateValidationOptions.DerivedRejectionFactor * bound : UpdateValidationOptions.FallbackMaxUpdateNorm);
 }

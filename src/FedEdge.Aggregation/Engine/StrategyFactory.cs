@@ -12,7 +12,10 @@ namespace FedEdge.Aggregation.Engine;
 /// </summary>
 public static class StrategyFactory
 {
-    /// <summary>The strategy <paramref name="options"/> describe, wrapped in its robust combiner and norm bound.</summary>
+    /// <summary>
+    /// The strategy <paramref name="options"/> describe, wrapped in its robust combiner and norm bound (by default the bound
+    /// derived from the fleet's DP settings, <see cref="AggregationEngineOptions.EffectiveNormBound"/>).
+    /// </summary>
     public static IAggregationStrategy Create(AggregationEngineOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -30,6 +33,7 @@ public static class StrategyFactory
                 MinClients = options.MinClients,
                 RoundDuration = options.RoundDuration,
                 ServerLearningRate = options.ServerLearningRate,
+                MaxSampleWeight = options.MaxSampleWeight,
             }, combiner),
             _ => new BufferedStrategy(new BufferedOptions
             {
@@ -41,6 +45,7 @@ public static class StrategyFactory
                 DefaultMemoryBudgetBytes = options.DefaultMemoryBudgetBytes,
             }, combiner),
         };
-        return options.NormBound > 0 ? new NormBoundingStrategy(strategy, options.NormBound) : strategy;
+        int dimension = FedEdge.Core.Models.ModelArchitecture.Parse(options.Architecture).Layout.TotalLength;
+        return options.EffectiveNormBound(dimension) is double bound ? new NormBoundingStrategy(strategy, bound) : strategy;
     }
 }

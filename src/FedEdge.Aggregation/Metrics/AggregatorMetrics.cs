@@ -23,6 +23,7 @@ public sealed class AggregatorMetrics
         ModelVersion = factory.CreateGauge("fededge_model_version", "Version of the newest global model.");
         AggregationSeconds = factory.CreateHistogram("fededge_aggregation_seconds", "Time to aggregate, sign and persist one step.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 14) });
+        StatusesDropped = factory.CreateCounter("fededge_statuses_dropped_total", "Device statuses dropped by the per-device status rate limit.");
         DevicesPerMemoryClass = factory.CreateGauge("fededge_devices_seen", "Devices that reported a status, by memory class.", new GaugeConfiguration { LabelNames = ["memory_class"] });
     }
 
@@ -46,6 +47,8 @@ public sealed class AggregatorMetrics
     public Histogram AggregationSeconds { get; }
 
     public Gauge DevicesPerMemoryClass { get; }
+
+    public Counter StatusesDropped { get; }
 
     /// <summary>The text exposition of every metric, as a scrape would see it.</summary>
     public async Task<string> ExportAsync(CancellationToken cancellationToken = default)

@@ -4,7 +4,8 @@ namespace FedEdge.Aggregation.State;
 
 /// <summary>
 /// The aggregator's crash-safe state in SQLite (WAL, synchronous=FULL): model versions, the
-/// aggregation buffer, every update id ever accepted, per-device records and small metadata.
+/// aggregation buffer, every update id ever accepted, each device's privacy ledger (the RDP curve the aggregator
+/// charged it) and small metadata.
 /// </summary>
 /// <remarks>
 /// The protocol that makes kill -9 harmless: an update is acknowledged to the broker only after
@@ -25,7 +26,8 @@ public sealed class AggregatorStateStore : IDisposable
         CREATE TABLE IF NOT EXISTS seen (
             update_id BLOB PRIMARY KEY CHECK (length(update_id) = 16),
             device_id TEXT NOT NULL,
-            received_at INTEGER NOT NULL);
+            received_at INTEGER NOT NULL,
+            base_version INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE IF NOT EXISTS buffer (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             update_id BLOB NOT NULL UNIQUE REFERENCES seen(update_id),
@@ -34,6 +36,14 @@ public sealed class AggregatorStateStore : IDisposable
             received_at INTEGER NOT NULL,
             sample_count INTEGER NOT NULL,
             message BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS privacy (
+            device_id TEXT PRIMARY KEY,
+            rdp BLOB NOT NULL,
+            updates INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS rate (
+            device_id TEXT PRIMARY KEY,
+            window_start INTEGER NOT NULL,
+            count INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS meta (
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL);
@@ -66,6 +76,7 @@ public sealed class AggregatorStateStore : IDisposable
             Execute(connection, "PRAGMA synchronous = FULL;");
             Execute(connection, "PRAGMA foreign_keys = ON;");
             Execute(connection, Schema);
+            AddSeenBaseVersion(connection);
             return new AggregatorStateStore(connection);
         }
         catch
@@ -73,6 +84,21 @@ public sealed class AggregatorStateStore : IDisposable
             connection.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A state file from before the base-version window gets the column (0: pruned at the first step).</summary>
+    private static void AddSeenBaseVersion(SqliteConnection connection)
+    {
+        using (var info = connection.CreateCommand())
+        {
+            info.CommandText = "SELECT 1 FROM pragma_table_info('seen') WHERE name = 'base_version';";
+            if (info.ExecuteScalar() is null)
+            {
+                Execute(connection, "ALTER TABLE seen ADD COLUMN base_version INTEGER NOT NULL DEFAULT 0;");
+            }
+        }
+
+        Execute(connection, "CREATE INDEX IF NOT EXISTS seen_base_version ON seen (base_version);");
     }
 
     /// <summary>The newest model, or null before the first one.</summary>
@@ -99,15 +125,36 @@ public sealed class AggregatorStateStore : IDisposable
         }
     }
 
-    /// <summary>Durably adds an update to the buffer unless its id was seen before.</summary>
-    public AcceptOutcome TryAccept(BufferedUpdate update)
+    /// <summary>
+    /// The RDP curve the aggregator has charged <paramref name="device"/> (one value per order of the accountant), or
+    /// null when it never accepted a DP update from it.
+    /// </summary>
+    public double[]? PrivacyCurve(string device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        lock (_gate)
+        {
+            using var command = Command("SELECT rdp FROM privacy WHERE device_id = $device;");
+            command.Parameters.AddWithValue("$device", device);
+            return command.ExecuteScalar() is byte[] bytes
+                ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(bytes).ToArray()
+                : null;
+        }
+    }
+
+    /// <summary>
+    /// Durably adds an update to the buffer unless its id was seen before, and with it (same transaction) the device's
+    /// RDP curve after charging it, when <paramref name="privacyCurve"/> is given.
+    /// </summary>
+    public AcceptOutcome TryAccept(BufferedUpdate update, double[]? privacyCurve = null)
     {
         ArgumentNullException.ThrowIfNull(update);
         lock (_gate)
         {
             using var transaction = Transaction();
-            using (var seen = Command("INSERT OR IGNORE INTO seen (update_id, device_id, received_at) VALUES ($id, $device, $at);", transaction))
+            using (var seen = Command("INSERT OR IGNORE INTO seen (update_id, device_id, received_at, base_version) VALUES ($id, $device, $at, $base);", transaction))
             {
+                seen.Parameters.AddWithValue("$base", update.BaseVersion);
                 seen.Parameters.AddWithValue("$id", update.UpdateId);
                 seen.Parameters.AddWithValue("$device", update.DeviceId);
                 seen.Parameters.AddWithValue("$at", update.ReceivedAt.ToUnixTimeMilliseconds());
@@ -128,6 +175,16 @@ public sealed class AggregatorStateStore : IDisposable
                 buffer.Parameters.AddWithValue("$samples", update.SampleCount);
                 buffer.Parameters.AddWithValue("$message", update.Message);
                 buffer.ExecuteNonQuery();
+            }
+
+            if (privacyCurve is not null)
+            {
+                using var ledger = Command(
+                    "INSERT INTO privacy (device_id, rdp, updates) VALUES ($device, $rdp, 1) ON CONFLICT(device_id) DO UPDATE SET rdp = excluded.rdp, updates = updates + 1;",
+                    transaction);
+                ledger.Parameters.AddWithValue("$device", update.DeviceId);
+                ledger.Parameters.AddWithValue("$rdp", System.Runtime.InteropServices.MemoryMarshal.AsBytes(privacyCurve.AsSpan()).ToArray());
+                ledger.ExecuteNonQuery();
             }
 
             transaction.Commit();
@@ -232,6 +289,91 @@ public sealed class AggregatorStateStore : IDisposable
             using var command = Command("DELETE FROM seen WHERE received_at < $at AND update_id NOT IN (SELECT update_id FROM buffer);");
             command.Parameters.AddWithValue("$at", olderThan.ToUnixTimeMilliseconds());
             return command.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>
+    /// Bounds the duplicate-id store: forgets ids of updates trained from a version below <paramref name="oldestBaseVersion"/>
+    /// (a redelivery of one is refused as too stale, never aggregated again), then, beyond <paramref name="maxIds"/>, the
+    /// oldest accepted. Ids still buffered are kept. Returns how many were forgotten.
+    /// </summary>
+    public int PruneSeen(long oldestBaseVersion, int maxIds)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxIds, 1);
+        lock (_gate)
+        {
+            using var transaction = Transaction();
+            int removed;
+            using (var window = Command("DELETE FROM seen WHERE base_version < $v AND update_id NOT IN (SELECT update_id FROM buffer);", transaction))
+            {
+                window.Parameters.AddWithValue("$v", oldestBaseVersion);
+                removed = window.ExecuteNonQuery();
+            }
+
+            using (var size = Command(
+                "DELETE FROM seen WHERE rowid IN (SELECT rowid FROM seen WHERE update_id NOT IN (SELECT update_id FROM buffer) ORDER BY rowid DESC LIMIT -1 OFFSET $max);",
+                transaction))
+            {
+                size.Parameters.AddWithValue("$max", maxIds);
+                removed += size.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return removed;
+        }
+    }
+
+    /// <summary>
+    /// Counts one update of <paramref name="device"/> against <paramref name="limit"/> per fixed window of
+    /// <paramref name="window"/> starting at its first update, persisted so a restart does not reset it. Returns false,
+    /// counting nothing more, when the window is full.
+    /// </summary>
+    public bool TryCountUpdate(string device, DateTimeOffset now, TimeSpan window, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        lock (_gate)
+        {
+            using var transaction = Transaction();
+            long start = now.ToUnixTimeMilliseconds();
+            long count = 0;
+            using (var read = Command("SELECT window_start, count FROM rate WHERE device_id = $device;", transaction))
+            {
+                read.Parameters.AddWithValue("$device", device);
+                using var reader = read.ExecuteReader();
+                if (reader.Read() && start - reader.GetInt64(0) < (long)window.TotalMilliseconds && start >= reader.GetInt64(0))
+                {
+                    start = reader.GetInt64(0);
+                    count = reader.GetInt64(1);
+                }
+            }
+
+            if (count >= limit)
+            {
+                return false;
+            }
+
+            using (var write = Command(
+                "INSERT INTO rate (device_id, window_start, count) VALUES ($device, $start, $count) ON CONFLICT(device_id) DO UPDATE SET window_start = excluded.window_start, count = excluded.count;",
+                transaction))
+            {
+                write.Parameters.AddWithValue("$device", device);
+                write.Parameters.AddWithValue("$start", start);
+                write.Parameters.AddWithValue("$count", count + 1);
+                write.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+            return true;
+        }
+    }
+
+    /// <summary>How many update ids the duplicate store holds.</summary>
+    public long SeenCount()
+    {
+        lock (_gate)
+        {
+            using var command = Command("SELECT COUNT(*) FROM seen;");
+            return (long)command.ExecuteScalar()!;
         }
     }
 

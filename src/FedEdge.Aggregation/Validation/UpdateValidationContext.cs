@@ -9,9 +9,14 @@ namespace FedEdge.Aggregation.Validation;
 /// <param name="CurrentVersion">The newest published model version.</param>
 /// <param name="Subsets">Assigned parameter subsets by content hash (FTTE); empty when every device trains all parameters.</param>
 /// <param name="IsSeen">Whether an update id was accepted before.</param>
+/// <param name="TryCountUpdate">
+/// Counts an update of a device against its rate and says whether it is within it (the engine's is persisted); null = the
+/// validator's own in-memory window.
+/// </param>
 public sealed record UpdateValidationContext(
     string Fleet,
     ParameterLayout Layout,
     long CurrentVersion,
     IReadOnlyDictionary<string, ParameterSubset> Subsets,
-    Func<byte[], bool> IsSeen);
+    Func<byte[], bool> IsSeen,
+    Func<string, bool>? TryCountUpdate = null);

@@ -11,7 +11,7 @@ namespace FedEdge.Aggregation.Validation;
 /// Validates one received update against the aggregator's state, cheapest checks first and
 /// without trusting any length or count in the payload: size, parse, fleet, identity (topic device
 /// = payload device; the broker's ACL ties the topic to the client certificate), duplicate id,
-/// base version and staleness, subset, decode into the layout, finiteness, norm, sample count and
+/// declared DP (when the fleet requires it), sample count, subset, decode into the layout, finiteness, norm and
 /// per-device rate. Not thread-safe (the rate window is per instance).
 /// </summary>
 public sealed class UpdateValidator
@@ -19,15 +19,23 @@ public sealed class UpdateValidator
     private readonly WireParser _parser;
     private readonly UpdateValidationOptions _options;
     private readonly UpdateCodecs _codecs;
+    private readonly double _maxUpdateNorm;
+    private readonly bool _requireDp;
     private readonly Dictionary<string, Queue<DateTimeOffset>> _recent = new(StringComparer.Ordinal);
 
     /// <summary>Creates a validator with the wire limits of <paramref name="parser"/>.</summary>
-    public UpdateValidator(WireParser parser, UpdateValidationOptions options)
+    /// <param name="parser">The wire parser (its limits bound the payload).</param>
+    /// <param name="options">The configured bounds.</param>
+    /// <param name="maxUpdateNorm">The refusal limit in force (the engine derives it from the fleet's DP settings); null = the configured <see cref="UpdateValidationOptions.MaxUpdateNorm"/> or its fallback.</param>
+    /// <param name="requireDp">Whether updates that declare no DP are refused (<see cref="RejectionReason.NoDifferentialPrivacy"/>).</param>
+    public UpdateValidator(WireParser parser, UpdateValidationOptions options, double? maxUpdateNorm = null, bool requireDp = false)
     {
         ArgumentNullException.ThrowIfNull(parser);
         ArgumentNullException.ThrowIfNull(options);
         _parser = parser;
         _options = options;
+        _maxUpdateNorm = maxUpdateNorm ?? options.MaxUpdateNorm ?? UpdateValidationOptions.FallbackMaxUpdateNorm;
+        _requireDp = requireDp;
 
         _codecs = UpdateCodecs.ForDecoding();
     }
@@ -73,6 +81,18 @@ public sealed class UpdateValidator
             return IntakeVerdict.Duplicate(update);
         }
 
+        // every update past identity and duplicate counts against the rate, refused or not: a device that floods with
+        // invalid updates is cut off at the cheapest check
+        if (context.TryCountUpdate is { } count && !count(update.DeviceId))
+        {
+            return IntakeVerdict.Reject(RejectionReason.RateLimited, $"more than {_options.MaxUpdatesPerDevicePerHour} updates in the hour", update);
+        }
+
+        if (_requireDp && update.Dp.Mechanism == DpMechanism.None)
+        {
+            return IntakeVerdict.Reject(RejectionReason.NoDifferentialPrivacy, "the fleet requires differential privacy and the update declares none", update);
+        }
+
         if (update.SampleCount == 0 || update.SampleCount > (ulong)_options.MaxSampleCount)
         {
             return IntakeVerdict.Reject(RejectionReason.BadSampleCount, $"sample count {update.SampleCount} is outside 1..{_options.MaxSampleCount}", update);
@@ -104,12 +124,12 @@ public sealed class UpdateValidator
             return IntakeVerdict.Reject(RejectionReason.NonFinite, "the update's norm is not finite", update);
         }
 
-        if (norm > _options.MaxUpdateNorm)
+        if (norm > _maxUpdateNorm)
         {
-            return IntakeVerdict.Reject(RejectionReason.NormTooLarge, string.Create(CultureInfo.InvariantCulture, $"norm {norm:G4} exceeds {_options.MaxUpdateNorm:G4}"), update);
+            return IntakeVerdict.Reject(RejectionReason.NormTooLarge, string.Create(CultureInfo.InvariantCulture, $"norm {norm:G4} exceeds {_maxUpdateNorm:G4}"), update);
         }
 
-        if (!AllowRate(update.DeviceId, now))
+        if (context.TryCountUpdate is null && !AllowRate(update.DeviceId, now))
         {
             return IntakeVerdict.Reject(RejectionReason.RateLimited, $"more than {_options.MaxUpdatesPerDevicePerHour} updates in the last hour", update);
         }

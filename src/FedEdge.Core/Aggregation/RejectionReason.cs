@@ -52,6 +52,18 @@ public enum RejectionReason
     DeviceAlreadyBuffered,
 
     /// <summary>
+    /// The fleet requires differential privacy and the update declares none (<c>DP_MECHANISM_NONE</c>): a device that skips
+    /// its noise would hand the aggregator its raw update and, unclipped, an unbounded pull on the model.
+    /// </summary>
+    NoDifferentialPrivacy,
+
+    /// <summary>
+    /// Accepting the update would take the device's ε, as the aggregator's own ledger composes the mechanisms the device
+    /// declared, past the fleet's budget.
+    /// </summary>
+    PrivacyBudgetExceeded,
+
+    /// <summary>
     /// The message came on a topic outside the v1 scheme (e.g. a device id with a character the wire rule forbids, which
     /// the broker's ACL pattern still lets through): counted and logged, never dropped in silence.
     /// </summary>

@@ -5,6 +5,7 @@ using FedEdge.Device.Contribution;
 using FedEdge.Device.Eligibility;
 using FedEdge.Device.Privacy;
 using FedEdge.Aggregation.Engine;
+using FedEdge.Aggregation.Privacy;
 using FedEdge.Core.Aggregation.Ftte;
 using FedEdge.Core.Models;
 using FedEdge.Core.Privacy;
@@ -176,17 +177,40 @@ public sealed class FleetSimulation : IDisposable
             Seed = _seed,
             DefaultMemoryBudgetBytes = profiles.Min(p => p.Board.TrainingBudgetBytes),
             TargetStepInterval = _options.TargetStepInterval,
+
+            // the aggregator knows the fleet's DP as the devices below are configured: its norm bound, its refusal of
+            // updates without DP and its own ε ledger follow from it
+            Privacy = new FleetPrivacyOptions
+            {
+                Mode = _options.Privacy switch
+                {
+                    ContributionPrivacy.UserLevel => FleetDpMode.UserLevel,
+                    ContributionPrivacy.SampleLevel => FleetDpMode.SampleLevel,
+                    _ => FleetDpMode.None,
+                },
+                ClipNorm = _options.ClipNorm,
+                NoiseMultiplier = UserLevelNoise(new RdpAccountant()),
+                Epsilon = _options.Epsilon,
+                Delta = _options.Delta,
+            },
         };
         options.Validation.MaxUpdatesPerDevicePerHour = 3600;
+
+        // a virtual device lives through hours in seconds of wall time; its statuses are honest
+        options.StatusBurst = 10_000;
+        options.StatusesPerDevicePerMinute = 100_000;
         return options;
     }
+
+    /// <summary>The user-level noise multiplier every device gets: the least that affords the contributions per device within ε.</summary>
+    private double UserLevelNoise(RdpAccountant accountant) => _options.Privacy == ContributionPrivacy.UserLevel
+        ? accountant.MinimumNoiseMultiplier(_options.Epsilon, _options.Delta, 1.0, _options.ContributionsPerDevice)
+        : 1.0;
 
     private VirtualDevice[] CreateDevices(IReadOnlyList<DeviceProfile> profiles, BrokerEndpoint broker, string directory)
     {
         var accountant = new RdpAccountant();
-        double userNoise = _options.Privacy == ContributionPrivacy.UserLevel
-            ? accountant.MinimumNoiseMultiplier(_options.Epsilon, _options.Delta, 1.0, _options.ContributionsPerDevice)
-            : 1.0;
+        double userNoise = UserLevelNoise(accountant);
         var devices = new VirtualDevice[profiles.Count];
         for (int i = 0; i < profiles.Count; i++)
         {

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using FedEdge.Device.Contribution;
 using FedEdge.Device.Privacy;
 using FedEdge.Aggregation.Engine;
+using FedEdge.Aggregation.Privacy;
 using FedEdge.Aggregation.Metrics;
 using FedEdge.Aggregation.State;
 using FedEdge.Core.Codecs;
@@ -49,6 +50,20 @@ internal sealed class ContributionFixture : IDisposable
                 BufferSize = 3,
                 Seed = 11,
                 Validation = new() { MaxUpdateNorm = 100 },
+
+                // the aggregator knows the fleet's DP as the device below is configured
+                Privacy = new()
+                {
+                    Mode = privacy switch
+                    {
+                        ContributionPrivacy.UserLevel => FleetDpMode.UserLevel,
+                        ContributionPrivacy.SampleLevel => FleetDpMode.SampleLevel,
+                        _ => FleetDpMode.None,
+                    },
+                    ClipNorm = 1.0,
+                    NoiseMultiplier = 1.0,
+                    Epsilon = epsilonBudget,
+                },
             },
             _store,
             new ModelSigner(_key),

@@ -17,7 +17,7 @@ internal sealed class EngineHarness : IDisposable
     private readonly TempDirectory _dir;
     private readonly bool _ownsDir;
 
-    public EngineHarness(AggregationEngineOptions options, TempDirectory? dir = null, ECDsa? key = null, FakeTimeProvider? time = null)
+    public EngineHarness(AggregationEngineOptions options, TempDirectory? dir = null, ECDsa? key = null, FakeTimeProvider? time = null, Microsoft.Extensions.Logging.ILogger? logger = null)
     {
         _ownsDir = dir is null;
         _dir = dir ?? new TempDirectory();
@@ -26,7 +26,7 @@ internal sealed class EngineHarness : IDisposable
         Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
         Store = AggregatorStateStore.Open(_dir.File("state.db"));
         Metrics = new AggregatorMetrics();
-        Engine = new AggregationEngine(options, Store, new ModelSigner(Key), Time, NullLogger.Instance, Metrics);
+        Engine = new AggregationEngine(options, Store, new ModelSigner(Key), Time, logger ?? NullLogger.Instance, Metrics);
         Engine.Initialize();
     }
 

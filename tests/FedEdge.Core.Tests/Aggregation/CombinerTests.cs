@@ -52,8 +52,33 @@ public class CombinerTests
         var centre = new float[2];
         new TrimmedMeanCombiner(0.0).Combine(WithOutlier, Uniform5, centre);
 
-        Assert.Equal(22f, centre[0]);
-        Assert.Equal(-9.2f, centre[1], 1e-6f);
+        Assert.Equal(22f, centre[0], 1e-5f);
+        Assert.Equal(-9.2f, centre[1], 1e-5f);
+    }
+
+    [Fact]
+    public void Trimmed_mean_with_nothing_to_trim_is_the_weighted_mean_bit_for_bit()
+    {
+        // β = 0.1, K = 5: ⌊0.5⌋ = 0 trimmed, so a FedBuff buffer of stale and fresh updates steps exactly as without it
+        double[] weights = [0.1, 0.3, 0.2, 0.25, 0.15];
+        var trimmed = new float[2];
+        var mean = new float[2];
+        new TrimmedMeanCombiner(0.1).Combine(WithOutlier, weights, trimmed);
+        WeightedMeanCombiner.Instance.Combine(WithOutlier, weights, mean);
+
+        Assert.Equal(mean, trimmed);
+    }
+
+    [Fact]
+    public void Trimmed_mean_keeps_the_weights_of_the_values_it_keeps()
+    {
+        // β = 0.2, K = 5, c0 = 1,2,3,4,100 with weights 0.1,0.3,0.2,0.25,0.15: drop 1 and 100, keep 2,3,4 weighted
+        // 0.3,0.2,0.25: (0.6 + 0.6 + 1.0)/0.75 = 2.9333…
+        double[] weights = [0.1, 0.3, 0.2, 0.25, 0.15];
+        var centre = new float[2];
+        new TrimmedMeanCombiner(0.2).Combine(WithOutlier, weights, centre);
+
+        Assert.Equal((float)(2.2 / 0.75), centre[0], 1e-6f);
     }
 
     [Fact]
@@ -110,7 +135,11 @@ public class CombinerTests
         var deltas = Enumerable.Range(0, k).Select(_ => RandomVector(rng, 20)).ToArray();
         var shuffled = deltas.OrderBy(_ => rng.Next()).ToArray();
         var weights = Enumerable.Repeat(1.0 / k, k).ToArray();
-        IUpdateCombiner[] combiners = [new CoordinateMedianCombiner(), new TrimmedMeanCombiner(0.25)];
+        // with nothing to trim (K < 4 at β = 0.25) the trimmed mean is the weighted mean, which sums in the order it is
+        // given: the strategies hand it their canonical order
+        IUpdateCombiner[] combiners = new TrimmedMeanCombiner(0.25).TrimCount(k) > 0
+            ? [new CoordinateMedianCombiner(), new TrimmedMeanCombiner(0.25)]
+            : [new CoordinateMedianCombiner()];
 
         foreach (var combiner in combiners)
         {

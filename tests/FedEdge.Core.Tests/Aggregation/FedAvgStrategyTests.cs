@@ -55,6 +55,24 @@ public class FedAvgStrategyTests
     }
 
     [Fact]
+    public void A_claimed_sample_count_above_the_cap_is_weighted_as_the_cap()
+    {
+        // cap 40: the claims 10, 30, 10,000,000 weigh as 10, 30, 40, so p = 0.125, 0.375, 0.5 (not 10⁻⁶, 3·10⁻⁶, ≈ 1)
+        var strategy = new FedAvgStrategy(new FedAvgOptions { ClientsPerRound = 3, MaxSampleWeight = 40 });
+        ClientUpdate[] clients = [ThreeClients[0], ThreeClients[1], ThreeClients[2] with { SampleCount = 10_000_000 }];
+
+        var report = strategy.Aggregate(Model(1, 1, 1, 1), clients, Context(7)).Report;
+
+        Assert.Equal([0.125, 0.375, 0.5], report.Contributions.Select(c => c.Weight), (x, y) => Math.Abs(x - y) <= 1e-15);
+    }
+
+    [Fact]
+    public void The_default_sample_weight_cap_is_the_devices_default_sample_window()
+    {
+        Assert.Equal(2000, new FedAvgOptions().MaxSampleWeight);
+    }
+
+    [Fact]
     public void TryOpenRound_samples_the_same_cohort_for_the_same_seed_whatever_the_order_of_devices()
     {
         var strategy = new FedAvgStrategy(new FedAvgOptions { ClientsPerRound = 3, MinClients = 2 });

@@ -48,7 +48,8 @@ public sealed class AggregatorProcess : IAsyncDisposable
             ["Engine:RoundDuration"] = engine.RoundDuration.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
             ["Engine:Seed"] = Text(engine.Seed),
             ["Engine:DefaultMemoryBudgetBytes"] = Text(engine.DefaultMemoryBudgetBytes),
-            ["Engine:Validation:MaxUpdateNorm"] = Text(engine.Validation.MaxUpdateNorm),
+            ["Engine:Robust"] = engine.Robust.ToString(),
+            ["Engine:Privacy:Mode"] = engine.Privacy.Mode.ToString(),
             ["Mqtt:Host"] = "127.0.0.1",
             ["Mqtt:Port"] = Text(broker.Port),
             ["Mqtt:ClientId"] = "aggregator",
@@ -64,6 +65,15 @@ public sealed class AggregatorProcess : IAsyncDisposable
             ["MetricsPort"] = Text(metricsPort),
             ["TickInterval"] = "00:00:00.100",
         };
+        if (engine.Validation.MaxUpdateNorm is double maxNorm)
+        {
+            args["Engine:Validation:MaxUpdateNorm"] = Text(maxNorm);
+        }
+
+        if (engine.NormBound is double bound)
+        {
+            args["Engine:NormBound"] = Text(bound);
+        }
         return new AggregatorProcess(
             ServiceProcess.Start("aggregator", ServiceBinary.Aggregator, [.. args.Select(a => $"--Aggregator:{a.Key}={a.Value}")]),
             metricsPort);

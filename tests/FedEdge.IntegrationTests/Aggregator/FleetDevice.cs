@@ -123,8 +123,8 @@ public sealed class FleetDevice : IAsyncDisposable
             SubsetId = subsetId,
             Encoding = WireEncodings.ToWire(codec.Encoding),
             Payload = ByteString.CopyFrom(payload, 0, written),
-            Dp = new DpParameters { Mechanism = DpMechanism.None },
-            PrivacySpent = new EpsilonDelta(),
+            Dp = UserLevelDp(),
+            PrivacySpent = new EpsilonDelta { Epsilon = 1, Delta = 1e-5 },
             SampleCount = (ulong)(10 + index),
             CreatedAtUnixMs = 1_764_000_000_000,
         }.ToByteArray();
@@ -183,4 +183,14 @@ public sealed class FleetDevice : IAsyncDisposable
             await message.AcknowledgeAsync(cancellationToken);
         }
     }
+
+    /// <summary>What a fleet device with the default Agent:Privacy declares: user-level Gaussian, z = 3, S = 1, one release.</summary>
+    public static DpParameters UserLevelDp(double noiseMultiplier = 3.0) => new()
+    {
+        Mechanism = DpMechanism.UserLevelGaussian,
+        NoiseMultiplier = noiseMultiplier,
+        ClipNorm = 1.0,
+        SamplingRate = 1.0,
+        Steps = 1,
+    };
 }

@@ -1,10 +1,13 @@
 using System.Buffers;
 using System.Text;
+using FedEdge.Core.Codecs;
+using FedEdge.Core.Models;
 using FedEdge.IntegrationTests.Aggregator;
 using FedEdge.Protocol.Topics;
 using FedEdge.Protocol.Transport;
 using FedEdge.Protocol.Wire;
 using MQTTnet;
+using Google.Protobuf;
 using MQTTnet.Exceptions;
 
 namespace FedEdge.IntegrationTests.Deploy;
@@ -61,6 +64,62 @@ public sealed class HostileDeviceTests(HostileFleetFixture fleet) : IClassFixtur
 
         await aggregator.StartAsync(Ct);
         Assert.Equal(3, await aggregator.WaitForMetricAsync("fededge_updates_accepted_total", 3, Patience, Ct));
+    }
+
+    [Fact]
+    public async Task A_poisoning_device_pulls_the_model_no_more_than_twice_as_far_as_an_honest_one_under_the_shipped_defaults()
+    {
+        // The attack of issue 19: one device sends, every step, the same direction at the largest norm the aggregator
+        // accepts, while an honest device sends its DP-FedAvg update (clipped to S = 1, N(0, (z·S)²) noise, z = 3). The
+        // pull of a device is how far the model moved along what it sent, Σ_steps ⟨w_{t+1} − w_t, u/‖u‖⟩. The shipped
+        // settings leave the norm bound to be derived: M = S + z·S·(√d + t) = 1 + 3·(√645 + 6) ≈ 95.2, updates refused
+        // above 2M and clipped to M, so the poisoner's pull per step is at most M/2 against ≈ ‖u_honest‖/2 ≈ 38.
+        // (Before: no clip, a limit of 1000 — 13× an honest update.)
+        const int Steps = 5;
+        const int D = 645; // mlp-14-32-5
+        double bound = 1.0 + (3.0 * (Math.Sqrt(D) + 6.0));
+        var broker = await BrokerAsync(fleet.Pki.BrokerDirectory);
+        var aggregator = await AggregatorAsync(broker);
+        string honest = HostileFleetFixture.Honest[0];
+        await using var watcher = await DeployedClient.ConnectAsync(fleet.Options(broker, HostileFleetFixture.Honest[1]), null, Ct);
+        Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, await watcher.SubscribeAsync(TopicScheme.Model(Fleet), Ct));
+        var model = await ModelVersionAsync(watcher, 1);
+
+        var random = new Random(19);
+        float[] target = new float[D];
+        for (int i = 0; i < D; i++)
+        {
+            target[i] = (float)Gaussian(random);
+        }
+
+        Scale(target, (float)(0.999 * 2 * bound / System.Numerics.Tensors.TensorPrimitives.Norm(target))); // just inside the refusal limit
+        float[] signal = new float[D];
+        signal[0] = 1; // ‖signal‖ = S: what the honest device learnt, already clipped
+        double honestPull = 0, poisonerPull = 0;
+        for (int step = 0; step < Steps; step++)
+        {
+            float[] noisy = new float[D];
+            for (int i = 0; i < D; i++)
+            {
+                noisy[i] = signal[i] + (float)(3.0 * Gaussian(random));
+            }
+
+            Assert.Equal(MqttClientPublishReasonCode.Success, await PublishUpdateAsync(broker, honest, DpUpdate(honest, 2 * step, model, noisy), retain: false));
+            Assert.Equal(MqttClientPublishReasonCode.Success, await PublishUpdateAsync(broker, HostileFleetFixture.Hostile, DpUpdate(HostileFleetFixture.Hostile, (2 * step) + 1, model, target), retain: false));
+            var next = await ModelVersionAsync(watcher, model.Version + 1);
+
+            float[] moved = Parameters(next);
+            System.Numerics.Tensors.TensorPrimitives.Subtract(moved, Parameters(model), moved);
+            honestPull += System.Numerics.Tensors.TensorPrimitives.Dot(moved, noisy) / System.Numerics.Tensors.TensorPrimitives.Norm(noisy);
+            poisonerPull += System.Numerics.Tensors.TensorPrimitives.Dot(moved, target) / System.Numerics.Tensors.TensorPrimitives.Norm(target);
+            model = next;
+        }
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"pull over {Steps} steps: poisoner {poisonerPull:F1}, honest {honestPull:F1}, ratio {poisonerPull / honestPull:F2}");
+        Assert.Equal(2 * Steps, await aggregator.MetricAsync("fededge_updates_accepted_total", Ct)); // the attack was not simply refused
+        Assert.True(poisonerPull > 0 && honestPull > 0, $"poisoner {poisonerPull}, honest {honestPull}");
+        Assert.True(poisonerPull <= 2 * honestPull, $"the poisoner pulled {poisonerPull:F1}, the honest device {honestPull:F1}");
+        Assert.True(poisonerPull <= Steps * bound / 2 * 1.05, $"the poisoner pulled {poisonerPull:F1}, more than the clipped {Steps} × M/2 = {Steps * bound / 2:F1}");
     }
 
     [Fact]
@@ -328,6 +387,66 @@ public sealed class HostileDeviceTests(HostileFleetFixture fleet) : IClassFixtur
         Assert.True(new WireParser().ParseGlobalModel(message.Payload.ToArray()).TryGet(out var model, out string reason), reason);
         return model!;
     }
+
+    /// <summary>Waits for the retained model topic to carry <paramref name="version"/>.</summary>
+    private static async Task<GlobalModel> ModelVersionAsync(DeployedClient client, ulong version)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < Patience)
+        {
+            foreach (var message in client.Received.Where(m => m.Topic == TopicScheme.Model(Fleet)).ToArray())
+            {
+                if (new WireParser().ParseGlobalModel(message.Payload.ToArray()).TryGet(out var model, out _) && model!.Version == version)
+                {
+                    return model;
+                }
+            }
+
+            await Task.Delay(50, Ct);
+        }
+
+        throw new TimeoutException($"model version {version} was not published");
+    }
+
+    private static float[] Parameters(GlobalModel model)
+    {
+        var layout = ModelArchitecture.Parse(model.Architecture).Layout;
+        float[] values = new float[layout.TotalLength];
+        new DenseFloat32Codec().Decode(model.Parameters.Span, layout, values);
+        return values;
+    }
+
+    /// <summary>An update as a fleet device with the default Agent:Privacy declares it (user-level Gaussian, z = 3, S = 1).</summary>
+    private static byte[] DpUpdate(string device, int index, GlobalModel model, float[] delta)
+    {
+        var layout = ModelArchitecture.Parse(model.Architecture).Layout;
+        var codec = new DenseFloat32Codec();
+        byte[] payload = new byte[codec.MaxEncodedSize(layout)];
+        int written = codec.Encode(delta, layout, payload);
+        byte[] updateId = new byte[16];
+        BitConverter.TryWriteBytes(updateId, index);
+        updateId[14] = 0x19;
+        updateId[15] = (byte)device.Length;
+        return new ModelUpdate
+        {
+            ProtocolMajor = ProtocolVersion.Major,
+            UpdateId = ByteString.CopyFrom(updateId),
+            DeviceId = device,
+            Fleet = Fleet,
+            BaseModelVersion = model.Version,
+            Encoding = WireEncodings.ToWire(codec.Encoding),
+            Payload = ByteString.CopyFrom(payload, 0, written),
+            Dp = FleetDevice.UserLevelDp(),
+            PrivacySpent = new EpsilonDelta { Epsilon = 1, Delta = 1e-5 },
+            SampleCount = 500,
+            CreatedAtUnixMs = 1_764_000_000_000,
+        }.ToByteArray();
+    }
+
+    private static double Gaussian(Random random) =>
+        Math.Sqrt(-2.0 * Math.Log(1.0 - random.NextDouble())) * Math.Cos(2.0 * Math.PI * random.NextDouble());
+
+    private static void Scale(float[] values, float factor) => System.Numerics.Tensors.TensorPrimitives.Multiply(values, factor, values);
 
     private async Task<MqttClientPublishReasonCode> PublishUpdateAsync(DeployedBroker broker, string device, byte[] update, bool retain)
     {

@@ -3,9 +3,13 @@ using System.Globalization;
 namespace FedEdge.Core.Aggregation.Combining;
 
 /// <summary>
-/// Coordinate-wise β-trimmed mean (Yin et al. 2018, Def. 2): for each coordinate drop the ⌊βK⌋ smallest and
-/// ⌊βK⌋ largest of the K values and average the rest (in float64). Unweighted, like the median. If trimming
-/// would leave nothing, the middle value(s) are kept, so the result is always within [min, max].
+/// Coordinate-wise β-trimmed mean (Yin et al. 2018, Def. 2): for each coordinate drop the b = ⌊βK⌋ smallest and b largest
+/// of the K values and average the rest (in float64). The survivors keep the strategy's weights, renormalised over them
+/// (Σ_{kept} p_i v_i / Σ_{kept} p_i), so FedBuff's staleness and FTTE's dispersion weighting survive the trimming, and
+/// with nothing to trim (K &lt; 1/β) the centre is the strategy's weighted mean bit for bit: the aggregator can run this
+/// combiner by default without changing any small buffer's step. Ties are ordered by weight, so the result does not
+/// depend on the order of the deltas. If trimming would leave nothing, the middle value(s) are kept, so the result is
+/// always within [min, max].
 /// </summary>
 public sealed class TrimmedMeanCombiner : IUpdateCombiner
 {
@@ -41,22 +45,31 @@ public sealed class TrimmedMeanCombiner : IUpdateCombiner
         CombinerArguments.Check(deltas, weights, destination);
         int k = deltas.Count;
         int b = TrimCount(k);
-        Span<float> column = k <= 256 ? stackalloc float[k] : new float[k];
+        if (b == 0)
+        {
+            WeightedMeanCombiner.Instance.Combine(deltas, weights, destination);
+            return;
+        }
+
+        Span<(float Value, double Weight)> column = k <= 128 ? stackalloc (float, double)[k] : new (float, double)[k];
         for (int j = 0; j < destination.Length; j++)
         {
             for (int i = 0; i < k; i++)
             {
-                column[i] = deltas[i][j];
+                column[i] = (deltas[i][j], weights[i]);
             }
 
-            column.Sort();
-            double sum = 0.0;
+            column.Sort(static (x, y) => x.Value != y.Value ? x.Value.CompareTo(y.Value) : x.Weight.CompareTo(y.Weight));
+            double sum = 0.0, weight = 0.0, plain = 0.0;
             for (int i = b; i < k - b; i++)
             {
-                sum += column[i];
+                sum += column[i].Weight * column[i].Value;
+                weight += column[i].Weight;
+                plain += column[i].Value;
             }
 
-            destination[j] = (float)(sum / (k - (2 * b)));
+            // survivors that all weigh 0 (a degenerate weighting) fall back to their plain mean
+            destination[j] = (float)(weight > 0.0 ? sum / weight : plain / (k - (2 * b)));
         }
     }
 }

@@ -15,6 +15,15 @@ public sealed record FedAvgOptions
     /// <summary>η, the server learning rate (default 1, which is McMahan et al.'s FedAvg exactly).</summary>
     public double ServerLearningRate { get; init; } = 1.0;
 
+    /// <summary>
+    /// The largest sample count an update is weighted by (default 2000, the device's bounded sample window,
+    /// <c>Agent:Training:MaxSamples</c>): a device claims its count, and a larger claim is weighted as this many.
+    /// </summary>
+    public long MaxSampleWeight { get; init; } = DefaultMaxSampleWeight;
+
+    /// <summary>The default of <see cref="MaxSampleWeight"/>: the device's default sample window.</summary>
+    public const long DefaultMaxSampleWeight = 2000;
+
     /// <summary>Throws one <see cref="ArgumentException"/> naming every invalid setting.</summary>
     public void Validate()
     {
@@ -23,6 +32,7 @@ public sealed record FedAvgOptions
         errors.Require(MinClients >= 1 && MinClients <= ClientsPerRound, $"MinClients must lie in [1, ClientsPerRound = {ClientsPerRound}], got {MinClients}");
         errors.Require(RoundDuration > TimeSpan.Zero, $"RoundDuration must be positive, got {RoundDuration}");
         errors.Require(ServerLearningRate > 0.0 && double.IsFinite(ServerLearningRate), $"ServerLearningRate must be positive and finite, got {ServerLearningRate}");
+        errors.Require(MaxSampleWeight >= 1, $"MaxSampleWeight must be ≥ 1, got {MaxSampleWeight}");
         errors.ThrowIfAny(nameof(FedAvgOptions));
     }
 }

@@ -193,7 +193,7 @@ public sealed class FedAvgStrategy : IAggregationStrategy
     public AggregationResult Aggregate(ParameterSet model, IReadOnlyList<ClientUpdate> buffer, AggregationContext context)
     {
         var ordered = AggregationStep.Canonical(buffer, context);
-        double[] weights = SampleWeights(ordered);
+        double[] weights = SampleWeights(ordered, Options.MaxSampleWeight);
         var next = AggregationStep.Apply(model, ordered, weights, Options.ServerLearningRate, Combiner, context);
         var report = new AggregationReport(
             Name,
@@ -212,19 +212,23 @@ public sealed class FedAvgStrategy : IAggregationStrategy
         return new FedAvgStrategy(Options, combiner);
     }
 
-    /// <summary>p_k = n_k / n (McMahan et al. 2017, Alg. 1), summed as integers so the weights are exact to double rounding.</summary>
-    internal static double[] SampleWeights(IReadOnlyList<ClientUpdate> ordered)
+    /// <summary>
+    /// p_k = min(n_k, cap) / Σ_j min(n_j, cap) (McMahan et al. 2017, Alg. 1, with each claimed count capped: n_k is the
+    /// device's word, and an uncapped claim of 10⁷ would make one update the whole step), summed as integers so the
+    /// weights are exact to double rounding.
+    /// </summary>
+    internal static double[] SampleWeights(IReadOnlyList<ClientUpdate> ordered, long maxSampleWeight)
     {
         long total = 0;
         foreach (var update in ordered)
         {
-            total = checked(total + update.SampleCount);
+            total = checked(total + Math.Min(update.SampleCount, maxSampleWeight));
         }
 
         var weights = new double[ordered.Count];
         for (int i = 0; i < weights.Length; i++)
         {
-            weights[i] = (double)ordered[i].SampleCount / total;
+            weights[i] = (double)Math.Min(ordered[i].SampleCount, maxSampleWeight) / total;
         }
 
         return weights;
