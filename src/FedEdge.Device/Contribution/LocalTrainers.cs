@@ -15,8 +15,9 @@ namespace FedEdge.Device.Contribution;
 /// <remarks>
 /// Subset sets live under <c>subsets/&lt;architecture hash&gt;-&lt;subset sha256&gt;</c> (16 hex digits each). The server
 /// picks a new subset when its importance ranking changes, so the sets churn: at most <see cref="MaxSubsetSets"/> are
-/// kept, loaded and on disk, and the least recently used one is disposed and deleted when another is needed. A
-/// directory left by an earlier process counts as least recently used of all.
+/// kept loaded and at most as many on disk; the least recently used loaded one is disposed and deleted when another
+/// is needed, and directories left by an earlier process are reused when asked for and otherwise deleted, oldest
+/// first, once they push the directory over the bound.
 /// </remarks>
 public sealed class LocalTrainers : IDisposable
 {
@@ -165,18 +166,22 @@ public sealed class LocalTrainers : IDisposable
     {
         while (_subsetTrainers.Count > MaxSubsetSets)
         {
-            _subsetTrainers[0].Trainer.Dispose();
+            var (key, trainer) = _subsetTrainers[0];
             _subsetTrainers.RemoveAt(0);
+            trainer.Dispose();
+            Directory.Delete(Path.Combine(SubsetsDirectory, key), recursive: true);
         }
 
-        // on disk: exactly the loaded sets; anything else (evicted now, or left by an earlier process) goes
-        foreach (string directory in Directory.EnumerateDirectories(SubsetsDirectory))
+        // On disk at most MaxSubsetSets too: the loaded ones stay, sets left by an earlier process go oldest first
+        // (by their manifest's time: it is written last), so a restarted device still finds its recent sets.
+        var stale = Directory.GetDirectories(SubsetsDirectory)
+            .Where(d => !_subsetTrainers.Exists(e => e.Key == Path.GetFileName(d)))
+            .OrderBy(d => File.GetLastWriteTimeUtc(new ArtifactSet(d).Manifest))
+            .ThenBy(d => d, StringComparer.Ordinal)
+            .ToList();
+        for (int excess = _subsetTrainers.Count + stale.Count - MaxSubsetSets, i = 0; i < excess; i++)
         {
-            string name = Path.GetFileName(directory);
-            if (!_subsetTrainers.Exists(e => e.Key == name))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
+            Directory.Delete(stale[i], recursive: true);
         }
     }
 }

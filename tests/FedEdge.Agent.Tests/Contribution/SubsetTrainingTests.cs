@@ -51,11 +51,14 @@ public sealed class SubsetTrainingTests
         var b = Subset(arch, 1);
         var c = Subset(arch, 2);
         using var trainers = new LocalTrainers(dir.Path, maxSubsetSets: 2);
-        Directory.CreateDirectory(Path.Combine(trainers.SubsetsDirectory, "left-by-an-earlier-process"));
+        string stale = Path.Combine(trainers.SubsetsDirectory, "left-by-an-earlier-process");
+        Directory.CreateDirectory(stale);
 
         var first = trainers.GetSubset(arch, a, 16);
+        Assert.True(Directory.Exists(stale), "within the bound a set left on disk is kept");
         Assert.Same(first, trainers.GetSubset(arch, a, 16));
         trainers.GetSubset(arch, b, 16);
+        Assert.False(Directory.Exists(stale), "over the bound the set nobody loaded goes first");
         trainers.GetSubset(arch, a, 16); // a is now the most recently used
         trainers.GetSubset(arch, c, 16); // evicts b
 
@@ -63,6 +66,25 @@ public sealed class SubsetTrainingTests
         Assert.Equal(expected, trainers.LoadedSubsets);
         Assert.Equal(expected.Order(StringComparer.Ordinal), Directory.GetDirectories(trainers.SubsetsDirectory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Same(first, trainers.GetSubset(arch, a, 16));
+    }
+
+    [Fact]
+    public void A_set_left_on_disk_by_an_earlier_process_is_loaded_not_regenerated()
+    {
+        using var dir = new TempDirectory();
+        var arch = ModelArchitecture.Parse("mlp-14-8-5");
+        string manifest;
+        using (var earlier = new LocalTrainers(dir.Path))
+        {
+            manifest = earlier.GetSubset(arch, Subset(arch, 0), 16).Artifacts.Manifest;
+        }
+
+        var written = File.GetLastWriteTimeUtc(manifest);
+        using var later = new LocalTrainers(dir.Path);
+        later.GetSubset(arch, Subset(arch, 1), 16);
+        Assert.Equal(manifest, later.GetSubset(arch, Subset(arch, 0), 16).Artifacts.Manifest);
+
+        Assert.Equal(written, File.GetLastWriteTimeUtc(manifest));
     }
 
     [Fact]
