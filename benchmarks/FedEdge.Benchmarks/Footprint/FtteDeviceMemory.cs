@@ -160,7 +160,7 @@ internal static partial class FtteDeviceMemory
         var after = Probe();
         long peak = Status("VmHWM:");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"FTTE {before.Rss} {peak} {after.Rss} {before.Native} {after.Native} {before.Managed} {after.Managed} {loaded.Rss} {loaded.Native} {loss}"));
+            $"FTTE {before.Rss} {peak} {after.Rss} {before.Native} {after.Native} {before.Managed} {after.Managed} {loaded.Rss} {loaded.Native} {before.Anon} {after.Anon} {loss}"));
         GC.KeepAlive(trainer);
         return 0;
     }
@@ -259,8 +259,8 @@ internal static partial class FtteDeviceMemory
         await child.WaitForExitAsync().ConfigureAwait(false);
         string line = text.Split('\n').SingleOrDefault(l => l.StartsWith("FTTE ", StringComparison.Ordinal))
             ?? throw new InvalidOperationException($"the FTTE memory child ({model} {mode}) exited with {child.ExitCode}: {text}");
-        long[] v = line[5..].Split(' ')[..9].Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        return new Snapshot(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
+        long[] v = line[5..].Split(' ')[..11].Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        return new Snapshot(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]);
     }
 
     private static async Task<JsonObject> SessionChildAsync(string model, string directory, string graph)
@@ -336,7 +336,17 @@ internal static partial class FtteDeviceMemory
 
     /// <summary>One child's figures, bytes.</summary>
     private sealed record Snapshot(
-        long RssBefore, long PeakRss, long RssAfter, long NativeBefore, long NativeAfter, long ManagedBefore, long ManagedAfter, long RssLoaded, long NativeLoaded)
+        long RssBefore,
+        long PeakRss,
+        long RssAfter,
+        long NativeBefore,
+        long NativeAfter,
+        long ManagedBefore,
+        long ManagedAfter,
+        long RssLoaded,
+        long NativeLoaded,
+        long AnonBefore,
+        long AnonAfter)
     {
         public long PeakDeltaBytes => PeakRss - RssBefore;
 
@@ -345,6 +355,8 @@ internal static partial class FtteDeviceMemory
             ["peak_rss_delta_kib"] = PeakDeltaBytes / 1024,
             ["rss_before_kib"] = RssBefore / 1024,
             ["rss_delta_after_load_kib"] = (RssLoaded - RssBefore) / 1024,
+            ["rss_anon_delta_kib"] = (AnonAfter - AnonBefore) / 1024,
+            ["rss_file_delta_kib"] = (RssAfter - RssBefore - (AnonAfter - AnonBefore)) / 1024,
             ["native_heap_delta_after_load_kib"] = (NativeLoaded - NativeBefore) / 1024,
             ["native_heap_delta_kib"] = (NativeAfter - NativeBefore) / 1024,
             ["managed_heap_delta_kib"] = (ManagedAfter - ManagedBefore) / 1024,
