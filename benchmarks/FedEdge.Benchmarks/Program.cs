@@ -11,7 +11,8 @@ internal static class Program
     /// <summary>
     /// BenchmarkDotNet for the in-process benchmarks; <c>throughput [N]</c> runs the measured
     /// aggregator-vs-bare-subscriber comparison through a real mosquitto; <c>footprint</c> measures
-    /// training peak RSS against a bare ORT process and the agent's idle CPU; <c>ratios [--out FILE]</c> prints
+    /// training peak RSS against a bare ORT process and the agent's idle CPU; <c>footprint-ftte</c> measures a device
+    /// contribution's training memory dense vs FTTE subset (<see cref="FtteDeviceMemory"/>); <c>ratios [--out FILE]</c> prints
     /// every ratio of issue 5/5 as one JSON object (one line, last on stdout).
     /// </summary>
     public static async Task<int> Main(string[] args)
@@ -31,6 +32,21 @@ internal static class Program
         if (args.Length > 0 && args[0] == "footprint")
         {
             return await AgentFootprint.RunAsync().ConfigureAwait(false);
+        }
+
+        if (args.Length > 0 && args[0] == "footprint-ftte")
+        {
+            return await FtteDeviceMemory.RunAsync(Console.Out).ConfigureAwait(false);
+        }
+
+        if (args.Length > 4 && args[0] == "footprint-child" && args[1] == "ftte-session")
+        {
+            return FtteDeviceMemory.SessionChild(args[2], args[3], args[4]);
+        }
+
+        if (args.Length > 5 && args[0] == "footprint-child" && args[1] == "ftte")
+        {
+            return FtteDeviceMemory.Child(args[2], args[3], args[4], double.Parse(args[5], CultureInfo.InvariantCulture));
         }
 
         if (args.Length > 1 && args[0] == "footprint-child")

@@ -37,10 +37,13 @@ namespace FedEdge.Device.Contribution;
 /// noised or charged.
 /// </para>
 /// <para>
-/// FTTE subsets: the runner trains every tensor and sends only the assigned coordinates with
-/// <see cref="SparseSubsetCodec"/>; Δ is restricted to the subset before clipping, so S bounds what
-/// is actually released. Training only the subset would save memory on the smallest boards; that
-/// needs index-level trainable masks in the generated graphs and is left for later.
+/// FTTE subsets (arXiv 2510.03165): when the model assigns this device's memory class a subset S, the runner
+/// trains only S — a <see cref="SubsetTrainer"/> over artifacts generated for S (every tensor a frozen graph
+/// input, gradient and optimizer state for S's coordinates only), cached by S's fingerprint in
+/// <see cref="LocalTrainers"/> — so Δ is zero outside S by construction, and sends S's coordinates with
+/// <see cref="SparseSubsetCodec"/>. Δ is still restricted to S before clipping, so S bounds what is released
+/// whatever trained it. With sample-level DP the device trains every tensor and restricts Δ: DP-SGD's
+/// per-example norms come from ‖hᵢ‖·‖Gᵢ‖ over whole dense layers, which a sparse S does not have.
 /// </para>
 /// </remarks>
 public sealed class ContributionRunner : IDisposable
@@ -170,15 +173,16 @@ public sealed class ContributionRunner : IDisposable
         }
 
         bool dpSgd = _options.Privacy.Mode == ContributionPrivacy.SampleLevel;
-        var trainer = _trainers.Get(architecture, dpSgd, _options.Training.BatchSize);
+        ILocalTrainer trainer = subset is not null && !dpSgd
+            ? _trainers.GetSubset(architecture, subset, _options.Training.BatchSize)
+            : _trainers.Get(architecture, dpSgd, _options.Training.BatchSize);
         trainer.Parameters.CopyFrom(global);
-        trainer.Checkpoint.OptimizerState.Clear();
-        trainer.Checkpoint.Step = 0;
+        trainer.ResetOptimizer();
 
         long steps = 0;
         if (dpSgd)
         {
-            var sgd = new DpSgd(trainer, new DpSgdSettings(planned.SamplingRate, _options.Privacy.NoiseMultiplier, (float)_options.Privacy.ClipNorm), _noise, new SecureRandomBits(_ids), data.Count);
+            var sgd = new DpSgd((OrtTrainer)trainer, new DpSgdSettings(planned.SamplingRate, _options.Privacy.NoiseMultiplier, (float)_options.Privacy.ClipNorm), _noise, new SecureRandomBits(_ids), data.Count);
             for (; steps < planned.Steps; steps++)
             {
                 cancellationToken.ThrowIfCancellationRequested();

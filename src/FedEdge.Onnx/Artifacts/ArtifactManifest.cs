@@ -13,7 +13,7 @@ namespace FedEdge.Onnx.Artifacts;
 /// with a message instead of failing inside ONNX Runtime.
 /// </summary>
 /// <param name="Format">The artifact format version.</param>
-/// <param name="TrainingGraph">What <c>training_model.onnx</c> computes: <c>plain</c>, <c>proximal</c> or <c>per-example</c> (DP-SGD).</param>
+/// <param name="TrainingGraph">What <c>training_model.onnx</c> computes: <c>plain</c>, <c>proximal</c>, <c>per-example</c> (DP-SGD) or <c>subset</c> (FTTE).</param>
 public sealed record ArtifactManifest(int Format, string TrainingGraph)
 {
     /// <summary>The format this FedEdge writes and runs.</summary>
@@ -27,6 +27,14 @@ public sealed record ArtifactManifest(int Format, string TrainingGraph)
 
     /// <summary>The DP-SGD graph pair: per-example deltas, then the sums of the clipped per-example gradients.</summary>
     public const string PerExampleGraph = "per-example";
+
+    /// <summary>
+    /// FTTE's subset graph pair (<see cref="Training.SubsetTrainer"/>): the training graph's one gradient output is
+    /// the mean gradient at the subset's coordinates and the optimizer steps those |S| values; every tensor is a
+    /// frozen input. A subset set has no eval graph and no checkpoint: the device binds the global model's
+    /// parameters and starts from zero optimizer state each contribution.
+    /// </summary>
+    public const string SubsetGraph = "subset";
 
     private const int MaxBytes = 4096;
 
@@ -85,7 +93,7 @@ public sealed record ArtifactManifest(int Format, string TrainingGraph)
                 CultureInfo.InvariantCulture, $"'{path}': artifact format {manifest.Format}, but this FedEdge runs format {CurrentFormat}; regenerate the artifacts."));
         }
 
-        if (manifest.TrainingGraph is not (PlainGraph or ProximalGraph or PerExampleGraph))
+        if (manifest.TrainingGraph is not (PlainGraph or ProximalGraph or PerExampleGraph or SubsetGraph))
         {
             throw new TrainingArtifactException($"'{path}': unknown training graph kind '{manifest.TrainingGraph}'.");
         }

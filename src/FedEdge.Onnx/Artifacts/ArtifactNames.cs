@@ -57,6 +57,12 @@ public static class ArtifactNames
     /// </summary>
     public const string BatchOnes = "batch_ones";
 
+    /// <summary>
+    /// The mean gradient at an FTTE subset's coordinates, float32 [|S|] in the subset's sorted flat order: the one
+    /// gradient output of a subset training graph (<see cref="ArtifactManifest.SubsetGraph"/>).
+    /// </summary>
+    public const string SubsetGradients = "grad.subset";
+
     /// <summary>Learning rate η, float32 scalar (SGD optimizer graph).</summary>
     public const string LearningRate = "learning_rate";
 

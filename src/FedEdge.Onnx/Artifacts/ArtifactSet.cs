@@ -2,7 +2,8 @@ namespace FedEdge.Onnx.Artifacts;
 
 /// <summary>
 /// The paths of the training artifacts in one directory. <see cref="All"/> lists the files every set has
-/// (the manifest last: it is written last); a DP-SGD set also has <see cref="ClippedSumModel"/>.
+/// (the manifest last: it is written last); a DP-SGD set also has <see cref="ClippedSumModel"/>; an FTTE
+/// subset set has only <see cref="SubsetFiles"/>.
 /// </summary>
 public sealed record ArtifactSet(string Directory)
 {
@@ -26,4 +27,7 @@ public sealed record ArtifactSet(string Directory)
 
     /// <summary>The files every set has: the three graphs, the checkpoint and the manifest.</summary>
     public IReadOnlyList<string> All => [TrainingModel, EvalModel, OptimizerModel, Checkpoint, Manifest];
+
+    /// <summary>The files of an FTTE subset set (<see cref="ArtifactManifest.SubsetGraph"/>): the two graphs and the manifest.</summary>
+    public IReadOnlyList<string> SubsetFiles => [TrainingModel, OptimizerModel, Manifest];
 }

@@ -1,5 +1,6 @@
 using FedEdge.Storage;
 using Google.Protobuf;
+using FedEdge.Core.Codecs;
 using FedEdge.Core.Parameters;
 using FedEdge.Onnx.Checkpoints;
 using FedEdge.Onnx.Graphs;
@@ -79,6 +80,37 @@ public static class TrainingArtifactGenerator
         new ArtifactManifest(
             ArtifactManifest.CurrentFormat,
             perExampleClipping ? ArtifactManifest.PerExampleGraph : proximalTerm ? ArtifactManifest.ProximalGraph : ArtifactManifest.PlainGraph).Save(set.Manifest);
+        return set;
+    }
+
+    /// <summary>
+    /// Writes an FTTE subset set into <paramref name="directory"/>: <c>training_model.onnx</c> whose only
+    /// gradient output is the mean gradient at <paramref name="subset"/>'s coordinates (every tensor a frozen
+    /// input; ModelGraphs.SubsetTraining), <c>optimizer_model.onnx</c> stepping those |S| values as one flat
+    /// vector, and <c>artifacts.json</c> (kind <see cref="ArtifactManifest.SubsetGraph"/>), written last. The
+    /// subset's SHA-256 is in the training graph's metadata, so a trainer refuses a set made for another subset.
+    /// Run it with <see cref="Training.SubsetTrainer"/>.
+    /// </summary>
+    public static ArtifactSet GenerateSubset(ModelArchitecture architecture, ParameterSubset subset, OptimizerSettings optimizer, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        ArgumentNullException.ThrowIfNull(subset);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        optimizer.Validate();
+        var training = ModelGraphs.SubsetTraining(architecture, subset);
+        var touched = ModelGraphs.SubsetTensors(architecture.Layout, subset).Select(t => architecture.Layout.Tensors[t.Tensor].Name).ToArray();
+
+        Directory.CreateDirectory(directory);
+        var set = new ArtifactSet(directory);
+        if (File.Exists(set.Manifest))
+        {
+            File.Delete(set.Manifest);
+        }
+
+        WriteModel(training, set.TrainingModel);
+        WriteModel(ModelGraphs.Optimizer(architecture, touched, optimizer, subset.Count), set.OptimizerModel);
+        new ArtifactManifest(ArtifactManifest.CurrentFormat, ArtifactManifest.SubsetGraph).Save(set.Manifest);
         return set;
     }
 

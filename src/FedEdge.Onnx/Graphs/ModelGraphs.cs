@@ -1,3 +1,4 @@
+using FedEdge.Core.Codecs;
 using FedEdge.Core.Parameters;
 using FedEdge.Onnx.Artifacts;
 using FedEdge.Core.Models;
@@ -52,6 +53,107 @@ internal static class ModelGraphs
                 ? $"FedEdge proximal training graph for {architecture}: loss + (λ/2)·Σ‖W − W.anchor‖² and its gradients for [{string.Join(", ", trainable)}]."
                 : $"FedEdge training graph for {architecture}: loss and gradients of [{string.Join(", ", trainable)}].",
             metadata);
+    }
+
+    /// <summary>
+    /// FTTE's subset training graph (arXiv 2510.03165: the device trains only the server's sparse subset S of
+    /// coordinates). Every parameter tensor stays a graph input — frozen, read by the forward pass as it is — and
+    /// the graph's only gradient output is <see cref="ArtifactNames.SubsetGradients"/>, float32 [|S|], the mean
+    /// gradient at S's coordinates in S's (flat, sorted) order. Per tensor T that S touches: ∂L/∂T is formed as
+    /// in <see cref="Training"/> (hₗ₋₁ᵀGₗ, or Σᵢ Gₗ,ᵢ), flattened, and the coordinates S ∩ T are picked with one
+    /// Gather over an int64 initializer of their offsets within T (skipped when S covers T); the picks are
+    /// concatenated in layout order, which is S's order because S is sorted and the layout is contiguous.
+    /// Backpropagation stops at the lowest layer S touches and tensors S misses get no gradient node at all.
+    /// The dense ∂L/∂T of a touched tensor exists only transiently inside ONNX Runtime; nothing of size T is
+    /// bound, kept or optimised: the runner holds |S| gradients and |S|·slots optimizer states.
+    /// </summary>
+    public static ModelProto SubsetTraining(ModelArchitecture architecture, ParameterSubset subset)
+    {
+        var layout = architecture.Layout;
+        if (subset.TotalLength != layout.TotalLength)
+        {
+            throw new ArgumentException($"The subset is over {subset.TotalLength} coordinates but {architecture} has {layout.TotalLength}.", nameof(subset));
+        }
+
+        var g = new OnnxGraphBuilder("fededge_training_subset");
+        var touched = SubsetTensors(layout, subset);
+        var trainableSet = new HashSet<string>(touched.Select(t => layout.Tensors[t.Tensor].Name), StringComparer.Ordinal);
+        var forward = Forward(g, architecture, DeclareInputs(g, architecture, withLabels: true), parametersAsInputs: true);
+        var (_, dLogits, _) = SoftmaxCrossEntropy(g, forward.Logits, ArtifactNames.Labels, architecture.Classes, LossGradient.Mean, ArtifactNames.Loss);
+        var deltas = Backward(g, architecture, trainableSet, forward, dLogits!);
+        string ones = g.FloatInput(ArtifactNames.BatchOnes, [null]);
+        var gradients = new Dictionary<string, string>(StringComparer.Ordinal);
+        ParameterGradients(g, architecture, trainableSet, forward.Activations, deltas, ones, proximalTerm: null, gradients);
+
+        var picks = new List<string>(touched.Count);
+        var indices = subset.Indices;
+        foreach (var (tensor, first, count) in touched)
+        {
+            var spec = layout.Tensors[tensor];
+            string full = gradients[spec.Name];
+            string flat = spec.Shape.Count == 1 ? full : g.Op("Reshape", [full, g.Int64Constant("flat", -1)]);
+            if (count == spec.Length)
+            {
+                picks.Add(flat);
+                continue;
+            }
+
+            int offset = layout.OffsetOf(tensor);
+            long[] local = new long[count];
+            for (int i = 0; i < count; i++)
+            {
+                local[i] = indices[first + i] - offset;
+            }
+
+            picks.Add(g.Op("Gather", [flat, g.Int64Constant("subset_offsets", local)], ("axis", 0L)));
+        }
+
+        if (picks.Count == 1)
+        {
+            g.Identity(picks[0], ArtifactNames.SubsetGradients);
+        }
+        else
+        {
+            g.OpNamed("Concat", ArtifactNames.SubsetGradients, [.. picks], ("axis", 0L));
+        }
+
+        g.FloatOutput(ArtifactNames.Loss, []);
+        g.FloatOutput(ArtifactNames.SubsetGradients, [subset.Count]);
+
+        var metadata = Metadata(architecture, [.. trainableSet.Order(StringComparer.Ordinal)]);
+        metadata["fededge.per_example_clipping"] = "false";
+        metadata["fededge.proximal"] = "false";
+        metadata[SubsetMetadataKey] = Convert.ToHexStringLower(subset.ContentHash);
+        return g.ToModel(
+            $"FedEdge FTTE subset training graph for {architecture}: loss and the mean gradient at {subset.Count} of {layout.TotalLength} coordinates (sha256 {Convert.ToHexStringLower(subset.ContentHash)}); every tensor is a frozen input.",
+            metadata);
+    }
+
+    /// <summary>The metadata key holding the hex SHA-256 of the subset a subset graph trains.</summary>
+    public const string SubsetMetadataKey = "fededge.subset_sha256";
+
+    /// <summary>The tensors <paramref name="subset"/> touches, in layout order: tensor index, first position in the subset, count.</summary>
+    public static List<(int Tensor, int First, int Count)> SubsetTensors(ParameterLayout layout, ParameterSubset subset)
+    {
+        var touched = new List<(int, int, int)>();
+        var indices = subset.Indices;
+        int position = 0;
+        for (int t = 0; t < layout.Count && position < indices.Length; t++)
+        {
+            int end = layout.OffsetOf(t) + layout.Tensors[t].Length;
+            int first = position;
+            while (position < indices.Length && indices[position] < end)
+            {
+                position++;
+            }
+
+            if (position > first)
+            {
+                touched.Add((t, first, position - first));
+            }
+        }
+
+        return touched;
     }
 
     /// <summary>
@@ -162,7 +264,14 @@ internal static class ModelGraphs
     /// [N, out]: a column reduction (ReduceSum over axis 0) measured three times slower in ONNX Runtime.
     /// </summary>
     private static void ParameterGradients(
-        OnnxGraphBuilder g, ModelArchitecture architecture, HashSet<string> trainableSet, IReadOnlyList<string> inputs, string[] deltas, string ones, ProximalTerm? proximalTerm)
+        OnnxGraphBuilder g,
+        ModelArchitecture architecture,
+        HashSet<string> trainableSet,
+        IReadOnlyList<string> inputs,
+        string[] deltas,
+        string ones,
+        ProximalTerm? proximalTerm,
+        Dictionary<string, string>? intermediate = null)
     {
         for (int layer = architecture.LayerCount - 1; layer >= 0; layer--)
         {
@@ -171,7 +280,11 @@ internal static class ModelGraphs
             if (trainableSet.Contains(weight))
             {
                 string[] operands = [inputs[layer], deltas[layer]];
-                if (proximalTerm is null)
+                if (intermediate is not null)
+                {
+                    intermediate[weight] = g.Op("Gemm", operands, ("transA", 1L));
+                }
+                else if (proximalTerm is null)
                 {
                     g.OpNamed("Gemm", ArtifactNames.Gradient(weight), operands, ("transA", 1L));
                 }
@@ -184,7 +297,11 @@ internal static class ModelGraphs
             if (trainableSet.Contains(bias))
             {
                 string[] operands = [ones, deltas[layer]];
-                if (proximalTerm is null)
+                if (intermediate is not null)
+                {
+                    intermediate[bias] = g.Op("MatMul", operands);
+                }
+                else if (proximalTerm is null)
                 {
                     g.OpNamed("MatMul", ArtifactNames.Gradient(bias), operands);
                 }
@@ -281,11 +398,14 @@ internal static class ModelGraphs
     /// η and t, so the runner computes them in double precision per step (inputs
     /// <see cref="ArtifactNames.StepSize"/>, <see cref="ArtifactNames.EpsilonHat"/>, <see cref="ArtifactNames.Decay"/>).
     /// </summary>
-    public static ModelProto Optimizer(ModelArchitecture architecture, IReadOnlyList<string> trainable, OptimizerSettings settings)
+    public static ModelProto Optimizer(ModelArchitecture architecture, IReadOnlyList<string> trainable, OptimizerSettings settings) =>
+        Optimizer(architecture, trainable, settings, trainable.Sum(name => (long)architecture.Layout.Tensors[architecture.Layout.IndexOf(name)].Length));
+
+    /// <summary>The flat optimizer step over <paramref name="length"/> values (an FTTE subset's |S|, or the trainable tensors' total).</summary>
+    public static ModelProto Optimizer(ModelArchitecture architecture, IReadOnlyList<string> trainable, OptimizerSettings settings, long length)
     {
         settings.Validate();
         var g = new OnnxGraphBuilder("fededge_optimizer");
-        long length = trainable.Sum(name => (long)architecture.Layout.Tensors[architecture.Layout.IndexOf(name)].Length);
         long?[] flat = [length];
         string p = g.FloatInput(ArtifactNames.Parameters, flat);
         string grad = g.FloatInput(ArtifactNames.Gradients, flat);

@@ -18,7 +18,7 @@ namespace FedEdge.Onnx.Training;
 /// built on first use, so after warm-up a training step allocates no managed memory
 /// (DESIGN.md §4: Run() allocates ≈370 B per call, RunWithBinding 0).
 /// </remarks>
-public sealed class OrtTrainer : IDisposable
+public sealed class OrtTrainer : ILocalTrainer, IDisposable
 {
     private readonly List<IDisposable> _owned = [];
     private readonly InferenceSession _training;
@@ -258,6 +258,11 @@ public sealed class OrtTrainer : IDisposable
         options ??= TrainerOptions.Default;
         options.Validate();
         var artifacts = new ArtifactSet(directory);
+        if (File.Exists(artifacts.Manifest) && ArtifactManifest.Load(artifacts.Manifest).TrainingGraph == ArtifactManifest.SubsetGraph)
+        {
+            throw new TrainingArtifactException($"'{directory}' holds FTTE subset artifacts; load them with {nameof(SubsetTrainer)}.");
+        }
+
         foreach (string path in artifacts.All)
         {
             if (!File.Exists(path) && path != artifacts.Manifest)
@@ -361,6 +366,13 @@ public sealed class OrtTrainer : IDisposable
         Checkpoint.Step++;
     }
 
+    /// <inheritdoc/>
+    public void ResetOptimizer()
+    {
+        Checkpoint.OptimizerState.Clear();
+        Checkpoint.Step = 0;
+    }
+
     /// <summary>One gradient step and one optimizer step; returns the batch loss before the update.</summary>
     public float TrainStep(Dataset data, ReadOnlySpan<int> rows, float learningRate)
     {
@@ -420,7 +432,7 @@ public sealed class OrtTrainer : IDisposable
         DisposeOwned();
     }
 
-    private static SessionOptions CreateSessionOptions(int threads)
+    internal static SessionOptions CreateSessionOptions(int threads)
     {
         var options = new SessionOptions
         {
@@ -435,7 +447,7 @@ public sealed class OrtTrainer : IDisposable
         return options;
     }
 
-    private static InferenceSession OpenSession(string path, SessionOptions options)
+    internal static InferenceSession OpenSession(string path, SessionOptions options)
     {
         try
         {

@@ -1,0 +1,365 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using FedEdge.Cli.Data;
+using FedEdge.Core.Aggregation.Ftte;
+using FedEdge.Core.Codecs;
+using FedEdge.Core.Data;
+using FedEdge.Core.Models;
+using FedEdge.Device.Contribution;
+using FedEdge.Onnx.Artifacts;
+using FedEdge.Onnx.Training;
+using FedEdge.Sensors.Datasets;
+using FedEdge.Sensors.Features;
+using FedEdge.Sensors.Simulated;
+using Microsoft.ML.OnnxRuntime;
+
+namespace FedEdge.Benchmarks.Footprint;
+
+/// <summary>
+/// Issue 5/5 item 1's row, "FTTE device training memory vs dense": the memory one device contribution adds, training
+/// every tensor (the device's dense set, <see cref="LocalTrainers.Get"/>) against training the FTTE subset the server
+/// would assign (<see cref="LocalTrainers.GetSubset"/>), each in a fresh child process. The child first becomes a
+/// device that already predicts — data loaded, ONNX Runtime loaded, the inference model open and run once — then
+/// collects garbage, records VmRSS, the glibc heap in use (mallinfo2: ONNX Runtime's arenas, sessions and kernels
+/// live there) and the managed heap, resets the peak (<c>5 &gt; /proc/self/clear_refs</c>), loads the trainer from
+/// artifacts already on disk and runs one contribution's training (the agent's defaults: one epoch of 2,000 samples,
+/// batch 32, SGD). Training memory = VmHWM − VmRSS before. A third mode does the same with an empty cache, so it
+/// includes generating the subset set (the first contribution under a new subset).
+/// </summary>
+internal static partial class FtteDeviceMemory
+{
+    /// <summary>The smallest board's training budget in the simulator's fleet (BoardClass "pi-zero-2w").</summary>
+    public const long PiZeroBudgetBytes = 24 * 1024;
+
+    private const int Repetitions = 3;
+    private const int BatchSize = 32;
+    private const int Samples = 2000;
+
+    /// <summary>The measured models: the smart-home MLP with hidden widths 256-128 and the digits MLP.</summary>
+    public static IReadOnlyList<string> Models { get; } = ["mlp-14-256-128-5", "mlp-64-32-10"];
+
+    public static async Task<int> RunAsync(TextWriter output)
+    {
+        var result = await MeasureAsync(output).ConfigureAwait(false);
+        output.WriteLine(result.ToJsonString());
+        return 0;
+    }
+
+    /// <summary>All models, dense vs subset (at the share of coordinates the pi-zero-2w budget gives the digits MLP, and at 10 %), alternating.</summary>
+    public static async Task<JsonObject> MeasureAsync(TextWriter log)
+    {
+        var models = new JsonObject();
+        foreach (string name in Models)
+        {
+            var architecture = ModelArchitecture.Parse(name);
+            string directory = Directory.CreateTempSubdirectory("fededge-ftte-memory-").FullName;
+            string cold = Directory.CreateTempSubdirectory("fededge-ftte-memory-cold-").FullName;
+            try
+            {
+                double[] fractions = [BudgetFraction(), 0.10];
+                var subsets = fractions.Select(f => ServerSubset(architecture, f)).ToArray();
+                Prepare(architecture, subsets, directory);
+                var dense = new List<Snapshot>();
+                var bySubset = subsets.Select(_ => new List<Snapshot>()).ToArray();
+                for (int r = 0; r < Repetitions; r++)
+                {
+                    dense.Add(await ChildAsync(name, "dense", directory, 0).ConfigureAwait(false));
+                    for (int s = 0; s < subsets.Length; s++)
+                    {
+                        bySubset[s].Add(await ChildAsync(name, "subset", directory, fractions[s]).ConfigureAwait(false));
+                    }
+                }
+
+                var sessions = new JsonObject();
+                string artifacts = Path.Combine(directory, "artifacts");
+                var sets = Directory.GetDirectories(artifacts).Where(d => Path.GetFileName(d) != "subsets")
+                    .Concat(Directory.GetDirectories(Path.Combine(artifacts, "subsets")));
+                foreach (string set in sets)
+                {
+                    foreach (string graph in Directory.GetFiles(set, "*.onnx").Order(StringComparer.Ordinal))
+                    {
+                        sessions[Path.GetFileName(set) + "/" + Path.GetFileName(graph)] = await SessionChildAsync(name, directory, graph).ConfigureAwait(false);
+                    }
+                }
+
+                var coldRun = await ChildAsync(name, "subset", cold, fractions[0]).ConfigureAwait(false);
+                var denseMedian = Median(dense);
+                var entry = new JsonObject
+                {
+                    ["parameters"] = architecture.Layout.TotalLength,
+                    ["dense"] = denseMedian.ToJson(),
+                };
+                for (int s = 0; s < subsets.Length; s++)
+                {
+                    var median = Median(bySubset[s]);
+                    double less = 1 - ((double)median.PeakDeltaBytes / denseMedian.PeakDeltaBytes);
+                    var json = median.ToJson();
+                    json["trainable"] = subsets[s].Count;
+                    json["fraction"] = Math.Round((double)subsets[s].Count / architecture.Layout.TotalLength, 4);
+                    json["less_than_dense"] = Math.Round(less, 3);
+                    entry[string.Create(CultureInfo.InvariantCulture, $"subset_{fractions[s]:F2}")] = json;
+                    log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{name}: dense {denseMedian.PeakDeltaBytes / 1024.0:F0} KiB, subset {subsets[s].Count} of {architecture.Layout.TotalLength} {median.PeakDeltaBytes / 1024.0:F0} KiB ({less:P1} less)"));
+                }
+
+                var coldJson = coldRun.ToJson();
+                coldJson["note"] = "first contribution under a new subset: the cache is empty, the set is generated in the measured window";
+                entry["subset_generated"] = coldJson;
+                entry["session_load"] = sessions;
+                models[name] = entry;
+            }
+            finally
+            {
+                Directory.Delete(directory, recursive: true);
+                Directory.Delete(cold, recursive: true);
+            }
+        }
+
+        return new JsonObject { ["repetitions"] = Repetitions, ["models"] = models };
+    }
+
+    /// <summary>The child side: become a predicting device, then measure one contribution's training.</summary>
+    public static int Child(string model, string mode, string directory, double fraction)
+    {
+        var architecture = ModelArchitecture.Parse(model);
+        var data = Data(architecture);
+        using var sessionOptions = new SessionOptions { IntraOpNumThreads = 1 };
+        using var inference = OrtSessions.Open(Path.Combine(directory, ArtifactNames.InferenceModel), sessionOptions);
+        using (var input = OrtValue.CreateTensorValueFromMemory(data.Row(0).ToArray(), [1, architecture.Inputs]))
+        using (var runOptions = new RunOptions())
+        using (var outputs = inference.Run(runOptions, [ArtifactNames.Features], [input], [ArtifactNames.Predictions]))
+        {
+        }
+
+        var global = architecture.InitialParameters(new Random(0));
+        int[] order = Enumerable.Range(0, data.Count).ToArray();
+        new Random(1).Shuffle(order);
+        using var trainers = new LocalTrainers(Path.Combine(directory, "artifacts"));
+        // both modes compute the server's subset before the baseline, so their baselines hold the same objects
+        var assigned = ServerSubset(architecture, fraction > 0 ? fraction : BudgetFraction());
+        var subset = mode == "subset" ? assigned : null;
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        var before = Probe();
+        File.WriteAllText("/proc/self/clear_refs", "5");
+
+        ILocalTrainer trainer = subset is null ? trainers.Get(architecture, false, BatchSize) : trainers.GetSubset(architecture, subset, BatchSize);
+        var loaded = Probe();
+        trainer.Parameters.CopyFrom(global);
+        trainer.ResetOptimizer();
+        float loss = 0;
+        for (int start = 0; start + BatchSize <= order.Length; start += BatchSize)
+        {
+            loss = trainer.TrainStep(data, order.AsSpan(start, BatchSize), 0.05f);
+        }
+
+        var after = Probe();
+        long peak = Status("VmHWM:");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"FTTE {before.Rss} {peak} {after.Rss} {before.Native} {after.Native} {before.Managed} {after.Managed} {loaded.Rss} {loaded.Native} {before.Anon} {after.Anon} {loss}"));
+        GC.KeepAlive(trainer);
+        return 0;
+    }
+
+    /// <summary>The child side of the breakdown: a predicting device opens one graph with the trainer's session options.</summary>
+    public static int SessionChild(string model, string directory, string graph)
+    {
+        var architecture = ModelArchitecture.Parse(model);
+        using var sessionOptions = new SessionOptions { IntraOpNumThreads = 1 };
+        using var inference = OrtSessions.Open(Path.Combine(directory, ArtifactNames.InferenceModel), sessionOptions);
+        using (var input = OrtValue.CreateTensorValueFromMemory(new float[architecture.Inputs], [1, architecture.Inputs]))
+        using (var runOptions = new RunOptions())
+        using (var outputs = inference.Run(runOptions, [ArtifactNames.Features], [input], [ArtifactNames.Predictions]))
+        {
+        }
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        var before = Probe();
+        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        using var session = OrtSessions.Open(graph, options);
+        var after = Probe();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"FTTE {after.Rss - before.Rss} {after.Anon - before.Anon} {after.Native - before.Native} {new FileInfo(graph).Length}"));
+        return 0;
+    }
+
+    /// <summary>What the pi-zero-2w budget gives the digits MLP under the server's memory model: k / N.</summary>
+    private static double BudgetFraction()
+    {
+        var digits = ModelArchitecture.Parse("mlp-64-32-10");
+        return (double)new TrainingMemoryModel().MaxTrainable(digits.Layout, PiZeroBudgetBytes) / digits.Layout.TotalLength;
+    }
+
+    /// <summary>
+    /// The subset FTTE's server picks for k = fraction·N with no history yet (SubsetSelection: all importances 0, so
+    /// the highest flat indices, and ρ = 10 % of k drawn uniformly from the rest), seeded.
+    /// </summary>
+    private static ParameterSubset ServerSubset(ModelArchitecture architecture, double fraction)
+    {
+        var memory = new TrainingMemoryModel();
+        int k = (int)Math.Round(fraction * architecture.Layout.TotalLength);
+        long budget = memory.RequiredBytes(architecture.Layout, k);
+        if (!SubsetSelection.TrySelect(architecture.Layout, budget, memory, new float[architecture.Layout.TotalLength], SubsetSelection.DefaultExplorationFraction, new Random(7), out var subset))
+        {
+            throw new InvalidOperationException("no subset fits");
+        }
+
+        return subset;
+    }
+
+    /// <summary>Generates the dense and subset sets and the inference model the children load, so no child measures generation unless asked.</summary>
+    private static void Prepare(ModelArchitecture architecture, ParameterSubset[] subsets, string directory)
+    {
+        TrainingArtifactGenerator.ExportInferenceModel(architecture, architecture.InitialParameters(new Random(0)), Path.Combine(directory, ArtifactNames.InferenceModel));
+        using var trainers = new LocalTrainers(Path.Combine(directory, "artifacts"), maxSubsetSets: subsets.Length);
+        trainers.Get(architecture, false, BatchSize);
+        foreach (var subset in subsets)
+        {
+            trainers.GetSubset(architecture, subset, BatchSize);
+        }
+    }
+
+    private static Dataset Data(ModelArchitecture architecture)
+    {
+        if (architecture.Inputs == 64)
+        {
+            var raw = new CsvDatasetReader().Read(RepositoryDataFiles.Find(RepositoryDataFiles.DigitsFileName));
+            return FeatureStandardization.Fit(raw).Apply(raw);
+        }
+
+        return SmartHomeSchema.Standardize(new SmartHomeActivityGenerator(3).GenerateHome(0, Samples));
+    }
+
+    private static async Task<Snapshot> ChildAsync(string model, string mode, string directory, double fraction)
+    {
+        if (mode == "subset" && !File.Exists(Path.Combine(directory, ArtifactNames.InferenceModel)))
+        {
+            // the cold run: only the inference model (the device has it), no artifacts
+            var architecture = ModelArchitecture.Parse(model);
+            TrainingArtifactGenerator.ExportInferenceModel(architecture, architecture.InitialParameters(new Random(0)), Path.Combine(directory, ArtifactNames.InferenceModel));
+        }
+
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in new[] { typeof(FtteDeviceMemory).Assembly.Location, "footprint-child", "ftte", model, mode, directory, fraction.ToString("R", CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var child = Process.Start(start) ?? throw new InvalidOperationException("cannot start the FTTE memory child");
+        string text = await child.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
+        await child.WaitForExitAsync().ConfigureAwait(false);
+        string line = text.Split('\n').SingleOrDefault(l => l.StartsWith("FTTE ", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"the FTTE memory child ({model} {mode}) exited with {child.ExitCode}: {text}");
+        long[] v = line[5..].Split(' ')[..11].Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        return new Snapshot(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]);
+    }
+
+    private static async Task<JsonObject> SessionChildAsync(string model, string directory, string graph)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in new[] { typeof(FtteDeviceMemory).Assembly.Location, "footprint-child", "ftte-session", model, directory, graph })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var child = Process.Start(start) ?? throw new InvalidOperationException("cannot start the FTTE session child");
+        string text = await child.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
+        await child.WaitForExitAsync().ConfigureAwait(false);
+        string line = text.Split('\n').SingleOrDefault(l => l.StartsWith("FTTE ", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"the FTTE session child exited with {child.ExitCode}: {text}");
+        long[] v = line[5..].Split(' ').Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        return new JsonObject { ["rss_kib"] = v[0] / 1024, ["rss_anon_kib"] = v[1] / 1024, ["native_heap_kib"] = v[2] / 1024, ["file_bytes"] = v[3] };
+    }
+
+    private static Snapshot Median(List<Snapshot> runs)
+    {
+        var sorted = runs.OrderBy(r => r.PeakDeltaBytes).ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    private static (long Rss, long Native, long Managed, long Anon) Probe() =>
+        (Status("VmRSS:"), NativeHeapInUse(), GC.GetTotalMemory(forceFullCollection: false), Status("RssAnon:"));
+
+    /// <summary>A /proc/self/status field in bytes.</summary>
+    private static long Status(string field)
+    {
+        foreach (string line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith(field, StringComparison.Ordinal))
+            {
+                return 1024 * long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidOperationException($"no {field} in /proc/self/status");
+    }
+
+    /// <summary>glibc's heap in use: small-block bytes allocated plus mmapped blocks (mallinfo2, glibc ≥ 2.33).</summary>
+    private static long NativeHeapInUse()
+    {
+        var info = mallinfo2();
+        return (long)(info.Uordblks + info.Hblkhd);
+    }
+
+#pragma warning disable SA1300, IDE1006 // the libc name
+    [DllImport("libc", SetLastError = false)]
+    private static extern MallInfo2 mallinfo2();
+#pragma warning restore SA1300, IDE1006
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MallInfo2
+    {
+        public nuint Arena;
+        public nuint Ordblks;
+        public nuint Smblks;
+        public nuint Hblks;
+        public nuint Hblkhd;
+        public nuint Usmblks;
+        public nuint Fsmblks;
+        public nuint Uordblks;
+        public nuint Fordblks;
+        public nuint Keepcost;
+    }
+
+    /// <summary>One child's figures, bytes.</summary>
+    private sealed record Snapshot(
+        long RssBefore,
+        long PeakRss,
+        long RssAfter,
+        long NativeBefore,
+        long NativeAfter,
+        long ManagedBefore,
+        long ManagedAfter,
+        long RssLoaded,
+        long NativeLoaded,
+        long AnonBefore,
+        long AnonAfter)
+    {
+        public long PeakDeltaBytes => PeakRss - RssBefore;
+
+        public JsonObject ToJson() => new()
+        {
+            ["peak_rss_delta_kib"] = PeakDeltaBytes / 1024,
+            ["rss_before_kib"] = RssBefore / 1024,
+            ["rss_delta_after_load_kib"] = (RssLoaded - RssBefore) / 1024,
+            ["rss_anon_delta_kib"] = (AnonAfter - AnonBefore) / 1024,
+            ["rss_file_delta_kib"] = (RssAfter - RssBefore - (AnonAfter - AnonBefore)) / 1024,
+            ["native_heap_delta_after_load_kib"] = (NativeLoaded - NativeBefore) / 1024,
+            ["native_heap_delta_kib"] = (NativeAfter - NativeBefore) / 1024,
+            ["managed_heap_delta_kib"] = (ManagedAfter - ManagedBefore) / 1024,
+        };
+    }
+}
