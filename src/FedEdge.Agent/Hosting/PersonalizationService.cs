@@ -24,9 +24,11 @@ using Microsoft.Extensions.Options;
 namespace FedEdge.Agent.Hosting;
 
 /// <summary>
-/// The on-device personalization loop (issue 8/8): keeps the personal model based on the installed
-/// global model, trains it on the local samples while the device is idle, powered and cool, stores
-/// it, and decides which model <see cref="ServedModelState"/> serves.
+/// The on-device personalization loop (issue 8/8, issue 18 item 6): keeps the personal models of the
+/// configured mode (one, or in Auto mode one per candidate) based on the installed global model,
+/// trains them one after another on the local samples while the device is idle, powered and cool,
+/// stores them with the served choice, and decides which model <see cref="ServedModelState"/> serves
+/// (the served one is the incumbent of the next decision, also after a restart).
 /// </summary>
 /// <remarks>
 /// <para>It has no broker connection at all: it reads the global model the agent installed
