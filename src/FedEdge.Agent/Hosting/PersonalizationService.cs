@@ -24,9 +24,11 @@ using Microsoft.Extensions.Options;
 namespace FedEdge.Agent.Hosting;
 
 /// <summary>
-/// The on-device personalization loop (issue 8/8): keeps the personal model based on the installed
-/// global model, trains it on the local samples while the device is idle, powered and cool, stores
-/// it, and decides which model <see cref="ServedModelState"/> serves.
+/// The on-device personalization loop (issue 8/8, issue 18 item 6): keeps the personal models of the
+/// configured mode (one, or in Auto mode one per candidate) based on the installed global model,
+/// trains them one after another on the local samples while the device is idle, powered and cool,
+/// stores them with the served choice, and decides which model <see cref="ServedModelState"/> serves
+/// (the served one is the incumbent of the next decision, also after a restart).
 /// </summary>
 /// <remarks>
 /// <para>It has no broker connection at all: it reads the global model the agent installed
@@ -57,7 +59,7 @@ public sealed partial class PersonalizationService : BackgroundService
     private PersonalModelStore? _store;
     private readonly InstalledModelState _installed;
     private PeriodicTimer? _timer;
-    private PersonalModel? _personal;
+    private PersonalModelSet? _personal;
     private ParameterSet? _global;
     private ulong _globalVersion;
     private ulong _refusedVersion;
@@ -127,8 +129,11 @@ public sealed partial class PersonalizationService : BackgroundService
         return base.StartAsync(cancellationToken);
     }
 
-    /// <summary>The personal model in memory (tests only: it must not leave the process).</summary>
-    internal PersonalModel? Personal => _personal;
+    /// <summary>The served personal model in memory, else the first one (tests only: it must not leave the process).</summary>
+    internal PersonalModel? Personal => _personal is null ? null : _personal.ServedModel ?? _personal.Models[0];
+
+    /// <summary>All personal models in memory and the served choice (tests only).</summary>
+    internal PersonalModelSet? PersonalSet => _personal;
 
     /// <summary>Opens the stores and loads the stored personal model without starting the loop (tests drive <see cref="RunCycleAsync"/>).</summary>
     internal void Open()
@@ -230,7 +235,7 @@ public sealed partial class PersonalizationService : BackgroundService
                     return eligible && !cancellationToken.IsCancellationRequested;
                 }
 
-                var result = await Task.Run(() => personalizer.Train(personal, global, split.Train, StillEligible, cancellationToken), cancellationToken).ConfigureAwait(false);
+                var result = await Task.Run(() => personalizer.TrainAll(personal, global, split.Train, StillEligible, cancellationToken), cancellationToken).ConfigureAwait(false);
                 if (result.Steps > 0 && result.Outcome != PersonalTrainingOutcome.Diverged)
                 {
                     _store!.Save(personal);
@@ -281,11 +286,11 @@ public sealed partial class PersonalizationService : BackgroundService
         }
     }
 
-    private PersonalModel? LoadStored(PersonalModelStore store)
+    private PersonalModelSet? LoadStored(PersonalModelStore store)
     {
         try
         {
-            return store.Load();
+            return store.LoadSet();
         }
         catch (PersonalModelCorruptException ex)
         {
@@ -298,7 +303,7 @@ public sealed partial class PersonalizationService : BackgroundService
 
         try
         {
-            var previous = store.LoadPrevious();
+            var previous = store.LoadPreviousSet();
             if (previous is not null)
             {
                 LogRecoveredPrevious(store.PreviousPath);
@@ -326,26 +331,41 @@ public sealed partial class PersonalizationService : BackgroundService
 
         // the installed parameters are shared with contribution and prediction: the personal side works on its own copy
         var global = installed.Parameters.Clone();
-        var rebase = personalizer.Rebase(_personal, architecture, global, installed.Version);
-        if (!ReferenceEquals(rebase.Model, _personal))
+        var rebased = personalizer.RebaseAll(_personal, architecture, global, installed.Version);
+        if (!ReferenceEquals(rebased, _personal))
         {
-            _store!.Save(rebase.Model);
+            _store!.Save(rebased);
         }
 
-        _personal = rebase.Model;
+        _personal = rebased;
         _global = global;
         _globalVersion = installed.Version;
         return true;
     }
 
-    private void Choose(Personalizer personalizer, PersonalModel personal, ParameterSet global, Dataset validation)
+    private void Choose(Personalizer personalizer, PersonalModelSet personal, ParameterSet global, Dataset validation)
     {
-        var choice = validation.Count == 0
-            ? ServingChoice.Decide(double.NaN, double.NaN, 0, personalizer.Options.MinValidationSamples)
-            : personalizer.ChooseServed(personal, global, validation);
-        if (choice.Served == ServedModel.Personal)
+        int before = personal.Served;
+        ServingChoice choice;
+        if (validation.Count == 0)
         {
-            _served.ServePersonal(choice, _globalVersion, personal.Architecture, personal.Compose(global));
+            choice = ServingChoice.Decide(double.NaN, double.NaN, 0, personalizer.Options.MinValidationSamples);
+            personal.Served = PersonalModelSet.GlobalServed;
+        }
+        else
+        {
+            choice = personalizer.ChooseAmong(personal, global, validation);
+        }
+
+        if (personal.Served != before)
+        {
+            // the served candidate is the incumbent of the next choice, also after a restart
+            _store!.Save(personal);
+        }
+
+        if (personal.ServedModel is { } served)
+        {
+            _served.ServePersonal(choice, _globalVersion, served.Architecture, served.Compose(global));
         }
         else
         {

@@ -47,8 +47,8 @@ internal static class SimulateCommand
         var broker = new Option<string?>("--broker") { Description = "External broker, mqtts://host:port (or mqtt:// on loopback); default an embedded in-process broker." };
         var ca = new Option<FileInfo?>("--ca") { Description = "Fleet CA certificate for --broker mqtts://." }.ExistingFile();
         var credentials = new Option<DirectoryInfo?>("--credentials") { Description = "Directory with {device}.crt/.key for every device and aggregator.crt/.key, for --broker." }.ExistingDirectory();
-        var personalize = new Option<string?>("--personalize") { Description = "Also evaluate personal models per device: none, head (FedPer) or ditto (default none)." };
-        var lambda = new Option<float?>("--lambda") { Description = "Ditto's proximal weight λ (default 0.1)." };
+        var personalize = new Option<string?>("--personalize") { Description = "Also evaluate personal models per device: auto (the agent's default: global, head, ditto λ ∈ {0.01, 0.1, 1} and local-only, chosen per device on its validation split), head (FedPer), ditto, local-only, or none (default none)." };
+        var lambda = new Option<float?>("--lambda") { Description = "Ditto's proximal weight λ for --personalize ditto (default 0.1; auto tries 0.01, 0.1 and 1)." };
         var buffer = new Option<int?>("--buffer") { Description = "K: updates per server step for FedBuff and FTTE (default 10)." };
         var cohort = new Option<int?>("--clients-per-round") { Description = "FedAvg cohort size (default 10)." };
         var serverLr = new Option<double?>("--server-lr") { Description = "Server learning rate η_g (default 1)." };
@@ -199,12 +199,14 @@ internal static class SimulateCommand
         if (results.Any(r => r.Personalization is not null))
         {
             var personal = new Table().Title("per-device accuracy on each device's own held-out samples (median / 10th percentile)")
-                .AddColumns("strategy", "seed", "mode", "global", "personal", "local only", "served", "served < global − 1 pt");
+                .AddColumns("strategy", "seed", "mode", "global", "personal", "local only", "served", "served < global − 1 pt", "served < best − 1 pt", "served (devices)");
             foreach (var r in results.Where(r => r.Personalization is not null))
             {
                 var p = r.Personalization!;
                 personal.AddRow(r.Strategy, r.Seed.ToString(CultureInfo.InvariantCulture), p.Mode, Quantiles(p.Global), Quantiles(p.Personal), Quantiles(p.LocalOnly), Quantiles(p.Served),
-                    PersonalizationStatistics.ServedWorseShare(p).ToString("P1", CultureInfo.InvariantCulture));
+                    PersonalizationStatistics.ServedWorseShare(p).ToString("P1", CultureInfo.InvariantCulture),
+                    PersonalizationStatistics.ServedBelowBestShare(p).ToString("P1", CultureInfo.InvariantCulture),
+                    Markup.Escape(PersonalizationStatistics.ServedCountsText(p)));
             }
 
             console.Write(personal);
@@ -343,7 +345,9 @@ internal static class SimulateCommand
         "none" => FedEdge.Device.Personalization.PersonalizationMode.None,
         "head" => FedEdge.Device.Personalization.PersonalizationMode.Head,
         "ditto" => FedEdge.Device.Personalization.PersonalizationMode.Ditto,
-        _ => throw new FormatException($"--personalize '{text}' is not none, head or ditto."),
+        "local-only" => FedEdge.Device.Personalization.PersonalizationMode.LocalOnly,
+        "auto" => FedEdge.Device.Personalization.PersonalizationMode.Auto,
+        _ => throw new FormatException($"--personalize '{text}' is not none, auto, head, ditto or local-only."),
     };
 
     internal static TimeSpan ParseDuration(string text)

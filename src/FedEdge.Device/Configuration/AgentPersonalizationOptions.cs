@@ -4,15 +4,17 @@ using FedEdge.Device.Personalization;
 namespace FedEdge.Device.Configuration;
 
 /// <summary>
-/// The <c>Agent:Personalization</c> section: on-device personalization (issue 8/8). Mode None (the
-/// default) keeps the agent as it was: no personal model, the global model is served.
+/// The <c>Agent:Personalization</c> section: on-device personalization (issue 8/8, issue 18 item 6).
+/// Mode Auto (the default) keeps a Head, a Ditto per λ and a LocalOnly model and serves whichever of
+/// them or the global model wins on local validation; None keeps no personal model and serves the
+/// global model.
 /// </summary>
 public sealed class AgentPersonalizationOptions
 {
-    /// <summary>None, Head (FedPer/FedRep) or Ditto. Default None.</summary>
-    public PersonalizationMode Mode { get; set; } = PersonalizationMode.None;
+    /// <summary>Auto, Head (FedPer/FedRep), Ditto, LocalOnly or None. Default Auto.</summary>
+    public PersonalizationMode Mode { get; set; } = PersonalizationMode.Auto;
 
-    /// <summary>Ditto's λ in (λ/2)·‖v − w_global‖² (Li et al. 2021, eq. 2). Default 0.1.</summary>
+    /// <summary>Ditto's λ in (λ/2)·‖v − w_global‖² (Li et al. 2021, eq. 2) in Ditto mode (Auto tries 0.01, 0.1 and 1). Default 0.1.</summary>
     [Range(0.0, 1e6)]
     public float ProximalLambda { get; set; } = 0.1f;
 

@@ -6,22 +6,29 @@ namespace FedEdge.Device.Personalization;
 /// <summary>
 /// A device's personal parameters: only the tensors that are personal (the head's weight and bias
 /// in <see cref="PersonalizationMode.Head"/> mode, every tensor in <see cref="PersonalizationMode.Ditto"/>
-/// mode), the architecture they belong to and the global model version they were last based on.
+/// and <see cref="PersonalizationMode.LocalOnly"/> mode), Ditto's λ, the architecture they belong to and the global model version they were last based on.
 /// They never leave the device: nothing here is encoded, published or logged.
 /// </summary>
 public sealed class PersonalModel
 {
-    private PersonalModel(PersonalizationMode mode, ModelArchitecture architecture, ulong baseVersion, long localSteps, ParameterSet parameters)
+    private PersonalModel(PersonalizationMode mode, float proximalLambda, ModelArchitecture architecture, ulong baseVersion, long localSteps, ParameterSet parameters)
     {
         Mode = mode;
+        ProximalLambda = mode == PersonalizationMode.Ditto ? proximalLambda : 0;
         Architecture = architecture;
         BaseVersion = baseVersion;
         LocalSteps = localSteps;
         Parameters = parameters;
     }
 
-    /// <summary>Head or Ditto.</summary>
+    /// <summary>Head, Ditto or LocalOnly.</summary>
     public PersonalizationMode Mode { get; }
+
+    /// <summary>Ditto's λ this model is trained with (0 for Head and LocalOnly).</summary>
+    public float ProximalLambda { get; }
+
+    /// <summary>Which candidate this is (mode and λ).</summary>
+    public PersonalCandidate Candidate => new(Mode, ProximalLambda);
 
     /// <summary>The model the parameters belong to.</summary>
     public ModelArchitecture Architecture { get; }
@@ -43,13 +50,16 @@ public sealed class PersonalModel
         return mode switch
         {
             PersonalizationMode.Head => TrainableSet.LastLayers(1).Resolve(architecture),
-            PersonalizationMode.Ditto => TrainableSet.All.Resolve(architecture),
+            PersonalizationMode.Ditto or PersonalizationMode.LocalOnly => TrainableSet.All.Resolve(architecture),
             _ => throw new ArgumentException($"Mode {mode} has no personal model.", nameof(mode)),
         };
     }
 
-    /// <summary>A personal model initialised from the global parameters (its tensors copied).</summary>
-    public static PersonalModel FromGlobal(PersonalizationMode mode, ModelArchitecture architecture, ParameterSet global, ulong globalVersion)
+    /// <summary>
+    /// A personal model initialised from <paramref name="global"/> (its tensors copied) — the global
+    /// parameters for Head and Ditto, the seeded initial weights for LocalOnly.
+    /// </summary>
+    public static PersonalModel FromGlobal(PersonalizationMode mode, ModelArchitecture architecture, ParameterSet global, ulong globalVersion, float proximalLambda = 0)
     {
         ArgumentNullException.ThrowIfNull(architecture);
         RequireFits(architecture, global);
@@ -60,12 +70,12 @@ public sealed class PersonalModel
             global[layout.Tensors[i].Name].CopyTo(parameters.Tensor(i));
         }
 
-        return new PersonalModel(mode, architecture, globalVersion, 0, parameters);
+        return new PersonalModel(mode, proximalLambda, architecture, globalVersion, 0, parameters);
     }
 
     /// <summary>Wraps stored parameters; the layout must be exactly the personal tensors of the mode.</summary>
     /// <exception cref="ArgumentException">The layout does not match the mode and architecture.</exception>
-    public static PersonalModel FromParameters(PersonalizationMode mode, ModelArchitecture architecture, ulong baseVersion, long localSteps, ParameterSet parameters)
+    public static PersonalModel FromParameters(PersonalizationMode mode, ModelArchitecture architecture, ulong baseVersion, long localSteps, ParameterSet parameters, float proximalLambda = 0)
     {
         ArgumentNullException.ThrowIfNull(architecture);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -76,11 +86,16 @@ public sealed class PersonalModel
             throw new ArgumentException($"A {mode} personal model of {architecture} has tensors [{expected}], not [{parameters.Layout}].", nameof(parameters));
         }
 
-        return new PersonalModel(mode, architecture, baseVersion, localSteps, parameters);
+        if (!(proximalLambda >= 0) || !float.IsFinite(proximalLambda))
+        {
+            throw new ArgumentOutOfRangeException(nameof(proximalLambda), proximalLambda, "λ must be finite and ≥ 0.");
+        }
+
+        return new PersonalModel(mode, proximalLambda, architecture, baseVersion, localSteps, parameters);
     }
 
     /// <summary>The same personal parameters (copied) re-based on another global version.</summary>
-    public PersonalModel WithBaseVersion(ulong globalVersion) => new(Mode, Architecture, globalVersion, LocalSteps, Parameters.Clone());
+    public PersonalModel WithBaseVersion(ulong globalVersion) => new(Mode, ProximalLambda, Architecture, globalVersion, LocalSteps, Parameters.Clone());
 
     /// <summary>
     /// The full parameters the personal model predicts with: the global parameters with the

@@ -13,9 +13,14 @@ namespace FedEdge.Device.Personalization;
 /// (<c>personal.model</c> beside <c>current.model</c>), so it survives restarts.
 /// </summary>
 /// <remarks>
-/// <para>Format (little-endian): magic <c>FEDGEPRS</c>, u32 format version (1), u32 metadata length,
-/// UTF-8 JSON metadata <c>{"mode","architecture","base_version","local_steps","tensors":[{"name","shape"}]}</c>,
-/// then every tensor's float32 values in metadata order, then the SHA-256 of everything before it.</para>
+/// <para>Format (little-endian): magic <c>FEDGEPRS</c>, u32 format version (2), u32 metadata length,
+/// UTF-8 JSON metadata <c>{"served","models":[{"mode","lambda","architecture","base_version","local_steps","tensors":[{"name","shape"}]}]}</c>
+/// (<c>served</c>: index of the served model, −1 for the global model), then every model's tensors'
+/// float32 values in metadata order, then the SHA-256 of everything before it.</para>
+/// <para>Format 1 (one model, the metadata object without <c>served</c>, <c>models</c> and <c>lambda</c>)
+/// still loads, as a set of that one model serving the global model until the next choice; a Ditto
+/// model of format 1 is given λ = 0.1, the only default there was. A newer format is refused with a
+/// <see cref="PersonalModelCorruptException"/> naming both versions.</para>
 /// <para>Saving writes a temp file, flushes it to disk and renames it over the old one (rename(2) is
 /// atomic on one file system), after keeping the old file as <c>personal.previous</c>; a power cut
 /// leaves the old or the new file, never a mix. A file that fails any check raises
@@ -28,7 +33,15 @@ public sealed class PersonalModelStore
     public const long MaxBytes = 64L * 1024 * 1024;
 
     /// <summary>The current format version.</summary>
-    public const uint FormatVersion = 1;
+    public const uint FormatVersion = 2;
+
+    /// <summary>The single-model format written before Auto mode; still read.</summary>
+    public const uint SingleModelFormatVersion = 1;
+
+    /// <summary>At most this many models in one file.</summary>
+    public const int MaxModels = 32;
+
+    private const float FormatOneDittoLambda = 0.1f;
 
     private const int MaxMetadataBytes = 64 * 1024;
     private const int HashLength = 32;
@@ -52,11 +65,18 @@ public sealed class PersonalModelStore
     /// <summary>Whether a personal model file exists.</summary>
     public bool Exists => File.Exists(CurrentPath);
 
-    /// <summary>Saves <paramref name="model"/> atomically, keeping the file it replaces as <see cref="PreviousPath"/>.</summary>
+    /// <summary>Saves <paramref name="model"/> (as a set of one, serving the global model) atomically, keeping the file it replaces as <see cref="PreviousPath"/>.</summary>
     public void Save(PersonalModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        byte[] bytes = Serialize(model);
+        Save(new PersonalModelSet([model]));
+    }
+
+    /// <summary>Saves <paramref name="set"/> (its models and which one is served) atomically, keeping the file it replaces as <see cref="PreviousPath"/>.</summary>
+    public void Save(PersonalModelSet set)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        byte[] bytes = Serialize(set);
         if (File.Exists(CurrentPath))
         {
             AtomicFile.Copy(CurrentPath, PreviousPath);
@@ -65,21 +85,41 @@ public sealed class PersonalModelStore
         AtomicFile.Write(CurrentPath, bytes);
     }
 
-    /// <summary>The stored personal model, or null when none was saved.</summary>
+    /// <summary>The stored personal model (the served one of a set, else its first), or null when none was saved.</summary>
     /// <exception cref="PersonalModelCorruptException">The file exists but fails a check; it is left in place.</exception>
-    public PersonalModel? Load() => LoadFrom(CurrentPath);
+    public PersonalModel? Load() => Primary(LoadFrom(CurrentPath));
+
+    /// <summary>The stored personal models and the served choice, or null when none was saved.</summary>
+    /// <exception cref="PersonalModelCorruptException">The file exists but fails a check; it is left in place.</exception>
+    public PersonalModelSet? LoadSet() => LoadFrom(CurrentPath);
 
     /// <summary>The personal model saved before the current one, or null (for recovery after a corrupt current file).</summary>
     /// <exception cref="PersonalModelCorruptException">That file fails a check too.</exception>
-    public PersonalModel? LoadPrevious() => LoadFrom(PreviousPath);
+    public PersonalModel? LoadPrevious() => Primary(LoadFrom(PreviousPath));
 
-    /// <summary>The file format's bytes for <paramref name="model"/>.</summary>
+    /// <summary>The set saved before the current one, or null (for recovery after a corrupt current file).</summary>
+    /// <exception cref="PersonalModelCorruptException">That file fails a check too.</exception>
+    public PersonalModelSet? LoadPreviousSet() => LoadFrom(PreviousPath);
+
+    /// <summary>The file format's bytes for <paramref name="model"/> (a set of one, serving the global model).</summary>
     public static byte[] Serialize(PersonalModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        byte[] metadata = MetadataJson(model);
-        var layout = model.Parameters.Layout;
-        int length = Magic.Length + 4 + 4 + metadata.Length + (4 * layout.TotalLength) + HashLength;
+        return Serialize(new PersonalModelSet([model]));
+    }
+
+    /// <summary>The file format's bytes for <paramref name="set"/>.</summary>
+    public static byte[] Serialize(PersonalModelSet set)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        byte[] metadata = MetadataJson(set);
+        long values = 0;
+        foreach (var model in set.Models)
+        {
+            values += model.Parameters.Layout.TotalLength;
+        }
+
+        int length = checked((int)(Magic.Length + 4 + 4 + metadata.Length + (4 * values) + HashLength));
         byte[] bytes = new byte[length];
         var span = bytes.AsSpan();
         Magic.CopyTo(span);
@@ -89,19 +129,26 @@ public sealed class PersonalModelStore
         at += 8;
         metadata.CopyTo(span[at..]);
         at += metadata.Length;
-        foreach (float value in model.Parameters.AsSpan())
+        foreach (var model in set.Models)
         {
-            BinaryPrimitives.WriteSingleLittleEndian(span[at..], value);
-            at += 4;
+            foreach (float value in model.Parameters.AsSpan())
+            {
+                BinaryPrimitives.WriteSingleLittleEndian(span[at..], value);
+                at += 4;
+            }
         }
 
         SHA256.HashData(span[..at], span[at..]);
         return bytes;
     }
 
-    /// <summary>Parses the file format; <paramref name="source"/> names it in error messages.</summary>
+    /// <summary>Parses the file format and returns its served model, or its first; <paramref name="source"/> names it in error messages.</summary>
     /// <exception cref="PersonalModelCorruptException">The bytes are not a valid personal model.</exception>
-    public static PersonalModel Deserialize(ReadOnlySpan<byte> bytes, string source)
+    public static PersonalModel Deserialize(ReadOnlySpan<byte> bytes, string source) => Primary(DeserializeSet(bytes, source))!;
+
+    /// <summary>Parses the file format (version 2, or version 1 as a set of one); <paramref name="source"/> names it in error messages.</summary>
+    /// <exception cref="PersonalModelCorruptException">The bytes are not a valid personal model set.</exception>
+    public static PersonalModelSet DeserializeSet(ReadOnlySpan<byte> bytes, string source)
     {
         if (bytes.Length < Magic.Length + 8 + HashLength || !bytes[..Magic.Length].SequenceEqual(Magic))
         {
@@ -116,9 +163,9 @@ public sealed class PersonalModelStore
         }
 
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes[Magic.Length..]);
-        if (version != FormatVersion)
+        if (version is not FormatVersion and not SingleModelFormatVersion)
         {
-            throw Corrupt(source, $"format version {version} is not supported (expected {FormatVersion})");
+            throw Corrupt(source, $"format version {version} is not supported (this agent reads {SingleModelFormatVersion} and {FormatVersion}; a newer agent wrote it)");
         }
 
         uint metadataLength = BinaryPrimitives.ReadUInt32LittleEndian(bytes[(Magic.Length + 4)..]);
@@ -128,45 +175,69 @@ public sealed class PersonalModelStore
             throw Corrupt(source, $"the metadata length {metadataLength} exceeds the file or the {MaxMetadataBytes}-byte bound");
         }
 
-        var (mode, architecture, baseVersion, localSteps, stored) = ParseMetadata(bytes.Slice(at, (int)metadataLength), source);
+        var (entries, served) = ParseMetadata(bytes.Slice(at, (int)metadataLength), version, source);
         at += (int)metadataLength;
 
-        ParameterLayout expected;
-        try
+        long needed = 0;
+        var layouts = new ParameterLayout[entries.Count];
+        for (int m = 0; m < entries.Count; m++)
         {
-            expected = architecture.Layout.Subset(PersonalModel.PersonalTensors(architecture, mode));
-        }
-        catch (ArgumentException ex)
-        {
-            throw Corrupt(source, ex.Message);
-        }
+            var entry = entries[m];
+            try
+            {
+                layouts[m] = entry.Architecture.Layout.Subset(PersonalModel.PersonalTensors(entry.Architecture, entry.Mode));
+            }
+            catch (ArgumentException ex)
+            {
+                throw Corrupt(source, ex.Message);
+            }
 
-        if (!expected.Equals(stored))
-        {
-            throw Corrupt(source, $"a {mode} personal model of {architecture} has tensors [{expected}], the file lists [{stored}]");
+            if (!layouts[m].Equals(entry.Layout))
+            {
+                throw Corrupt(source, $"a {entry.Mode} personal model of {entry.Architecture} has tensors [{layouts[m]}], the file lists [{entry.Layout}]");
+            }
+
+            needed += 4L * layouts[m].TotalLength;
         }
 
         int payload = bytes.Length - at - HashLength;
-        if (payload != 4L * expected.TotalLength)
+        if (payload != needed)
         {
-            throw Corrupt(source, $"it holds {payload} bytes of tensor data, the layout needs {4L * expected.TotalLength}");
+            throw Corrupt(source, $"it holds {payload} bytes of tensor data, the layout needs {needed}");
         }
 
-        var parameters = new ParameterSet(expected);
-        var values = parameters.AsSpan();
-        for (int i = 0; i < values.Length; i++)
+        var models = new PersonalModel[entries.Count];
+        for (int m = 0; m < entries.Count; m++)
         {
-            values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(at + (4 * i))..]);
-            if (!float.IsFinite(values[i]))
+            var parameters = new ParameterSet(layouts[m]);
+            var values = parameters.AsSpan();
+            for (int i = 0; i < values.Length; i++)
             {
-                throw Corrupt(source, $"element {i} is not finite");
+                values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(at + (4 * i))..]);
+                if (!float.IsFinite(values[i]))
+                {
+                    throw Corrupt(source, $"element {i} of model {m} is not finite");
+                }
             }
+
+            at += 4 * values.Length;
+            var entry = entries[m];
+            models[m] = PersonalModel.FromParameters(entry.Mode, entry.Architecture, entry.BaseVersion, entry.LocalSteps, parameters, entry.Lambda);
         }
 
-        return PersonalModel.FromParameters(mode, architecture, baseVersion, localSteps, parameters);
+        try
+        {
+            return new PersonalModelSet(models, served);
+        }
+        catch (ArgumentException ex)
+        {
+            throw Corrupt(source, ex.Message, ex);
+        }
     }
 
-    private static PersonalModel? LoadFrom(string path)
+    private static PersonalModel? Primary(PersonalModelSet? set) => set is null ? null : set.ServedModel ?? set.Models[0];
+
+    private static PersonalModelSet? LoadFrom(string path)
     {
         var file = new FileInfo(path);
         if (!file.Exists)
@@ -179,28 +250,38 @@ public sealed class PersonalModelStore
             throw Corrupt(path, $"it is {file.Length} bytes, above the {MaxBytes}-byte bound");
         }
 
-        return Deserialize(File.ReadAllBytes(path), path);
+        return DeserializeSet(File.ReadAllBytes(path), path);
     }
 
-    private static byte[] MetadataJson(PersonalModel model)
+    private static byte[] MetadataJson(PersonalModelSet set)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteString("mode", model.Mode.ToString().ToLowerInvariant());
-            json.WriteString("architecture", model.Architecture.ToString());
-            json.WriteString("base_version", model.BaseVersion.ToString(CultureInfo.InvariantCulture));
-            json.WriteNumber("local_steps", model.LocalSteps);
-            json.WriteStartArray("tensors");
-            foreach (var spec in model.Parameters.Layout.Tensors)
+            json.WriteNumber("served", set.Served);
+            json.WriteStartArray("models");
+            foreach (var model in set.Models)
             {
                 json.WriteStartObject();
-                json.WriteString("name", spec.Name);
-                json.WriteStartArray("shape");
-                foreach (int d in spec.Shape)
+                json.WriteString("mode", ModeName(model.Mode));
+                json.WriteNumber("lambda", model.ProximalLambda);
+                json.WriteString("architecture", model.Architecture.ToString());
+                json.WriteString("base_version", model.BaseVersion.ToString(CultureInfo.InvariantCulture));
+                json.WriteNumber("local_steps", model.LocalSteps);
+                json.WriteStartArray("tensors");
+                foreach (var spec in model.Parameters.Layout.Tensors)
                 {
-                    json.WriteNumberValue(d);
+                    json.WriteStartObject();
+                    json.WriteString("name", spec.Name);
+                    json.WriteStartArray("shape");
+                    foreach (int d in spec.Shape)
+                    {
+                        json.WriteNumberValue(d);
+                    }
+
+                    json.WriteEndArray();
+                    json.WriteEndObject();
                 }
 
                 json.WriteEndArray();
@@ -214,56 +295,108 @@ public sealed class PersonalModelStore
         return buffer.ToArray();
     }
 
-    private static (PersonalizationMode Mode, ModelArchitecture Architecture, ulong BaseVersion, long LocalSteps, ParameterLayout Layout) ParseMetadata(ReadOnlySpan<byte> json, string source)
+    private static string ModeName(PersonalizationMode mode) => mode switch
+    {
+        PersonalizationMode.Head => "head",
+        PersonalizationMode.Ditto => "ditto",
+        PersonalizationMode.LocalOnly => "local-only",
+        _ => throw new ArgumentException($"Mode {mode} has no personal model.", nameof(mode)),
+    };
+
+    private sealed record Entry(PersonalizationMode Mode, float Lambda, ModelArchitecture Architecture, ulong BaseVersion, long LocalSteps, ParameterLayout Layout);
+
+    private static (List<Entry> Entries, int Served) ParseMetadata(ReadOnlySpan<byte> json, uint version, string source)
     {
         try
         {
             var reader = new Utf8JsonReader(json);
             using var document = JsonDocument.ParseValue(ref reader);
             var root = document.RootElement;
-            string modeText = root.GetProperty("mode").GetString() ?? string.Empty;
-            var mode = modeText switch
+            var entries = new List<Entry>();
+            if (version == SingleModelFormatVersion)
             {
-                "head" => PersonalizationMode.Head,
-                "ditto" => PersonalizationMode.Ditto,
-                _ => throw Corrupt(source, $"mode '{modeText}' is not 'head' or 'ditto'"),
-            };
-            var architecture = ModelArchitecture.Parse(root.GetProperty("architecture").GetString() ?? string.Empty);
-            string versionText = root.GetProperty("base_version").GetString() ?? string.Empty;
-            if (!ulong.TryParse(versionText, NumberStyles.None, CultureInfo.InvariantCulture, out ulong baseVersion))
-            {
-                throw Corrupt(source, $"base_version '{versionText}' is not a model version");
+                entries.Add(ParseEntry(root, version, source));
+                return (entries, PersonalModelSet.GlobalServed);
             }
 
-            long localSteps = root.GetProperty("local_steps").GetInt64();
-            if (localSteps < 0)
+            foreach (var model in root.GetProperty("models").EnumerateArray())
             {
-                throw Corrupt(source, "local_steps is negative");
-            }
-
-            var specs = new List<TensorSpec>();
-            foreach (var tensor in root.GetProperty("tensors").EnumerateArray())
-            {
-                if (specs.Count >= architecture.Layout.Count)
+                if (entries.Count >= MaxModels)
                 {
-                    throw Corrupt(source, $"it lists more tensors than {architecture} has");
+                    throw Corrupt(source, $"it lists more than {MaxModels} models");
                 }
 
-                int[] shape = tensor.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray();
-                specs.Add(new TensorSpec(tensor.GetProperty("name").GetString() ?? string.Empty, shape));
+                entries.Add(ParseEntry(model, version, source));
             }
 
-            if (specs.Count == 0)
+            if (entries.Count == 0)
             {
-                throw Corrupt(source, "it lists no tensors");
+                throw Corrupt(source, "it lists no models");
             }
 
-            return (mode, architecture, baseVersion, localSteps, new ParameterLayout(specs));
+            int served = root.GetProperty("served").GetInt32();
+            if (served < PersonalModelSet.GlobalServed || served >= entries.Count)
+            {
+                throw Corrupt(source, $"served index {served} is outside −1..{entries.Count - 1}");
+            }
+
+            return (entries, served);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {
             throw Corrupt(source, $"its metadata is malformed ({ex.Message})", ex);
         }
+    }
+
+    private static Entry ParseEntry(JsonElement root, uint version, string source)
+    {
+        string modeText = root.GetProperty("mode").GetString() ?? string.Empty;
+        var mode = modeText switch
+        {
+            "head" => PersonalizationMode.Head,
+            "ditto" => PersonalizationMode.Ditto,
+            "local-only" when version >= FormatVersion => PersonalizationMode.LocalOnly,
+            _ => throw Corrupt(source, $"mode '{modeText}' is not 'head', 'ditto' or 'local-only'"),
+        };
+        float lambda = version == SingleModelFormatVersion
+            ? (mode == PersonalizationMode.Ditto ? FormatOneDittoLambda : 0)
+            : root.GetProperty("lambda").GetSingle();
+        if (!(lambda >= 0) || !float.IsFinite(lambda))
+        {
+            throw Corrupt(source, "lambda is not a finite value ≥ 0");
+        }
+
+        var architecture = ModelArchitecture.Parse(root.GetProperty("architecture").GetString() ?? string.Empty);
+        string versionText = root.GetProperty("base_version").GetString() ?? string.Empty;
+        if (!ulong.TryParse(versionText, NumberStyles.None, CultureInfo.InvariantCulture, out ulong baseVersion))
+        {
+            throw Corrupt(source, $"base_version '{versionText}' is not a model version");
+        }
+
+        long localSteps = root.GetProperty("local_steps").GetInt64();
+        if (localSteps < 0)
+        {
+            throw Corrupt(source, "local_steps is negative");
+        }
+
+        var specs = new List<TensorSpec>();
+        foreach (var tensor in root.GetProperty("tensors").EnumerateArray())
+        {
+            if (specs.Count >= architecture.Layout.Count)
+            {
+                throw Corrupt(source, $"it lists more tensors than {architecture} has");
+            }
+
+            int[] shape = tensor.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray();
+            specs.Add(new TensorSpec(tensor.GetProperty("name").GetString() ?? string.Empty, shape));
+        }
+
+        if (specs.Count == 0)
+        {
+            throw Corrupt(source, "it lists no tensors");
+        }
+
+        return new Entry(mode, lambda, architecture, baseVersion, localSteps, new ParameterLayout(specs));
     }
 
     private static PersonalModelCorruptException Corrupt(string source, string reason, Exception? inner = null)

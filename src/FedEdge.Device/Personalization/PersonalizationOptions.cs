@@ -8,7 +8,7 @@ namespace FedEdge.Device.Personalization;
 /// </summary>
 public sealed record PersonalizationOptions
 {
-    /// <summary>Head (FedPer/FedRep) or Ditto; <see cref="PersonalizationMode.None"/> turns personalization off.</summary>
+    /// <summary>Auto (choose among all candidates), Head (FedPer/FedRep), Ditto or LocalOnly; <see cref="PersonalizationMode.None"/> turns personalization off.</summary>
     public PersonalizationMode Mode { get; init; } = PersonalizationMode.None;
 
     /// <summary>
@@ -17,6 +17,13 @@ public sealed record PersonalizationOptions
     /// training graph, so changing it needs no new artifacts.
     /// </summary>
     public float ProximalLambda { get; init; } = 0.1f;
+
+    /// <summary>
+    /// The Ditto λ values <see cref="PersonalizationMode.Auto"/> keeps a personal model for (beside
+    /// Head and LocalOnly). Small by design: each is one more tiny model trained per run on the Pi,
+    /// and every extra candidate is one more chance for a lucky draw on a small validation split.
+    /// </summary>
+    public IReadOnlyList<float> CandidateLambdas { get; init; } = PersonalizationConstants.CandidateLambdas;
 
     /// <summary>Epochs over the local training split per personalization run.</summary>
     public int LocalEpochs { get; init; } = 5;
@@ -54,6 +61,32 @@ public sealed record PersonalizationOptions
     /// <summary>ONNX Runtime intra-op threads.</summary>
     public int Threads { get; init; } = 1;
 
+    /// <summary>
+    /// The personal models this mode keeps, in a fixed order (ties on validation go to the earlier
+    /// one): Auto → Ditto for each λ from the largest (closest to the global model), Head, LocalOnly;
+    /// a single mode → that one. Empty for None.
+    /// </summary>
+    public IReadOnlyList<PersonalCandidate> Candidates()
+    {
+        switch (Mode)
+        {
+            case PersonalizationMode.Auto:
+                var list = new List<PersonalCandidate>(CandidateLambdas.Count + 2);
+                foreach (float lambda in CandidateLambdas.OrderDescending())
+                {
+                    list.Add(PersonalCandidate.Of(PersonalizationMode.Ditto, lambda));
+                }
+
+                list.Add(PersonalCandidate.Of(PersonalizationMode.Head));
+                list.Add(PersonalCandidate.Of(PersonalizationMode.LocalOnly));
+                return list;
+            case PersonalizationMode.None:
+                return [];
+            default:
+                return [PersonalCandidate.Of(Mode, ProximalLambda)];
+        }
+    }
+
     /// <summary>Throws naming every invalid setting.</summary>
     /// <exception cref="ArgumentException">One or more settings are invalid; the message lists all of them.</exception>
     public void Validate()
@@ -61,12 +94,36 @@ public sealed record PersonalizationOptions
         var errors = new List<string>();
         if (!Enum.IsDefined(Mode))
         {
-            errors.Add($"Mode {Mode} is not None, Head or Ditto");
+            errors.Add($"Mode {Mode} is not None, Head, Ditto, LocalOnly or Auto");
         }
 
         if (!(ProximalLambda >= 0) || !float.IsFinite(ProximalLambda))
         {
             errors.Add($"ProximalLambda {ProximalLambda.ToString(CultureInfo.InvariantCulture)} must be finite and ≥ 0");
+        }
+
+        if (CandidateLambdas is null || CandidateLambdas.Count is < 1 or > PersonalizationConstants.MaxCandidateLambdas)
+        {
+            errors.Add($"CandidateLambdas must hold 1..{PersonalizationConstants.MaxCandidateLambdas} values");
+        }
+        else
+        {
+            for (int i = 0; i < CandidateLambdas.Count; i++)
+            {
+                float lambda = CandidateLambdas[i];
+                if (!(lambda >= 0) || !float.IsFinite(lambda))
+                {
+                    errors.Add($"CandidateLambdas[{i}] {lambda.ToString(CultureInfo.InvariantCulture)} must be finite and ≥ 0");
+                }
+
+                for (int j = 0; j < i; j++)
+                {
+                    if (CandidateLambdas[j] == lambda)
+                    {
+                        errors.Add($"CandidateLambdas lists {lambda.ToString(CultureInfo.InvariantCulture)} twice");
+                    }
+                }
+            }
         }
 
         if (LocalEpochs is < 1 or > 1000)

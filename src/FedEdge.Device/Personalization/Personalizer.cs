@@ -21,6 +21,10 @@ namespace FedEdge.Device.Personalization;
 /// <para><b>Ditto</b> (Li et al. 2021, Alg. 1, personal step): v ← v − η(∇F_k(v) + λ(v − w_global)),
 /// written into the training graph as the proximal term with w_global as the frozen anchor. A new
 /// global model keeps v and swaps the anchor.</para>
+/// <para><b>LocalOnly</b>: all tensors from the seeded initial weights, trained on the home's samples
+/// alone (the full graph at λ = 0). <b>Auto</b> keeps one model per candidate
+/// (<see cref="PersonalizationOptions.Candidates"/>), trains them one after another
+/// (<see cref="TrainAll"/>) and serves the winner on validation (<see cref="ChooseAmong"/>).</para>
 /// <para>The personal parameters stay in process memory and in <see cref="PersonalModelStore"/>;
 /// no method here encodes or logs them.</para>
 /// </remarks>
@@ -28,8 +32,13 @@ public sealed class Personalizer : IDisposable
 {
     private readonly Random _shuffle;
     private readonly ILogger _logger;
-    private OrtTrainer? _trainer;
+    // At most two trainers per architecture: the head graph (last layer trainable) and the full graph
+    // with the proximal term (Ditto at any λ, LocalOnly at λ = 0). Built on first use, reused by every
+    // candidate, so Auto mode costs more training time but no more sessions than Head + Ditto.
+    private OrtTrainer? _headTrainer;
+    private OrtTrainer? _fullTrainer;
     private ModelArchitecture? _trainerArchitecture;
+    private ParameterSet? _composed;
 
     /// <summary>Creates a personalizer.</summary>
     /// <param name="options">Settings (validated here); the mode must not be <see cref="PersonalizationMode.None"/>.</param>
@@ -64,54 +73,54 @@ public sealed class Personalizer : IDisposable
     /// model (no personal model yet, another mode, another architecture). Does not train: call
     /// <see cref="Train"/> next (Head: fine-tune the kept head against the new body).
     /// </summary>
+    /// <exception cref="InvalidOperationException">The mode is Auto, which keeps a set: use <see cref="RebaseAll"/>.</exception>
     public PersonalRebase Rebase(PersonalModel? current, ModelArchitecture architecture, ParameterSet global, ulong globalVersion)
     {
         ArgumentNullException.ThrowIfNull(architecture);
         ArgumentNullException.ThrowIfNull(global);
-        if (current is null)
+        if (Options.Mode == PersonalizationMode.Auto)
         {
-            var created = PersonalModel.FromGlobal(Options.Mode, architecture, global, globalVersion);
-            PersonalizationLog.Created(_logger, Options.Mode, globalVersion, architecture);
-            return new PersonalRebase(created, false, "no personal model yet: created from the global model");
+            throw new InvalidOperationException("Auto mode keeps one personal model per candidate: use RebaseAll.");
         }
 
-        string? problem = current.Mode != Options.Mode
-            ? $"the stored personal model is {current.Mode}, the configured mode is {Options.Mode}"
-            : !current.Architecture.Equals(architecture)
-                ? $"the global model's architecture changed from {current.Architecture} to {architecture}; the personal {current.Mode} tensors do not fit it"
-                : null;
-        if (problem is not null)
+        return RebaseOne(current, Options.Candidates()[0], architecture, global, globalVersion);
+    }
+
+    /// <summary>
+    /// <see cref="Rebase"/> for every candidate of the mode: kept models are re-based, missing ones
+    /// created, models of candidates no longer configured dropped. The served model stays served
+    /// when it is kept; otherwise the global model is served until the next choice.
+    /// </summary>
+    /// <returns><paramref name="current"/> itself when nothing changed (nothing to store), otherwise a new set.</returns>
+    public PersonalModelSet RebaseAll(PersonalModelSet? current, ModelArchitecture architecture, ParameterSet global, ulong globalVersion)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        ArgumentNullException.ThrowIfNull(global);
+        var candidates = Options.Candidates();
+        var models = new PersonalModel[candidates.Count];
+        bool changed = current is null || current.Models.Count != candidates.Count;
+        int served = PersonalModelSet.GlobalServed;
+        for (int i = 0; i < candidates.Count; i++)
         {
-            var fresh = PersonalModel.FromGlobal(Options.Mode, architecture, global, globalVersion);
-            PersonalizationLog.Reinitialised(_logger, globalVersion, problem);
-            return new PersonalRebase(fresh, true, problem);
+            var kept = Find(current, candidates[i]);
+            models[i] = RebaseOne(kept, candidates[i], architecture, global, globalVersion).Model;
+            changed = changed || !ReferenceEquals(models[i], kept) || !ReferenceEquals(kept, current!.Models[i]);
+            if (kept is not null && ReferenceEquals(kept, current!.ServedModel))
+            {
+                served = i;
+            }
         }
 
-        if (globalVersion == current.BaseVersion)
-        {
-            // A restart re-reads the same global model: nothing to re-base, nothing to log.
-            return new PersonalRebase(current, false, "already based on this global version");
-        }
-
-        string reason = current.Mode == PersonalizationMode.Head
-            ? "kept the personal head; the new global body replaces the old one"
-            : "kept the personal weights; the new global weights are the proximal anchor";
-        if (globalVersion < current.BaseVersion)
-        {
-            reason += " (the new global version is older than the one it was based on: a rollback)";
-        }
-
-        PersonalizationLog.Rebased(_logger, current.Mode, current.BaseVersion, globalVersion, reason);
-        return new PersonalRebase(current.WithBaseVersion(globalVersion), false, reason);
+        return changed ? new PersonalModelSet(models, served) : current!;
     }
 
     /// <summary>
     /// Trains <paramref name="personal"/> in place on <paramref name="train"/> (the training split;
     /// the newest <see cref="PersonalizationOptions.MaxTrainingSamples"/> rows) for the configured
-    /// epochs, against <paramref name="global"/> (Head: the frozen body; Ditto: the anchor).
-    /// <paramref name="stillEligible"/> is checked before every optimizer step.
+    /// epochs, against <paramref name="global"/> (Head: the frozen body; Ditto: the anchor; LocalOnly:
+    /// unused). <paramref name="stillEligible"/> is checked before every optimizer step.
     /// </summary>
-    /// <exception cref="ArgumentException">The global parameters or the samples do not fit the personal model's architecture.</exception>
+    /// <exception cref="ArgumentException">The global parameters or the samples do not fit the personal model's architecture, or the model is not of the configured mode.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; steps already taken are kept.</exception>
     public PersonalTrainingResult Train(PersonalModel personal, ParameterSet global, Dataset train, Func<bool>? stillEligible = null, CancellationToken cancellationToken = default)
     {
@@ -120,25 +129,31 @@ public sealed class Personalizer : IDisposable
         ArgumentNullException.ThrowIfNull(train);
         var architecture = personal.Architecture;
         RequireFits(architecture, global, train);
-        if (personal.Mode != Options.Mode)
+        if (Options.Mode != PersonalizationMode.Auto && personal.Mode != Options.Mode)
         {
             throw new ArgumentException($"The personal model is {personal.Mode} but this personalizer trains {Options.Mode}; re-base it first.", nameof(personal));
         }
 
         if (train.Count < Options.MinTrainingSamples)
         {
-            return Log(new PersonalTrainingResult(PersonalTrainingOutcome.NotEnoughSamples, 0, train.Count, double.NaN, $"{train.Count} training samples, at least {Options.MinTrainingSamples} needed"));
+            return Log(personal, new PersonalTrainingResult(PersonalTrainingOutcome.NotEnoughSamples, 0, train.Count, double.NaN, $"{train.Count} training samples, at least {Options.MinTrainingSamples} needed"));
         }
 
         var data = train.Count > Options.MaxTrainingSamples ? train.Newest(Options.MaxTrainingSamples) : train;
-        var trainer = TrainerFor(architecture);
+        var trainer = TrainerFor(architecture, personal.Mode);
         personal.ComposeInto(global, trainer.Parameters);
         trainer.Checkpoint.OptimizerState.Clear();
         trainer.Checkpoint.Step = 0;
         if (trainer.Proximal)
         {
             trainer.SetAnchor(global);
-            trainer.ProximalLambda = Options.ProximalLambda;
+            trainer.ProximalLambda = personal.Mode switch
+            {
+                // a fixed Ditto mode trains with the configured λ (files of format 1 carry none)
+                PersonalizationMode.Ditto when Options.Mode == PersonalizationMode.Ditto => Options.ProximalLambda,
+                PersonalizationMode.Ditto => personal.ProximalLambda,
+                _ => 0f,
+            };
         }
 
         long steps = 0;
@@ -171,15 +186,62 @@ public sealed class Personalizer : IDisposable
         double meanLoss = steps == 0 ? double.NaN : lossSum / steps;
         if (!trainer.Parameters.AllFinite())
         {
-            return Log(new PersonalTrainingResult(PersonalTrainingOutcome.Diverged, steps, data.Count, meanLoss, $"non-finite parameters after {steps} steps; the personal model was left unchanged"));
+            return Log(personal, new PersonalTrainingResult(PersonalTrainingOutcome.Diverged, steps, data.Count, meanLoss, $"non-finite parameters after {steps} steps; the personal model was left unchanged"));
         }
 
         personal.TakeFrom(trainer.Parameters);
         personal.LocalSteps += steps;
         string message = string.Create(CultureInfo.InvariantCulture, $"{steps} steps on {data.Count} samples, mean loss {meanLoss:G4}, base v{personal.BaseVersion}");
-        return Log(interrupted
+        return Log(personal, interrupted
             ? new PersonalTrainingResult(PersonalTrainingOutcome.Interrupted, steps, data.Count, meanLoss, "no longer eligible after " + message)
             : new PersonalTrainingResult(PersonalTrainingOutcome.Trained, steps, data.Count, meanLoss, message));
+    }
+
+    /// <summary>
+    /// <see cref="Train"/> for every model of the set, one after another (one model's buffers in use
+    /// at a time). Stops at the first interruption; the models not reached keep their parameters.
+    /// </summary>
+    /// <returns>One result for the run: Interrupted if any run was, else Trained if any model trained; steps summed.</returns>
+    public PersonalTrainingResult TrainAll(PersonalModelSet set, ParameterSet global, Dataset train, Func<bool>? stillEligible = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        long steps = 0;
+        double lossSum = 0;
+        int trainedModels = 0;
+        bool interrupted = false, diverged = false;
+        var messages = new List<string>(set.Models.Count);
+        PersonalTrainingResult? last = null;
+        foreach (var model in set.Models)
+        {
+            last = Train(model, global, train, stillEligible, cancellationToken);
+            steps += last.Steps;
+            messages.Add($"{model.Candidate.Name}: {last.Outcome}");
+            diverged |= last.Outcome == PersonalTrainingOutcome.Diverged;
+            if (last.Outcome is PersonalTrainingOutcome.Trained or PersonalTrainingOutcome.Interrupted)
+            {
+                lossSum += last.MeanLoss;
+                trainedModels++;
+            }
+
+            if (last.Outcome == PersonalTrainingOutcome.Interrupted)
+            {
+                interrupted = true;
+                break;
+            }
+        }
+
+        var outcome = interrupted ? PersonalTrainingOutcome.Interrupted
+            : trainedModels > 0 ? PersonalTrainingOutcome.Trained
+            : diverged ? PersonalTrainingOutcome.Diverged
+            : PersonalTrainingOutcome.NotEnoughSamples;
+        if (set.Models.Count == 1)
+        {
+            return last!;
+        }
+
+        double meanLoss = trainedModels == 0 ? double.NaN : lossSum / trainedModels;
+        string message = string.Create(CultureInfo.InvariantCulture, $"{steps} steps over {set.Models.Count} candidates ({string.Join(", ", messages)}) on {last!.Samples} samples");
+        return new PersonalTrainingResult(outcome, steps, last.Samples, meanLoss, message);
     }
 
     /// <summary>Accuracy and loss of full parameters <paramref name="parameters"/> on <paramref name="data"/> (the eval graph).</summary>
@@ -194,7 +256,7 @@ public sealed class Personalizer : IDisposable
             return new EvaluationResult(double.NaN, double.NaN, 0);
         }
 
-        var trainer = TrainerFor(architecture);
+        var trainer = EvaluatorFor(architecture);
         trainer.Parameters.CopyFrom(parameters);
         return trainer.Evaluate(data);
     }
@@ -215,34 +277,178 @@ public sealed class Personalizer : IDisposable
         return choice;
     }
 
+    /// <summary>
+    /// Scores the global model and every model of <paramref name="set"/> on <paramref name="validation"/>,
+    /// decides with <see cref="ServingChoice.DecideAmong"/> (the set's served model is the incumbent),
+    /// records the choice in <see cref="PersonalModelSet.Served"/> and logs it.
+    /// </summary>
+    public ServingChoice ChooseAmong(PersonalModelSet set, ParameterSet global, Dataset validation)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(global);
+        ArgumentNullException.ThrowIfNull(validation);
+        var scores = ScoreAll(set, global, validation, out var globalScore);
+        var choice = ServingChoice.DecideAmong(globalScore, scores, validation.Count, Options.MinValidationSamples, set.Served);
+        set.Served = choice.ServedIndex;
+        PersonalizationLog.Serving(_logger, choice.Served, choice.Reason);
+        return choice;
+    }
+
+    /// <summary>Scores of every model of <paramref name="set"/> (in order) and of the global model on <paramref name="data"/>.</summary>
+    public CandidateScore[] ScoreAll(PersonalModelSet set, ParameterSet global, Dataset data, out CandidateScore globalScore)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(global);
+        ArgumentNullException.ThrowIfNull(data);
+        var architecture = set.Models[0].Architecture;
+        var globalResult = Evaluate(architecture, global, data);
+        globalScore = new CandidateScore(PersonalCandidate.GlobalName, globalResult.Accuracy, globalResult.Loss);
+        if (_composed is null || !_composed.Layout.Equals(architecture.Layout))
+        {
+            _composed = new ParameterSet(architecture.Layout);
+        }
+
+        var scores = new CandidateScore[set.Models.Count];
+        for (int i = 0; i < scores.Length; i++)
+        {
+            set.Models[i].ComposeInto(global, _composed);
+            var result = Evaluate(architecture, _composed, data);
+            scores[i] = new CandidateScore(set.Models[i].Candidate.Name, result.Accuracy, result.Loss);
+        }
+
+        return scores;
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
-        _trainer?.Dispose();
-        _trainer = null;
+        _headTrainer?.Dispose();
+        _headTrainer = null;
+        _fullTrainer?.Dispose();
+        _fullTrainer = null;
     }
 
-    private PersonalTrainingResult Log(PersonalTrainingResult result)
+    private static PersonalModel? Find(PersonalModelSet? set, PersonalCandidate candidate, bool anyLambda)
     {
-        PersonalizationLog.Trained(_logger, Options.Mode, result.Outcome, result.Message);
+        if (set is null)
+        {
+            return null;
+        }
+
+        foreach (var model in set.Models)
+        {
+            if (model.Mode == candidate.Mode && (anyLambda || model.ProximalLambda == candidate.ProximalLambda))
+            {
+                return model;
+            }
+        }
+
+        return null;
+    }
+
+    // A fixed Ditto mode keeps its model whatever λ it was stored with (it trains with the configured one).
+    private PersonalModel? Find(PersonalModelSet? set, PersonalCandidate candidate) =>
+        Find(set, candidate, anyLambda: Options.Mode != PersonalizationMode.Auto);
+
+    private PersonalRebase RebaseOne(PersonalModel? current, PersonalCandidate candidate, ModelArchitecture architecture, ParameterSet global, ulong globalVersion)
+    {
+        if (current is null)
+        {
+            var created = Create(candidate, architecture, global, globalVersion);
+            PersonalizationLog.Created(_logger, candidate.Mode, globalVersion, architecture);
+            return new PersonalRebase(created, false, candidate.Mode == PersonalizationMode.LocalOnly
+                ? "no personal model yet: created from the seeded initial weights"
+                : "no personal model yet: created from the global model");
+        }
+
+        string? problem = current.Mode != candidate.Mode
+            ? $"the stored personal model is {current.Mode}, the configured mode is {Options.Mode}"
+            : !current.Architecture.Equals(architecture)
+                ? $"the global model's architecture changed from {current.Architecture} to {architecture}; the personal {current.Mode} tensors do not fit it"
+                : null;
+        if (problem is not null)
+        {
+            var fresh = Create(candidate, architecture, global, globalVersion);
+            PersonalizationLog.Reinitialised(_logger, globalVersion, problem);
+            return new PersonalRebase(fresh, true, problem);
+        }
+
+        if (globalVersion == current.BaseVersion)
+        {
+            // A restart re-reads the same global model: nothing to re-base, nothing to log.
+            return new PersonalRebase(current, false, "already based on this global version");
+        }
+
+        string reason = current.Mode switch
+        {
+            PersonalizationMode.Head => "kept the personal head; the new global body replaces the old one",
+            PersonalizationMode.Ditto => "kept the personal weights; the new global weights are the proximal anchor",
+            _ => "kept the local-only weights; they do not depend on the global model",
+        };
+        if (globalVersion < current.BaseVersion)
+        {
+            reason += " (the new global version is older than the one it was based on: a rollback)";
+        }
+
+        PersonalizationLog.Rebased(_logger, current.Mode, current.BaseVersion, globalVersion, reason);
+        return new PersonalRebase(current.WithBaseVersion(globalVersion), false, reason);
+    }
+
+    private PersonalModel Create(PersonalCandidate candidate, ModelArchitecture architecture, ParameterSet global, ulong globalVersion) =>
+        candidate.Mode == PersonalizationMode.LocalOnly
+            // the same seeded initialisation the fleet starts from, drawn from this device's generator
+            ? PersonalModel.FromGlobal(PersonalizationMode.LocalOnly, architecture, architecture.InitialParameters(_shuffle), globalVersion)
+            : PersonalModel.FromGlobal(candidate.Mode, architecture, global, globalVersion, candidate.ProximalLambda);
+
+    private PersonalTrainingResult Log(PersonalModel personal, PersonalTrainingResult result)
+    {
+        PersonalizationLog.Trained(_logger, personal.Mode, result.Outcome, result.Message);
         return result;
     }
 
-    private OrtTrainer TrainerFor(ModelArchitecture architecture)
+    // Any trainer of the architecture evaluates (the eval graph is the plain forward pass);
+    // a fresh one is the graph of the first candidate.
+    private OrtTrainer EvaluatorFor(ModelArchitecture architecture) =>
+        architecture.Equals(_trainerArchitecture) && (_fullTrainer ?? _headTrainer) is { } built
+            ? built
+            : TrainerFor(architecture, Options.Candidates()[0].Mode);
+
+    private OrtTrainer TrainerFor(ModelArchitecture architecture, PersonalizationMode mode)
     {
-        if (_trainer is not null && architecture.Equals(_trainerArchitecture))
+        if (!architecture.Equals(_trainerArchitecture))
         {
-            return _trainer;
+            Dispose();
+            _trainerArchitecture = architecture;
         }
 
-        _trainer?.Dispose();
-        _trainer = null;
+        bool head = mode == PersonalizationMode.Head;
+        var cached = head ? _headTrainer : _fullTrainer;
+        if (cached is not null)
+        {
+            return cached;
+        }
 
-        // One artifact directory per (architecture, mode): the graphs depend on nothing else;
-        // the weights, the anchor and λ are set per run.
-        var trainable = Options.Mode == PersonalizationMode.Head ? TrainableSet.LastLayers(1) : TrainableSet.All;
-        bool proximal = Options.Mode == PersonalizationMode.Ditto;
-        string directory = Path.Combine(Options.ArtifactsDirectory, $"{architecture.Hash()[..16]}-personal-{Options.Mode.ToString().ToLowerInvariant()}");
+        var trainer = LoadTrainer(architecture, head);
+        if (head)
+        {
+            _headTrainer = trainer;
+        }
+        else
+        {
+            _fullTrainer = trainer;
+        }
+
+        return trainer;
+    }
+
+    private OrtTrainer LoadTrainer(ModelArchitecture architecture, bool head)
+    {
+        // One artifact directory per (architecture, graph): the graphs depend on nothing else; the
+        // weights, the anchor and λ are set per run. The full graph keeps the name it had when only
+        // Ditto used it, so artifacts generated before LocalOnly and Auto existed are reused.
+        var trainable = head ? TrainableSet.LastLayers(1) : TrainableSet.All;
+        bool proximal = !head;
+        string directory = Path.Combine(Options.ArtifactsDirectory, $"{architecture.Hash()[..16]}-personal-{(head ? "head" : "ditto")}");
         var trainerOptions = new TrainerOptions { Threads = Options.Threads, MaxBatchSize = Math.Max(Options.BatchSize, 64) };
         var artifacts = new ArtifactSet(directory);
         if (!artifacts.All.All(File.Exists))
@@ -270,8 +476,6 @@ public sealed class Personalizer : IDisposable
             trainer = OrtTrainer.Load(directory, trainerOptions);
         }
 
-        _trainer = trainer;
-        _trainerArchitecture = architecture;
         return trainer;
     }
 

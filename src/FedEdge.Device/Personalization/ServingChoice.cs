@@ -23,6 +23,15 @@ namespace FedEdge.Device.Personalization;
 /// <param name="Reason">One line for status messages and logs.</param>
 public sealed record ServingChoice(ServedModel Served, double GlobalAccuracy, double PersonalAccuracy, int ValidationCount, string Reason)
 {
+    /// <summary>
+    /// Which personal model is served, as an index into the candidates the choice was made among
+    /// (<see cref="PersonalModelSet.Models"/>); <see cref="PersonalModelSet.GlobalServed"/> for the global model.
+    /// </summary>
+    public int ServedIndex { get; init; } = Served == ServedModel.Personal ? 0 : PersonalModelSet.GlobalServed;
+
+    /// <summary>The served model's name: <see cref="PersonalCandidate.GlobalName"/> or a candidate's (head, ditto:0.1, local-only).</summary>
+    public string ServedName { get; init; } = Served == ServedModel.Personal ? "personal" : PersonalCandidate.GlobalName;
+
     /// <summary>How many standard errors the personal model must lead by (≈ 84 % one-sided confidence).</summary>
     public const double MarginStandardErrors = 1.0;
 
@@ -49,6 +58,81 @@ public sealed record ServingChoice(ServedModel Served, double GlobalAccuracy, do
     }
 
     /// <summary>
+    /// Chooses among the global model and several personal candidates (pure function). The
+    /// <paramref name="incumbent"/> — the model served now; the global model on a fresh device — stays
+    /// unless another model's validation accuracy leads it by more than <see cref="Margin"/>; then the
+    /// best model is served (highest accuracy, then lowest loss, then the earlier candidate).
+    /// </summary>
+    /// <remarks>
+    /// Why an incumbent and not "best on validation": on 5–50 validation samples the accuracies of
+    /// several candidates differ by a sample or two, and picking the maximum every run would flap
+    /// between them (and pick the luckiest of k draws). Measuring the lead against the model served now
+    /// makes a switch need evidence of about one standard error, the same test as <see cref="Decide"/>,
+    /// which is this rule with one candidate and the global incumbent. Choosing the best of k
+    /// candidates still inflates its score (winner's curse); the margin is what bounds that, and the
+    /// simulator reports how often the served model is below the best candidate on held-out data.
+    /// </remarks>
+    /// <param name="global">The global model's score.</param>
+    /// <param name="personal">The candidates' scores, in candidate order.</param>
+    /// <param name="validationCount">Samples in the validation split.</param>
+    /// <param name="minSamples">Below this many validation samples the global model is served.</param>
+    /// <param name="incumbent">Index of the served candidate, or <see cref="PersonalModelSet.GlobalServed"/>.</param>
+    public static ServingChoice DecideAmong(CandidateScore global, IReadOnlyList<CandidateScore> personal, int validationCount, int minSamples, int incumbent = PersonalModelSet.GlobalServed)
+    {
+        ArgumentNullException.ThrowIfNull(personal);
+        ArgumentOutOfRangeException.ThrowIfNegative(validationCount);
+        ArgumentOutOfRangeException.ThrowIfLessThan(minSamples, 1);
+        if (personal.Count == 0)
+        {
+            throw new ArgumentException("At least one personal candidate is needed.", nameof(personal));
+        }
+
+        if (incumbent < PersonalModelSet.GlobalServed || incumbent >= personal.Count)
+        {
+            incumbent = PersonalModelSet.GlobalServed;
+        }
+
+        int bestPersonal = 0;
+        for (int i = 1; i < personal.Count; i++)
+        {
+            if (Better(personal[i], personal[bestPersonal]))
+            {
+                bestPersonal = i;
+            }
+        }
+
+        var figures = new System.Text.StringBuilder();
+        figures.Append(CultureInfo.InvariantCulture, $"{global.Name} {global.Accuracy:P1}");
+        foreach (var score in personal)
+        {
+            figures.Append(CultureInfo.InvariantCulture, $", {score.Name} {score.Accuracy:P1}");
+        }
+
+        figures.Append(CultureInfo.InvariantCulture, $" on {validationCount} validation samples");
+        double bestPersonalAccuracy = personal[bestPersonal].Accuracy;
+        if (validationCount < minSamples)
+        {
+            return Global(global, bestPersonalAccuracy, validationCount, $"{figures}; at least {minSamples} needed before a personal model may be served");
+        }
+
+        // The best of all models, the global one first (it wins exact ties against every candidate).
+        int best = Better(personal[bestPersonal], global) ? bestPersonal : PersonalModelSet.GlobalServed;
+        var incumbentScore = incumbent == PersonalModelSet.GlobalServed ? global : personal[incumbent];
+        var bestScore = best == PersonalModelSet.GlobalServed ? global : personal[best];
+        double margin = Margin(incumbentScore.Accuracy, bestScore.Accuracy, validationCount);
+        bool switches = best != incumbent && bestScore.Accuracy - incumbentScore.Accuracy > margin;
+        int served = switches ? best : incumbent;
+        string reason = best == incumbent
+            ? $"{figures}; {incumbentScore.Name} is served and is the best"
+            : switches
+                ? string.Create(CultureInfo.InvariantCulture, $"{figures}; {bestScore.Name} leads the served {incumbentScore.Name} by more than the {margin:P1} margin")
+                : string.Create(CultureInfo.InvariantCulture, $"{figures}; {bestScore.Name} does not lead the served {incumbentScore.Name} by more than the {margin:P1} margin");
+        return served == PersonalModelSet.GlobalServed
+            ? Global(global, bestPersonalAccuracy, validationCount, reason)
+            : new(ServedModel.Personal, global.Accuracy, personal[served].Accuracy, validationCount, reason) { ServedIndex = served, ServedName = personal[served].Name };
+    }
+
+    /// <summary>
     /// <see cref="MarginStandardErrors"/> unpaired standard errors of the accuracy difference, and
     /// at least one validation sample (1/n), so that a single lucky sample never switches models.
     /// </summary>
@@ -58,4 +142,11 @@ public sealed record ServingChoice(ServedModel Served, double GlobalAccuracy, do
         double variance = ((personalAccuracy * (1 - personalAccuracy)) + (globalAccuracy * (1 - globalAccuracy))) / validationCount;
         return Math.Max(MarginStandardErrors * Math.Sqrt(Math.Max(0, variance)), 1.0 / validationCount);
     }
+
+    private static ServingChoice Global(CandidateScore global, double personalAccuracy, int validationCount, string reason) =>
+        new(ServedModel.Global, global.Accuracy, personalAccuracy, validationCount, reason) { ServedName = global.Name };
+
+    // Higher accuracy; on equal accuracy the lower loss (a NaN loss never wins); otherwise the earlier one stays.
+    private static bool Better(CandidateScore candidate, CandidateScore than) =>
+        candidate.Accuracy > than.Accuracy || (candidate.Accuracy == than.Accuracy && candidate.Loss < than.Loss);
 }

@@ -40,4 +40,55 @@ public static class PersonalizationStatistics
 
         return devices == 0 ? 0 : (double)worse / devices;
     }
+
+    /// <summary>
+    /// Share of devices (with both values) whose served model is worse on the held-out samples than
+    /// the best of the global model and their personal candidates by more than <see cref="WorseMargin"/>:
+    /// how often the choice on the small validation split missed.
+    /// </summary>
+    public static double ServedBelowBestShare(PersonalizationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.BestCandidate is null)
+        {
+            return double.NaN;
+        }
+
+        int devices = 0, worse = 0;
+        for (int i = 0; i < result.Served.Count; i++)
+        {
+            if (result.BestCandidate[i] is { } best && result.Served[i] is { } served)
+            {
+                devices++;
+                worse += served < best - WorseMargin ? 1 : 0;
+            }
+        }
+
+        return devices == 0 ? 0 : (double)worse / devices;
+    }
+
+    /// <summary>How many devices serve each model (global, head, ditto:λ, local-only), by name.</summary>
+    public static SortedDictionary<string, int> ServedCounts(PersonalizationResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        if (result.ServedKind is null)
+        {
+            return counts;
+        }
+
+        foreach (string? kind in result.ServedKind)
+        {
+            if (kind is not null)
+            {
+                counts[kind] = counts.GetValueOrDefault(kind) + 1;
+            }
+        }
+
+        return counts;
+    }
+
+    /// <summary><see cref="ServedCounts"/> as one line: "global 3, local-only 47".</summary>
+    public static string ServedCountsText(PersonalizationResult result) =>
+        string.Join(", ", ServedCounts(result).Select(c => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{c.Key} {c.Value}")));
 }

@@ -120,12 +120,12 @@ public static class ReportWriter
 
         md.Append("## Personalization\n\n");
         md.Append("Accuracy of each device on its own held-out samples: median / 10th percentile over devices (%). ");
-        md.Append("The served model is the agent's choice on its local validation split; the last column is the share of devices where it is worse than the global model by more than 1 point.\n\n");
-        md.Append("| Strategy | Seed | Mode | Global | Personal | Local only | Served | Served worse than global |\n|---|---:|---|---:|---:|---:|---:|---:|\n");
+        md.Append("The served model is the agent's choice on its local validation split; then the share of devices where it is worse than the global model, and worse than the best of the global model and the device's candidates (on the held-out samples), by more than 1 point, and how many devices serve each model.\n\n");
+        md.Append("| Strategy | Seed | Mode | Global | Personal | Local only | Served | Served worse than global | Served worse than best | Served (devices) |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---|\n");
         foreach (var run in personalized)
         {
             var p = run.Personalization!;
-            md.Append(Invariant($"| {run.Strategy} | {run.Seed} | {p.Mode} | {Quantiles(p.Global)} | {Quantiles(p.Personal)} | {Quantiles(p.LocalOnly)} | {Quantiles(p.Served)} | {PersonalizationStatistics.ServedWorseShare(p) * 100:F1} % |\n"));
+            md.Append(Invariant($"| {run.Strategy} | {run.Seed} | {p.Mode} | {Quantiles(p.Global)} | {Quantiles(p.Personal)} | {Quantiles(p.LocalOnly)} | {Quantiles(p.Served)} | {PersonalizationStatistics.ServedWorseShare(p) * 100:F1} % | {PersonalizationStatistics.ServedBelowBestShare(p) * 100:F1} % | {PersonalizationStatistics.ServedCountsText(p)} |\n"));
         }
 
         md.Append('\n');

@@ -14,8 +14,9 @@ namespace FedEdge.Simulation.Running;
 /// Evaluates personalization at the end of a run: every device's personal model starts from the
 /// first global model (as on a device that enrolled at the start), is re-based on the final global
 /// model and trained on the device's own training samples with the agent's
-/// <see cref="Personalizer"/> (the same split, training and serving rule as on a device), and is
-/// scored on its own held-out samples with the global, the personal, a local-only and the served model.
+/// <see cref="Personalizer"/> (the same split, training and serving rule as on a device; in Auto mode
+/// every candidate), and is scored on its own held-out samples with the global, the personal, a
+/// local-only and the served model, and every candidate.
 /// </summary>
 internal static class PersonalizationEvaluation
 {
@@ -40,6 +41,14 @@ internal static class PersonalizationEvaluation
         var localOnly = new double?[devices];
         var served = new double?[devices];
         var personalServed = new bool[devices];
+        var servedKind = new string?[devices];
+        var bestCandidate = new double?[devices];
+        var candidates = new Dictionary<string, double?[]>(StringComparer.Ordinal);
+        foreach (var candidate in options.Candidates())
+        {
+            candidates[candidate.Name] = new double?[devices];
+        }
+
         using var personalizer = new Personalizer(options, new Random(seed), logger);
         for (int d = 0; d < devices; d++)
         {
@@ -52,22 +61,50 @@ internal static class PersonalizationEvaluation
 
             var train = data.Train[d];
             var split = personalizer.Split.Split(train);
-            // As on a device that enrolled at the start: the personal model is created from the first
-            // global model, then re-based on the newest (head: kept head, new body; ditto: kept w, new anchor).
-            var personal = personalizer.Rebase(null, architecture, initialGlobal, 1).Model;
-            personal = personalizer.Rebase(personal, architecture, global, globalVersion).Model;
-            personalizer.Train(personal, global, split.Train, null, cancellationToken);
-            var composed = personal.Compose(global);
-            var choice = personalizer.ChooseServed(personal, global, split.Validation);
-            globalAccuracy[d] = personalizer.Evaluate(architecture, global, test).Accuracy;
-            personalAccuracy[d] = personalizer.Evaluate(architecture, composed, test).Accuracy;
+            // As on a device that enrolled at the start: the personal models are created from the first
+            // global model (local-only: from the seeded initial weights), then re-based on the newest
+            // (head: kept head, new body; ditto: kept w, new anchor), trained and chosen among — the agent's calls.
+            var set = personalizer.RebaseAll(null, architecture, initialGlobal, 1);
+            set = personalizer.RebaseAll(set, architecture, global, globalVersion);
+            personalizer.TrainAll(set, global, split.Train, null, cancellationToken);
+            var choice = personalizer.ChooseAmong(set, global, split.Validation);
+
+            // Which personal candidate wins on validation (the "personal" column), as DecideAmong ranks them.
+            var validation = personalizer.ScoreAll(set, global, split.Validation, out _);
+            int bestOnValidation = 0;
+            for (int i = 1; i < validation.Length; i++)
+            {
+                if (validation[i].Accuracy > validation[bestOnValidation].Accuracy
+                    || (validation[i].Accuracy == validation[bestOnValidation].Accuracy && validation[i].Loss < validation[bestOnValidation].Loss))
+                {
+                    bestOnValidation = i;
+                }
+            }
+
+            var scores = personalizer.ScoreAll(set, global, test, out var globalScore);
+            globalAccuracy[d] = globalScore.Accuracy;
+            double best = globalScore.Accuracy;
+            for (int i = 0; i < scores.Length; i++)
+            {
+                candidates[scores[i].Name][d] = scores[i].Accuracy;
+                best = Math.Max(best, scores[i].Accuracy);
+            }
+
+            personalAccuracy[d] = scores[bestOnValidation].Accuracy;
             personalServed[d] = choice.Served == ServedModel.Personal;
-            served[d] = personalServed[d] ? personalAccuracy[d] : globalAccuracy[d];
+            served[d] = personalServed[d] ? scores[choice.ServedIndex].Accuracy : globalScore.Accuracy;
+            servedKind[d] = choice.ServedName;
+            bestCandidate[d] = best;
             localOnly[d] = LocalOnly(architecture, train, test, trainers, options, seed + d, cancellationToken);
         }
 
-        return new PersonalizationResult(options.Mode.ToString().ToLowerInvariant(), globalAccuracy, personalAccuracy, localOnly, served, personalServed);
+        return new PersonalizationResult(
+            Name(options.Mode), globalAccuracy, personalAccuracy, localOnly, served, personalServed, servedKind, bestCandidate,
+            candidates.ToDictionary(c => c.Key, c => (IReadOnlyList<double?>)c.Value, StringComparer.Ordinal));
     }
+
+    /// <summary>The mode as the CLI spells it.</summary>
+    public static string Name(PersonalizationMode mode) => mode == PersonalizationMode.LocalOnly ? "local-only" : mode.ToString().ToLowerInvariant();
 
     private static double LocalOnly(ModelArchitecture architecture, Dataset train, Dataset test, LocalTrainers trainers, PersonalizationOptions options, int seed, CancellationToken cancellationToken)
     {

@@ -104,7 +104,7 @@ public sealed record SimulationOptions
     /// <summary>Local learning rate.</summary>
     public float LearningRate { get; init; } = 0.1f;
 
-    /// <summary>Personal models to evaluate at the end of each run (none, head or ditto).</summary>
+    /// <summary>Personal models to evaluate at the end of each run (none, auto, head, ditto or local-only).</summary>
     public FedEdge.Device.Personalization.PersonalizationMode Personalize { get; init; } = FedEdge.Device.Personalization.PersonalizationMode.None;
 
     /// <summary>Validation samples a device needs before it may serve its personal model.</summary>
@@ -156,7 +156,7 @@ public sealed record SimulationOptions
         Check(ClientsPerRound is >= 1 and <= 10_000, "--clients-per-round must be in 1..10000");
         Check(LocalEpochs is >= 1 and <= 100 && BatchSize is >= 1 and <= 4096, "--epochs must be in 1..100 and --batch-size in 1..4096");
         Check(LearningRate > 0 && float.IsFinite(LearningRate), "--lr must be positive");
-        Check(Enum.IsDefined(Personalize), "--personalize must be none, head or ditto");
+        Check(Enum.IsDefined(Personalize), "--personalize must be none, auto, head, ditto or local-only");
         Check(PersonalMinValidation is >= 1 and <= 100_000, "--personal-min-validation must be in 1..100000");
         Check(ProximalLambda >= 0 && float.IsFinite(ProximalLambda), "--lambda must be ≥ 0");
         Check(Partition.Kind != PartitionKind.Natural || Dataset.Kind == DatasetKind.Synthetic, "--partition natural needs --dataset synthetic");

@@ -32,9 +32,18 @@ public sealed class AgentPersonalizationOptionsTests
     }
 
     [Fact]
-    public void Personalization_is_off_unless_configured()
+    public void Personalization_chooses_among_all_candidates_unless_configured_otherwise()
     {
         var options = Bind("""{ "Agent": { "DeviceId": "dev-1", "Mqtt": { "Host": "b", "UseTls": false } } }""");
+
+        Assert.Equal(PersonalizationMode.Auto, options.Personalization.Mode);
+        Assert.True(new AgentOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    [Fact]
+    public void Personalization_mode_none_turns_it_off()
+    {
+        var options = Bind("""{ "Agent": { "DeviceId": "dev-1", "Mqtt": { "Host": "b", "UseTls": false }, "Personalization": { "Mode": "none" } } }""");
 
         Assert.Equal(PersonalizationMode.None, options.Personalization.Mode);
         Assert.True(new AgentOptionsValidator().Validate(null, options).Succeeded);

@@ -48,7 +48,7 @@ public sealed class PersonalizationServiceRestartTests
         using var second = device.Personalization();
         second.Open();
 
-        Assert.Equal(stored, PersonalModelStore.Serialize(second.Personal!));
+        Assert.Equal(stored, PersonalModelStore.Serialize(second.PersonalSet!));
         var splitAfter = second.CurrentSplit();
         Assert.Equal(splitBefore.ValidationRows, splitAfter.ValidationRows);
         Assert.Equal(splitBefore.Validation.Features.ToArray(), splitAfter.Validation.Features.ToArray());

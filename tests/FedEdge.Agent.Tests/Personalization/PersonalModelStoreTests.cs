@@ -149,7 +149,96 @@ public class PersonalModelStoreTests : IClassFixture<NonIidDigits>
             && Bits(back.Parameters).AsSpan().SequenceEqual(Bits(model.Parameters));
     }
 
-    private static PersonalModel RandomModel(PersonalizationMode mode, ulong version, long steps, int seed)
+    [Fact]
+    public void A_set_loads_back_with_every_model_its_lambdas_and_the_served_index()
+    {
+        using var dir = new TempDirectory();
+        var set = new PersonalModelSet(
+        [
+            RandomModel(PersonalizationMode.Ditto, 5, 10, seed: 7, lambda: 1f),
+            RandomModel(PersonalizationMode.Ditto, 5, 11, seed: 8, lambda: 0.01f),
+            RandomModel(PersonalizationMode.Head, 5, 12, seed: 9),
+            RandomModel(PersonalizationMode.LocalOnly, 5, 13, seed: 10),
+        ], served: 3);
+        new PersonalModelStore(dir.Path).Save(set);
+
+        var loaded = new PersonalModelStore(dir.Path).LoadSet();
+
+        Assert.NotNull(loaded);
+        Assert.Equal(3, loaded.Served);
+        Assert.Equal(["ditto:1", "ditto:0.01", "head", "local-only"], loaded.Models.Select(m => m.Candidate.Name));
+        for (int i = 0; i < set.Models.Count; i++)
+        {
+            Assert.Equal(set.Models[i].LocalSteps, loaded.Models[i].LocalSteps);
+            Assert.Equal(Bits(set.Models[i].Parameters), Bits(loaded.Models[i].Parameters));
+        }
+
+        Assert.Equal(PersonalizationMode.LocalOnly, new PersonalModelStore(dir.Path).Load()!.Mode);
+    }
+
+    [Theory]
+    [InlineData(PersonalizationMode.Head, 0f)]
+    [InlineData(PersonalizationMode.Ditto, 0.1f)]
+    public void A_format_1_file_loads_as_a_set_of_its_one_model_serving_the_global_model(PersonalizationMode mode, float expectedLambda)
+    {
+        var model = RandomModel(mode, 9, 40, seed: 12);
+        byte[] bytes = FormatOne(model);
+
+        var set = PersonalModelStore.DeserializeSet(bytes, "format-1");
+
+        Assert.Equal(PersonalModelSet.GlobalServed, set.Served);
+        var loaded = Assert.Single(set.Models);
+        Assert.Equal(mode, loaded.Mode);
+        Assert.Equal(expectedLambda, loaded.ProximalLambda);
+        Assert.Equal(9UL, loaded.BaseVersion);
+        Assert.Equal(40, loaded.LocalSteps);
+        Assert.Equal(Bits(model.Parameters), Bits(loaded.Parameters));
+    }
+
+    [Fact]
+    public void A_file_of_a_newer_format_is_refused_naming_both_versions()
+    {
+        byte[] bytes = PersonalModelStore.Serialize(RandomModel(PersonalizationMode.Head, 1, 0, seed: 13));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), 3);
+        System.Security.Cryptography.SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32), bytes.AsSpan(bytes.Length - 32));
+
+        var ex = Assert.Throws<PersonalModelCorruptException>(() => PersonalModelStore.DeserializeSet(bytes, "newer"));
+
+        Assert.Contains("format version 3", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("reads 1 and 2", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_served_index_outside_the_models_is_reported_as_corrupt()
+    {
+        byte[] bytes = PersonalModelStore.Serialize(new PersonalModelSet([RandomModel(PersonalizationMode.Head, 1, 0, seed: 14)], served: 0));
+        string text = System.Text.Encoding.Latin1.GetString(bytes);
+        byte[] broken = System.Text.Encoding.Latin1.GetBytes(text.Replace("\"served\":0", "\"served\":4", StringComparison.Ordinal));
+        System.Security.Cryptography.SHA256.HashData(broken.AsSpan(0, broken.Length - 32), broken.AsSpan(broken.Length - 32));
+
+        var ex = Assert.Throws<PersonalModelCorruptException>(() => PersonalModelStore.DeserializeSet(broken, "served"));
+
+        Assert.Contains("served index 4", ex.Message, StringComparison.Ordinal);
+    }
+
+    // The single-model layout written before format 2 (magic, version 1, metadata object, tensors, SHA-256).
+    private static byte[] FormatOne(PersonalModel model)
+    {
+        string tensors = string.Join(",", model.Parameters.Layout.Tensors.Select(t => $"{{\"name\":\"{t.Name}\",\"shape\":[{string.Join(",", t.Shape)}]}}"));
+        byte[] metadata = System.Text.Encoding.UTF8.GetBytes(
+            $"{{\"mode\":\"{model.Mode.ToString().ToLowerInvariant()}\",\"architecture\":\"{model.Architecture}\",\"base_version\":\"{model.BaseVersion}\",\"local_steps\":{model.LocalSteps},\"tensors\":[{tensors}]}}");
+        byte[] values = Bits(model.Parameters);
+        byte[] bytes = new byte[8 + 8 + metadata.Length + values.Length + 32];
+        "FEDGEPRS"u8.CopyTo(bytes);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), 1);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(12), (uint)metadata.Length);
+        metadata.CopyTo(bytes, 16);
+        values.CopyTo(bytes, 16 + metadata.Length);
+        System.Security.Cryptography.SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32), bytes.AsSpan(bytes.Length - 32));
+        return bytes;
+    }
+
+    private static PersonalModel RandomModel(PersonalizationMode mode, ulong version, long steps, int seed, float lambda = 0.1f)
     {
         var random = new Random(seed);
         var layout = Architecture.Layout.Subset(PersonalModel.PersonalTensors(Architecture, mode));
@@ -166,7 +255,7 @@ public class PersonalModelStoreTests : IClassFixture<NonIidDigits>
             };
         }
 
-        return PersonalModel.FromParameters(mode, Architecture, version, steps, parameters);
+        return PersonalModel.FromParameters(mode, Architecture, version, steps, parameters, mode == PersonalizationMode.Ditto ? lambda : 0);
     }
 
     private static byte[] Bits(ParameterSet parameters) =>

@@ -36,4 +36,25 @@ public sealed class PersonalizationStatisticsTests
         // device 0 loses 10 points (worse), device 1 loses 0.5 (not worse), device 4 has no global value.
         Assert.Equal(0.25, PersonalizationStatistics.ServedWorseShare(result), 12);
     }
+
+    [Fact]
+    public void Served_counts_name_each_kind_and_skip_devices_without_held_out_samples()
+    {
+        var result = Auto(["global", "local-only", null, "local-only", "ditto:0.1"], [0.5, 0.8, null, 0.7, 0.9], [0.5, 0.9, null, 0.7, 0.905]);
+
+        Assert.Equal("ditto:0.1 1, global 1, local-only 2", PersonalizationStatistics.ServedCountsText(result));
+    }
+
+    [Fact]
+    public void Served_below_best_counts_devices_more_than_one_point_below_the_best_candidate()
+    {
+        // device 1 is 10 points below its best (counted), device 4 half a point (not), device 2 has no value.
+        var result = Auto(["global", "local-only", null, "local-only", "ditto:0.1"], [0.5, 0.8, null, 0.7, 0.9], [0.5, 0.9, null, 0.7, 0.905]);
+
+        Assert.Equal(0.25, PersonalizationStatistics.ServedBelowBestShare(result), 12);
+    }
+
+    private static PersonalizationResult Auto(string?[] kinds, double?[] served, double?[] best) => new(
+        "auto", Global: served, Personal: served, LocalOnly: served, Served: served,
+        PersonalServed: [.. kinds.Select(k => k is not null and not "global")], ServedKind: kinds, BestCandidate: best);
 }

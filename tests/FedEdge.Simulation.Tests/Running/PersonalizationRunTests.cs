@@ -47,4 +47,42 @@ public sealed class PersonalizationRunTests
         Assert.Contains("\"local_only\"", json, StringComparison.Ordinal);
         Assert.Contains("\"personal\"", json, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_auto_run_reports_which_candidate_each_device_serves_and_the_best_candidate()
+    {
+        var options = new SimulationOptions
+        {
+            Devices = 6,
+            Strategies = [StrategyKind.FedBuff],
+            Dataset = new DatasetSource(DatasetKind.Synthetic),
+            Partition = PartitionSpec.Natural,
+            SamplesPerHome = 60,
+            MaxTime = TimeSpan.FromHours(2),
+            MainsFraction = 1,
+            BufferSize = 3,
+            Personalize = PersonalizationMode.Auto,
+            Seeds = [1],
+        };
+        var run = Assert.Single(await SimulationRunner.RunAllAsync(options, null, NullLoggerFactory.Instance, TestContext.Current.CancellationToken));
+
+        var p = Assert.IsType<FedEdge.Simulation.Results.PersonalizationResult>(run.Personalization);
+        Assert.Equal("auto", p.Mode);
+        Assert.Equal(["ditto:0.01", "ditto:0.1", "ditto:1", "head", "local-only"], p.Candidates!.Keys.Order(StringComparer.Ordinal));
+        for (int d = 0; d < 6; d++)
+        {
+            string kind = p.ServedKind![d]!;
+            double served = p.Served[d]!.Value;
+            Assert.Equal(kind == "global" ? p.Global[d] : p.Candidates[kind][d], served);
+            Assert.True(p.BestCandidate![d] >= served);
+        }
+
+        Assert.Equal(6, PersonalizationStatistics.ServedCounts(p).Values.Sum());
+        using var dir = new TempDirectory();
+        SimulationReport.WriteAll(dir.Path, SimulationSummary.Create(SummaryOptions.From(options), [run]), []);
+        string json = await File.ReadAllTextAsync(Path.Combine(dir.Path, SummaryJson.FileName), TestContext.Current.CancellationToken);
+        Assert.Contains("\"served_kind\"", json, StringComparison.Ordinal);
+        var back = SummaryJson.Deserialize(json).Runs[0].Personalization!;
+        Assert.Equal(p.ServedKind, back.ServedKind);
+    }
 }
