@@ -52,12 +52,13 @@ internal static class SimulateCommand
         var buffer = new Option<int?>("--buffer") { Description = "K: updates per server step for FedBuff and FTTE (default 10)." };
         var cohort = new Option<int?>("--clients-per-round") { Description = "FedAvg cohort size (default 10)." };
         var serverLr = new Option<double?>("--server-lr") { Description = "Server learning rate η_g (default 1)." };
+        var robust = new Option<string?>("--robust") { Description = "How the aggregator pools a step: trimmed-mean (the aggregator's default, β = 0.1), median, or none (the weighted mean)." };
         var workDir = new Option<DirectoryInfo?>("--work-dir") { Description = "Where device and aggregator state (ledgers, outboxes, SQLite) live during the run; default a temporary directory, on /dev/shm when available (the state is thrown away)." };
         var stopAtTarget = new Option<bool>("--stop-at-target") { Description = "End each run when it reaches the target accuracy." };
         var json = new Option<bool>("--json") { Description = "Print summary.json's object on stdout; progress and tables go to stderr." };
         var command = new Command("simulate", "Simulate a heterogeneous fleet learning together, on the real agent/aggregator code and an MQTT broker.")
         {
-            preset, devices, strategy, codec, dp, epsilon, delta, contributions, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, buffer, cohort, serverLr, workDir, stopAtTarget, json,
+            preset, devices, strategy, codec, dp, epsilon, delta, contributions, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, buffer, cohort, serverLr, robust, workDir, stopAtTarget, json,
         };
 
         command.OnlyWith(ca, broker);
@@ -105,6 +106,7 @@ internal static class SimulateCommand
                     BufferSize = parse.GetValue(buffer) ?? baseline.BufferSize,
                     ClientsPerRound = parse.GetValue(cohort) ?? baseline.ClientsPerRound,
                     ServerLearningRate = parse.GetValue(serverLr) ?? baseline.ServerLearningRate,
+                    Robust = parse.GetValue(robust) is { } r ? ParseRobust(r) : baseline.Robust,
                 };
                 options.Validate();
             }
@@ -348,6 +350,14 @@ internal static class SimulateCommand
         "local-only" => FedEdge.Device.Personalization.PersonalizationMode.LocalOnly,
         "auto" => FedEdge.Device.Personalization.PersonalizationMode.Auto,
         _ => throw new FormatException($"--personalize '{text}' is not none, auto, head, ditto or local-only."),
+    };
+
+    internal static RobustKind ParseRobust(string text) => text.ToLowerInvariant() switch
+    {
+        "none" => RobustKind.None,
+        "median" => RobustKind.Median,
+        "trimmed-mean" => RobustKind.TrimmedMean,
+        _ => throw new FormatException($"--robust '{text}' is not trimmed-mean, median or none."),
     };
 
     internal static TimeSpan ParseDuration(string text)

@@ -22,6 +22,7 @@ namespace FedEdge.Simulation.Reporting;
 /// <param name="Seeds">Seeds run.</param>
 /// <param name="BufferSize">K: updates per server step (FedBuff, FTTE).</param>
 /// <param name="ClientsPerRound">FedAvg cohort size.</param>
+/// <param name="Robust">How the aggregator pooled each step (TrimmedMean, Median, None).</param>
 public sealed record SummaryOptions(
     int Devices,
     string Dataset,
@@ -36,7 +37,8 @@ public sealed record SummaryOptions(
     double TargetAccuracy,
     IReadOnlyList<int> Seeds,
     int BufferSize,
-    int ClientsPerRound)
+    int ClientsPerRound,
+    string Robust = "TrimmedMean")
 {
     /// <summary>True when the devices added DP noise (and so spent ε).</summary>
     public bool UsesDp => !string.Equals(Dp, nameof(ContributionPrivacy.None), StringComparison.OrdinalIgnoreCase);
@@ -60,10 +62,11 @@ public sealed record SummaryOptions(
             options.TargetAccuracy,
             [.. options.Seeds],
             options.BufferSize,
-            options.ClientsPerRound);
+            options.ClientsPerRound,
+            options.Robust.ToString());
     }
 
     /// <summary>One line describing the setup, for the report's header.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"{Devices} devices, {Dataset} data ({Partition}), {Stragglers:P0} stragglers, DP {Dp}{(UsesDp ? $" ε={Epsilon:G3} δ={Delta:G2}" : string.Empty)}, codec {Codec}, K={BufferSize}, FedAvg cohort {ClientsPerRound}, horizon {HorizonHours:G3} h, target accuracy {TargetAccuracy:P1}, seeds {string.Join(", ", Seeds)}");
+        $"{Devices} devices, {Dataset} data ({Partition}), {Stragglers:P0} stragglers, DP {Dp}{(UsesDp ? $" ε={Epsilon:G3} δ={Delta:G2}" : string.Empty)}, codec {Codec}, K={BufferSize}, FedAvg cohort {ClientsPerRound}, pooling {Robust}, horizon {HorizonHours:G3} h, target accuracy {TargetAccuracy:P1}, seeds {string.Join(", ", Seeds)}");
 }

@@ -170,6 +170,7 @@ public sealed class FleetSimulation : IDisposable
             Strategy = _strategy,
             BufferSize = _options.BufferSize,
             ServerLearningRate = _options.ServerLearningRate,
+            Robust = _options.Robust,
             MaxStaleness = _options.MaxStaleness,
             ClientsPerRound = cohort,
             MinClients = Math.Max(1, cohort / 2),

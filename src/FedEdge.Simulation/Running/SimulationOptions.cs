@@ -89,6 +89,9 @@ public sealed record SimulationOptions
     /// <summary>Server learning rate.</summary>
     public double ServerLearningRate { get; init; } = 1.0;
 
+    /// <summary>How the aggregator pools a step's updates (default the aggregator's own default, the trimmed mean).</summary>
+    public RobustKind Robust { get; init; } = RobustKind.TrimmedMean;
+
     /// <summary>Largest staleness accepted (FedBuff, FTTE).</summary>
     public int MaxStaleness { get; init; } = 20;
 
@@ -168,5 +171,5 @@ public sealed record SimulationOptions
 
     /// <summary>One line describing the setup.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"{Devices} devices, {Dataset} data ({Partition}), {StragglerFraction:P0} stragglers, DP {Privacy}{(Privacy == ContributionPrivacy.None ? string.Empty : $" ε={Epsilon:G3} δ={Delta:G2}")}, codec {(Codec == UpdateEncoding.PackedStochastic ? $"Packed{PackedBits}" : Codec.ToString())}, K={BufferSize}, horizon {MaxTime.TotalHours:G3} h");
+        $"{Devices} devices, {Dataset} data ({Partition}), {StragglerFraction:P0} stragglers, DP {Privacy}{(Privacy == ContributionPrivacy.None ? string.Empty : $" ε={Epsilon:G3} δ={Delta:G2}")}, codec {(Codec == UpdateEncoding.PackedStochastic ? $"Packed{PackedBits}" : Codec.ToString())}, K={BufferSize}, pooling {Robust}, horizon {MaxTime.TotalHours:G3} h");
 }

@@ -9,6 +9,7 @@ public class SimulateCommandTests
     [InlineData("--strategy", "fedsgd", "--strategy 'fedsgd'")]
     [InlineData("--codec", "zip", "--codec 'zip'")]
     [InlineData("--dp", "local", "--dp 'local'")]
+    [InlineData("--robust", "krum", "--robust 'krum'")]
     [InlineData("--max-time", "soon", "--max-time 'soon'")]
     [InlineData("--seeds", "1,x", "'x' is not an integer")]
     [InlineData("--partition", "dirichlet:0", "dirichlet:0")]
@@ -32,6 +33,13 @@ public class SimulateCommandTests
         Assert.Equal(FedEdge.Core.Codecs.UpdateEncoding.PackedStochastic, SimulateCommand.ParseCodec(name));
         Assert.Equal(bits, SimulateCommand.ParsePackedBits(name));
     }
+
+    [Theory]
+    [InlineData("none", FedEdge.Aggregation.Engine.RobustKind.None)]
+    [InlineData("median", FedEdge.Aggregation.Engine.RobustKind.Median)]
+    [InlineData("Trimmed-Mean", FedEdge.Aggregation.Engine.RobustKind.TrimmedMean)]
+    public void A_robust_name_gives_its_pooling(string name, FedEdge.Aggregation.Engine.RobustKind expected) =>
+        Assert.Equal(expected, SimulateCommand.ParseRobust(name));
 
     [Theory]
     [InlineData("--out")]
