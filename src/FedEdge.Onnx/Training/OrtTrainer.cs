@@ -39,10 +39,7 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
     private readonly long[] _predictions;
     private readonly float[] _loss = new float[1];
     private readonly float[] _evalLoss = new float[1];
-    private readonly float[] _learningRate = new float[1];
-    private readonly float[] _stepSize = new float[1];
-    private readonly float[] _epsilonHat = new float[1];
-    private readonly float[] _decay = new float[1];
+    private readonly OptimizerScalars _scalars = new();
     private readonly float[] _clipNorm = [1f];
     private readonly float[] _proximalLambda = [0f];
     private readonly float[] _perExampleNorms;
@@ -321,24 +318,7 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
     public void OptimizerStep(float learningRate)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!(learningRate >= 0) || !float.IsFinite(learningRate))
-        {
-            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be finite and non-negative.");
-        }
-
-        _learningRate[0] = learningRate;
-        var settings = Checkpoint.Optimizer;
-        if (settings.Kind == OptimizerKind.AdamW)
-        {
-            // αₜ = η·√(1−β₂ᵗ)/(1−β₁ᵗ), ε̂ₜ = ε·√(1−β₂ᵗ) (ModelGraphs.Optimizer), in double: they are exact
-            // rescalings of Algorithm 2's bias corrections and depend only on η and t.
-            long t = Checkpoint.Step + 1;
-            double firstCorrection = 1 - Math.Pow(settings.Beta1, t);
-            double rootSecondCorrection = Math.Sqrt(1 - Math.Pow(settings.Beta2, t));
-            _stepSize[0] = (float)(learningRate * rootSecondCorrection / firstCorrection);
-            _epsilonHat[0] = (float)(settings.Epsilon * rootSecondCorrection);
-            _decay[0] = (float)(1 - ((double)learningRate * settings.WeightDecay));
-        }
+        _scalars.Set(learningRate, Checkpoint.Optimizer, Checkpoint.Step);
 
         var parameters = Checkpoint.Parameters;
         if (_gatheredParameters is not null)
@@ -618,17 +598,7 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
         }
 
         var binding = Own(_optimizer.CreateIoBinding());
-        foreach (var (name, values) in new[]
-        {
-            (ArtifactNames.LearningRate, _learningRate), (ArtifactNames.StepSize, _stepSize),
-            (ArtifactNames.EpsilonHat, _epsilonHat), (ArtifactNames.Decay, _decay),
-        })
-        {
-            if (_optimizer.InputMetadata.ContainsKey(name))
-            {
-                binding.BindInput(name, Own(OrtValue.CreateTensorValueFromMemory(values, [])));
-            }
-        }
+        _scalars.BindTo(_optimizer, binding, Own);
 
         var parameters = _gatheredParameters is null ? Checkpoint.Parameters.Buffer.AsMemory(_trainableOffset, length) : _gatheredParameters.AsMemory();
         binding.BindInput(ArtifactNames.Parameters, Flat(parameters));

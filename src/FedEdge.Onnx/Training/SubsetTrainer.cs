@@ -35,10 +35,7 @@ public sealed class SubsetTrainer : ILocalTrainer, IDisposable
     private readonly long[] _labels;
     private readonly float[] _batchOnes;
     private readonly float[] _loss = new float[1];
-    private readonly float[] _learningRate = new float[1];
-    private readonly float[] _stepSize = new float[1];
-    private readonly float[] _epsilonHat = new float[1];
-    private readonly float[] _decay = new float[1];
+    private readonly OptimizerScalars _scalars = new();
     private readonly float[] _gradients;
     private readonly float[] _values;
     private readonly float[] _updatedValues;
@@ -216,22 +213,7 @@ public sealed class SubsetTrainer : ILocalTrainer, IDisposable
     public void OptimizerStep(float learningRate)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!(learningRate >= 0) || !float.IsFinite(learningRate))
-        {
-            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be finite and non-negative.");
-        }
-
-        _learningRate[0] = learningRate;
-        if (Optimizer.Kind == OptimizerKind.AdamW)
-        {
-            // the same bias-corrected scalars as OrtTrainer.OptimizerStep (ModelGraphs.Optimizer's remarks)
-            long t = Step + 1;
-            double firstCorrection = 1 - Math.Pow(Optimizer.Beta1, t);
-            double rootSecondCorrection = Math.Sqrt(1 - Math.Pow(Optimizer.Beta2, t));
-            _stepSize[0] = (float)(learningRate * rootSecondCorrection / firstCorrection);
-            _epsilonHat[0] = (float)(Optimizer.Epsilon * rootSecondCorrection);
-            _decay[0] = (float)(1 - ((double)learningRate * Optimizer.WeightDecay));
-        }
+        _scalars.Set(learningRate, Optimizer, Step);
 
         Subset.Gather(Parameters.AsSpan(), _values);
         _optimizer.RunWithBinding(_runOptions, _optimizerBinding);
@@ -327,17 +309,7 @@ public sealed class SubsetTrainer : ILocalTrainer, IDisposable
     private OrtIoBinding BuildOptimizerBinding()
     {
         var binding = Own(_optimizer.CreateIoBinding());
-        foreach (var (name, values) in new[]
-        {
-            (ArtifactNames.LearningRate, _learningRate), (ArtifactNames.StepSize, _stepSize),
-            (ArtifactNames.EpsilonHat, _epsilonHat), (ArtifactNames.Decay, _decay),
-        })
-        {
-            if (_optimizer.InputMetadata.ContainsKey(name))
-            {
-                binding.BindInput(name, Own(OrtValue.CreateTensorValueFromMemory(values, [])));
-            }
-        }
+        _scalars.BindTo(_optimizer, binding, Own);
 
         int k = Subset.Count;
         binding.BindInput(ArtifactNames.Parameters, Flat(_values.AsMemory()));
