@@ -12,19 +12,7 @@ public sealed class PersonalizationRunTests
     [Fact]
     public async Task A_personalized_run_scores_every_device_with_four_models_and_reports_them()
     {
-        var options = new SimulationOptions
-        {
-            Devices = 6,
-            Strategies = [StrategyKind.FedBuff],
-            Dataset = new DatasetSource(DatasetKind.Synthetic),
-            Partition = PartitionSpec.Natural,
-            SamplesPerHome = 60,
-            MaxTime = TimeSpan.FromHours(2),
-            MainsFraction = 1,
-            BufferSize = 3,
-            Personalize = PersonalizationMode.Ditto,
-            Seeds = [1],
-        };
+        var options = SmallFleet(PersonalizationMode.Ditto);
         var run = Assert.Single(await SimulationRunner.RunAllAsync(options, null, NullLoggerFactory.Instance, TestContext.Current.CancellationToken));
 
         var p = Assert.IsType<FedEdge.Simulation.Results.PersonalizationResult>(run.Personalization);
@@ -51,19 +39,7 @@ public sealed class PersonalizationRunTests
     [Fact]
     public async Task An_auto_run_reports_which_candidate_each_device_serves_and_the_best_candidate()
     {
-        var options = new SimulationOptions
-        {
-            Devices = 6,
-            Strategies = [StrategyKind.FedBuff],
-            Dataset = new DatasetSource(DatasetKind.Synthetic),
-            Partition = PartitionSpec.Natural,
-            SamplesPerHome = 60,
-            MaxTime = TimeSpan.FromHours(2),
-            MainsFraction = 1,
-            BufferSize = 3,
-            Personalize = PersonalizationMode.Auto,
-            Seeds = [1],
-        };
+        var options = SmallFleet(PersonalizationMode.Auto);
         var run = Assert.Single(await SimulationRunner.RunAllAsync(options, null, NullLoggerFactory.Instance, TestContext.Current.CancellationToken));
 
         var p = Assert.IsType<FedEdge.Simulation.Results.PersonalizationResult>(run.Personalization);
@@ -85,4 +61,19 @@ public sealed class PersonalizationRunTests
         var back = SummaryJson.Deserialize(json).Runs[0].Personalization!;
         Assert.Equal(p.ServedKind, back.ServedKind);
     }
+
+    /// <summary>Six homes with FedBuff (K = 3) on mains for two simulated hours, seed 1.</summary>
+    private static SimulationOptions SmallFleet(PersonalizationMode mode) => new()
+    {
+        Devices = 6,
+        Strategies = [StrategyKind.FedBuff],
+        Dataset = new DatasetSource(DatasetKind.Synthetic),
+        Partition = PartitionSpec.Natural,
+        SamplesPerHome = 60,
+        MaxTime = TimeSpan.FromHours(2),
+        MainsFraction = 1,
+        BufferSize = 3,
+        Personalize = mode,
+        Seeds = [1],
+    };
 }
