@@ -63,6 +63,9 @@ public sealed partial class AggregatorService : BackgroundService
     /// <summary>The node (after start).</summary>
     public AggregatorNode? Node => _node;
 
+    /// <summary>Broker connections made so far, each counted once its subscriptions are restored (0 before start).</summary>
+    public long Connections => _client?.Connections ?? 0;
+
     /// <summary>Start-up checks run here, not in ExecuteAsync: signing key, state, broker subscriptions.</summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
