@@ -70,7 +70,7 @@ internal static class IssueRatios
     {
         try
         {
-            var result = await AggregatorThroughput.MeasureAsync(2000).ConfigureAwait(false);
+            var result = await AggregatorThroughput.MeasureInChildAsync(2000).ConfigureAwait(false);
             double ratio = result.Aggregator / result.Bare;
             return Row(
                 "aggregator accepted updates/s ÷ bare MQTTnet subscriber (2,000 queued digits-MLP updates, same mosquitto)",
