@@ -29,6 +29,11 @@ internal static class Program
             return await AggregatorThroughput.RunAsync(count).ConfigureAwait(false);
         }
 
+        if (args.Length > 1 && args[0] == "throughput-child")
+        {
+            return await AggregatorThroughput.ChildAsync(int.Parse(args[1], CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        }
+
         if (args.Length > 0 && args[0] == "footprint")
         {
             return await AgentFootprint.RunAsync().ConfigureAwait(false);

@@ -112,6 +112,46 @@ public class BoundedStateTests
     }
 
     [Fact]
+    public void The_size_bound_holds_across_steps_rolled_back_batches_and_reopening()
+    {
+        // the store keeps its row count between prunes (to skip the bound's scan while within it): the count must follow
+        // accepts, prunes, a rolled-back batch (whose accepts never happened) and a reopened file
+        using var dir = new TempDirectory();
+        var at = new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+        void Accept(Aggregation.State.AggregatorStateStore store, int from, int count)
+        {
+            for (int i = from; i < from + count; i++)
+            {
+                Assert.Equal(Aggregation.State.AcceptOutcome.Accepted, store.TryAccept(new Aggregation.State.BufferedUpdate(UpdateFactory.Id(i), "dev", 50, at, 10, [1])));
+                store.CommitModel(new Aggregation.State.StoredModel(i + 1, at, [0], [0]), [UpdateFactory.Id(i)]);
+            }
+        }
+
+        using (var store = Aggregation.State.AggregatorStateStore.Open(dir.File("state.db")))
+        {
+            Accept(store, 0, 150);
+            Assert.Equal(50, store.PruneSeen(0, 100));
+            Assert.Equal(0, store.PruneSeen(0, 100));
+            Accept(store, 150, 30);
+            using (store.BeginBatch())
+            {
+                Accept(store, 1000, 40);
+            }
+
+            Assert.Equal(30, store.PruneSeen(0, 100));
+            Assert.Equal(100, store.SeenCount());
+            Accept(store, 180, 5);
+        }
+
+        using var reopened = Aggregation.State.AggregatorStateStore.Open(dir.File("state.db"));
+        Assert.Equal(5, reopened.PruneSeen(0, 100));
+        Assert.Equal(100, reopened.SeenCount());
+        Assert.True(reopened.IsSeen(UpdateFactory.Id(184)));
+        Assert.False(reopened.IsSeen(UpdateFactory.Id(84)));
+        Assert.False(reopened.IsSeen(UpdateFactory.Id(1000)));
+    }
+
+    [Fact]
     public void The_update_rate_counts_refused_updates_and_survives_a_restart()
     {
         // 3 an hour: two refused (no DP) and one accepted use the hour up; after a restart the fourth is still refused

@@ -159,4 +159,50 @@ public class CombinerTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new TrimmedMeanCombiner(beta));
     }
+
+    [Theory]
+    [InlineData(10, 0.1)]
+    [InlineData(7, 0.3)]
+    [InlineData(32, 0.1)]
+    [InlineData(40, 0.2)]
+    public void Trimmed_mean_equals_an_independent_sort_and_sum_bit_for_bit(int k, double beta)
+    {
+        // Values from a small grid, so many coordinates hold ties (broken by weight), −0 beside +0 (equal in float order),
+        // and weights with ties of their own.
+        // Reference: LINQ's stable OrderBy(value).ThenBy(weight), the survivors summed in that order in float64 — the
+        // definition in the combiner's remarks; exact equality, since equal keys are equal (value, weight) pairs.
+        var rng = new Random(k);
+        const int Dimension = 500;
+        var deltas = new float[k][];
+        for (int i = 0; i < k; i++)
+        {
+            deltas[i] = new float[Dimension];
+            for (int j = 0; j < Dimension; j++)
+            {
+                float value = (rng.Next(9) - 4) * 0.25f;
+                deltas[i][j] = value == 0f && rng.Next(2) == 0 ? -0f : value;
+            }
+        }
+
+        double[] weights = [.. Enumerable.Range(0, k).Select(_ => (rng.Next(4) + 1) / 10.0)];
+        var combiner = new TrimmedMeanCombiner(beta);
+        int b = combiner.TrimCount(k);
+        Assert.True(b > 0);
+        var centre = new float[Dimension];
+        combiner.Combine(deltas, weights, centre);
+
+        for (int j = 0; j < Dimension; j++)
+        {
+            var kept = Enumerable.Range(0, k).Select(i => (Value: deltas[i][j], Weight: weights[i]))
+                .OrderBy(p => p.Value).ThenBy(p => p.Weight).Skip(b).Take(k - (2 * b)).ToArray();
+            double sum = 0.0, weight = 0.0;
+            foreach (var (value, w) in kept)
+            {
+                sum += w * value;
+                weight += w;
+            }
+
+            Assert.Equal((float)(sum / weight), centre[j]);
+        }
+    }
 }

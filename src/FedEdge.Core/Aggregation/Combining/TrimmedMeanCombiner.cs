@@ -51,25 +51,58 @@ public sealed class TrimmedMeanCombiner : IUpdateCombiner
             return;
         }
 
-        Span<(float Value, double Weight)> column = k <= 128 ? stackalloc (float, double)[k] : new (float, double)[k];
+        // Each coordinate's K values are sorted as 64-bit keys: the value's bits mapped to a signed integer in the float
+        // order (−0 as +0, NaN first, as float.CompareTo orders them) above the update's position in weight order, so a
+        // primitive sort of K longs gives CompareTo's (value, weight) order without a comparison delegate (which cost ≈ 1 µs
+        // per coordinate, 2.7 ms of a step of 2,410). Equal keys are equal (value, weight) pairs, so the survivors and the
+        // order they are summed in are the same as any sort by (value, weight): the result is the same bit for bit.
+        int[] byWeight = new int[k];
+        for (int i = 0; i < k; i++)
+        {
+            byWeight[i] = i;
+        }
+
+        double[] weightOf = weights.ToArray();
+        Array.Sort(weightOf, byWeight);
+        var sorted = new float[k][];
+        for (int p = 0; p < k; p++)
+        {
+            sorted[p] = deltas[byWeight[p]];
+        }
+
+        Span<long> column = k <= 128 ? stackalloc long[k] : new long[k];
         for (int j = 0; j < destination.Length; j++)
         {
-            for (int i = 0; i < k; i++)
+            for (int p = 0; p < k; p++)
             {
-                column[i] = (deltas[i][j], weights[i]);
+                column[p] = ((long)OrderedBits(sorted[p][j]) << 32) | (uint)p;
             }
 
-            column.Sort(static (x, y) => x.Value != y.Value ? x.Value.CompareTo(y.Value) : x.Weight.CompareTo(y.Weight));
+            column.Sort();
             double sum = 0.0, weight = 0.0, plain = 0.0;
             for (int i = b; i < k - b; i++)
             {
-                sum += column[i].Weight * column[i].Value;
-                weight += column[i].Weight;
-                plain += column[i].Value;
+                int p = (int)(uint)column[i];
+                float value = sorted[p][j];
+                sum += weightOf[p] * value;
+                weight += weightOf[p];
+                plain += value;
             }
 
             // survivors that all weigh 0 (a degenerate weighting) fall back to their plain mean
             destination[j] = (float)(weight > 0.0 ? sum / weight : plain / (k - (2 * b)));
         }
+    }
+
+    /// <summary>A signed integer in <see cref="float.CompareTo(float)"/>'s order: NaN lowest, −0 equal to +0.</summary>
+    private static int OrderedBits(float value)
+    {
+        if (float.IsNaN(value))
+        {
+            return int.MinValue;
+        }
+
+        int bits = BitConverter.SingleToInt32Bits(value + 0f);
+        return bits ^ ((bits >> 31) & int.MaxValue);
     }
 }
