@@ -10,8 +10,9 @@ namespace FedEdge.Onnx.Privacy;
 /// hₗ₋₁,ᵢ ⊗ Gₗ,ᵢ for Wₗ and Gₗ,ᵢ for bₗ, so (Goodfellow 2015, "Efficient per-example gradient computations")
 /// ‖∇ᵢ‖² = Σₗ (‖hₗ₋₁,ᵢ‖²·[Wₗ trainable] + [bₗ trainable])·‖Gₗ,ᵢ‖², summed over trainable tensors only.
 /// Row i of every Gₗ is then scaled by fᵢ = min(1, C/‖∇ᵢ‖) = C / max(‖∇ᵢ‖, C), so that the sums the
-/// clipped-sum graph forms from the scaled rows are Σᵢ fᵢ∇ᵢ. Squares are summed in float32 per row
-/// (as the graph did) and combined in double. No allocation.
+/// clipped-sum graph forms from the scaled rows are Σᵢ fᵢ hₗ₋₁,ᵢ ⊗ Gₗ,ᵢ, and the scaled rows of a layer with a
+/// trainable bias are added up here into its gradient Σᵢ fᵢGₗ,ᵢ while they are in cache (in the graph that sum was a
+/// MatMul node per layer). Squares are summed in float32 per row (as the graph did) and combined in double. No allocation.
 /// The rows are short (10–64 values) and visited once per row per step, so the loops are plain
 /// <see cref="Vector{T}"/> code compiled fully optimised at first use: TensorPrimitives' generic
 /// operators stayed at tier 0 for the first few thousand DP-SGD steps and cost more than the sums.
@@ -27,10 +28,21 @@ internal sealed class PerExampleClipper
         _layers = [.. layers];
     }
 
-    /// <summary>Clips rows 0..<paramref name="rows"/>−1 in place and writes their unclipped norms.</summary>
+    /// <summary>
+    /// Clips rows 0..<paramref name="rows"/>−1 in place, writes their unclipped norms and overwrites each trainable
+    /// bias's gradient with the sum of its layer's clipped rows.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Clip(int rows, float clipNorm, Span<float> norms)
     {
+        foreach (var layer in _layers)
+        {
+            if (layer.Bias)
+            {
+                layer.BiasSum.Clear();
+            }
+        }
+
         for (int i = 0; i < rows; i++)
         {
             double squared = 0;
@@ -42,12 +54,19 @@ internal sealed class PerExampleClipper
 
             double norm = Math.Sqrt(squared);
             norms[i] = (float)norm;
-            if (norm > clipNorm)
+            bool clipped = norm > clipNorm;
+            float factor = clipped ? (float)(clipNorm / norm) : 1f;
+            foreach (var layer in _layers)
             {
-                float factor = (float)(clipNorm / norm);
-                foreach (var layer in _layers)
+                var row = layer.DeltaRow(i);
+                if (clipped)
                 {
-                    Scale(layer.DeltaRow(i), factor);
+                    Scale(row, factor);
+                }
+
+                if (layer.Bias)
+                {
+                    AddTo(layer.BiasSum, row);
                 }
             }
         }
@@ -87,17 +106,42 @@ internal sealed class PerExampleClipper
         }
     }
 
-    /// <summary>One dense layer's row-major buffers: its inputs hₗ₋₁ (when Wₗ is trainable) and its deltas Gₗ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTo(Span<float> sum, ReadOnlySpan<float> row)
+    {
+        var sums = MemoryMarshal.Cast<float, Vector<float>>(sum);
+        var vectors = MemoryMarshal.Cast<float, Vector<float>>(row);
+        for (int k = 0; k < sums.Length; k++)
+        {
+            sums[k] += vectors[k];
+        }
+
+        for (int k = sums.Length * Vector<float>.Count; k < row.Length; k++)
+        {
+            sum[k] += row[k];
+        }
+    }
+
+    /// <summary>
+    /// One dense layer's row-major buffers: its inputs hₗ₋₁ (when Wₗ is trainable), its deltas Gₗ, and where the
+    /// gradient of bₗ goes (when bₗ is trainable).
+    /// </summary>
     /// <param name="Inputs">[rows, InputWidth], or null when the weight is frozen.</param>
     /// <param name="InputWidth">Fan-in.</param>
     /// <param name="Deltas">[rows, DeltaWidth].</param>
     /// <param name="DeltaWidth">Fan-out.</param>
     /// <param name="Weight">Whether Wₗ is trainable.</param>
-    /// <param name="Bias">Whether bₗ is trainable.</param>
-    internal sealed record Layer(float[]? Inputs, int InputWidth, float[] Deltas, int DeltaWidth, bool Weight, bool Bias)
+    /// <param name="BiasGradients">The buffer holding bₗ's gradient at <paramref name="BiasOffset"/> (DeltaWidth values), or null when bₗ is frozen.</param>
+    /// <param name="BiasOffset">Offset of bₗ's gradient in <paramref name="BiasGradients"/>.</param>
+    internal sealed record Layer(float[]? Inputs, int InputWidth, float[] Deltas, int DeltaWidth, bool Weight, float[]? BiasGradients, int BiasOffset)
     {
+        /// <summary>Whether bₗ is trainable.</summary>
+        public bool Bias => BiasGradients is not null;
+
         public Span<float> InputRow(int row) => Inputs.AsSpan(row * InputWidth, InputWidth);
 
         public Span<float> DeltaRow(int row) => Deltas.AsSpan(row * DeltaWidth, DeltaWidth);
+
+        public Span<float> BiasSum => BiasGradients.AsSpan(BiasOffset, DeltaWidth);
     }
 }

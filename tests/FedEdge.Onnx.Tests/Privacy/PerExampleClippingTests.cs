@@ -21,6 +21,7 @@ public class PerExampleClippingTests
         { "mlp-6-5-7-4", "last", 0.3f },
         { "mlp-6-5-7-4", "dense0.weight,dense1.bias", 0.4f },
         { "mlp-6-5-4", "all", 1000f },
+        { "mlp-6-5-7-4", "dense1.bias,dense2.bias", 0.05f }, // biases only: no clipped-sum graph, the clipper sums every gradient
     };
 
     [Theory]
@@ -71,6 +72,34 @@ public class PerExampleClippingTests
         {
             Assert.True(Math.Abs(dp.Gradients.Buffer[k] - expectedSum[k]) <= 1e-6 + 1e-5 * Math.Abs(expectedSum[k]),
                 $"coordinate {k}: graph clipped sum {dp.Gradients.Buffer[k]} vs one-at-a-time {expectedSum[k]}");
+        }
+    }
+
+    [Theory]
+    [InlineData("mlp-6-5-7-4", "all")]
+    [InlineData("mlp-6-5-7-4", "dense0.weight,dense2.bias")]
+    [InlineData("logreg-6-4", "all")]
+    public void The_dp_loss_formed_from_the_log_probabilities_equals_the_plain_graphs_mean_loss(string architecture, string trainable)
+    {
+        // Format 3: the per-example graph returns log p and the runner forms −(1/N)·Σᵢ log pᵢ,yᵢ; the plain graph
+        // computes the same loss as −C·mean(onehot ⊙ log p) in float32. Tolerance 1e-6 relative + 1e-7 (summation order).
+        var arch = ModelArchitecture.Parse(architecture);
+        var parameters = arch.InitialParameters(new Random(21));
+        var random = new Random(22);
+        using var plainDir = new TempDirectory();
+        using var dpDir = new TempDirectory();
+        var set = TrainableSet.Parse(trainable);
+        TrainingArtifactGenerator.Generate(arch, set, OptimizerSettings.Default, plainDir.Path, parameters);
+        TrainingArtifactGenerator.Generate(arch, set, OptimizerSettings.Default, dpDir.Path, parameters, perExampleClipping: true);
+        using var plain = OrtTrainer.Load(plainDir.Path);
+        using var dp = OrtTrainer.Load(dpDir.Path);
+        foreach (int n in new[] { 1, 5, 17 })
+        {
+            float[] features = Enumerable.Range(0, n * arch.Inputs).Select(_ => (float)(random.NextDouble() * 6 - 3)).ToArray();
+            int[] labels = Enumerable.Range(0, n).Select(_ => random.Next(arch.Classes)).ToArray();
+            float expected = plain.ComputeGradients(features, labels);
+            float actual = dp.ComputeGradients(features, labels);
+            Assert.True(Math.Abs(actual - expected) <= 1e-7 + 1e-6 * Math.Abs(expected), $"batch {n}: DP loss {actual} vs plain {expected}");
         }
     }
 
