@@ -24,35 +24,67 @@ namespace FedEdge.Onnx.Graphs;
 /// </remarks>
 internal static class ModelGraphs
 {
-    /// <summary>The plain or proximal training graph: loss and mean gradients of the trainable tensors.</summary>
+    /// <summary>
+    /// The plain or proximal training graph: mean gradients of the trainable tensors, and the loss. The plain graph
+    /// (artifact format 3) takes the labels one-hot (<see cref="ArtifactNames.OneHotLabels"/>, written by the runner)
+    /// and returns the log-probabilities (<see cref="ArtifactNames.LogProbabilities"/>) from which the runner forms the
+    /// mean loss, as DP-SGD's per-example graph does: no OneHot, Mul, ReduceMean and loss Mul nodes (17 → 13 kernels
+    /// for the digits MLP). The proximal graph keeps the labels and its loss output, which includes the penalty.
+    /// </summary>
     public static ModelProto Training(ModelArchitecture architecture, IReadOnlyList<string> trainable, bool proximal = false)
     {
         var g = new OnnxGraphBuilder(proximal ? "fededge_training_proximal" : "fededge_training");
         var trainableSet = new HashSet<string>(trainable, StringComparer.Ordinal);
-        var forward = Forward(g, architecture, DeclareInputs(g, architecture, withLabels: true), parametersAsInputs: true);
-        var proximalTerm = proximal ? DeclareProximal(g, architecture, trainable) : null;
-        var (loss, dLogits) = SoftmaxCrossEntropy(
-            g, forward.Logits, ArtifactNames.Labels, architecture.Classes, LossGradient.Mean, proximalTerm is null ? ArtifactNames.Loss : null);
-        if (proximalTerm is not null)
+        string dLogits;
+        ProximalTerm? proximalTerm = null;
+        if (proximal)
         {
+            var forward = Forward(g, architecture, DeclareInputs(g, architecture, withLabels: true), parametersAsInputs: true);
+            proximalTerm = DeclareProximal(g, architecture, trainable);
+            var (loss, meanDelta) = SoftmaxCrossEntropy(g, forward.Logits, ArtifactNames.Labels, architecture.Classes, LossGradient.Mean, null);
             g.OpNamed("Add", ArtifactNames.Loss, [loss, proximalTerm.Penalty]);
+            dLogits = meanDelta!;
+            Gradients(forward);
+            g.FloatOutput(ArtifactNames.Loss, []);
+        }
+        else
+        {
+            var forward = Forward(g, architecture, g.FloatInput(ArtifactNames.Features, [null, architecture.Inputs]), parametersAsInputs: true);
+            dLogits = g.Op("Mul", [PerExampleDelta(g, forward.Logits, architecture.Classes, null), g.FloatInput(ArtifactNames.InverseBatchSize, [])]);
+            Gradients(forward);
+            g.FloatOutput(ArtifactNames.LogProbabilities, [null, architecture.Classes]);
         }
 
-        // The rows of Gₗ already carry 1/N (mean loss), so every bias gradient is Σᵢ Gₗ,ᵢ.
-        var deltas = Backward(g, architecture, trainableSet, forward, dLogits!);
-        string ones = g.FloatInput(ArtifactNames.BatchOnes, [null]);
-        ParameterGradients(g, architecture, trainableSet, forward.Activations, deltas, ones, proximalTerm);
-        g.FloatOutput(ArtifactNames.Loss, []);
         DeclareGradientOutputs(g, architecture, trainableSet);
-
         var metadata = Metadata(architecture, trainable);
         metadata["fededge.per_example_clipping"] = "false";
         metadata["fededge.proximal"] = proximal ? "true" : "false";
         return g.ToModel(
             proximal
                 ? $"FedEdge proximal training graph for {architecture}: loss + (λ/2)·Σ‖W − W.anchor‖² and its gradients for [{string.Join(", ", trainable)}]."
-                : $"FedEdge training graph for {architecture}: loss and gradients of [{string.Join(", ", trainable)}].",
+                : $"FedEdge training graph for {architecture}: log-probabilities and the mean loss's gradients of [{string.Join(", ", trainable)}].",
             metadata);
+
+        // The rows of Gₗ already carry 1/N (mean loss), so every bias gradient is Σᵢ Gₗ,ᵢ.
+        void Gradients(ForwardPass forward)
+        {
+            var deltas = Backward(g, architecture, trainableSet, forward, dLogits);
+            string ones = g.FloatInput(ArtifactNames.BatchOnes, [null]);
+            ParameterGradients(g, architecture, trainableSet, forward.Activations, deltas, ones, proximalTerm);
+        }
+    }
+
+    /// <summary>
+    /// ∂ℓᵢ/∂zᵢ = softmax(zᵢ) − onehot(yᵢ) = exp(log softmax(zᵢ)) − onehot(yᵢ) for every row, with the log-probabilities
+    /// an output (<see cref="ArtifactNames.LogProbabilities"/>: the runner forms the loss from them) and the labels
+    /// one-hot an input (<see cref="ArtifactNames.OneHotLabels"/>). Three nodes.
+    /// </summary>
+    private static string PerExampleDelta(OnnxGraphBuilder g, string logits, int classes, string? deltaName)
+    {
+        string oneHot = g.FloatInput(ArtifactNames.OneHotLabels, [null, classes]);
+        string logProbabilities = g.OpNamed("LogSoftmax", ArtifactNames.LogProbabilities, [logits], ("axis", 1L));
+        string[] difference = [g.Op("Exp", [logProbabilities]), oneHot];
+        return deltaName is null ? g.Op("Sub", difference) : g.OpNamed("Sub", deltaName, difference);
     }
 
     /// <summary>
@@ -177,14 +209,8 @@ internal static class ModelGraphs
         // The deltas and layer inputs the runner needs are produced under their output names (no Identity copies).
         string? InputName(int layer) => trainableSet.Contains(ModelArchitecture.WeightName(layer)) ? ArtifactNames.LayerInput(layer) : null;
         string? DeltaName(int layer) => HasTrainable(trainableSet, layer) ? ArtifactNames.LayerDelta(layer) : null;
-        string features = g.FloatInput(ArtifactNames.Features, [null, architecture.Inputs]);
-        string oneHot = g.FloatInput(ArtifactNames.OneHotLabels, [null, architecture.Classes]);
-        var forward = Forward(g, architecture, features, parametersAsInputs: true, InputName);
-
-        // ∂ℓᵢ/∂zᵢ = softmax(zᵢ) − onehot(yᵢ) = exp(log softmax(zᵢ)) − onehot(yᵢ)
-        string logProbabilities = g.OpNamed("LogSoftmax", ArtifactNames.LogProbabilities, [forward.Logits], ("axis", 1L));
-        string[] difference = [g.Op("Exp", [logProbabilities]), oneHot];
-        string top = DeltaName(architecture.LayerCount - 1) is string name ? g.OpNamed("Sub", name, difference) : g.Op("Sub", difference);
+        var forward = Forward(g, architecture, g.FloatInput(ArtifactNames.Features, [null, architecture.Inputs]), parametersAsInputs: true, InputName);
+        string top = PerExampleDelta(g, forward.Logits, architecture.Classes, DeltaName(architecture.LayerCount - 1));
         Backward(g, architecture, trainableSet, forward, top, DeltaName);
         g.FloatOutput(ArtifactNames.LogProbabilities, [null, architecture.Classes]);
         for (int layer = 0; layer < architecture.LayerCount; layer++)

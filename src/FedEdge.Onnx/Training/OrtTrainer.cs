@@ -26,12 +26,14 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
     private readonly InferenceSession _eval;
     private readonly InferenceSession _optimizer;
 
-    // DP-SGD (per-example artifacts): the clipped-sum graph (absent when only biases are trainable), the
-    // per-layer row buffers both graphs share, the clipping done between the two runs, the labels one-hot
-    // the per-example graph reads and the log-probabilities it returns for the loss.
-    private readonly InferenceSession? _clippedSum;
+    // The labels one-hot the plain and per-example training graphs read, and the log-probabilities they
+    // return for the loss (null for the proximal graph, which takes the labels and returns its loss).
     private readonly float[]? _oneHot;
     private readonly float[]? _logProbabilities;
+
+    // DP-SGD (per-example artifacts): the clipped-sum graph (absent when only biases are trainable), the
+    // per-layer row buffers both graphs share, and the clipping done between the two runs.
+    private readonly InferenceSession? _clippedSum;
     private readonly float[]?[] _layerInputs;
     private readonly float[]?[] _layerDeltas;
     private readonly PerExampleClipper? _clipper;
@@ -90,8 +92,6 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
         if (PerExampleClipping)
         {
             _clipper = new PerExampleClipper(PerExampleLayers(architecture, checkpoint.Trainable, options.MaxBatchSize));
-            _oneHot = new float[options.MaxBatchSize * architecture.Classes];
-            _logProbabilities = new float[options.MaxBatchSize * architecture.Classes];
         }
 
         _updatedParameters = new ParameterSet(trainableLayout);
@@ -105,6 +105,16 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
         try
         {
             _training = Own(OpenSession(artifacts.TrainingModel, sessionOptions));
+            if (_training.InputMetadata.ContainsKey(ArtifactNames.OneHotLabels))
+            {
+                _oneHot = new float[options.MaxBatchSize * architecture.Classes];
+                _logProbabilities = new float[options.MaxBatchSize * architecture.Classes];
+            }
+            else if (PerExampleClipping)
+            {
+                throw new TrainingArtifactException($"'{artifacts.TrainingModel}' is per-example but has no input '{ArtifactNames.OneHotLabels}'.");
+            }
+
             _eval = Own(OpenSession(artifacts.EvalModel, sessionOptions));
             _optimizer = Own(OpenSession(artifacts.OptimizerModel, sessionOptions));
             if (PerExampleClipping && ModelGraphs.HasClippedSum(architecture, checkpoint.Trainable))
@@ -309,7 +319,7 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
 
     private float RunTraining(int n)
     {
-        if (_clipper is null)
+        if (_oneHot is null)
         {
             _training.RunWithBinding(_runOptions, TrainingBinding(n));
             _lastBatchSize = n;
@@ -333,8 +343,12 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
             picked += _logProbabilities![(i * classes) + (int)_labels[i]];
         }
 
-        _clipper.Clip(n, _clipNorm[0], _perExampleNorms);
-        _clippedSum?.RunWithBinding(_runOptions, _clippedSumBindings[n] ??= CreateClippedSumBinding(n));
+        if (_clipper is not null)
+        {
+            _clipper.Clip(n, _clipNorm[0], _perExampleNorms);
+            _clippedSum?.RunWithBinding(_runOptions, _clippedSumBindings[n] ??= CreateClippedSumBinding(n));
+        }
+
         _lastBatchSize = n;
         return (float)(-picked / n);
     }
@@ -519,7 +533,7 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
     {
         // the graph that yields the gradients: the training graph, or for DP-SGD the clipped-sum graph (weights
         // only: the clipper sums the biases' rows) and the per-example graph's log-probabilities for the loss
-        if (PerExampleClipping && !_training.OutputMetadata.ContainsKey(ArtifactNames.LogProbabilities))
+        if (_oneHot is not null && !_training.OutputMetadata.ContainsKey(ArtifactNames.LogProbabilities))
         {
             throw new TrainingArtifactException($"'{Artifacts.TrainingModel}' has no output '{ArtifactNames.LogProbabilities}'.");
         }
@@ -680,7 +694,7 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
         var binding = Own(session.CreateIoBinding());
         binding.BindInput(ArtifactNames.Features, Own(OrtValue.CreateTensorValueFromMemory(
             OrtMemoryInfo.DefaultInstance, _features.AsMemory(0, n * _inputs), [n, _inputs])));
-        if (training && PerExampleClipping)
+        if (training && _oneHot is not null)
         {
             binding.BindInput(ArtifactNames.OneHotLabels, Rows(_oneHot!, n, Architecture.Classes));
             binding.BindOutput(ArtifactNames.LogProbabilities, Rows(_logProbabilities!, n, Architecture.Classes));
@@ -697,9 +711,13 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
 
         if (training)
         {
-            if (!PerExampleClipping)
+            if (_oneHot is null)
             {
                 binding.BindOutput(ArtifactNames.Loss, Own(OrtValue.CreateTensorValueFromMemory(_loss, [])));
+            }
+
+            if (!PerExampleClipping)
+            {
                 for (int i = 0; i < _gradientValues.Length; i++)
                 {
                     binding.BindOutput(ArtifactNames.Gradient(Gradients.Layout.Tensors[i].Name), _gradientValues[i]);
