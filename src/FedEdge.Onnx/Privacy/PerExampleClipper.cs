@@ -20,54 +20,73 @@ namespace FedEdge.Onnx.Privacy;
 internal sealed class PerExampleClipper
 {
     private readonly Layer[] _layers;
+    private readonly double[] _squared;
+    private readonly float[] _factors;
 
     /// <param name="layers">Every dense layer with a trainable tensor.</param>
-    public PerExampleClipper(IReadOnlyList<Layer> layers)
+    /// <param name="maxRows">The largest batch <see cref="Clip"/> is given.</param>
+    public PerExampleClipper(IReadOnlyList<Layer> layers, int maxRows)
     {
         ArgumentNullException.ThrowIfNull(layers);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRows, 1);
         _layers = [.. layers];
+        _squared = new double[maxRows];
+        _factors = new float[maxRows];
     }
 
     /// <summary>
     /// Clips rows 0..<paramref name="rows"/>−1 in place, writes their unclipped norms and overwrites each trainable
-    /// bias's gradient with the sum of its layer's clipped rows.
+    /// bias's gradient with the sum of its layer's clipped rows. Layer by layer (each pass runs over one contiguous
+    /// buffer): the squared norms, then the factors, then the scaling and the bias sums.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Clip(int rows, float clipNorm, Span<float> norms)
     {
+        var squared = _squared.AsSpan(0, rows);
+        squared.Clear();
         foreach (var layer in _layers)
         {
-            if (layer.Bias)
+            int inputWidth = layer.InputWidth;
+            int width = layer.DeltaWidth;
+            var deltas = layer.Deltas.AsSpan(0, rows * width);
+            var inputs = layer.Weight ? layer.Inputs.AsSpan(0, rows * inputWidth) : [];
+            double bias = layer.Bias ? 1.0 : 0.0;
+            for (int i = 0; i < squared.Length; i++)
             {
-                layer.BiasSum.Clear();
+                double inputSquared = (layer.Weight ? SumOfSquares(inputs.Slice(i * inputWidth, inputWidth)) : 0f) + bias;
+                squared[i] += inputSquared * SumOfSquares(deltas.Slice(i * width, width));
             }
         }
 
-        for (int i = 0; i < rows; i++)
+        var factors = _factors.AsSpan(0, rows);
+        bool anyClipped = false;
+        for (int i = 0; i < squared.Length; i++)
         {
-            double squared = 0;
-            foreach (var layer in _layers)
-            {
-                double inputSquared = (layer.Weight ? SumOfSquares(layer.InputRow(i)) : 0f) + (layer.Bias ? 1.0 : 0.0);
-                squared += inputSquared * SumOfSquares(layer.DeltaRow(i));
-            }
-
-            double norm = Math.Sqrt(squared);
+            double norm = Math.Sqrt(squared[i]);
             norms[i] = (float)norm;
             bool clipped = norm > clipNorm;
-            float factor = clipped ? (float)(clipNorm / norm) : 1f;
-            foreach (var layer in _layers)
-            {
-                var row = layer.DeltaRow(i);
-                if (clipped)
-                {
-                    Scale(row, factor);
-                }
+            anyClipped |= clipped;
+            factors[i] = clipped ? (float)(clipNorm / norm) : 1f;
+        }
 
-                if (layer.Bias)
+        foreach (var layer in _layers)
+        {
+            int width = layer.DeltaWidth;
+            var deltas = layer.Deltas.AsSpan(0, rows * width);
+            if (anyClipped)
+            {
+                for (int i = 0; i < factors.Length; i++)
                 {
-                    AddTo(layer.BiasSum, row);
+                    if (factors[i] != 1f)
+                    {
+                        Scale(deltas.Slice(i * width, width), factors[i]);
+                    }
                 }
+            }
+
+            if (layer.Bias)
+            {
+                ColumnSums(deltas, width, layer.BiasSum);
             }
         }
     }
@@ -106,19 +125,35 @@ internal sealed class PerExampleClipper
         }
     }
 
+    /// <summary>
+    /// sums[c] = Σᵢ rows[i·width + c]: a vector of columns at a time, accumulated in a register down all the rows
+    /// (the [rows, width] block is a few KiB, in cache), then the columns left over one at a time.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddTo(Span<float> sum, ReadOnlySpan<float> row)
+    private static void ColumnSums(ReadOnlySpan<float> block, int width, Span<float> sums)
     {
-        var sums = MemoryMarshal.Cast<float, Vector<float>>(sum);
-        var vectors = MemoryMarshal.Cast<float, Vector<float>>(row);
-        for (int k = 0; k < sums.Length; k++)
+        int rows = block.Length / width;
+        int c = 0;
+        for (; c + Vector<float>.Count <= width; c += Vector<float>.Count)
         {
-            sums[k] += vectors[k];
+            var sum = Vector<float>.Zero;
+            for (int i = 0; i < rows; i++)
+            {
+                sum += new Vector<float>(block.Slice((i * width) + c, Vector<float>.Count));
+            }
+
+            sum.CopyTo(sums[c..]);
         }
 
-        for (int k = sums.Length * Vector<float>.Count; k < row.Length; k++)
+        for (; c < width; c++)
         {
-            sum[k] += row[k];
+            float sum = 0;
+            for (int i = 0; i < rows; i++)
+            {
+                sum += block[(i * width) + c];
+            }
+
+            sums[c] = sum;
         }
     }
 

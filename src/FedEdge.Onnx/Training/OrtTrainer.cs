@@ -91,7 +91,7 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
         Gradients = new ParameterSet(trainableLayout);
         if (PerExampleClipping)
         {
-            _clipper = new PerExampleClipper(PerExampleLayers(architecture, checkpoint.Trainable, options.MaxBatchSize));
+            _clipper = new PerExampleClipper(PerExampleLayers(architecture, checkpoint.Trainable, options.MaxBatchSize), options.MaxBatchSize);
         }
 
         _updatedParameters = new ParameterSet(trainableLayout);
