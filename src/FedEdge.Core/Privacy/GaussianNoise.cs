@@ -149,9 +149,9 @@ public sealed class GaussianNoise : IDisposable
     /// <summary>
     /// The float32 fast path eight draws at a time (x64 with AVX2): the layers, s and |s| of eight words in one
     /// register, the eight thresholds and x[i]·2⁻²⁴ by gathers, then the same double products and the same float
-    /// rounding as <see cref="FastDraw"/>, so every value is bit-identical to the scalar loop's. A group in which a
-    /// draw misses its rectangle (≈ 11 % of groups) is done by <see cref="FastDraw"/> lane by lane, so the wedge and
-    /// tail draws take their extra random words in the scalar loop's order. Returns how many leading words were done.
+    /// rounding as <see cref="FastDraw"/>, so every value is bit-identical to the scalar loop's. A lane that misses its
+    /// rectangle (a group of eight has one ≈ 11 % of the time) is then redrawn by <see cref="Slow"/>, lanes in order, so
+    /// the wedge and tail draws take their extra random words in the scalar loop's order. Returns how many leading words were done.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe int FastDrawsAvx2(ReadOnlySpan<uint> words, Span<float> target, double stddev, bool add)
@@ -170,28 +170,31 @@ public sealed class GaussianNoise : IDisposable
                 var word = Vector256.Load((int*)source + i);
                 var layer = word & layerMask;
                 var s = (Vector256.ShiftRightLogical(word, 8) << 1) + offset;
-                var inside = Vector256.LessThan(Vector256.Abs(s), Avx2.GatherVector256(thresholds, layer, sizeof(int)));
-                if (inside.ExtractMostSignificantBits() != 0xFF)
-                {
-                    for (int k = i; k < i + 8; k++)
-                    {
-                        double value = stddev * FastDraw(source[k]);
-                        destination[k] = add ? (float)(destination[k] + value) : (float)value;
-                    }
-
-                    continue;
-                }
-
+                uint inside = Vector256.LessThan(Vector256.Abs(s), Avx2.GatherVector256(thresholds, layer, sizeof(int))).ExtractMostSignificantBits();
                 var low = Avx.ConvertToVector256Double(s.GetLower()) * Avx2.GatherVector256(xOver24, layer.GetLower(), sizeof(double)) * scale;
                 var high = Avx.ConvertToVector256Double(s.GetUpper()) * Avx2.GatherVector256(xOver24, layer.GetUpper(), sizeof(double)) * scale;
+                var current = add ? Vector256.Load(destination + i) : Vector256<float>.Zero;
                 if (add)
                 {
-                    var current = Vector256.Load(destination + i);
                     low += Avx.ConvertToVector256Double(current.GetLower());
                     high += Avx.ConvertToVector256Double(current.GetUpper());
                 }
 
                 Vector256.Create(Avx.ConvertToVector128Single(low), Avx.ConvertToVector128Single(high)).Store(destination + i);
+                if (inside != 0xFF)
+                {
+                    // the lanes that missed their rectangle, in lane order: the scalar loop's Slow calls, in its order
+                    for (int k = 0; k < 8; k++)
+                    {
+                        if ((inside & (1u << k)) == 0)
+                        {
+                            uint w = source[i + k];
+                            int sk = (int)((w >> 8) << 1) + 1 - (1 << 24);
+                            double value = stddev * Slow((int)(w & (ZigguratTables.Layers - 1)), sk * TwoToMinus24);
+                            destination[i + k] = add ? (float)(current.GetElement(k) + value) : (float)value;
+                        }
+                    }
+                }
             }
         }
 
