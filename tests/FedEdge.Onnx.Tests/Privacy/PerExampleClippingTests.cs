@@ -1,3 +1,4 @@
+using FedEdge.Core.Parameters;
 using FedEdge.Onnx.Artifacts;
 using FedEdge.Core.Models;
 using FedEdge.Onnx.Tests.Support;
@@ -35,13 +36,8 @@ public class PerExampleClippingTests
         float[] features = Enumerable.Range(0, n * arch.Inputs).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
         int[] labels = Enumerable.Range(0, n).Select(_ => random.Next(arch.Classes)).ToArray();
 
-        using var plainDir = new TempDirectory();
-        using var dpDir = new TempDirectory();
-        var set = TrainableSet.Parse(trainable);
-        TrainingArtifactGenerator.Generate(arch, set, OptimizerSettings.Default, plainDir.Path, parameters);
-        TrainingArtifactGenerator.Generate(arch, set, OptimizerSettings.Default, dpDir.Path, parameters, perExampleClipping: true);
-        using var plain = OrtTrainer.Load(plainDir.Path);
-        using var dp = OrtTrainer.Load(dpDir.Path);
+        using var pair = new TrainerPair(arch, trainable, parameters);
+        var (plain, dp) = (pair.Plain, pair.Dp);
         Assert.False(plain.PerExampleClipping);
         Assert.True(dp.PerExampleClipping);
 
@@ -86,13 +82,8 @@ public class PerExampleClippingTests
         var arch = ModelArchitecture.Parse(architecture);
         var parameters = arch.InitialParameters(new Random(21));
         var random = new Random(22);
-        using var plainDir = new TempDirectory();
-        using var dpDir = new TempDirectory();
-        var set = TrainableSet.Parse(trainable);
-        TrainingArtifactGenerator.Generate(arch, set, OptimizerSettings.Default, plainDir.Path, parameters);
-        TrainingArtifactGenerator.Generate(arch, set, OptimizerSettings.Default, dpDir.Path, parameters, perExampleClipping: true);
-        using var plain = OrtTrainer.Load(plainDir.Path);
-        using var dp = OrtTrainer.Load(dpDir.Path);
+        using var pair = new TrainerPair(arch, trainable, parameters);
+        var (plain, dp) = (pair.Plain, pair.Dp);
         foreach (int n in new[] { 1, 5, 17 })
         {
             float[] features = Enumerable.Range(0, n * arch.Inputs).Select(_ => (float)(random.NextDouble() * 6 - 3)).ToArray();
@@ -114,6 +105,34 @@ public class PerExampleClippingTests
             var (exitCode, output) = OnnxChecker.Check(path);
             Assert.True(exitCode == 0, $"{Path.GetFileName(path)}: {output}");
             Assert.StartsWith("ok 8 17", output.Trim(), StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>A plain and a DP-SGD trainer for the same model, trainable set and starting parameters.</summary>
+    private sealed class TrainerPair : IDisposable
+    {
+        private readonly TempDirectory _plainDir = new();
+        private readonly TempDirectory _dpDir = new();
+
+        public TrainerPair(ModelArchitecture arch, string trainable, ParameterSet parameters)
+        {
+            var set = TrainableSet.Parse(trainable);
+            TrainingArtifactGenerator.Generate(arch, set, OptimizerSettings.Default, _plainDir.Path, parameters);
+            TrainingArtifactGenerator.Generate(arch, set, OptimizerSettings.Default, _dpDir.Path, parameters, perExampleClipping: true);
+            Plain = OrtTrainer.Load(_plainDir.Path);
+            Dp = OrtTrainer.Load(_dpDir.Path);
+        }
+
+        public OrtTrainer Plain { get; }
+
+        public OrtTrainer Dp { get; }
+
+        public void Dispose()
+        {
+            Plain.Dispose();
+            Dp.Dispose();
+            _plainDir.Dispose();
+            _dpDir.Dispose();
         }
     }
 
