@@ -140,7 +140,20 @@ public sealed class LocalTrainers : IDisposable
             TrainingArtifactGenerator.Generate(architecture, TrainableSet.All, LocalOptimizer, directory, perExampleClipping: perExampleClipping);
         }
 
-        var trainer = OrtTrainer.Load(directory, new TrainerOptions { Threads = _threads, MaxBatchSize = maxBatchSize });
+        var options = new TrainerOptions { Threads = _threads, MaxBatchSize = maxBatchSize };
+        OrtTrainer trainer;
+        try
+        {
+            trainer = OrtTrainer.Load(directory, options);
+        }
+        catch (TrainingArtifactException)
+        {
+            // a set of another artifact format (written by an older FedEdge) or damaged: regenerate it (the contribution
+            // binds the global weights, so nothing of the old checkpoint is needed)
+            TrainingArtifactGenerator.Generate(architecture, TrainableSet.All, LocalOptimizer, directory, perExampleClipping: perExampleClipping);
+            trainer = OrtTrainer.Load(directory, options);
+        }
+
         _trainers[key] = trainer;
         return trainer;
     }

@@ -8,16 +8,18 @@ namespace FedEdge.Onnx.Artifacts;
 /// <c>artifacts.json</c>: the artifact format version and the kind of training graph, written last by the
 /// generator so that its presence marks a complete set. The graphs' interface changes between formats
 /// (format 2: a flat optimizer over one parameter vector, the runner binds 1/N and the batch's ones, the
-/// DP-SGD graph returns per-example deltas); a cache that checks <see cref="ArtifactSet.All"/> therefore
-/// regenerates a directory written before format 2, and <see cref="OrtTrainer"/> refuses any other format
-/// with a message instead of failing inside ONNX Runtime.
+/// DP-SGD graph returns per-example deltas; format 3: the DP-SGD graph takes the labels one-hot and returns
+/// log-probabilities instead of the loss, and its clipped-sum graph has the weight sums only); a cache that checks
+/// <see cref="ArtifactSet.All"/> regenerates a directory written before format 2, and <see cref="OrtTrainer"/>
+/// refuses any other format with a <see cref="TrainingArtifactException"/> (the device's caches regenerate on it)
+/// instead of failing inside ONNX Runtime.
 /// </summary>
 /// <param name="Format">The artifact format version.</param>
 /// <param name="TrainingGraph">What <c>training_model.onnx</c> computes: <c>plain</c>, <c>proximal</c>, <c>per-example</c> (DP-SGD) or <c>subset</c> (FTTE).</param>
 public sealed record ArtifactManifest(int Format, string TrainingGraph)
 {
     /// <summary>The format this FedEdge writes and runs.</summary>
-    public const int CurrentFormat = 2;
+    public const int CurrentFormat = 3;
 
     /// <summary>A plain training graph: mean loss and gradients.</summary>
     public const string PlainGraph = "plain";

@@ -58,6 +58,18 @@ public static class ArtifactNames
     public const string BatchOnes = "batch_ones";
 
     /// <summary>
+    /// The batch's labels one-hot, float32 [batch, classes] (DP-SGD's per-example graph input): the runner writes them
+    /// while staging the batch, so the graph needs no OneHot node and no labels.
+    /// </summary>
+    public const string OneHotLabels = "onehot_labels";
+
+    /// <summary>
+    /// log softmax of the logits, float32 [batch, classes] (DP-SGD's per-example graph output): the runner forms the
+    /// mean loss −(1/N)·Σᵢ log pᵢ,yᵢ from it, so the graph has no loss nodes.
+    /// </summary>
+    public const string LogProbabilities = "log_probabilities";
+
+    /// <summary>
     /// The mean gradient at an FTTE subset's coordinates, float32 [|S|] in the subset's sorted flat order: the one
     /// gradient output of a subset training graph (<see cref="ArtifactManifest.SubsetGraph"/>).
     /// </summary>

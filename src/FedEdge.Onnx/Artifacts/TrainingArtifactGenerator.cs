@@ -10,7 +10,7 @@ namespace FedEdge.Onnx.Artifacts;
 
 /// <summary>
 /// Generates <c>training_model.onnx</c>, <c>eval_model.onnx</c>, <c>optimizer_model.onnx</c>,
-/// <c>checkpoint</c> and <c>artifacts.json</c> (plus <c>clipped_sum_model.onnx</c> for DP-SGD) for a
+/// <c>checkpoint</c> and <c>artifacts.json</c> (plus <c>clipped_sum_model.onnx</c> for DP-SGD with a trainable weight) for a
 /// model, a trainable subset and an optimizer (opset 17, IR 8).
 /// </summary>
 public static class TrainingArtifactGenerator
@@ -19,8 +19,8 @@ public static class TrainingArtifactGenerator
     /// Writes the artifacts into <paramref name="directory"/> (created if missing; files replaced
     /// atomically). The checkpoint holds <paramref name="initialParameters"/>, or a seeded
     /// He/Glorot initialisation when none are given. With <paramref name="perExampleClipping"/>
-    /// the training graph is DP-SGD's per-example graph (loss, per-example deltas and layer inputs) and
-    /// <c>clipped_sum_model.onnx</c> sums the per-example gradients once the runner has clipped them
+    /// the training graph is DP-SGD's per-example graph (log-probabilities, per-example deltas and layer inputs) and
+    /// <c>clipped_sum_model.onnx</c> sums the per-example weight gradients once the runner has clipped them
     /// (<see cref="Training.OrtTrainer.ClipNorm"/>); the trainer exposes the pair as one gradient step. With
     /// <paramref name="proximalTerm"/> it is Ditto's personal objective (Li et al. 2021, eq. 2):
     /// every trainable tensor W gets a frozen input <c>W.anchor</c> (the global weights, bound with
@@ -60,18 +60,16 @@ public static class TrainingArtifactGenerator
             File.Delete(set.Manifest);
         }
 
-        if (perExampleClipping)
+        bool clippedSum = perExampleClipping && ModelGraphs.HasClippedSum(architecture, names);
+        WriteModel(perExampleClipping ? ModelGraphs.PerExampleTraining(architecture, names) : ModelGraphs.Training(architecture, names, proximalTerm), set.TrainingModel);
+        if (clippedSum)
         {
-            WriteModel(ModelGraphs.PerExampleTraining(architecture, names), set.TrainingModel);
             WriteModel(ModelGraphs.ClippedSum(architecture, names), set.ClippedSumModel);
         }
-        else
+        else if (File.Exists(set.ClippedSumModel))
         {
-            WriteModel(ModelGraphs.Training(architecture, names, proximalTerm), set.TrainingModel);
-            if (File.Exists(set.ClippedSumModel))
-            {
-                File.Delete(set.ClippedSumModel);
-            }
+            // a plain set, or a DP-SGD set whose trainable tensors are biases only (the runner sums those)
+            File.Delete(set.ClippedSumModel);
         }
 
         WriteModel(ModelGraphs.Eval(architecture), set.EvalModel);

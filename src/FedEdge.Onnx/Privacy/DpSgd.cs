@@ -21,8 +21,8 @@ namespace FedEdge.Onnx.Privacy;
 /// Poisson-subsampled Gaussian (Mironov et al. 2019) assumes. A batch larger than the trainer's
 /// buffers is processed in chunks whose clipped sums add up exactly; an empty batch releases noise only.
 /// The step's noise does not depend on the data, so it is drawn on a thread-pool thread while ONNX
-/// Runtime computes the clipped sum (<see cref="DrawNoiseConcurrently"/>); drawing it took about a
-/// third of a DP-SGD step on the digits MLP. The noise object is used by one thread at a time, only
+/// Runtime computes the clipped sum (<see cref="DrawNoiseConcurrently"/>); drawing it takes about a
+/// fifth of a DP-SGD step on the digits MLP (8 of 46 µs, docs/performance.md). The noise object is used by one thread at a time, only
 /// inside <see cref="Step"/>, after the batch is sampled, so the random stream is consumed in the same
 /// order as when drawn inline. The per-step loops here and in <see cref="PerExampleClipper"/> and
 /// <see cref="GaussianNoise"/> are compiled fully optimised at first use: under tiered compilation

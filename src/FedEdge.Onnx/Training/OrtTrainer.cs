@@ -3,6 +3,7 @@ using FedEdge.Core.Data;
 using FedEdge.Core.Parameters;
 using FedEdge.Onnx.Artifacts;
 using FedEdge.Onnx.Checkpoints;
+using FedEdge.Onnx.Graphs;
 using FedEdge.Onnx.Privacy;
 using FedEdge.Core.Models;
 
@@ -25,8 +26,13 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
     private readonly InferenceSession _eval;
     private readonly InferenceSession _optimizer;
 
-    // DP-SGD (per-example artifacts): the clipped-sum graph, the per-layer row buffers both graphs
-    // share, and the clipping done between the two runs.
+    // The labels one-hot the plain and per-example training graphs read, and the log-probabilities they
+    // return for the loss (null for the proximal graph, which takes the labels and returns its loss).
+    private readonly float[]? _oneHot;
+    private readonly float[]? _logProbabilities;
+
+    // DP-SGD (per-example artifacts): the clipped-sum graph (absent when only biases are trainable), the
+    // per-layer row buffers both graphs share, and the clipping done between the two runs.
     private readonly InferenceSession? _clippedSum;
     private readonly float[]?[] _layerInputs;
     private readonly float[]?[] _layerDeltas;
@@ -81,13 +87,13 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
         PerExampleClipping = manifest.TrainingGraph == ArtifactManifest.PerExampleGraph;
         _layerInputs = new float[]?[architecture.LayerCount];
         _layerDeltas = new float[]?[architecture.LayerCount];
-        if (PerExampleClipping)
-        {
-            _clipper = new PerExampleClipper(PerExampleLayers(architecture, checkpoint.Trainable, options.MaxBatchSize));
-        }
-
         var trainableLayout = architecture.Layout.Subset(checkpoint.Trainable);
         Gradients = new ParameterSet(trainableLayout);
+        if (PerExampleClipping)
+        {
+            _clipper = new PerExampleClipper(PerExampleLayers(architecture, checkpoint.Trainable, options.MaxBatchSize), options.MaxBatchSize);
+        }
+
         _updatedParameters = new ParameterSet(trainableLayout);
         _updatedState = new ParameterSet(checkpoint.OptimizerState.Layout);
         _trainableIndex = checkpoint.Trainable.Select(architecture.Layout.IndexOf).ToArray();
@@ -99,13 +105,23 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
         try
         {
             _training = Own(OpenSession(artifacts.TrainingModel, sessionOptions));
+            if (_training.InputMetadata.ContainsKey(ArtifactNames.OneHotLabels))
+            {
+                _oneHot = new float[options.MaxBatchSize * architecture.Classes];
+                _logProbabilities = new float[options.MaxBatchSize * architecture.Classes];
+            }
+            else if (PerExampleClipping)
+            {
+                throw new TrainingArtifactException($"'{artifacts.TrainingModel}' is per-example but has no input '{ArtifactNames.OneHotLabels}'.");
+            }
+
             _eval = Own(OpenSession(artifacts.EvalModel, sessionOptions));
             _optimizer = Own(OpenSession(artifacts.OptimizerModel, sessionOptions));
-            if (PerExampleClipping)
+            if (PerExampleClipping && ModelGraphs.HasClippedSum(architecture, checkpoint.Trainable))
             {
                 if (!File.Exists(artifacts.ClippedSumModel))
                 {
-                    throw new TrainingArtifactException($"Training artifact '{artifacts.ClippedSumModel}' is missing (the manifest says the set is per-example).");
+                    throw new TrainingArtifactException($"Training artifact '{artifacts.ClippedSumModel}' is missing (the manifest says the set is per-example with a trainable weight).");
                 }
 
                 _clippedSum = Own(OpenSession(artifacts.ClippedSumModel, sessionOptions));
@@ -303,15 +319,38 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
 
     private float RunTraining(int n)
     {
+        if (_oneHot is null)
+        {
+            _training.RunWithBinding(_runOptions, TrainingBinding(n));
+            _lastBatchSize = n;
+            return _loss[0];
+        }
+
+        int classes = Architecture.Classes;
+        var oneHot = _oneHot.AsSpan(0, n * classes);
+        oneHot.Clear();
+        for (int i = 0; i < n; i++)
+        {
+            oneHot[(i * classes) + (int)_labels[i]] = 1f;
+        }
+
         _training.RunWithBinding(_runOptions, TrainingBinding(n));
+
+        // L = −(1/N)·Σᵢ log pᵢ,yᵢ, what the plain graph computes (there as −C·mean(onehot ⊙ log p))
+        double picked = 0;
+        for (int i = 0; i < n; i++)
+        {
+            picked += _logProbabilities![(i * classes) + (int)_labels[i]];
+        }
+
         if (_clipper is not null)
         {
             _clipper.Clip(n, _clipNorm[0], _perExampleNorms);
-            _clippedSum!.RunWithBinding(_runOptions, _clippedSumBindings[n] ??= CreateClippedSumBinding(n));
+            _clippedSum?.RunWithBinding(_runOptions, _clippedSumBindings[n] ??= CreateClippedSumBinding(n));
         }
 
         _lastBatchSize = n;
-        return _loss[0];
+        return (float)(-picked / n);
     }
 
     /// <summary>Applies the optimizer to the trainable tensors using <see cref="Gradients"/>; frozen tensors are untouched.</summary>
@@ -492,9 +531,18 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
 
     private void CheckTrainingOutputs(IReadOnlyList<string> trainable)
     {
-        // the graph that yields the gradients: the training graph, or DP-SGD's clipped-sum graph
+        // the graph that yields the gradients: the training graph, or for DP-SGD the clipped-sum graph (weights
+        // only: the clipper sums the biases' rows) and the per-example graph's log-probabilities for the loss
+        if (_oneHot is not null && !_training.OutputMetadata.ContainsKey(ArtifactNames.LogProbabilities))
+        {
+            throw new TrainingArtifactException($"'{Artifacts.TrainingModel}' has no output '{ArtifactNames.LogProbabilities}'.");
+        }
+
         var (session, path) = _clippedSum is null ? (_training, Artifacts.TrainingModel) : (_clippedSum, Artifacts.ClippedSumModel);
-        foreach (string name in trainable)
+        IReadOnlyList<string> expected = PerExampleClipping
+            ? [.. Enumerable.Range(0, Architecture.LayerCount).Select(ModelArchitecture.WeightName).Where(trainable.Contains)]
+            : trainable;
+        foreach (string name in expected)
         {
             if (!session.OutputMetadata.ContainsKey(ArtifactNames.Gradient(name)))
             {
@@ -503,11 +551,16 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
             }
         }
 
-        int extra = _clippedSum is null ? 1 : 0;
-        if (session.OutputMetadata.Count != trainable.Count + extra)
+        if (!PerExampleClipping && session.OutputMetadata.Count != trainable.Count + 1)
         {
             throw new TrainingArtifactException(
-                $"'{path}' computes {session.OutputMetadata.Count - extra} gradients but the checkpoint trains {trainable.Count} tensors.");
+                $"'{path}' computes {session.OutputMetadata.Count - 1} gradients but the checkpoint trains {trainable.Count} tensors.");
+        }
+
+        if (_clippedSum is not null && _clippedSum.OutputMetadata.Count != expected.Count)
+        {
+            throw new TrainingArtifactException(
+                $"'{path}' computes {_clippedSum.OutputMetadata.Count} weight gradients but the checkpoint trains {expected.Count} weights.");
         }
 
         for (int layer = 0; layer < _layerDeltas.Length; layer++)
@@ -542,7 +595,9 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
                 inputs = layer == 0 ? _features : _layerInputs[layer] = new float[maxBatch * architecture.FanIn(layer)];
             }
 
-            layers.Add(new PerExampleClipper.Layer(inputs, architecture.FanIn(layer), _layerDeltas[layer]!, architecture.FanOut(layer), weight, bias));
+            int biasOffset = bias ? Gradients.Layout.OffsetOf(Gradients.Layout.IndexOf(ModelArchitecture.BiasName(layer))) : 0;
+            layers.Add(new PerExampleClipper.Layer(
+                inputs, architecture.FanIn(layer), _layerDeltas[layer]!, architecture.FanOut(layer), weight, bias ? Gradients.Buffer : null, biasOffset));
         }
 
         return layers;
@@ -554,7 +609,8 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
         var architecture = Architecture;
         for (int layer = 0; layer < architecture.LayerCount; layer++)
         {
-            if (_layerDeltas[layer] is float[] deltas)
+            // only layers with a trainable weight are inputs: a bias-only layer's rows are summed by the clipper
+            if (_layerDeltas[layer] is float[] deltas && _clippedSum.InputMetadata.ContainsKey(ArtifactNames.LayerDelta(layer)))
             {
                 binding.BindInput(ArtifactNames.LayerDelta(layer), Rows(deltas, n, architecture.FanOut(layer)));
             }
@@ -570,10 +626,13 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
             binding.BindInput(ArtifactNames.Features, Rows(_features, n, _inputs));
         }
 
-        binding.BindInput(ArtifactNames.BatchOnes, Own(OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _batchOnes.AsMemory(0, n), [n])));
         for (int i = 0; i < _gradientValues.Length; i++)
         {
-            binding.BindOutput(ArtifactNames.Gradient(Gradients.Layout.Tensors[i].Name), _gradientValues[i]);
+            string name = ArtifactNames.Gradient(Gradients.Layout.Tensors[i].Name);
+            if (_clippedSum.OutputMetadata.ContainsKey(name))
+            {
+                binding.BindOutput(name, _gradientValues[i]);
+            }
         }
 
         return binding;
@@ -635,8 +694,16 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
         var binding = Own(session.CreateIoBinding());
         binding.BindInput(ArtifactNames.Features, Own(OrtValue.CreateTensorValueFromMemory(
             OrtMemoryInfo.DefaultInstance, _features.AsMemory(0, n * _inputs), [n, _inputs])));
-        binding.BindInput(ArtifactNames.Labels, Own(OrtValue.CreateTensorValueFromMemory(
-            OrtMemoryInfo.DefaultInstance, _labels.AsMemory(0, n), [n])));
+        if (training && _oneHot is not null)
+        {
+            binding.BindInput(ArtifactNames.OneHotLabels, Rows(_oneHot!, n, Architecture.Classes));
+            binding.BindOutput(ArtifactNames.LogProbabilities, Rows(_logProbabilities!, n, Architecture.Classes));
+        }
+        else
+        {
+            binding.BindInput(ArtifactNames.Labels, Own(OrtValue.CreateTensorValueFromMemory(
+                OrtMemoryInfo.DefaultInstance, _labels.AsMemory(0, n), [n])));
+        }
         for (int i = 0; i < _parameterValues.Length; i++)
         {
             binding.BindInput(Checkpoint.Parameters.Layout.Tensors[i].Name, _parameterValues[i]);
@@ -644,7 +711,11 @@ public sealed class OrtTrainer : ILocalTrainer, IDisposable
 
         if (training)
         {
-            binding.BindOutput(ArtifactNames.Loss, Own(OrtValue.CreateTensorValueFromMemory(_loss, [])));
+            if (_oneHot is null)
+            {
+                binding.BindOutput(ArtifactNames.Loss, Own(OrtValue.CreateTensorValueFromMemory(_loss, [])));
+            }
+
             if (!PerExampleClipping)
             {
                 for (int i = 0; i < _gradientValues.Length; i++)

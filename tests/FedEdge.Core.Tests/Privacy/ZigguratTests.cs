@@ -40,11 +40,28 @@ public class ZigguratTests
         }
     }
 
+    [Fact]
+    public void The_layer_heights_are_the_density_at_every_boundary()
+    {
+        // the wedge test's table: f(x[i]) = exp(−x[i]²/2), f(x[256]) = f(0) = 1; the top layer's height band ends at 1
+        var x = ZigguratTables.X;
+        var density = ZigguratTables.Density;
+        Assert.Equal(x.Length, density.Length);
+        for (int i = 0; i < x.Length; i++)
+        {
+            Assert.Equal(Math.Exp(-0.5 * x[i] * x[i]), density[i]);
+        }
+
+        Assert.Equal(1.0, density[ZigguratTables.Layers]);
+    }
+
     [Theory]
     [InlineData(0.0, 0.5)]
     [InlineData(1.0, 2.0)]
     [InlineData(2.5, 3.4426)]
     [InlineData(3.4426, 4.5)]
+    [InlineData(3.4426, 3.6542)] // r of the 256-layer tables is 3.6542: the wedges of the lowest layers, then the exact tail
+    [InlineData(3.6542, 4.5)]
     [InlineData(4.5, double.PositiveInfinity)]
     public void The_share_of_draws_in_a_band_of_absolute_values_matches_the_normal_distribution(double low, double high)
     {

@@ -1,3 +1,4 @@
+using FedEdge.Core.Parameters;
 using FedEdge.Onnx.Artifacts;
 using FedEdge.Core.Models;
 using FedEdge.Onnx.Tests.Support;
@@ -21,6 +22,7 @@ public class PerExampleClippingTests
         { "mlp-6-5-7-4", "last", 0.3f },
         { "mlp-6-5-7-4", "dense0.weight,dense1.bias", 0.4f },
         { "mlp-6-5-4", "all", 1000f },
+        { "mlp-6-5-7-4", "dense1.bias,dense2.bias", 0.05f }, // biases only: no clipped-sum graph, the clipper sums every gradient
     };
 
     [Theory]
@@ -34,13 +36,8 @@ public class PerExampleClippingTests
         float[] features = Enumerable.Range(0, n * arch.Inputs).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
         int[] labels = Enumerable.Range(0, n).Select(_ => random.Next(arch.Classes)).ToArray();
 
-        using var plainDir = new TempDirectory();
-        using var dpDir = new TempDirectory();
-        var set = TrainableSet.Parse(trainable);
-        TrainingArtifactGenerator.Generate(arch, set, OptimizerSettings.Default, plainDir.Path, parameters);
-        TrainingArtifactGenerator.Generate(arch, set, OptimizerSettings.Default, dpDir.Path, parameters, perExampleClipping: true);
-        using var plain = OrtTrainer.Load(plainDir.Path);
-        using var dp = OrtTrainer.Load(dpDir.Path);
+        using var pair = new TrainerPair(arch, trainable, parameters);
+        var (plain, dp) = (pair.Plain, pair.Dp);
         Assert.False(plain.PerExampleClipping);
         Assert.True(dp.PerExampleClipping);
 
@@ -74,6 +71,29 @@ public class PerExampleClippingTests
         }
     }
 
+    [Theory]
+    [InlineData("mlp-6-5-7-4", "all")]
+    [InlineData("mlp-6-5-7-4", "dense0.weight,dense2.bias")]
+    [InlineData("logreg-6-4", "all")]
+    public void The_dp_loss_formed_from_the_log_probabilities_equals_the_plain_graphs_mean_loss(string architecture, string trainable)
+    {
+        // Format 3: the per-example graph returns log p and the runner forms −(1/N)·Σᵢ log pᵢ,yᵢ; the plain graph
+        // computes the same loss as −C·mean(onehot ⊙ log p) in float32. Tolerance 1e-6 relative + 1e-7 (summation order).
+        var arch = ModelArchitecture.Parse(architecture);
+        var parameters = arch.InitialParameters(new Random(21));
+        var random = new Random(22);
+        using var pair = new TrainerPair(arch, trainable, parameters);
+        var (plain, dp) = (pair.Plain, pair.Dp);
+        foreach (int n in new[] { 1, 5, 17 })
+        {
+            float[] features = Enumerable.Range(0, n * arch.Inputs).Select(_ => (float)(random.NextDouble() * 6 - 3)).ToArray();
+            int[] labels = Enumerable.Range(0, n).Select(_ => random.Next(arch.Classes)).ToArray();
+            float expected = plain.ComputeGradients(features, labels);
+            float actual = dp.ComputeGradients(features, labels);
+            Assert.True(Math.Abs(actual - expected) <= 1e-7 + 1e-6 * Math.Abs(expected), $"batch {n}: DP loss {actual} vs plain {expected}");
+        }
+    }
+
     [Fact]
     public void Both_dp_graphs_pass_the_onnx_full_checker()
     {
@@ -85,6 +105,34 @@ public class PerExampleClippingTests
             var (exitCode, output) = OnnxChecker.Check(path);
             Assert.True(exitCode == 0, $"{Path.GetFileName(path)}: {output}");
             Assert.StartsWith("ok 8 17", output.Trim(), StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>A plain and a DP-SGD trainer for the same model, trainable set and starting parameters.</summary>
+    private sealed class TrainerPair : IDisposable
+    {
+        private readonly TempDirectory _plainDir = new();
+        private readonly TempDirectory _dpDir = new();
+
+        public TrainerPair(ModelArchitecture arch, string trainable, ParameterSet parameters)
+        {
+            var set = TrainableSet.Parse(trainable);
+            TrainingArtifactGenerator.Generate(arch, set, OptimizerSettings.Default, _plainDir.Path, parameters);
+            TrainingArtifactGenerator.Generate(arch, set, OptimizerSettings.Default, _dpDir.Path, parameters, perExampleClipping: true);
+            Plain = OrtTrainer.Load(_plainDir.Path);
+            Dp = OrtTrainer.Load(_dpDir.Path);
+        }
+
+        public OrtTrainer Plain { get; }
+
+        public OrtTrainer Dp { get; }
+
+        public void Dispose()
+        {
+            Plain.Dispose();
+            Dp.Dispose();
+            _plainDir.Dispose();
+            _dpDir.Dispose();
         }
     }
 
