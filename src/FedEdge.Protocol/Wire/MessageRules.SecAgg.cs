@@ -14,9 +14,6 @@ namespace FedEdge.Protocol.Wire;
 /// </summary>
 internal static partial class MessageRules
 {
-    /// <summary>Longest <see cref="SecAggAbandoned.Reason"/>.</summary>
-    public const int MaxAbandonReasonLength = 256;
-
     /// <summary>p = 2⁶¹ − 1, the field of the Shamir shares (a value at or above it is no field element).</summary>
     private const ulong FieldModulus = (1UL << 61) - 1;
 
@@ -67,8 +64,8 @@ internal static partial class MessageRules
             SecAggServerMessage.BodyOneofCase.UnmaskRequest => UnmaskRequest(m.UnmaskRequest, limits),
             SecAggServerMessage.BodyOneofCase.Abandoned =>
                 GroupId(m.Abandoned.GroupId, "abandoned")
-                ?? (m.Abandoned.Reason.Length > MaxAbandonReasonLength || m.Abandoned.Reason.Any(c => c < 0x20 || c > 0x7E)
-                    ? string.Create(CultureInfo.InvariantCulture, $"abandoned.reason must be printable ASCII of at most {MaxAbandonReasonLength} characters")
+                ?? (m.Abandoned.Reason.Length > WireLimits.MaxAbandonReasonLength || m.Abandoned.Reason.Any(c => c < 0x20 || c > 0x7E)
+                    ? string.Create(CultureInfo.InvariantCulture, $"abandoned.reason must be printable ASCII of at most {WireLimits.MaxAbandonReasonLength} characters")
                     : null),
             _ => "the message has no body (roster, shares, unmask_request or abandoned)",
         };

@@ -70,6 +70,9 @@ public sealed record WireLimits
     /// </summary>
     public const int DefaultMaxSecAggTags = 16 << 10;
 
+    /// <summary>Longest <see cref="SecAggAbandoned.Reason"/> (printable ASCII, for logs); fixed by the protocol.</summary>
+    public const int MaxAbandonReasonLength = 256;
+
     /// <summary>The length of <see cref="ModelUpdate.UpdateId"/>; fixed by the protocol, not configurable.</summary>
     public const int UpdateIdBytes = 16;
 
