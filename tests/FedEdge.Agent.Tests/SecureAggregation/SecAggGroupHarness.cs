@@ -171,8 +171,15 @@ internal sealed class SecAggGroupHarness : IDisposable
         Pump();
     }
 
-    /// <summary>Hands each online device its encoded vector (the exact-sum tests: no noise is added here).</summary>
+    /// <summary>Hands each online device its encoded vector (the exact-sum tests: no noise is added here) and delivers everything.</summary>
     public void SubmitEncoded(IReadOnlyList<ushort[]> encoded)
+    {
+        SendMaskedInputs(encoded);
+        Pump();
+    }
+
+    /// <summary>As <see cref="SubmitEncoded"/>, but what the coordinator answers (the unmask requests) stays in the inboxes.</summary>
+    public void SendMaskedInputs(IReadOnlyList<ushort[]> encoded)
     {
         for (int i = 0; i < Devices.Length; i++)
         {
@@ -188,8 +195,6 @@ internal sealed class SecAggGroupHarness : IDisposable
                 Send(i, outgoing);
             }
         }
-
-        Pump();
     }
 
     /// <summary>Moves the clock past the coordinator's next deadline and applies it.</summary>

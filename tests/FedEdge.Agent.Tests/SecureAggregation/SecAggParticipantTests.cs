@@ -9,18 +9,15 @@ public class SecAggParticipantTests
 {
     private const int N = 8;
 
+    private static SecAggGroupHarness Group(int seed) =>
+        new(N, 4, 3, 5, new Core.DistributedDp.DistributedDiscreteGaussianParameters(20, 1.0, 1e-3, 16, 0.6, 5, N, 1.0), seed);
+
     private static SecAggGroupHarness MaskedGroup(out SecAggServerMessage request)
     {
-        var group = new SecAggGroupHarness(
-            N, 4, 3, 5,
-            new Core.DistributedDp.DistributedDiscreteGaussianParameters(20, 1.0, 1e-3, 16, 0.6, 5, N, 1.0),
-            seed: 61);
+        SecAggGroupHarness group = Group(61);
         group.JoinAll();
         int length = group.Encoding.PaddedDimension;
-        for (int i = 0; i < N; i++)
-        {
-            group.Send(i, group.Devices[i].SubmitEncoded(new ushort[length]).Outgoing!);
-        }
+        group.SendMaskedInputs([.. Enumerable.Range(0, N).Select(_ => new ushort[length])]);
 
         // Take device 0's genuine unmask request instead of delivering it.
         request = Assert.Single(group.TakeInbox(0));
@@ -85,7 +82,7 @@ public class SecAggParticipantTests
     [Fact]
     public void A_request_in_the_wrong_phase_or_for_another_group_is_refused()
     {
-        using var group = new SecAggGroupHarness(N, 4, 3, 5, new Core.DistributedDp.DistributedDiscreteGaussianParameters(20, 1.0, 1e-3, 16, 0.6, 5, N, 1.0), seed: 62);
+        using SecAggGroupHarness group = Group(62);
         group.JoinAll(); // rosters and relayed shares delivered; no masked input yet
         var early = new SecAggServerMessage
         {
@@ -103,7 +100,7 @@ public class SecAggParticipantTests
     [Fact]
     public void A_participant_erases_its_group_after_the_unmask_deadline()
     {
-        using var group = new SecAggGroupHarness(N, 4, 3, 5, new Core.DistributedDp.DistributedDiscreteGaussianParameters(20, 1.0, 1e-3, 16, 0.6, 5, N, 1.0), seed: 63);
+        using SecAggGroupHarness group = Group(63);
         group.JoinAll();
         group.Offline.UnionWith(Enumerable.Range(0, N)); // the aggregator vanished (restart): nothing more arrives
         group.Time.Advance(group.Options.SharesTimeout + group.Options.MaskedInputTimeout + group.Options.UnmaskTimeout + TimeSpan.FromSeconds(1));

@@ -91,12 +91,7 @@ public class SecAggProtocolTests
         using var group = new SecAggGroupHarness(N, 8, 4, 10, Encoding(Bits, 10, N), seed: 5);
         group.JoinAll();
         ushort[][] inputs = RandomInputs(N, group.Encoding.PaddedDimension, Bits, seed: 5);
-        for (int i = 0; i < N; i++)
-        {
-            SecAggParticipantStep step = group.Devices[i].SubmitEncoded(inputs[i]);
-            group.Send(i, step.Outgoing!);
-        }
-
+        group.SendMaskedInputs(inputs);
         group.Offline.UnionWith(Enumerable.Range(0, Silent)); // their masked inputs are in; they never answer
         group.Pump();
         group.Advance(group.Options.UnmaskTimeout + TimeSpan.FromSeconds(1));
@@ -136,11 +131,7 @@ public class SecAggProtocolTests
         using var group = new SecAggGroupHarness(N, 5, 5, 3, Encoding(Bits, 3, N), seed: 11);
         group.JoinAll();
         ushort[][] inputs = RandomInputs(N, group.Encoding.PaddedDimension, Bits, seed: 11);
-        for (int i = 0; i < N; i++)
-        {
-            group.Send(i, group.Devices[i].SubmitEncoded(inputs[i]).Outgoing!);
-        }
-
+        group.SendMaskedInputs(inputs);
         group.Offline.UnionWith([0, 1, 2]);
         group.Pump();
         group.Advance(group.Options.UnmaskTimeout + TimeSpan.FromSeconds(1));
