@@ -16,7 +16,8 @@ namespace FedEdge.IntegrationTests;
 /// Secure aggregation through a real mosquitto with mutual TLS, one certificate per device and the production ACL:
 /// N <see cref="SecAggParticipant"/>s and one <see cref="SecAggGroupCoordinator"/> exchange exactly the protocol's
 /// messages on its topics (device → fededge/v1/{fleet}/secagg/{device}, aggregator → …/secagg-inbox/{device}), some
-/// devices drop out, and the released sum is the survivors' exactly. The ACL keeps each inbox to its device.
+/// devices drop out (one before its shares, excluded; three before masking, unmasked around), and the released sum
+/// is the survivors' exactly. The ACL keeps each inbox to its device.
 /// </summary>
 public sealed class SecureAggregationBrokerTests : IAsyncLifetime
 {
@@ -29,7 +30,7 @@ public sealed class SecureAggregationBrokerTests : IAsyncLifetime
     public async ValueTask DisposeAsync() => await _broker.DisposeAsync();
 
     [Fact]
-    public async Task Twelve_devices_and_the_coordinator_release_the_survivors_exact_sum_when_three_drop_out_after_the_shares()
+    public async Task Twelve_devices_and_the_coordinator_release_the_survivors_exact_sum_when_one_leaves_before_its_shares_and_three_before_masking()
     {
         const int N = 12, Dropping = 3;
         var ct = TestContext.Current.CancellationToken;
@@ -42,11 +43,12 @@ public sealed class SecureAggregationBrokerTests : IAsyncLifetime
             Threshold = 4,
             MinimumSurvivors = 8,
             Encoding = encoding,
-            SharesTimeout = TimeSpan.FromSeconds(30),
+            SharesTimeout = TimeSpan.FromSeconds(5), // the member without shares is excluded at this deadline
             MaskedInputTimeout = TimeSpan.FromSeconds(4), // the dropouts are detected at this deadline
             UnmaskTimeout = TimeSpan.FromSeconds(30),
         };
         string[] ids = [.. Enumerable.Range(0, N).Select(i => $"home-{i:D2}")];
+        string excluded = ids[^1];
         var dropping = new HashSet<string>(ids.Take(Dropping), StringComparer.Ordinal);
         var random = new Random(12);
         Dictionary<string, ushort[]> inputs = ids.ToDictionary(
@@ -61,13 +63,13 @@ public sealed class SecureAggregationBrokerTests : IAsyncLifetime
         Task<SecAggGroupOutcome> coordinatorLoop = RunCoordinatorAsync(aggregator, coordinator, refusals, done.Token);
 
         SecAggParticipantState[] finalStates = await Task.WhenAll(ids.Select((id, i) =>
-            RunDeviceAsync(id, 10 + i, inputs[id], dropOut: dropping.Contains(id), done.Token)));
+            RunDeviceAsync(id, 10 + i, inputs[id], leaveAt: id == excluded ? SecAggParticipantState.Joined : dropping.Contains(id) ? SecAggParticipantState.SharesReceived : null, done.Token)));
         SecAggGroupOutcome outcome = await coordinatorLoop;
 
         Assert.True(outcome.Released, outcome.AbandonReason + Environment.NewLine + string.Join(Environment.NewLine, refusals));
-        Assert.Equal(N - Dropping, outcome.Survivors);
+        Assert.Equal(N - Dropping - 1, outcome.Survivors);
         var expected = new ushort[encoding.PaddedDimension];
-        foreach (string id in ids.Where(id => !dropping.Contains(id)))
+        foreach (string id in ids.Where(id => !dropping.Contains(id) && id != excluded))
         {
             ModularVector.Accumulate(expected, inputs[id]);
         }
@@ -75,8 +77,9 @@ public sealed class SecureAggregationBrokerTests : IAsyncLifetime
         ModularVector.Reduce(expected, Bits);
         Assert.Equal(expected, outcome.ModularSum);
         Assert.Empty(refusals);
-        Assert.Equal(N - Dropping, finalStates.Count(s => s == SecAggParticipantState.Answered));
+        Assert.Equal(N - Dropping - 1, finalStates.Count(s => s == SecAggParticipantState.Answered));
         Assert.Equal(Dropping, finalStates.Count(s => s == SecAggParticipantState.SharesReceived));
+        Assert.Equal(SecAggParticipantState.Joined, finalStates[^1]);
     }
 
     [Fact]
@@ -158,8 +161,11 @@ public sealed class SecureAggregationBrokerTests : IAsyncLifetime
         }
     }
 
-    /// <summary>One device: joins, answers every inbox message, hands in its vector once the shares are in — or, dropping out, disconnects then.</summary>
-    private async Task<SecAggParticipantState> RunDeviceAsync(string id, int seed, ushort[] input, bool dropOut, CancellationToken ct)
+    /// <summary>
+    /// One device: joins, answers every inbox message, hands in its vector once the shares are in — or disconnects at the
+    /// first message after which it is in state <paramref name="leaveAt"/> (Joined: as the roster arrives, before its shares).
+    /// </summary>
+    private async Task<SecAggParticipantState> RunDeviceAsync(string id, int seed, ushort[] input, SecAggParticipantState? leaveAt, CancellationToken ct)
     {
         var parser = new WireParser();
         string outbox = TopicScheme.SecAgg(TestClients.Fleet, id);
@@ -170,6 +176,11 @@ public sealed class SecureAggregationBrokerTests : IAsyncLifetime
         {
             ReceivedMessage message = await client.Inbound.ReadAsync(ct);
             Assert.Equal(TopicScheme.SecAggInbox(TestClients.Fleet, id), message.Topic);
+            if (leaveAt == SecAggParticipantState.Joined)
+            {
+                return participant.State; // gone before answering the roster
+            }
+
             SecAggParticipantStep step = participant.Receive(message.Payload.Span, parser);
             Assert.True(step.Accepted, $"{id}: {step.Rejection}");
             await message.AcknowledgeAsync(ct);
@@ -180,7 +191,7 @@ public sealed class SecureAggregationBrokerTests : IAsyncLifetime
 
             if (participant.State == SecAggParticipantState.SharesReceived)
             {
-                if (dropOut)
+                if (leaveAt == SecAggParticipantState.SharesReceived)
                 {
                     return participant.State; // gone: disconnects before masking
                 }

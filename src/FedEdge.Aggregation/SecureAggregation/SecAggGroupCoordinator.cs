@@ -19,10 +19,10 @@ namespace FedEdge.Aggregation.SecureAggregation;
 /// the returned group means to its strategy.
 /// </summary>
 /// <remarks>
-/// Per group: <b>forming</b> (joins for one model version until n) → roster → <b>sharing</b> (every member's sealed
-/// shares; all n are needed, since a member without shares cannot be unmasked around — a missing one abandons the group
-/// at the shares deadline) → relay → <b>masking</b> (masked inputs until all n or the deadline; they are added into one
-/// running sum mod 2^b and not kept) → unmask request to the survivors, or abandonment below the minimum →
+/// Per group: <b>forming</b> (joins for one model version until n) → roster → <b>sharing</b> (sealed shares until all n
+/// or the deadline; members without shares are excluded — nobody masks with them — and fewer than the minimum of
+/// survivors abandons the group) → relay → <b>masking</b> (masked inputs until every remaining member or the deadline;
+/// they are added into one running sum mod 2^b and not kept) → unmask request to the survivors, or abandonment below the minimum →
 /// <b>unmasking</b> (answers until all survivors or the deadline) → reconstruct b_u of survivors and s_u^SK of dropped
 /// members (each checked against its roster key), unmask, decode, divide by the survivors. A group that fails anywhere
 /// is abandoned: its members are told, and nothing but the masked sum was ever held. A refused message changes nothing.
@@ -226,18 +226,33 @@ public sealed class SecAggGroupCoordinator : IDisposable
         group.SharesIn[sender] = true;
         if (Array.TrueForAll(group.SharesIn, x => x))
         {
-            group.Advance(Phase.Masking, _time.GetUtcNow() + _options.MaskedInputTimeout);
-            for (int v = 0; v < view.Count; v++)
-            {
-                var relayed = new SecAggShares { GroupId = group.Id };
-                relayed.Shares.Add(group.Relay[v]);
-                step.Send(view.Member(v).DeviceId, m => m.Shares = relayed, _options.Fleet);
-            }
-
-            group.ReleaseRelay();
+            RelayShares(group, step);
         }
 
         return step.Build();
+    }
+
+    /// <summary>
+    /// Hands each member that sent its shares the shares sealed for it by the others that did. Members without shares are
+    /// excluded from here on (Bonawitz et al.'s U₂): they get nothing, nobody masks with them, their input is refused.
+    /// </summary>
+    private void RelayShares(Group group, Builder step)
+    {
+        SecAggRosterView view = group.View!;
+        group.Advance(Phase.Masking, _time.GetUtcNow() + _options.MaskedInputTimeout);
+        for (int v = 0; v < view.Count; v++)
+        {
+            if (!group.SharesIn[v])
+            {
+                continue;
+            }
+
+            var relayed = new SecAggShares { GroupId = group.Id };
+            relayed.Shares.Add(group.Relay[v]);
+            step.Send(view.Member(v).DeviceId, m => m.Shares = relayed, _options.Fleet);
+        }
+
+        group.ReleaseRelay();
     }
 
     private SecAggCoordinatorStep OnMaskedInput(Group group, int sender, SecAggMaskedInput input, Builder step)
@@ -246,6 +261,11 @@ public sealed class SecAggGroupCoordinator : IDisposable
         if (group.Phase != Phase.Masking || group.MaskedIn[sender])
         {
             return step.Refuse($"a masked input is taken once per member while the group is masking (it is {group.Phase})");
+        }
+
+        if (!group.SharesIn[sender])
+        {
+            return step.Refuse("the member sent no shares in time and is excluded from the group's sum");
         }
 
         var vector = new ushort[view.Encoding.PaddedDimension];
@@ -258,7 +278,7 @@ public sealed class SecAggGroupCoordinator : IDisposable
 
         ModularVector.Accumulate(group.MaskedSum!, vector);
         group.MaskedIn[sender] = true;
-        if (Array.TrueForAll(group.MaskedIn, x => x))
+        if (group.MaskedIn.AsSpan().SequenceEqual(group.SharesIn))
         {
             StartUnmasking(group, step);
         }
@@ -327,7 +347,7 @@ public sealed class SecAggGroupCoordinator : IDisposable
                 return string.Create(CultureInfo.InvariantCulture, $"a share of member {owner}, not a neighbour of the sender");
             }
 
-            if (group.MaskedIn[owner] != survived)
+            if (group.MaskedIn[owner] != survived || !group.SharesIn[owner])
             {
                 return string.Create(
                     CultureInfo.InvariantCulture, $"a share of member {owner}'s {(survived ? "self-mask seed" : "mask key")}, but that member {(survived ? "dropped" : "survived")}");
@@ -368,7 +388,8 @@ public sealed class SecAggGroupCoordinator : IDisposable
             DistributedDiscreteGaussianParameters encoding = view.Encoding;
             var sum = new ushort[encoding.PaddedDimension];
             UnmaskingResult result = SecAggUnmasking.Unmask(
-                _expander, group.MaskedSum, encoding.Bits, view.Graph, survivors, _options.MinimumSurvivors, selfSeeds, droppedSeeds, sum);
+                _expander, group.MaskedSum, encoding.Bits, view.Graph, survivors, _options.MinimumSurvivors, selfSeeds, droppedSeeds, sum,
+                excluded: [.. Enumerable.Range(0, view.Count).Where(u => !group.SharesIn[u])]);
             if (!result.Succeeded)
             {
                 Abandon(group, $"unmasking refused ({result.Rejection}): {result.Detail}", step);
@@ -411,9 +432,9 @@ public sealed class SecAggGroupCoordinator : IDisposable
                 hasSurvivingNeighbour |= group.MaskedIn[v];
             }
 
-            if (!group.MaskedIn[u] && !hasSurvivingNeighbour)
+            if (!group.SharesIn[u] || (!group.MaskedIn[u] && !hasSurvivingNeighbour))
             {
-                continue;
+                continue; // excluded before masking (nobody masked with it), or dropped with no surviving neighbour
             }
 
             ShamirReconstruction secret = ShamirSecretSharing.Reconstruct(group.Shares[u], threshold, ShareChannel.SecretBytes);
@@ -478,7 +499,16 @@ public sealed class SecAggGroupCoordinator : IDisposable
                     Abandon(group, string.Create(CultureInfo.InvariantCulture, $"only {group.Joins.Count} of {_options.GroupSize} devices joined in time"), step);
                     break;
                 case Phase.Sharing:
-                    Abandon(group, string.Create(CultureInfo.InvariantCulture, $"{group.SharesIn.Count(x => !x)} members sent no shares in time"), step);
+                    int active = group.SharesIn.Count(x => x);
+                    if (active < _options.MinimumSurvivors)
+                    {
+                        Abandon(group, string.Create(CultureInfo.InvariantCulture, $"{active} members sent shares in time, {_options.MinimumSurvivors} are needed"), step);
+                    }
+                    else
+                    {
+                        RelayShares(group, step);
+                    }
+
                     break;
                 case Phase.Masking:
                     StartUnmasking(group, step);

@@ -21,7 +21,8 @@ namespace FedEdge.Device.SecureAggregation;
 /// <item>Round 0: <see cref="Join"/> — two fresh P-256 pairs (channel c_u, mask s_u) for a model version.</item>
 /// <item>Round 1, on the roster: derive the graph, draw the self-mask seed b_u, Shamir-split b_u and s_u^SK t-of-k and
 /// seal share j for the j-th neighbour (<see cref="ShareChannel"/>).</item>
-/// <item>On the neighbours' sealed shares: open and keep them (every neighbour's, or the group is refused).</item>
+/// <item>On the neighbours' sealed shares: open and keep them. Neighbours whose shares did not come are out of the group
+/// (no mask with them); fewer than t shares and the group is refused.</item>
 /// <item>Round 2, on the update (<see cref="SubmitUpdate"/>, any time after the roster): DDGauss-encode (clip, rotate,
 /// round, noise, wrap mod 2^b), mask, pack; sent once the neighbours' shares are in.</item>
 /// <item>Round 4, on the unmask request: the share of b_u for each surviving neighbour, of s_u^SK for each dropped one —
@@ -338,13 +339,18 @@ public sealed class SecAggParticipant : IDisposable
             return SecAggParticipantStep.Refuse("the shares are for another group");
         }
 
+        // Neighbours that sent no shares in time are out of the group (the aggregator relays only what arrived); the rest
+        // must hold at least t of this device's shares, else its secrets could never be recovered and its few pairwise
+        // masks would hide too little.
         ReadOnlySpan<int> neighbours = _view.Graph.Neighbours(_ownIndex);
-        if (shares.Shares.Count != neighbours.Length)
+        int threshold = (int)_view.Roster.Threshold;
+        if (shares.Shares.Count < threshold || shares.Shares.Count > neighbours.Length)
         {
-            return SecAggParticipantStep.Refuse(string.Create(CultureInfo.InvariantCulture, $"{shares.Shares.Count} shares relayed, this device has {neighbours.Length} neighbours"));
+            return SecAggParticipantStep.Refuse(string.Create(
+                CultureInfo.InvariantCulture, $"{shares.Shares.Count} shares relayed; this device needs {threshold} to {neighbours.Length} (its threshold and neighbours)"));
         }
 
-        var opened = new Dictionary<int, (SecretShare, SecretShare)>(neighbours.Length);
+        var opened = new Dictionary<int, (SecretShare, SecretShare)>(shares.Shares.Count);
         foreach (SecAggEncryptedShare share in shares.Shares)
         {
             int sender = (int)share.PeerIndex;
@@ -409,6 +415,10 @@ public sealed class SecAggParticipant : IDisposable
         foreach (uint index in request.Survivors)
         {
             survivors.Add((int)index);
+            if (_view.Graph.AreNeighbours(_ownIndex, (int)index) && !_held.ContainsKey((int)index))
+            {
+                return SecAggParticipantStep.Refuse("the unmask request lists as a survivor a neighbour that sent no shares");
+            }
         }
 
         if (!survivors.Contains(_ownIndex))
@@ -423,9 +433,8 @@ public sealed class SecAggParticipant : IDisposable
 
         // Never both secrets of one neighbour: each is answered with exactly one of its two shares, once.
         var answer = new SecAggUnmaskShares { GroupId = _view.GroupId };
-        foreach (int neighbour in _view.Graph.Neighbours(_ownIndex))
+        foreach ((int neighbour, (SecretShare self, SecretShare key)) in _held.OrderBy(pair => pair.Key))
         {
-            (SecretShare self, SecretShare key) = _held[neighbour];
             bool survived = survivors.Contains(neighbour);
             SecretShare share = survived ? self : key;
             var value = new SecAggShareValue { OwnerIndex = (uint)neighbour, ShareIndex = (uint)share.Index };
@@ -453,7 +462,8 @@ public sealed class SecAggParticipant : IDisposable
     {
         SecAggRosterView view = _view!;
         int bits = view.Encoding.Bits;
-        ReadOnlySpan<int> neighbours = view.Graph.Neighbours(_ownIndex);
+        // Only the neighbours whose shares arrived: the others are excluded, and the aggregator removes no mask of theirs.
+        int[] neighbours = [.. _held.Keys.Order()];
         var pairs = new List<PairwiseSeed>(neighbours.Length);
         var seeds = new byte[neighbours.Length][];
         for (int j = 0; j < neighbours.Length; j++)

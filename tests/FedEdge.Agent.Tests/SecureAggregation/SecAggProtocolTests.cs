@@ -270,23 +270,56 @@ public class SecAggProtocolTests
     }
 
     [Fact]
-    public void A_group_whose_member_sends_no_shares_is_abandoned_at_the_shares_deadline()
+    public void Members_that_send_no_shares_are_excluded_and_the_rest_still_release_their_exact_sum_with_a_later_dropout()
     {
-        using var group = new SecAggGroupHarness(5, 4, 3, 3, Encoding(16, 3, 5), seed: 51);
-        for (int i = 0; i < 5; i++)
+        const int N = 10, Bits = 16;
+        using var group = new SecAggGroupHarness(N, 6, 3, 6, Encoding(Bits, 6, N), seed: 51);
+        for (int i = 0; i < N; i++)
         {
             group.Send(i, group.Devices[i].Join());
         }
 
-        group.Offline.Add(4); // the roster never reaches it
+        group.Offline.UnionWith([3, 8]); // the roster never reaches them: no shares
         group.Pump();
         Assert.Empty(group.Outcomes);
+        group.Advance(group.Options.SharesTimeout + TimeSpan.FromSeconds(1)); // relay among the 8 that sent shares
+
+        ushort[][] inputs = RandomInputs(N, group.Encoding.PaddedDimension, Bits, seed: 51);
+        group.Offline.Add(5); // had the shares, never masks
+        group.SubmitEncoded(inputs);
+        group.Advance(group.Options.MaskedInputTimeout + TimeSpan.FromSeconds(1));
+
+        SecAggGroupOutcome outcome = Assert.Single(group.Outcomes);
+        Assert.True(outcome.Released, outcome.AbandonReason + string.Join(Environment.NewLine, group.Refusals));
+        Assert.Equal(7, outcome.Survivors);
+        Assert.Equal(PlainSum(inputs, Enumerable.Range(0, N).Except([3, 8, 5]), Bits), outcome.ModularSum);
+        Assert.Empty(group.Refusals);
+
+        // An excluded member that comes back is refused, and changes nothing.
+        Assert.Contains("is in no open group", group.SendRaw(3, new SecAggDeviceMessage
+        {
+            ProtocolMajor = ProtocolVersion.Major, DeviceId = group.Ids[3], Fleet = SecAggGroupHarness.Fleet,
+            MaskedInput = new SecAggMaskedInput { GroupId = outcome.GroupId, Masked = ByteString.CopyFrom(new byte[256]) },
+        }.ToByteArray()).Rejection, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fewer_members_with_shares_than_the_minimum_abandon_the_group_at_the_shares_deadline()
+    {
+        using var group = new SecAggGroupHarness(10, 6, 3, 6, Encoding(16, 6, 10), seed: 53);
+        for (int i = 0; i < 10; i++)
+        {
+            group.Send(i, group.Devices[i].Join());
+        }
+
+        group.Offline.UnionWith([0, 1, 2, 3, 4]);
+        group.Pump();
         group.Advance(group.Options.SharesTimeout + TimeSpan.FromSeconds(1));
 
         SecAggGroupOutcome outcome = Assert.Single(group.Outcomes);
         Assert.False(outcome.Released);
-        Assert.Contains("1 members sent no shares in time", outcome.AbandonReason, StringComparison.Ordinal);
-        Assert.All(group.Devices.Take(4), d => Assert.Equal(SecAggParticipantState.Abandoned, d.State));
+        Assert.Contains("5 members sent shares in time, 6 are needed", outcome.AbandonReason, StringComparison.Ordinal);
+        Assert.All(group.Devices.Skip(5), d => Assert.Equal(SecAggParticipantState.Abandoned, d.State));
     }
 
     [Fact]
