@@ -32,10 +32,10 @@ public sealed record SecAggCoordinatorOptions
     /// <summary>From the roster to the last member's sealed shares.</summary>
     public TimeSpan SharesTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
-    /// <summary>From the relay of the shares to the masked-input deadline (the members train or encode in this time).</summary>
+    /// <summary>From the shares deadline to the masked-input deadline (the members train or encode in this time).</summary>
     public TimeSpan MaskedInputTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>From the unmask request to the unmask deadline.</summary>
+    /// <summary>From the masked-input deadline to the unmask deadline.</summary>
     public TimeSpan UnmaskTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Most groups open at once (forming or running); a join that needs one more is refused.</summary>

@@ -189,7 +189,8 @@ public sealed class SecAggGroupCoordinator : IDisposable
             throw new InvalidOperationException("The coordinator built a roster its own check refuses: " + reason);
         }
 
-        group.Start(view, now + _options.SharesTimeout);
+        // The coordinator keeps the deadlines it announced: a phase ends early when everyone is in, never later than the roster says.
+        group.Start(view, DateTimeOffset.FromUnixTimeMilliseconds(roster.SharesDeadlineUnixMs));
         foreach (SecAggMember member in roster.Members)
         {
             step.Send(member.DeviceId, m => m.Roster = roster, _options.Fleet);
@@ -239,7 +240,7 @@ public sealed class SecAggGroupCoordinator : IDisposable
     private void RelayShares(Group group, Builder step)
     {
         SecAggRosterView view = group.View!;
-        group.Advance(Phase.Masking, _time.GetUtcNow() + _options.MaskedInputTimeout);
+        group.Advance(Phase.Masking, DateTimeOffset.FromUnixTimeMilliseconds(view.Roster.MaskedInputDeadlineUnixMs));
         for (int v = 0; v < view.Count; v++)
         {
             if (!group.SharesIn[v])
@@ -301,7 +302,7 @@ public sealed class SecAggGroupCoordinator : IDisposable
             return;
         }
 
-        group.Advance(Phase.Unmasking, _time.GetUtcNow() + _options.UnmaskTimeout);
+        group.Advance(Phase.Unmasking, DateTimeOffset.FromUnixTimeMilliseconds(view.Roster.UnmaskDeadlineUnixMs));
         foreach (uint u in request.Survivors)
         {
             step.Send(view.Member((int)u).DeviceId, m => m.UnmaskRequest = request, _options.Fleet);

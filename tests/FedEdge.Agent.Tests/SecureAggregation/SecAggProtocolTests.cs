@@ -76,7 +76,7 @@ public class SecAggProtocolTests
         group.Offline.UnionWith(dropped);
         group.SubmitEncoded(inputs);
         Assert.Empty(group.Outcomes);
-        group.Advance(group.Options.MaskedInputTimeout + TimeSpan.FromSeconds(1));
+        group.Advance(group.Options.SharesTimeout + group.Options.MaskedInputTimeout + TimeSpan.FromSeconds(1));
 
         SecAggGroupOutcome outcome = Assert.Single(group.Outcomes);
         Assert.True(outcome.Released, outcome.AbandonReason + string.Join(Environment.NewLine, group.Refusals));
@@ -94,7 +94,7 @@ public class SecAggProtocolTests
         group.SendMaskedInputs(inputs);
         group.Offline.UnionWith(Enumerable.Range(0, Silent)); // their masked inputs are in; they never answer
         group.Pump();
-        group.Advance(group.Options.UnmaskTimeout + TimeSpan.FromSeconds(1));
+        group.Advance(group.Options.SharesTimeout + group.Options.MaskedInputTimeout + group.Options.UnmaskTimeout + TimeSpan.FromSeconds(1));
 
         SecAggGroupOutcome outcome = Assert.Single(group.Outcomes);
         Assert.True(outcome.Released, outcome.AbandonReason);
@@ -112,7 +112,7 @@ public class SecAggProtocolTests
         group.Offline.UnionWith(Enumerable.Range(0, 6)); // 14 survivors < 15
 
         group.SubmitEncoded(inputs);
-        group.Advance(group.Options.MaskedInputTimeout + TimeSpan.FromSeconds(1));
+        group.Advance(group.Options.SharesTimeout + group.Options.MaskedInputTimeout + TimeSpan.FromSeconds(1));
 
         SecAggGroupOutcome outcome = Assert.Single(group.Outcomes);
         Assert.False(outcome.Released);
@@ -134,7 +134,7 @@ public class SecAggProtocolTests
         group.SendMaskedInputs(inputs);
         group.Offline.UnionWith([0, 1, 2]);
         group.Pump();
-        group.Advance(group.Options.UnmaskTimeout + TimeSpan.FromSeconds(1));
+        group.Advance(group.Options.SharesTimeout + group.Options.MaskedInputTimeout + group.Options.UnmaskTimeout + TimeSpan.FromSeconds(1));
 
         SecAggGroupOutcome outcome = Assert.Single(group.Outcomes);
         Assert.False(outcome.Released);
@@ -287,7 +287,7 @@ public class SecAggProtocolTests
         ushort[][] inputs = RandomInputs(N, group.Encoding.PaddedDimension, Bits, seed: 51);
         group.Offline.Add(5); // had the shares, never masks
         group.SubmitEncoded(inputs);
-        group.Advance(group.Options.MaskedInputTimeout + TimeSpan.FromSeconds(1));
+        group.Advance(group.Options.MaskedInputTimeout); // now past the roster's masked-input deadline
 
         SecAggGroupOutcome outcome = Assert.Single(group.Outcomes);
         Assert.True(outcome.Released, outcome.AbandonReason + string.Join(Environment.NewLine, group.Refusals));
