@@ -80,6 +80,38 @@ public class SecAggParticipantTests
     }
 
     [Fact]
+    public void A_request_calling_an_excluded_neighbour_a_survivor_is_refused()
+    {
+        // Device 3 sends no shares: its neighbours never masked with it, so "3 survived" would make them reveal b-shares
+        // for a sum that cannot be right, and is a lie about what they saw.
+        using SecAggGroupHarness group = Group(64);
+        for (int i = 0; i < N; i++)
+        {
+            group.Send(i, group.Devices[i].Join());
+        }
+
+        group.Offline.Add(3);
+        group.Pump();
+        group.Advance(group.Options.SharesTimeout + TimeSpan.FromSeconds(1));
+        group.Offline.Remove(3);
+        int length = group.Encoding.PaddedDimension;
+        var graph = SecAggNeighbourhood.Create(N, 4, group.RosterOf(0).Roster.RoundSeed.Span);
+        int neighbour = graph.Neighbours(3)[0];
+        SecAggParticipantStep masked = group.Devices[neighbour].SubmitEncoded(new ushort[length]);
+        Assert.True(masked.Accepted, masked.Rejection);
+        var request = new SecAggServerMessage
+        {
+            ProtocolMajor = ProtocolVersion.Major, DeviceId = group.Ids[neighbour], Fleet = SecAggGroupHarness.Fleet,
+            UnmaskRequest = new SecAggUnmaskRequest { GroupId = group.Devices[neighbour].GroupId, Survivors = { Enumerable.Range(0, N).Select(i => (uint)i) } },
+        };
+
+        SecAggParticipantStep refused = group.Devices[neighbour].Receive(request);
+
+        Assert.False(refused.Accepted);
+        Assert.Contains("a neighbour that sent no shares", refused.Rejection, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_request_in_the_wrong_phase_or_for_another_group_is_refused()
     {
         using SecAggGroupHarness group = Group(62);
