@@ -12,7 +12,9 @@ public static class SecAggUnmasking
     /// <summary>
     /// destination ← Σ_{u ∈ survivors} x_u mod 2^b, or a refusal with the destination cleared. Refuses when fewer than
     /// <paramref name="minimumSurvivors"/> survived, when a seed is missing, or when the aggregator holds a dropped
-    /// device's self-mask seed or a survivor's pairwise seeds as if it had dropped.
+    /// device's self-mask seed or a survivor's pairwise seeds as if it had dropped. <c>excluded</c> lists devices that left
+    /// before masking (Bonawitz et al.'s U₁ \ U₂: their shares never went out, so no survivor masked with them): no
+    /// pairwise seed is expected of them, none is accepted, and none may be a survivor; null or empty means none.
     /// </summary>
     public static UnmaskingResult Unmask(
         MaskExpander expander,
@@ -23,7 +25,8 @@ public static class SecAggUnmasking
         int minimumSurvivors,
         IReadOnlyDictionary<int, ReadOnlyMemory<byte>> selfMaskSeeds,
         IReadOnlyList<DroppedPairSeed> droppedPairSeeds,
-        Span<ushort> destination)
+        Span<ushort> destination,
+        IReadOnlyCollection<int>? excluded = null)
     {
         ArgumentNullException.ThrowIfNull(expander);
         ArgumentNullException.ThrowIfNull(graph);
@@ -39,7 +42,13 @@ public static class SecAggUnmasking
 
         destination.Clear();
         var alive = new HashSet<int>(survivors);
-        UnmaskingResult check = Check(graph, alive, survivors.Count, minimumSurvivors, selfMaskSeeds, droppedPairSeeds, out var pairSeeds);
+        var absent = new HashSet<int>(excluded ?? []);
+        if (absent.Overlaps(alive))
+        {
+            return Refuse(UnmaskingRejection.ConflictingSecrets, "A device excluded before masking is listed as a survivor.");
+        }
+
+        UnmaskingResult check = Check(graph, alive, absent, survivors.Count, minimumSurvivors, selfMaskSeeds, droppedPairSeeds, out var pairSeeds);
         if (!check.Succeeded)
         {
             return check;
@@ -53,7 +62,7 @@ public static class SecAggUnmasking
 
         for (int u = 0; u < graph.Count; u++)
         {
-            if (alive.Contains(u))
+            if (alive.Contains(u) || absent.Contains(u))
             {
                 continue;
             }
@@ -74,6 +83,7 @@ public static class SecAggUnmasking
     private static UnmaskingResult Check(
         SecAggNeighbourhood graph,
         HashSet<int> alive,
+        HashSet<int> absent,
         int reportedCount,
         int minimumSurvivors,
         IReadOnlyDictionary<int, ReadOnlyMemory<byte>> selfMaskSeeds,
@@ -122,6 +132,11 @@ public static class SecAggUnmasking
                 return Refuse(UnmaskingRejection.ConflictingSecrets, $"A pairwise seed of survivor {pair.DroppedIndex} was recovered as if it had dropped.");
             }
 
+            if (absent.Contains(pair.DroppedIndex))
+            {
+                return Refuse(UnmaskingRejection.UnknownDevice, $"Device {pair.DroppedIndex} was excluded before masking; nobody masked with it.");
+            }
+
             if (pair.DroppedIndex < 0 || pair.DroppedIndex >= graph.Count || !alive.Contains(pair.SurvivorIndex)
                 || !graph.AreNeighbours(pair.DroppedIndex, pair.SurvivorIndex))
             {
@@ -133,7 +148,7 @@ public static class SecAggUnmasking
 
         for (int u = 0; u < graph.Count; u++)
         {
-            if (alive.Contains(u))
+            if (alive.Contains(u) || absent.Contains(u))
             {
                 continue;
             }

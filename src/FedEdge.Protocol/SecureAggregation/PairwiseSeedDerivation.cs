@@ -70,6 +70,21 @@ public static class PairwiseSeedDerivation
         }
     }
 
+    /// <summary>
+    /// True when <paramref name="publicKey"/> is an uncompressed P-256 point on the curve — what the aggregator checks of a
+    /// join before it puts the key in a roster, so one bad key cannot make every neighbour refuse the group later.
+    /// </summary>
+    public static bool IsValidPublicKey(ReadOnlySpan<byte> publicKey)
+    {
+        if (!TryImportPeer(publicKey, out ECDiffieHellman? key))
+        {
+            return false;
+        }
+
+        key.Dispose();
+        return true;
+    }
+
     /// <summary>The HKDF info: "secagg" ‖ purpose ‖ fleet ‖ round ‖ min(id) ‖ max(id), strings as u16-length-prefixed UTF-8.</summary>
     internal static byte[] Info(SeedPurpose purpose, string fleet, long roundId, string firstId, string secondId)
     {

@@ -32,4 +32,16 @@ public enum TopicKind
 
     /// <summary>fededge/v1/{fleet}/diagnostics/{device} — the device's retained diagnostics (small JSON) for Home Assistant and people.</summary>
     Diagnostics,
+
+    /// <summary>
+    /// fededge/v1/{fleet}/secagg/{device} — the device's secure-aggregation messages to the aggregator
+    /// (<c>SecAggDeviceMessage</c>: join, encrypted shares, masked input, unmask shares). Only the device writes it.
+    /// </summary>
+    SecAgg,
+
+    /// <summary>
+    /// fededge/v1/{fleet}/secagg-inbox/{device} — the aggregator's secure-aggregation messages to one device
+    /// (<c>SecAggServerMessage</c>: roster, relayed shares, unmask request, abandoned). Only that device reads it.
+    /// </summary>
+    SecAggInbox,
 }

@@ -34,6 +34,8 @@ public static class TopicScheme
     private const string FeedbackLevel = "feedback";
     private const string AvailabilityLevel = "availability";
     private const string DiagnosticsLevel = "diagnostics";
+    private const string SecAggLevel = "secagg";
+    private const string SecAggInboxLevel = "secagg-inbox";
 
     /// <summary>fededge/v1/{fleet}/model</summary>
     public static string Model(string fleet) => Prefix + Require(fleet, nameof(fleet)) + "/" + ModelLevel;
@@ -59,6 +61,15 @@ public static class TopicScheme
     /// <summary>fededge/v1/{fleet}/diagnostics/{device} — the device's retained diagnostics JSON.</summary>
     public static string Diagnostics(string fleet, string device) => PerDevice(fleet, DiagnosticsLevel, device);
 
+    /// <summary>fededge/v1/{fleet}/secagg/{device} — the device's secure-aggregation messages to the aggregator.</summary>
+    public static string SecAgg(string fleet, string device) => PerDevice(fleet, SecAggLevel, device);
+
+    /// <summary>fededge/v1/{fleet}/secagg-inbox/{device} — the aggregator's secure-aggregation messages to the device.</summary>
+    public static string SecAggInbox(string fleet, string device) => PerDevice(fleet, SecAggInboxLevel, device);
+
+    /// <summary>fededge/v1/{fleet}/secagg/+ — every device's secure-aggregation messages, for the aggregator.</summary>
+    public static string AllSecAggFilter(string fleet) => Prefix + Require(fleet, nameof(fleet)) + "/" + SecAggLevel + "/+";
+
     /// <summary>fededge/v1/{fleet}/updates/+ — every device's updates, for a single aggregator.</summary>
     public static string AllUpdatesFilter(string fleet) => Prefix + Require(fleet, nameof(fleet)) + "/" + UpdatesLevel + "/+";
 
@@ -70,7 +81,8 @@ public static class TopicScheme
 
     /// <summary>Whether topics of <paramref name="kind"/> have a device level.</summary>
     public static bool IsPerDevice(TopicKind kind) =>
-        kind is TopicKind.Updates or TopicKind.Status or TopicKind.Predictions or TopicKind.Feedback or TopicKind.Availability or TopicKind.Diagnostics;
+        kind is TopicKind.Updates or TopicKind.Status or TopicKind.Predictions or TopicKind.Feedback or TopicKind.Availability or TopicKind.Diagnostics
+            or TopicKind.SecAgg or TopicKind.SecAggInbox;
 
     /// <summary>
     /// $share/{group}/fededge/v1/{fleet}/updates/+ — the MQTT 5 shared subscription (§4.8.2) through
@@ -99,6 +111,8 @@ public static class TopicScheme
             TopicKind.Feedback => Feedback(address.Fleet, address.Device!),
             TopicKind.Availability => Availability(address.Fleet, address.Device!),
             TopicKind.Diagnostics => Diagnostics(address.Fleet, address.Device!),
+            TopicKind.SecAgg => SecAgg(address.Fleet, address.Device!),
+            TopicKind.SecAggInbox => SecAggInbox(address.Fleet, address.Device!),
             _ => throw new ArgumentOutOfRangeException(nameof(address), address.Kind, "Unknown topic kind."),
         };
     }
@@ -160,11 +174,13 @@ public static class TopicScheme
             FeedbackLevel => TopicKind.Feedback,
             AvailabilityLevel => TopicKind.Availability,
             DiagnosticsLevel => TopicKind.Diagnostics,
+            SecAggLevel => TopicKind.SecAgg,
+            SecAggInboxLevel => TopicKind.SecAggInbox,
             _ => null,
         };
         if (parsed is not { } k)
         {
-            return "the kind level is not one of model, pace, updates, status, predictions, feedback, availability, diagnostics";
+            return "the kind level is not one of model, pace, updates, status, predictions, feedback, availability, diagnostics, secagg, secagg-inbox";
         }
 
         bool perDevice = IsPerDevice(k);

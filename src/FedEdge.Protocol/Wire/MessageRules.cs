@@ -14,7 +14,7 @@ namespace FedEdge.Protocol.Wire;
 /// (device state, power source) is accepted, so a newer minor version can add states without
 /// breaking older aggregators; only Unspecified (field missing) is rejected.
 /// </remarks>
-internal static class MessageRules
+internal static partial class MessageRules
 {
     /// <summary>Latest accepted timestamp: 9999-12-31T23:59:59.999Z, the end of <see cref="DateTimeOffset"/>'s range.</summary>
     public const long MaxUnixMilliseconds = 253_402_300_799_999;

@@ -55,6 +55,24 @@ public sealed record WireLimits
     /// <summary>Default bound on a FedAvg cohort listed in a Pace message.</summary>
     public const int DefaultMaxCohort = 1024;
 
+    /// <summary>Default for <see cref="MaxSecAggDeviceMessageBytes"/>: 4 MiB (a masked input of 2M 16-bit coordinates).</summary>
+    public const int DefaultMaxSecAggDeviceMessageBytes = 4 << 20;
+
+    /// <summary>Default for <see cref="MaxSecAggServerMessageBytes"/>: 512 KiB (a roster of 1024 members is ~210 KiB).</summary>
+    public const int DefaultMaxSecAggServerMessageBytes = 512 << 10;
+
+    /// <summary>Default for <see cref="MaxSecAggGroupSize"/>: 1024 members.</summary>
+    public const int DefaultMaxSecAggGroupSize = 1024;
+
+    /// <summary>
+    /// Default for <see cref="MaxSecAggTags"/>: 16 Ki field tags. A roster carries 4 tags per member and an unmask answer
+    /// 4 per share, so a group of 1024 needs ~8 Ki; the general <see cref="MaxTags"/> is for the small messages.
+    /// </summary>
+    public const int DefaultMaxSecAggTags = 16 << 10;
+
+    /// <summary>Longest <see cref="SecAggAbandoned.Reason"/> (printable ASCII, for logs); fixed by the protocol.</summary>
+    public const int MaxAbandonReasonLength = 256;
+
     /// <summary>The length of <see cref="ModelUpdate.UpdateId"/>; fixed by the protocol, not configurable.</summary>
     public const int UpdateIdBytes = 16;
 
@@ -75,6 +93,18 @@ public sealed record WireLimits
 
     /// <summary>Largest accepted serialized <see cref="Pace"/>.</summary>
     public int MaxPaceBytes { get; init; } = DefaultMaxPaceBytes;
+
+    /// <summary>Largest accepted serialized <see cref="SecAggDeviceMessage"/>.</summary>
+    public int MaxSecAggDeviceMessageBytes { get; init; } = DefaultMaxSecAggDeviceMessageBytes;
+
+    /// <summary>Largest accepted serialized <see cref="SecAggServerMessage"/>.</summary>
+    public int MaxSecAggServerMessageBytes { get; init; } = DefaultMaxSecAggServerMessageBytes;
+
+    /// <summary>Most members of a secure-aggregation group (and hence most shares or indices in one message).</summary>
+    public int MaxSecAggGroupSize { get; init; } = DefaultMaxSecAggGroupSize;
+
+    /// <summary>Most field tags in one secure-aggregation message (replaces <see cref="MaxTags"/> for those).</summary>
+    public int MaxSecAggTags { get; init; } = DefaultMaxSecAggTags;
 
     /// <summary>Longest accepted string field, in UTF-16 characters.</summary>
     public int MaxStringLength { get; init; } = DefaultMaxStringLength;
@@ -121,6 +151,10 @@ public sealed record WireLimits
         Check(MaxCheckInWindows, nameof(MaxCheckInWindows));
         Check(MaxCohort, nameof(MaxCohort));
         Check(MaxSignatureBytes, nameof(MaxSignatureBytes));
+        Check(MaxSecAggDeviceMessageBytes, nameof(MaxSecAggDeviceMessageBytes));
+        Check(MaxSecAggServerMessageBytes, nameof(MaxSecAggServerMessageBytes));
+        Check(MaxSecAggGroupSize, nameof(MaxSecAggGroupSize));
+        Check(MaxSecAggTags, nameof(MaxSecAggTags));
         if (MaxDepth < 2)
         {
             errors.Add(string.Create(CultureInfo.InvariantCulture, $"{nameof(MaxDepth)} must be at least 2 (the schema nests messages 2 deep), got {MaxDepth}"));

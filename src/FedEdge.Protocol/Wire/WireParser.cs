@@ -21,6 +21,8 @@ namespace FedEdge.Protocol.Wire;
 /// </remarks>
 public sealed class WireParser
 {
+    private readonly WireLimits _secAggStructure;
+
     /// <summary>Creates a parser with <paramref name="limits"/> (the defaults when null).</summary>
     /// <exception cref="ArgumentException">A limit is not positive.</exception>
     public WireParser(WireLimits? limits = null)
@@ -28,6 +30,7 @@ public sealed class WireParser
         limits ??= WireLimits.Default;
         limits.Validate();
         Limits = limits;
+        _secAggStructure = limits with { MaxTags = limits.MaxSecAggTags };
     }
 
     /// <summary>The limits every message is checked against.</summary>
@@ -49,6 +52,14 @@ public sealed class WireParser
     public ParseResult<Pace> ParsePace(ReadOnlySpan<byte> data) =>
         Parse(data, Limits.MaxPaceBytes, Pace.Descriptor, new Pace(), static (m, l) => MessageRules.Check(m, l));
 
+    /// <summary>Parses and validates a <see cref="SecAggDeviceMessage"/> (device → aggregator); the state machine checks it against its group.</summary>
+    public ParseResult<SecAggDeviceMessage> ParseSecAggDeviceMessage(ReadOnlySpan<byte> data) =>
+        Parse(data, Limits.MaxSecAggDeviceMessageBytes, SecAggDeviceMessage.Descriptor, new SecAggDeviceMessage(), static (m, l) => MessageRules.Check(m, l), _secAggStructure);
+
+    /// <summary>Parses and validates a <see cref="SecAggServerMessage"/> (aggregator → device).</summary>
+    public ParseResult<SecAggServerMessage> ParseSecAggServerMessage(ReadOnlySpan<byte> data) =>
+        Parse(data, Limits.MaxSecAggServerMessageBytes, SecAggServerMessage.Descriptor, new SecAggServerMessage(), static (m, l) => MessageRules.Check(m, l), _secAggStructure);
+
     /// <summary>Try-pattern form of <see cref="ParseModelUpdate"/>.</summary>
     public bool TryParseModelUpdate(ReadOnlySpan<byte> data, out ModelUpdate? message, out string reason) =>
         ParseModelUpdate(data).TryGet(out message, out reason);
@@ -65,7 +76,8 @@ public sealed class WireParser
     public bool TryParsePace(ReadOnlySpan<byte> data, out Pace? message, out string reason) =>
         ParsePace(data).TryGet(out message, out reason);
 
-    private ParseResult<T> Parse<T>(ReadOnlySpan<byte> data, int maxBytes, MessageDescriptor descriptor, T message, Func<T, WireLimits, string?> rules)
+    private ParseResult<T> Parse<T>(
+        ReadOnlySpan<byte> data, int maxBytes, MessageDescriptor descriptor, T message, Func<T, WireLimits, string?> rules, WireLimits? structure = null)
         where T : class, IMessage<T>
     {
         if (data.Length > maxBytes)
@@ -75,7 +87,7 @@ public sealed class WireParser
                 string.Create(CultureInfo.InvariantCulture, $"{descriptor.Name} of {data.Length} bytes exceeds the limit of {maxBytes} bytes"));
         }
 
-        bool wellFormed = WireStructure.TryCheck(data, descriptor, Limits, out ulong? major, out WireError error, out string reason);
+        bool wellFormed = WireStructure.TryCheck(data, descriptor, structure ?? Limits, out ulong? major, out WireError error, out string reason);
         if (major is { } seen && seen != ProtocolVersion.Major)
         {
             return new ParseResult<T>(

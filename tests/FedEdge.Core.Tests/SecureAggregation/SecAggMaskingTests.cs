@@ -96,6 +96,47 @@ public class SecAggMaskingTests
     }
 
     [Fact]
+    public void A_device_excluded_before_masking_needs_no_seed_and_may_neither_survive_nor_have_pair_seeds()
+    {
+        // Device 0 sent no shares, so its neighbours masked without it; device 1 then dropped after masking.
+        var group = new SecAggGroupFixture(8, 4, bits: 12, dimension: 32, seed: 7);
+        using var expander = new MaskExpander();
+        int[] survivors = [2, 3, 4, 5, 6, 7];
+        var maskedSum = new ushort[32];
+        foreach (int u in survivors)
+        {
+            var pairs = new List<PairwiseSeed>();
+            foreach (int v in group.Graph.Neighbours(u))
+            {
+                if (v != 0)
+                {
+                    pairs.Add(new PairwiseSeed(v, group.PairSeed(u, v)));
+                }
+            }
+
+            var masked = new ushort[32];
+            PairwiseMasking.Mask(expander, group.Inputs[u], 12, u, group.SelfSeeds[u], pairs, masked);
+            ModularVector.Accumulate(maskedSum, masked);
+        }
+
+        var selfSeeds = survivors.ToDictionary(u => u, u => (ReadOnlyMemory<byte>)group.SelfSeeds[u]);
+        DroppedPairSeed[] dropped = [.. group.Graph.Neighbours(1).ToArray().Where(v => v != 0).Select(v => new DroppedPairSeed(1, v, group.PairSeed(1, v)))];
+        var sum = new ushort[32];
+
+        UnmaskingResult result = SecAggUnmasking.Unmask(expander, maskedSum, 12, group.Graph, survivors, 6, selfSeeds, dropped, sum, excluded: [0]);
+
+        Assert.True(result.Succeeded, result.Detail);
+        Assert.Equal(group.PlainSum(survivors), sum);
+        Assert.Equal(
+            UnmaskingRejection.ConflictingSecrets,
+            SecAggUnmasking.Unmask(expander, maskedSum, 12, group.Graph, survivors, 6, selfSeeds, dropped, sum, excluded: [0, 2]).Rejection);
+        DroppedPairSeed[] withExcluded = [.. dropped, .. group.Graph.Neighbours(0).ToArray().Where(survivors.Contains).Select(v => new DroppedPairSeed(0, v, group.PairSeed(0, v)))];
+        Assert.Equal(
+            UnmaskingRejection.UnknownDevice,
+            SecAggUnmasking.Unmask(expander, maskedSum, 12, group.Graph, survivors, 6, selfSeeds, withExcluded, sum, excluded: [0]).Rejection);
+    }
+
+    [Fact]
     public void A_missing_self_mask_seed_of_a_survivor_is_refused()
     {
         var group = new SecAggGroupFixture(4, 3, bits: 8, dimension: 16, seed: 6);

@@ -19,6 +19,9 @@ public class TopicSchemeTests
         Assert.Equal("fededge/v1/home-42/availability/pi_1", TopicScheme.Availability("home-42", "pi_1"));
         Assert.Equal("fededge/v1/home-42/diagnostics/pi_1", TopicScheme.Diagnostics("home-42", "pi_1"));
         Assert.Equal("fededge/v1/home-42/availability/+", TopicScheme.AllAvailabilityFilter("home-42"));
+        Assert.Equal("fededge/v1/home-42/secagg/pi_1", TopicScheme.SecAgg("home-42", "pi_1"));
+        Assert.Equal("fededge/v1/home-42/secagg-inbox/pi_1", TopicScheme.SecAggInbox("home-42", "pi_1"));
+        Assert.Equal("fededge/v1/home-42/secagg/+", TopicScheme.AllSecAggFilter("home-42"));
     }
 
     [Fact]
@@ -65,6 +68,9 @@ public class TopicSchemeTests
     [InlineData("fededge/v1/home/availability/pi.local")]
     [InlineData("fededge/v1/home/diagnostics/+")]
     [InlineData("fededge/v1/home/telemetry/pi")]
+    [InlineData("fededge/v1/home/secagg")]
+    [InlineData("fededge/v1/home/secagg-inbox/+")]
+    [InlineData("fededge/v1/home/secagg_inbox/pi")]
     [InlineData("fededge/v1/home/MODEL")]
     [InlineData("fededge/v2/home/model")]
     [InlineData("FedEdge/v1/home/model")]
