@@ -37,6 +37,7 @@ internal static class SimulateCommand
         var delta = new Option<double?>("--delta") { Description = "δ of the budget (default 1e-5)." };
         var contributions = new Option<int?>("--contributions-per-device") { Description = "With DP: the noise is set so that this many contributions spend ε (default 20)." };
         var checkInRate = new Option<double?>("--checkin-rate") { Description = "With --dp user: random check-ins — offered a round (a model version it has not been offered), a device joins with probability q and every offer is charged the subsampled Gaussian; the noise affords ⌈C/q⌉ offers for C = --contributions-per-device (default 1: no check-ins)." };
+        var reoffer = new Option<string?>("--checkin-reoffer") { Description = "With --checkin-rate: how long a model version the coin declined must stay current before it is offered (and charged) again, e.g. 30m (default 30m)." };
         var target = new Option<double?>("--target-accuracy") { Description = "Accuracy whose first crossing is reported as time to target (default 0.80; ftte-paper 0.85)." };
         var maxTime = new Option<string?>("--max-time") { Description = "Simulated horizon, e.g. 12h, 90m, 2d (default 12h)." };
         var seeds = new Option<string?>("--seeds") { Description = "Comma-separated seeds, e.g. 0,1,2 (default 0)." };
@@ -59,7 +60,7 @@ internal static class SimulateCommand
         var json = new Option<bool>("--json") { Description = "Print summary.json's object on stdout; progress and tables go to stderr." };
         var command = new Command("simulate", "Simulate a heterogeneous fleet learning together, on the real agent/aggregator code and an MQTT broker.")
         {
-            preset, devices, strategy, codec, dp, epsilon, delta, contributions, checkInRate, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, buffer, cohort, serverLr, robust, workDir, stopAtTarget, json,
+            preset, devices, strategy, codec, dp, epsilon, delta, contributions, checkInRate, reoffer, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, buffer, cohort, serverLr, robust, workDir, stopAtTarget, json,
         };
 
         command.OnlyWith(ca, broker);
@@ -69,6 +70,7 @@ internal static class SimulateCommand
         command.OnlyWith(delta, dp);
         command.OnlyWith(contributions, dp);
         command.OnlyWith(checkInRate, dp);
+        command.OnlyWith(reoffer, checkInRate);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -94,6 +96,7 @@ internal static class SimulateCommand
                     Delta = parse.GetValue(delta) ?? baseline.Delta,
                     ContributionsPerDevice = parse.GetValue(contributions) ?? baseline.ContributionsPerDevice,
                     CheckInRate = parse.GetValue(checkInRate) ?? baseline.CheckInRate,
+                    CheckInReofferAfter = parse.GetValue(reoffer) is { } ro ? ParseDuration(ro) : baseline.CheckInReofferAfter,
                     TargetAccuracy = parse.GetValue(target) ?? baseline.TargetAccuracy,
                     MaxTime = parse.GetValue(maxTime) is { } m ? ParseDuration(m) : baseline.MaxTime,
                     Seeds = parse.GetValue(seeds) is { } seedText ? ParseSeeds(seedText) : baseline.Seeds,

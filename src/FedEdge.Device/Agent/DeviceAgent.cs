@@ -136,7 +136,7 @@ public sealed partial class DeviceAgent : IDisposable
         var logger = loggers.CreateLogger<DeviceAgent>();
         var ledger = OpenLedger(options, time, logger);
         var outbox = SqliteOutbox.Open(new OutboxOptions { DatabasePath = Path.Combine(state, "outbox.db") }, time, loggers.CreateLogger<SqliteOutbox>());
-        var checkIn = new RandomCheckIn(ledger, options.Privacy.CheckInRate, options.Privacy.NoiseMultiplier, randomness.CheckIn);
+        var checkIn = new RandomCheckIn(ledger, options.Privacy.CheckInRate, options.Privacy.NoiseMultiplier, options.Privacy.CheckInReofferAfter, randomness.CheckIn, time);
         var runner = new ContributionRunner(options, ledger, outbox, randomness.Noise, randomness.Ids, randomness.Shuffle, time, trainers, checkIn);
         var agent = new DeviceAgent(options, time, logger, models, verifier, ledger, outbox, runner, randomness, installed ?? new InstalledModelState(), checkIn);
         if (models.LoadCurrent() is { } stored && InstalledModel.TryDecode(stored, options.MemoryClass, out var decoded, out _))

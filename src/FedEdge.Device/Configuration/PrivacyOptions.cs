@@ -52,6 +52,14 @@ public sealed class PrivacyOptions : IValidatableObject
     /// </summary>
     public double CheckInRate { get; set; } = 1.0;
 
+    /// <summary>
+    /// With check-ins: how long a model version the coin declined must stay current before it is offered (and charged)
+    /// again. Default 30 min. Without re-offers a buffered strategy stalls when q times the devices online is below its
+    /// buffer K; every re-offer is charged like an offer, so a short interval spends the budget on waiting.
+    /// </summary>
+    [TimeSpanRange("00:00:01", "30.00:00:00")]
+    public TimeSpan CheckInReofferAfter { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <inheritdoc/>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -67,7 +67,7 @@ public sealed class PrivacyLedger : IDisposable
     private readonly List<LedgerEntry> _entries = [];
     private readonly double[] _rdp;
     private readonly double[] _aggregatorRdp;
-    private readonly HashSet<(MechanismKind Kind, long ModelVersion)> _recorded = [];
+    private readonly Dictionary<(MechanismKind Kind, long ModelVersion), DateTimeOffset> _recorded = [];
     private int _mechanisms;
     private int _aggregatorMechanisms;
     private double _carried;
@@ -413,7 +413,16 @@ public sealed class PrivacyLedger : IDisposable
     {
         lock (_gate)
         {
-            return _recorded.Contains((kind, modelVersion));
+            return _recorded.ContainsKey((kind, modelVersion));
+        }
+    }
+
+    /// <summary>When the last record of <paramref name="kind"/> for <paramref name="modelVersion"/> was written, or null if there is none.</summary>
+    public DateTimeOffset? LastRecorded(MechanismKind kind, long modelVersion)
+    {
+        lock (_gate)
+        {
+            return _recorded.TryGetValue((kind, modelVersion), out var time) ? time : null;
         }
     }
 
@@ -499,7 +508,7 @@ public sealed class PrivacyLedger : IDisposable
         lock (_gate)
         {
             var file = Writable();
-            if (!_recorded.Contains((MechanismKind.CheckInOffer, modelVersion)))
+            if (!_recorded.ContainsKey((MechanismKind.CheckInOffer, modelVersion)))
             {
                 throw new InvalidOperationException($"No check-in offer of model v{modelVersion} is recorded in '{Path}': a join would release an update nobody paid for.");
             }
@@ -737,7 +746,7 @@ public sealed class PrivacyLedger : IDisposable
                 _aggregatorMechanisms++;
             }
 
-            _recorded.Add((entry.Kind, entry.ModelVersion));
+            _recorded[(entry.Kind, entry.ModelVersion)] = entry.Time;
         }
 
         _entries.Add(entry);

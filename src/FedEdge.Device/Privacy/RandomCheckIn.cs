@@ -17,7 +17,14 @@ namespace FedEdge.Device.Privacy;
 /// while a global model version it has not been offered before is installed: one offer per model version per device. For
 /// FedBuff and FTTE that is one per server step the device sees; for FedAvg one per round whose cohort holds the device
 /// (a round produces the next version). A FedAvg round re-opened on the same version is not a new offer, and the device
-/// does not answer it again.
+/// does not answer it again; a device that joined a version never contributes to it twice.
+/// </para>
+/// <para>
+/// <b>Re-offer</b>: a version still current <see cref="ReofferAfter"/> after the device's last offer of it — its coin said
+/// no — is a new offer, charged and drawn anew. Without it a buffered strategy stalls: each device is offered a version
+/// once, so a version gets about q·n joins from the n devices online, and when that is below the buffer K the version
+/// never advances (measured: 50 homes, q = 0.1, K = 10 → 5 updates, then nothing for 12 h). Each re-offer is its own
+/// charge; none is charged twice (the ledger keeps each offer's time, so a restart within the interval charges nothing).
 /// </para>
 /// <para>
 /// <b>Order</b>: the offer is appended to the ledger and fsynced (<see cref="MechanismKind.CheckInOffer"/>, carrying the
@@ -36,6 +43,7 @@ public sealed class RandomCheckIn
 {
     private readonly PrivacyLedger _ledger;
     private readonly RandomNumberGenerator _coin;
+    private readonly TimeProvider _time;
     private long _drawnVersion = -1;
     private bool _drawnYes;
 
@@ -43,11 +51,15 @@ public sealed class RandomCheckIn
     /// <param name="ledger">The device's ledger (borrowed).</param>
     /// <param name="rate">q, the probability of joining an offered round: 0 &lt; q ≤ 1.</param>
     /// <param name="noiseMultiplier">z of the user-level Gaussian release.</param>
+    /// <param name="reofferAfter">How long a declined version must stay current before it is offered again (positive).</param>
     /// <param name="coin">A cryptographic generator (borrowed): the coin must be secret and unpredictable to anyone who sees the models.</param>
-    public RandomCheckIn(PrivacyLedger ledger, double rate, double noiseMultiplier, RandomNumberGenerator coin)
+    /// <param name="time">The clock (virtual in the simulator).</param>
+    public RandomCheckIn(PrivacyLedger ledger, double rate, double noiseMultiplier, TimeSpan reofferAfter, RandomNumberGenerator coin, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(coin);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(reofferAfter, TimeSpan.Zero);
         if (!(rate > 0 && rate <= 1))
         {
             throw new ArgumentOutOfRangeException(nameof(rate), rate, "The check-in rate q must be in (0, 1].");
@@ -60,6 +72,8 @@ public sealed class RandomCheckIn
 
         _ledger = ledger;
         _coin = coin;
+        _time = time;
+        ReofferAfter = reofferAfter;
         Rate = rate;
         OfferMechanism = new SubsampledGaussian(rate, noiseMultiplier, 1);
         Release = new SubsampledGaussian(1.0, noiseMultiplier, 1);
@@ -67,6 +81,9 @@ public sealed class RandomCheckIn
 
     /// <summary>q.</summary>
     public double Rate { get; }
+
+    /// <summary>How long a declined version must stay current before it is offered again.</summary>
+    public TimeSpan ReofferAfter { get; }
 
     /// <summary>Whether check-ins are in use (q &lt; 1); with q = 1 every contribution is charged when it is made, as without them.</summary>
     public bool Enabled => Rate < 1;
@@ -77,8 +94,9 @@ public sealed class RandomCheckIn
     /// <summary>What one joined round releases, as the aggregator sees it: the Gaussian (1, z, one step).</summary>
     public SubsampledGaussian Release { get; }
 
-    /// <summary>Whether the ledger already holds the offer of <paramref name="modelVersion"/>.</summary>
-    public bool WasOffered(ulong modelVersion) => _ledger.Holds(MechanismKind.CheckInOffer, (long)modelVersion);
+    /// <summary>Whether the ledger holds an offer of <paramref name="modelVersion"/> younger than <see cref="ReofferAfter"/> (the offer stands).</summary>
+    public bool WasOffered(ulong modelVersion) =>
+        _ledger.LastRecorded(MechanismKind.CheckInOffer, (long)modelVersion) is { } last && _time.GetUtcNow() - last < ReofferAfter;
 
     /// <summary>Whether this process drew "yes" for the offer of <paramref name="modelVersion"/> (the round is paid for).</summary>
     public bool Joined(ulong modelVersion) => _drawnYes && _drawnVersion == (long)modelVersion;
@@ -87,15 +105,20 @@ public sealed class RandomCheckIn
     public bool Affords(ulong modelVersion) => Joined(modelVersion) || _ledger.CanAfford(OfferMechanism);
 
     /// <summary>
-    /// The device is eligible while <paramref name="modelVersion"/> is installed: charges the offer unless the ledger already
-    /// holds it, then draws the coin — once per version.
+    /// The device is eligible while <paramref name="modelVersion"/> is installed: charges the offer unless it stands (a "yes"
+    /// not yet used, or an offer younger than <see cref="ReofferAfter"/>), then draws the coin.
     /// </summary>
     /// <exception cref="IOException">The charge could not be written: no coin is drawn, the device must not take part.</exception>
     public CheckInOutcome Offer(ulong modelVersion)
     {
+        if (Joined(modelVersion))
+        {
+            return CheckInOutcome.Joined;
+        }
+
         if (WasOffered(modelVersion))
         {
-            return Joined(modelVersion) ? CheckInOutcome.Joined : CheckInOutcome.Declined;
+            return CheckInOutcome.Declined;
         }
 
         try

@@ -234,6 +234,7 @@ public sealed class FleetSimulation : IDisposable
                     ClipNorm = _options.ClipNorm,
                     NoiseMultiplier = noise,
                     CheckInRate = _options.CheckInRate,
+                    CheckInReofferAfter = _options.CheckInReofferAfter,
                 },
                 Training = new LocalTrainingOptions
                 {

@@ -45,6 +45,9 @@ public sealed record SimulationOptions
     /// </summary>
     public double CheckInRate { get; init; } = 1.0;
 
+    /// <summary>With check-ins: how long a declined version stays current before it is offered again (<c>Agent:Privacy:CheckInReofferAfter</c>).</summary>
+    public TimeSpan CheckInReofferAfter { get; init; } = TimeSpan.FromMinutes(30);
+
     /// <summary>Offered rounds the user-level noise affords: ⌈<see cref="ContributionsPerDevice"/>/<see cref="CheckInRate"/>⌉ (= C at q = 1).</summary>
     public long OfferedRounds => (long)Math.Ceiling(ContributionsPerDevice / CheckInRate - 1e-9);
 
@@ -158,6 +161,7 @@ public sealed record SimulationOptions
         Check(Delta is > 0 and < 1, "--delta must be in (0, 1)");
         Check(ContributionsPerDevice is >= 1 and <= 100_000, "--contributions-per-device must be in 1..100000");
         Check(CheckInRate is > 0 and <= 1, "--checkin-rate must be in (0, 1]");
+        Check(CheckInReofferAfter >= TimeSpan.FromSeconds(1) && CheckInReofferAfter <= TimeSpan.FromDays(30), "--checkin-reoffer must be between 1 s and 30 days");
         Check(CheckInRate >= 1 || Privacy == ContributionPrivacy.UserLevel, "--checkin-rate below 1 needs --dp user (random check-ins amplify the user-level release)");
         Check(ClipNorm > 0 && double.IsFinite(ClipNorm), "--clip must be positive");
         Check(TargetAccuracy is > 0 and <= 1, "--target-accuracy must be in (0, 1]");
