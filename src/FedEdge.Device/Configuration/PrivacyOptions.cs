@@ -46,7 +46,7 @@ public sealed class PrivacyOptions : IValidatableObject
     /// round is joined and each contribution is charged as one Gaussian release (no check-ins). With q &lt; 1 (UserLevel
     /// only) every offer is charged the subsampled Gaussian (q, z, one step), the coin's "no" included, and a joined round
     /// costs nothing more; choose z for the offers the device should afford, not the contributions: at ε = 3, δ = 1e-6,
-    /// q = 0.1 and 200 offers (20 joins expected), z ≈ 2.6 instead of ≈ 7 for 20 releases at q = 1 (`fededge simulate
+    /// q = 0.1 and 200 offers (20 joins expected), z = 2.56 instead of 7.35 for 20 releases at q = 1 (`fededge simulate
     /// --dp user --checkin-rate` calibrates it so). Against the aggregator, which sees who sent, the joined rounds count
     /// unamplified (docs/privacy.md); the diagnostics report both.
     /// </summary>

@@ -359,24 +359,7 @@ public sealed class PrivacyLedger : IDisposable
     public bool IsReadOnly => _file is null;
 
     /// <summary>The (ε, δ) spent so far at the budget's δ (a refused ledger: the whole budget).</summary>
-    public PrivacySpent Spent()
-    {
-        if (Refusal is not null)
-        {
-            return new PrivacySpent(Budget.Epsilon, Budget.Delta, double.NaN);
-        }
-
-        lock (_gate)
-        {
-            if (_mechanisms == 0)
-            {
-                return new PrivacySpent(_carried, Budget.Delta, double.NaN);
-            }
-
-            var spent = _accountant.Convert(_rdp, Budget.Delta);
-            return spent with { Epsilon = spent.Epsilon + _carried };
-        }
-    }
+    public PrivacySpent Spent() => SpentOf(againstAggregator: false);
 
     /// <summary>ε left before the budget is exhausted (never negative).</summary>
     public double RemainingEpsilon => Math.Max(0, Budget.Epsilon - Spent().Epsilon);
@@ -389,7 +372,10 @@ public sealed class PrivacyLedger : IDisposable
     /// amplification by sampling needs the observer not to know whether the device took part (docs/privacy.md, "What
     /// the aggregator can and cannot learn"). Reported, not enforced: the budget gates <see cref="Spent"/>.
     /// </summary>
-    public PrivacySpent SpentAgainstAggregator()
+    public PrivacySpent SpentAgainstAggregator() => SpentOf(againstAggregator: true);
+
+    /// <summary>One of the two composed curves at the budget's δ, plus the carried ε (a refused ledger: the whole budget).</summary>
+    private PrivacySpent SpentOf(bool againstAggregator)
     {
         if (Refusal is not null)
         {
@@ -398,12 +384,12 @@ public sealed class PrivacyLedger : IDisposable
 
         lock (_gate)
         {
-            if (_aggregatorMechanisms == 0)
+            if ((againstAggregator ? _aggregatorMechanisms : _mechanisms) == 0)
             {
                 return new PrivacySpent(_carried, Budget.Delta, double.NaN);
             }
 
-            var spent = _accountant.Convert(_aggregatorRdp, Budget.Delta);
+            var spent = _accountant.Convert(againstAggregator ? _aggregatorRdp : _rdp, Budget.Delta);
             return spent with { Epsilon = spent.Epsilon + _carried };
         }
     }

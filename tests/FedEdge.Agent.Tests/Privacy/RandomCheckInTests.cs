@@ -25,7 +25,7 @@ public sealed class RandomCheckInTests : IDisposable
         const int offers = 200;
         using var ledger = Open(epsilon: 100, delta);
         using var coin = new SeededCoin(1);
-        var checkIn = new RandomCheckIn(ledger, q, z, TimeSpan.FromMinutes(30), coin, _time);
+        var checkIn = CheckIn(ledger, q, z, coin);
         int joined = 0;
         for (ulong v = 1; v <= offers; v++)
         {
@@ -72,7 +72,7 @@ public sealed class RandomCheckInTests : IDisposable
         // 1,000 offers at q = 0.3: joins within 5 standard deviations of 300 (σ ≈ 14.5); the ledger holds one offer record per version
         using var ledger = Open(epsilon: 1e6, delta: 1e-5);
         using var coin = new SeededCoin(3);
-        var checkIn = new RandomCheckIn(ledger, 0.3, 1.0, TimeSpan.FromMinutes(30), coin, _time);
+        var checkIn = CheckIn(ledger, 0.3, 1.0, coin);
         int joined = 0;
         for (ulong v = 1; v <= 1000; v++)
         {
@@ -91,7 +91,7 @@ public sealed class RandomCheckInTests : IDisposable
     {
         using var ledger = Open(epsilon: 10, delta: 1e-5);
         using var coin = new FailingCoin();
-        var checkIn = new RandomCheckIn(ledger, 0.5, 2.0, TimeSpan.FromMinutes(30), coin, _time);
+        var checkIn = CheckIn(ledger, 0.5, 2.0, coin);
 
         Assert.Throws<CryptographicException>(() => checkIn.Offer(4));
 
@@ -106,9 +106,9 @@ public sealed class RandomCheckInTests : IDisposable
     {
         double before;
         using (var ledger = Open(epsilon: 10, delta: 1e-5))
+        using (var coin = new SeededCoin(11))
         {
-            using var coin = new SeededCoin(11);
-            var checkIn = new RandomCheckIn(ledger, 0.999, 2.0, TimeSpan.FromMinutes(30), coin, _time);
+            var checkIn = CheckIn(ledger, 0.999, 2.0, coin);
             for (ulong v = 1; v <= 5; v++)
             {
                 checkIn.Offer(v);
@@ -119,20 +119,18 @@ public sealed class RandomCheckInTests : IDisposable
         }
 
         _time.Advance(TimeSpan.FromMinutes(10));
-        using (var ledger = Open(epsilon: 10, delta: 1e-5))
-        {
-            using var coin = new SeededCoin(12);
-            var checkIn = new RandomCheckIn(ledger, 0.999, 2.0, TimeSpan.FromMinutes(30), coin, _time);
+        using var reopened = Open(epsilon: 10, delta: 1e-5);
+        using var other = new SeededCoin(12);
+        var restarted = CheckIn(reopened, 0.999, 2.0, other);
 
-            Assert.Equal(CheckInOutcome.Declined, checkIn.Offer(5));
-            Assert.Equal(5, ledger.Entries.Count);
-            Assert.Equal(before, ledger.Spent().Epsilon);
-            Assert.Throws<InvalidOperationException>(() => checkIn.RecordJoin(5));
+        Assert.Equal(CheckInOutcome.Declined, restarted.Offer(5));
+        Assert.Equal(5, reopened.Entries.Count);
+        Assert.Equal(before, reopened.Spent().Epsilon);
+        Assert.Throws<InvalidOperationException>(() => restarted.RecordJoin(5));
 
-            // a version never offered is a new offer
-            Assert.Equal(CheckInOutcome.Joined, checkIn.Offer(6));
-            Assert.Equal(6, ledger.Entries.Count);
-        }
+        // a version never offered is a new offer
+        Assert.Equal(CheckInOutcome.Joined, restarted.Offer(6));
+        Assert.Equal(6, reopened.Entries.Count);
     }
 
     [Fact]
@@ -140,7 +138,7 @@ public sealed class RandomCheckInTests : IDisposable
     {
         using var ledger = Open(epsilon: 100, delta: 1e-5);
         using var coin = new SeededCoin(5);
-        var checkIn = new RandomCheckIn(ledger, 1e-9, 2.0, TimeSpan.FromMinutes(30), coin, _time);
+        var checkIn = CheckIn(ledger, 1e-9, 2.0, coin);
 
         Assert.Equal(CheckInOutcome.Declined, checkIn.Offer(9));
         _time.Advance(TimeSpan.FromMinutes(29));
@@ -157,7 +155,7 @@ public sealed class RandomCheckInTests : IDisposable
     {
         using var ledger = Open(epsilon: 10, delta: 1e-5);
         using var coin = new SeededCoin(2);
-        var checkIn = new RandomCheckIn(ledger, 0.999, 2.0, TimeSpan.FromMinutes(30), coin, _time);
+        var checkIn = CheckIn(ledger, 0.999, 2.0, coin);
         Assert.Equal(CheckInOutcome.Joined, checkIn.Offer(1));
         double charged = ledger.Spent().Epsilon;
         Assert.Equal(0, ledger.SpentAgainstAggregator().Epsilon);
@@ -176,7 +174,7 @@ public sealed class RandomCheckInTests : IDisposable
     {
         using var ledger = Open(epsilon: 1, delta: 1e-5);
         using var coin = new SeededCoin(4);
-        var checkIn = new RandomCheckIn(ledger, 0.5, 2.0, TimeSpan.FromMinutes(30), coin, _time);
+        var checkIn = CheckIn(ledger, 0.5, 2.0, coin);
         ulong v = 0;
         while (checkIn.Offer(++v) != CheckInOutcome.BudgetExhausted)
         {
@@ -197,7 +195,7 @@ public sealed class RandomCheckInTests : IDisposable
     {
         using var ledger = Open(epsilon: 1, delta: 1e-5);
         using var coin = new SeededCoin(4);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new RandomCheckIn(ledger, rate, 2.0, TimeSpan.FromMinutes(30), coin, _time));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CheckIn(ledger, rate, 2.0, coin));
     }
 
     /// <summary>
@@ -244,6 +242,9 @@ public sealed class RandomCheckInTests : IDisposable
     private static double ReferenceGaussianEpsilon(double z, int releases, double delta) =>
         RdpAccountant.DefaultOrders.Min(alpha =>
             releases * alpha / (2 * z * z) + Math.Log((alpha - 1) / alpha) - (Math.Log(delta) + Math.Log(alpha)) / (alpha - 1));
+
+    private RandomCheckIn CheckIn(PrivacyLedger ledger, double q, double z, RandomNumberGenerator coin) =>
+        new(ledger, q, z, TimeSpan.FromMinutes(30), coin, _time);
 
     private PrivacyLedger Open(double epsilon, double delta) =>
         PrivacyLedger.Open(LedgerPath, new PrivacyBudget(epsilon, delta), new RdpAccountant(), _time);
