@@ -117,6 +117,7 @@ public static class AgentStatusCommand
         var models = Directory.Exists(modelDirectory) ? new AcceptedModelStore(modelDirectory) : null;
         string ledgerPath = Path.Combine(state, "privacy.ledger");
         double spent = 0;
+        double seen = 0;
         double left = budget.Epsilon;
         DateTimeOffset? ledgerContribution = null;
         DateTimeOffset? resetAt = null;
@@ -127,6 +128,8 @@ public static class AgentStatusCommand
             using var ledger = PrivacyLedger.OpenReadOnly(ledgerPath, budget, new RdpAccountant(), time, PrivacyLedger.OtherDeviceState(state));
             double epsilon = ledger.Spent().Epsilon;
             spent = double.IsFinite(epsilon) ? epsilon : 0;
+            double againstAggregator = ledger.SpentAgainstAggregator().Epsilon;
+            seen = double.IsFinite(againstAggregator) ? againstAggregator : 0;
             left = ledger.RemainingEpsilon;
             ledgerContribution = DeviceDiagnostics.ContributionTime(ledger.Entries, models?.LastContributedVersion ?? 0);
             resetAt = ledger.LastReset?.Time;
@@ -139,6 +142,7 @@ public static class AgentStatusCommand
         {
             ledgerState = ex.Message;
             spent = budget.Epsilon;
+            seen = budget.Epsilon;
             left = 0;
         }
 
@@ -156,6 +160,8 @@ public static class AgentStatusCommand
             EpsilonSpent = spent,
             EpsilonLeft = left,
             EpsilonBudget = budget.Epsilon,
+            EpsilonAgainstAggregator = seen,
+            CheckInRate = options.Privacy.CheckInRate,
             Ledger = ledgerState,
             LedgerResetAt = resetAt,
             ModelVersion = models?.LastAcceptedVersion ?? basis.ModelVersion,

@@ -36,6 +36,8 @@ internal static class SimulateCommand
         var epsilon = new Option<double?>("--epsilon") { Description = "Each device's privacy budget ε (default 8)." };
         var delta = new Option<double?>("--delta") { Description = "δ of the budget (default 1e-5)." };
         var contributions = new Option<int?>("--contributions-per-device") { Description = "With DP: the noise is set so that this many contributions spend ε (default 20)." };
+        var checkInRate = new Option<double?>("--checkin-rate") { Description = "With --dp user: random check-ins — offered a round (a model version it has not been offered), a device joins with probability q and every offer is charged the subsampled Gaussian; the noise affords ⌈C/q⌉ offers for C = --contributions-per-device (default 1: no check-ins)." };
+        var reoffer = new Option<string?>("--checkin-reoffer") { Description = "With --checkin-rate: how long a model version the coin declined must stay current before it is offered (and charged) again, e.g. 30m (default 30m)." };
         var target = new Option<double?>("--target-accuracy") { Description = "Accuracy whose first crossing is reported as time to target (default 0.80; ftte-paper 0.85)." };
         var maxTime = new Option<string?>("--max-time") { Description = "Simulated horizon, e.g. 12h, 90m, 2d (default 12h)." };
         var seeds = new Option<string?>("--seeds") { Description = "Comma-separated seeds, e.g. 0,1,2 (default 0)." };
@@ -58,7 +60,7 @@ internal static class SimulateCommand
         var json = new Option<bool>("--json") { Description = "Print summary.json's object on stdout; progress and tables go to stderr." };
         var command = new Command("simulate", "Simulate a heterogeneous fleet learning together, on the real agent/aggregator code and an MQTT broker.")
         {
-            preset, devices, strategy, codec, dp, epsilon, delta, contributions, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, buffer, cohort, serverLr, robust, workDir, stopAtTarget, json,
+            preset, devices, strategy, codec, dp, epsilon, delta, contributions, checkInRate, reoffer, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, buffer, cohort, serverLr, robust, workDir, stopAtTarget, json,
         };
 
         command.OnlyWith(ca, broker);
@@ -67,6 +69,8 @@ internal static class SimulateCommand
         command.OnlyWith(epsilon, dp);
         command.OnlyWith(delta, dp);
         command.OnlyWith(contributions, dp);
+        command.OnlyWith(checkInRate, dp);
+        command.OnlyWith(reoffer, checkInRate);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -91,6 +95,8 @@ internal static class SimulateCommand
                     Epsilon = parse.GetValue(epsilon) ?? baseline.Epsilon,
                     Delta = parse.GetValue(delta) ?? baseline.Delta,
                     ContributionsPerDevice = parse.GetValue(contributions) ?? baseline.ContributionsPerDevice,
+                    CheckInRate = parse.GetValue(checkInRate) ?? baseline.CheckInRate,
+                    CheckInReofferAfter = parse.GetValue(reoffer) is { } ro ? ParseDuration(ro) : baseline.CheckInReofferAfter,
                     TargetAccuracy = parse.GetValue(target) ?? baseline.TargetAccuracy,
                     MaxTime = parse.GetValue(maxTime) is { } m ? ParseDuration(m) : baseline.MaxTime,
                     Seeds = parse.GetValue(seeds) is { } seedText ? ParseSeeds(seedText) : baseline.Seeds,
@@ -108,6 +114,11 @@ internal static class SimulateCommand
                     ServerLearningRate = parse.GetValue(serverLr) ?? baseline.ServerLearningRate,
                     Robust = parse.GetValue(robust) is { } r ? ParseRobust(r) : baseline.Robust,
                 };
+                if (parse.GetValue(checkInRate) is not null && options.Privacy != ContributionPrivacy.UserLevel)
+                {
+                    throw new UsageException($"--checkin-rate needs --dp user (was --dp {parse.GetValue(dp)}): random check-ins amplify the user-level release; without DP nothing is charged, and DP-SGD already samples its examples.");
+                }
+
                 options.Validate();
             }
             catch (FormatException ex)
@@ -182,9 +193,18 @@ internal static class SimulateCommand
     {
         var console = Console(output);
         var table = new Table().Title("results").AddColumns("strategy", "seed", $"time to {options.TargetAccuracy:P0} (h)", "final acc", "best acc", "versions", "upload (MB)", "train mem (KiB)", "accepted", "interrupted");
+        bool dp = options.Privacy != ContributionPrivacy.None;
+        if (dp)
+        {
+            table.AddColumns("ε mean / max (models)", "ε mean / max (aggregator)");
+        }
+
         foreach (var r in results)
         {
-            table.AddRow(
+            string[] epsilon = dp
+                ? [string.Create(CultureInfo.InvariantCulture, $"{r.MeanEpsilon:F2} / {r.MaxEpsilon:F2}"), string.Create(CultureInfo.InvariantCulture, $"{r.MeanEpsilonAgainstAggregator:F2} / {r.MaxEpsilonAgainstAggregator:F2}")]
+                : [];
+            table.AddRow([
                 r.Strategy,
                 r.Seed.ToString(CultureInfo.InvariantCulture),
                 r.HoursToTarget is { } h ? h.ToString("F2", CultureInfo.InvariantCulture) : "not reached",
@@ -194,7 +214,8 @@ internal static class SimulateCommand
                 (r.UploadBytes / 1e6).ToString("F2", CultureInfo.InvariantCulture),
                 (r.PeakTrainingMemoryBytes / 1024.0).ToString("F1", CultureInfo.InvariantCulture),
                 r.AcceptedUpdates.ToString(CultureInfo.InvariantCulture),
-                r.InterruptedRuns.ToString(CultureInfo.InvariantCulture));
+                r.InterruptedRuns.ToString(CultureInfo.InvariantCulture),
+                .. epsilon]);
         }
 
         console.Write(table);
@@ -221,11 +242,21 @@ internal static class SimulateCommand
     internal static IReadOnlyList<string> Notes(SimulationOptions options) =>
     [
         "Measured: accuracy (pooled test set, ONNX Runtime), upload bytes (ModelUpdate messages as received by the aggregator over MQTT), accepted/rejected updates, staleness, ε from each device's privacy ledger.",
+        .. CheckInNotes(options),
         "Simulated: time. Local training runs for real, but its duration is sample·epochs ÷ (board throughput × device speed factor) + 2 s; uploads take latency + bytes ÷ board uplink. Devices train only inside daily idle-and-charging windows (or always, on mains).",
         "Modelled, not measured: training memory. It is the FTTE server's TrainingMemoryModel for the trainable set each device was given (FTTE: the subset under the smallest board's budget; others: all parameters). The device code still trains every tensor and sends only the subset.",
         string.Create(CultureInfo.InvariantCulture, $"Board budgets and throughputs: {string.Join("; ", options.Boards.Select(b => $"{b.Name} {b.Share:P0} of the fleet, {b.TrainingBudgetBytes / 1024} KiB, {b.SamplesPerSecond:G3} samples/s"))}."),
         "FedAvg samples each cohort from the devices whose last status says they can train (not waiting for power); cohort members that are online get the pace message at once, the others at their next check-in; a round closes when all cohort updates arrived, or at the deadline with at least half of them.",
     ];
+
+    private static IEnumerable<string> CheckInNotes(SimulationOptions options)
+    {
+        if (options.Privacy == ContributionPrivacy.UserLevel && options.CheckInRate < 1)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture,
+                $"Random check-ins at q = {options.CheckInRate:G3}: every model version a device was offered while eligible is charged the subsampled Gaussian (q, z = {options.UserLevelNoiseMultiplier(new FedEdge.Core.Privacy.RdpAccountant()):F3}, one step), the coin's \"no\" included; z affords {options.OfferedRounds} offers. ε (models) is that charge; ε (aggregator) counts the rounds joined, unamplified, because the aggregator sees who sent.");
+        }
+    }
 
     private static string Quantiles(IReadOnlyList<double?> values) => values.All(v => v is null)
         ? "-"

@@ -34,6 +34,7 @@ public sealed partial class DeviceAgent : IDisposable
     private readonly DeviceRandomness _randomness;
     private readonly EligibilityPolicy _policy;
     private readonly InstalledModelState _installed;
+    private readonly RandomCheckIn _checkIn;
     private EligibilityBlockers? _reportedBlockers;
     private ulong _skippedVersion;
     private ulong _lastRound;
@@ -48,7 +49,8 @@ public sealed partial class DeviceAgent : IDisposable
         SqliteOutbox outbox,
         ContributionRunner runner,
         DeviceRandomness randomness,
-        InstalledModelState installed)
+        InstalledModelState installed,
+        RandomCheckIn checkIn)
     {
         _options = options;
         _time = time;
@@ -60,6 +62,7 @@ public sealed partial class DeviceAgent : IDisposable
         _runner = runner;
         _randomness = randomness;
         _installed = installed;
+        _checkIn = checkIn;
         _policy = new EligibilityPolicy(options.Eligibility);
     }
 
@@ -74,6 +77,9 @@ public sealed partial class DeviceAgent : IDisposable
 
     /// <summary>The durable outbox the drivers drain to the broker.</summary>
     public SqliteOutbox Outbox { get; }
+
+    /// <summary>The device's random check-in (<see cref="RandomCheckIn.Enabled"/> when <c>Agent:Privacy:CheckInRate</c> &lt; 1).</summary>
+    public RandomCheckIn CheckIn => _checkIn;
 
     /// <summary>The contribution runner (its mechanism tells what one contribution costs).</summary>
     public ContributionRunner Runner => _runner;
@@ -130,8 +136,9 @@ public sealed partial class DeviceAgent : IDisposable
         var logger = loggers.CreateLogger<DeviceAgent>();
         var ledger = OpenLedger(options, time, logger);
         var outbox = SqliteOutbox.Open(new OutboxOptions { DatabasePath = Path.Combine(state, "outbox.db") }, time, loggers.CreateLogger<SqliteOutbox>());
-        var runner = new ContributionRunner(options, ledger, outbox, randomness.Noise, randomness.Ids, randomness.Shuffle, time, trainers);
-        var agent = new DeviceAgent(options, time, logger, models, verifier, ledger, outbox, runner, randomness, installed ?? new InstalledModelState());
+        var checkIn = new RandomCheckIn(ledger, options.Privacy.CheckInRate, options.Privacy.NoiseMultiplier, options.Privacy.CheckInReofferAfter, randomness.CheckIn, time);
+        var runner = new ContributionRunner(options, ledger, outbox, randomness.Noise, randomness.Ids, randomness.Shuffle, time, trainers, checkIn);
+        var agent = new DeviceAgent(options, time, logger, models, verifier, ledger, outbox, runner, randomness, installed ?? new InstalledModelState(), checkIn);
         if (models.LoadCurrent() is { } stored && InstalledModel.TryDecode(stored, options.MemoryClass, out var decoded, out _))
         {
             agent._installed.Install(decoded);
@@ -267,7 +274,7 @@ public sealed partial class DeviceAgent : IDisposable
         {
             decision = EligibilityDecision.Blocked(EligibilityBlockers.NoModel, "no global model received yet");
         }
-        else if (model.Version <= LastContributedVersion && !InvitedToNewRound())
+        else if (model.Version <= LastContributedVersion && (_checkIn.Enabled || !InvitedToNewRound()))
         {
             decision = EligibilityDecision.Blocked(EligibilityBlockers.AlreadyContributed, $"already contributed to global model v{model.Version}; waiting for a newer one");
         }
@@ -277,7 +284,7 @@ public sealed partial class DeviceAgent : IDisposable
         }
         else
         {
-            decision = policy;
+            decision = policy.Eligible && _checkIn.Enabled ? CheckInTo(model.Version, policy) : policy;
         }
 
         // what the aggregator hears (cohorts are drawn from devices that can train now) follows battery, heat and budget
@@ -286,6 +293,19 @@ public sealed partial class DeviceAgent : IDisposable
         Report(decision, model?.Version ?? 0);
         return decision;
     }
+
+    /// <summary>
+    /// The one place the check-in coin is used: eligible for <paramref name="version"/>, the device is offered its round —
+    /// charged (once per version, before the coin is read) — and takes part only if the coin says yes.
+    /// </summary>
+    private EligibilityDecision CheckInTo(ulong version, EligibilityDecision eligible) => _checkIn.Offer(version) switch
+    {
+        CheckInOutcome.Joined => eligible,
+        CheckInOutcome.Declined => EligibilityDecision.Blocked(
+            EligibilityBlockers.CheckInDeclined, $"not taking part in the round of global model v{version} (random check-in); waiting for the next one"),
+        _ => EligibilityDecision.Blocked(
+            EligibilityBlockers.PrivacyBudgetSpent, $"the privacy ledger cannot afford another offered round (spent ε = {Ledger.Spent().Epsilon:G4} of {Ledger.Budget.Epsilon:G4})"),
+    };
 
     /// <summary>Asked before every local step of a running contribution: the power, heat, budget and invitation part of <see cref="Evaluate"/>.</summary>
     public bool StillEligible(DeviceSignals signals) => _policy.Evaluate(PolicySignals(signals, training: true), _time.GetUtcNow()).Eligible;
@@ -384,6 +404,7 @@ public sealed partial class DeviceAgent : IDisposable
         ArgumentNullException.ThrowIfNull(served);
         var decision = Eligibility;
         double spent = Ledger.Spent().Epsilon;
+        double seen = Ledger.SpentAgainstAggregator().Epsilon;
         return new DeviceDiagnostics
         {
             Device = _options.DeviceId,
@@ -395,6 +416,8 @@ public sealed partial class DeviceAgent : IDisposable
             EpsilonSpent = double.IsFinite(spent) ? spent : 0,
             EpsilonLeft = Ledger.RemainingEpsilon,
             EpsilonBudget = Ledger.Budget.Epsilon,
+            EpsilonAgainstAggregator = double.IsFinite(seen) ? seen : 0,
+            CheckInRate = _checkIn.Rate,
             Ledger = Ledger.Refusal ?? DeviceDiagnostics.LedgerOk,
             LedgerResetAt = Ledger.LastReset?.Time,
             LastContribution = LastContribution,
@@ -419,7 +442,7 @@ public sealed partial class DeviceAgent : IDisposable
         signals.Idle,
         signals.Power,
         signals.TemperatureCelsius,
-        _runner.CanAfford(),
+        _checkIn.Enabled ? _checkIn.Affords(Installed?.Version ?? 0) : _runner.CanAfford(),
         signals.SamplesAvailable >= _options.Training.MinSamples,
         training || Invited(),
         signals.IdleSoFar);

@@ -18,7 +18,8 @@ public sealed class DeviceRandomness : IDisposable
     /// <param name="noiseSource">Draws for DP noise; null = the operating system's generator.</param>
     /// <param name="ids">Draws for update ids.</param>
     /// <param name="shuffle">Batch order and stochastic quantisation.</param>
-    public DeviceRandomness(RandomNumberGenerator? noiseSource, RandomNumberGenerator ids, Random shuffle)
+    /// <param name="checkIn">The secret coin of random check-ins (<see cref="FedEdge.Device.Privacy.RandomCheckIn"/>); null = the operating system's generator.</param>
+    public DeviceRandomness(RandomNumberGenerator? noiseSource, RandomNumberGenerator ids, Random shuffle, RandomNumberGenerator? checkIn = null)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(shuffle);
@@ -26,6 +27,7 @@ public sealed class DeviceRandomness : IDisposable
         Noise = noiseSource is null ? new GaussianNoise() : new GaussianNoise(noiseSource);
         Ids = ids;
         Shuffle = shuffle;
+        CheckIn = checkIn ?? RandomNumberGenerator.Create();
     }
 
     /// <summary>Gaussian noise for the DP mechanisms.</summary>
@@ -36,6 +38,9 @@ public sealed class DeviceRandomness : IDisposable
 
     /// <summary>Batch order and stochastic quantisation.</summary>
     public Random Shuffle { get; }
+
+    /// <summary>The check-in coin: cryptographic, so that nobody who sees the models can predict whether the device joined.</summary>
+    public RandomNumberGenerator CheckIn { get; }
 
     /// <summary>A real device: noise and ids from the operating system's generator, batch order seeded by the device id.</summary>
     public static DeviceRandomness ForDevice(string deviceId) => new(null, RandomNumberGenerator.Create(), new Random(Seed(deviceId)));
@@ -48,6 +53,7 @@ public sealed class DeviceRandomness : IDisposable
     {
         Noise.Dispose();
         Ids.Dispose();
+        CheckIn.Dispose();
         _noiseSource?.Dispose();
     }
 }

@@ -37,6 +37,13 @@ namespace FedEdge.Device.Contribution;
 /// noised or charged.
 /// </para>
 /// <para>
+/// With random check-ins (<see cref="RandomCheckIn"/>, q &lt; 1) the round was charged when it was offered, before the
+/// coin: the runner only runs a round whose coin said yes, charges nothing more, and records the join (write-ahead,
+/// where the reservation would be) for the spend against the aggregator. The update declares q as its sampling rate, so
+/// the aggregator's own ledger composes the amplified cost of the rounds it received — a lower bound on what the device
+/// was charged (it cannot see the offers declined), never above it, so an honest device is never refused.
+/// </para>
+/// <para>
 /// FTTE subsets (arXiv 2510.03165): when the model assigns this device's memory class a subset S, the runner
 /// trains only S — a <see cref="SubsetTrainer"/> over artifacts generated for S (every tensor a frozen graph
 /// input, gradient and optimizer state for S's coordinates only), cached by S's fingerprint in
@@ -60,6 +67,7 @@ public sealed class ContributionRunner : IDisposable
     private readonly GaussianNoise _noise;
     private readonly LocalTrainers _trainers;
     private readonly bool _ownsTrainers;
+    private readonly RandomCheckIn? _checkIn;
 
     /// <summary>Creates a runner. Everything passed in is borrowed, not owned.</summary>
     /// <param name="options">The agent's options: identity, privacy, local training and codec (validated where they are bound); artifacts go under its state directory.</param>
@@ -70,6 +78,7 @@ public sealed class ContributionRunner : IDisposable
     /// <param name="shuffle">Shuffles local batches and drives stochastic quantisation (no privacy role).</param>
     /// <param name="time">Clock for timestamps.</param>
     /// <param name="trainers">Shared loaded trainers (borrowed); null = the runner keeps its own.</param>
+    /// <param name="checkIn">The device's random check-in (borrowed) when q &lt; 1 with user-level DP; null = none.</param>
     public ContributionRunner(
         AgentOptions options,
         PrivacyLedger ledger,
@@ -78,7 +87,8 @@ public sealed class ContributionRunner : IDisposable
         RandomNumberGenerator ids,
         Random shuffle,
         TimeProvider time,
-        LocalTrainers? trainers = null)
+        LocalTrainers? trainers = null,
+        RandomCheckIn? checkIn = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(ledger);
@@ -99,6 +109,7 @@ public sealed class ContributionRunner : IDisposable
         _time = time;
         _codecs = UpdateCodecs.CreateStandard(shuffle, options.TopKFraction, packedBits: options.PackedBits);
         _mechanism = new SubsampledGaussian(1.0, options.Privacy.NoiseMultiplier, 1);
+        _checkIn = checkIn is { Enabled: true } && options.Privacy.Mode == ContributionPrivacy.UserLevel ? checkIn : null;
     }
 
     /// <summary>The mechanism one user-level contribution applies, as the ledger records it.</summary>
@@ -112,7 +123,7 @@ public sealed class ContributionRunner : IDisposable
     {
         ContributionPrivacy.None => true,
         ContributionPrivacy.SampleLevel => _ledger.CanAfford(SampleLevelMechanism(_options.Training.MaxSamples)),
-        _ => _ledger.CanAfford(_mechanism),
+        _ => _ledger.CanAfford(_checkIn?.OfferMechanism ?? _mechanism),
     };
 
     /// <summary>
@@ -152,7 +163,12 @@ public sealed class ContributionRunner : IDisposable
 
         var data = samples.Count > _options.Training.MaxSamples ? samples.Newest(_options.Training.MaxSamples) : samples;
         var planned = _options.Privacy.Mode == ContributionPrivacy.SampleLevel ? SampleLevelMechanism(data.Count) : _mechanism;
-        if (_options.Privacy.Mode != ContributionPrivacy.None && !_ledger.CanAfford(planned))
+        if (_checkIn is not null && !_checkIn.Joined(model.Version))
+        {
+            throw new InvalidOperationException($"Model v{model.Version} was not joined by the check-in coin: the agent offers a round (RandomCheckIn.Offer) before a contribution.");
+        }
+
+        if (_options.Privacy.Mode != ContributionPrivacy.None && _checkIn is null && !_ledger.CanAfford(planned))
         {
             return Result(ContributionOutcome.BudgetExhausted, string.Create(
                 CultureInfo.InvariantCulture,
@@ -230,7 +246,12 @@ public sealed class ContributionRunner : IDisposable
             return Result(ContributionOutcome.Diverged, $"local training diverged after {steps} steps (non-finite parameters)", steps);
         }
 
-        if (_options.Privacy.Mode != ContributionPrivacy.None)
+        if (_checkIn is not null)
+        {
+            // paid by the offer; recorded before release for the aggregator's view
+            _checkIn.RecordJoin(model.Version);
+        }
+        else if (_options.Privacy.Mode != ContributionPrivacy.None)
         {
             try
             {
@@ -269,7 +290,7 @@ public sealed class ContributionRunner : IDisposable
                     Mechanism = dpSgd ? DpMechanism.SampleLevelGaussian : DpMechanism.UserLevelGaussian,
                     NoiseMultiplier = _options.Privacy.NoiseMultiplier,
                     ClipNorm = _options.Privacy.ClipNorm,
-                    SamplingRate = planned.SamplingRate,
+                    SamplingRate = _checkIn?.Rate ?? planned.SamplingRate,
                     Steps = (ulong)planned.Steps,
                 },
             PrivacySpent = new EpsilonDelta { Epsilon = spent.Epsilon, Delta = spent.Delta },

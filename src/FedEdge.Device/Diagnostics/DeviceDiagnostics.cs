@@ -50,6 +50,16 @@ public sealed record DeviceDiagnostics
     public double EpsilonBudget { get; init; }
 
     /// <summary>
+    /// ε against the aggregator and the broker, which see which rounds the device joined: with random check-ins the joined
+    /// rounds unamplified (above <see cref="EpsilonSpent"/>, which holds against anyone who sees only models); without
+    /// them equal to <see cref="EpsilonSpent"/>. Reported, not a budget.
+    /// </summary>
+    public double EpsilonAgainstAggregator { get; init; }
+
+    /// <summary>q, the random check-in rate (1 = every offered round is joined).</summary>
+    public double CheckInRate { get; init; } = 1.0;
+
+    /// <summary>
     /// The privacy ledger's state: <see cref="LedgerOk"/>, or why it is refused (then the device does not train until
     /// <c>fededge-agent reset-ledger --i-understand</c>).
     /// </summary>
@@ -127,6 +137,8 @@ public sealed record DeviceDiagnostics
             || EpsilonSpent != other.EpsilonSpent
             || EpsilonLeft != other.EpsilonLeft
             || EpsilonBudget != other.EpsilonBudget
+            || EpsilonAgainstAggregator != other.EpsilonAgainstAggregator
+            || CheckInRate != other.CheckInRate
             || OutboxDepth != other.OutboxDepth;
     }
 }

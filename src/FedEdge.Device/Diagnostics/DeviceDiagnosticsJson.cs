@@ -57,6 +57,8 @@ public static class DeviceDiagnosticsJson
             WriteNumber(json, "epsilon_spent", Math.Round(diagnostics.EpsilonSpent, 4));
             WriteNumber(json, "epsilon_left", Math.Round(diagnostics.EpsilonLeft, 4));
             WriteNumber(json, "epsilon_budget", diagnostics.EpsilonBudget);
+            WriteNumber(json, "epsilon_against_aggregator", Math.Round(diagnostics.EpsilonAgainstAggregator, 4));
+            WriteNumber(json, "checkin_rate", diagnostics.CheckInRate);
             json.WriteString("ledger", diagnostics.Ledger.Length <= MaxReasonLength ? diagnostics.Ledger : diagnostics.Ledger[..(MaxReasonLength - 1)] + "…");
             WriteTime(json, "ledger_reset_at", diagnostics.LedgerResetAt);
             WriteTime(json, "last_contribution", diagnostics.LastContribution);
@@ -102,6 +104,10 @@ public static class DeviceDiagnosticsJson
                 EpsilonSpent = ReadNumber(root.GetProperty("epsilon_spent")),
                 EpsilonLeft = ReadNumber(root.GetProperty("epsilon_left")),
                 EpsilonBudget = ReadNumber(root.GetProperty("epsilon_budget")),
+
+                // absent from documents written before random check-ins: no check-ins, so the aggregator saw what was charged
+                EpsilonAgainstAggregator = root.TryGetProperty("epsilon_against_aggregator", out var seen) ? ReadNumber(seen) : ReadNumber(root.GetProperty("epsilon_spent")),
+                CheckInRate = root.TryGetProperty("checkin_rate", out var rate) ? ReadNumber(rate) : 1.0,
                 // absent from documents written before the ledger had a state (an older agent's saved diagnostics)
                 Ledger = root.TryGetProperty("ledger", out var ledger) ? ledger.GetString() ?? DeviceDiagnostics.LedgerOk : DeviceDiagnostics.LedgerOk,
                 LedgerResetAt = root.TryGetProperty("ledger_reset_at", out var resetAt) ? ReadTime(resetAt) : null,

@@ -43,4 +43,10 @@ public enum EligibilityBlockers
 
     /// <summary>The current global model cannot be trained here (incompatible or diverged); waiting for the next.</summary>
     ModelUnusable = 1 << 10,
+
+    /// <summary>
+    /// The random check-in coin said no for the current global model version (its offer is charged all the same); waiting
+    /// for the next version.
+    /// </summary>
+    CheckInDeclined = 1 << 11,
 }

@@ -66,7 +66,10 @@ public sealed class PrivacyLedger : IDisposable
     private readonly TimeProvider _time;
     private readonly List<LedgerEntry> _entries = [];
     private readonly double[] _rdp;
+    private readonly double[] _aggregatorRdp;
+    private readonly Dictionary<(MechanismKind Kind, long ModelVersion), DateTimeOffset> _recorded = [];
     private int _mechanisms;
+    private int _aggregatorMechanisms;
     private double _carried;
     private ulong _head;
     private bool _disposed;
@@ -81,6 +84,7 @@ public sealed class PrivacyLedger : IDisposable
         _accountant = accountant;
         _time = time;
         _rdp = new double[accountant.Orders.Count];
+        _aggregatorRdp = new double[accountant.Orders.Count];
         DiscardedTornBytes = discardedBytes;
         Refusal = refusal;
     }
@@ -355,7 +359,23 @@ public sealed class PrivacyLedger : IDisposable
     public bool IsReadOnly => _file is null;
 
     /// <summary>The (ε, δ) spent so far at the budget's δ (a refused ledger: the whole budget).</summary>
-    public PrivacySpent Spent()
+    public PrivacySpent Spent() => SpentOf(againstAggregator: false);
+
+    /// <summary>ε left before the budget is exhausted (never negative).</summary>
+    public double RemainingEpsilon => Math.Max(0, Budget.Epsilon - Spent().Epsilon);
+
+    /// <summary>
+    /// The (ε, δ) spent against the aggregator and the broker, which see which devices sent an update: every record but
+    /// the check-in offers — the rounds the device joined (<see cref="MechanismKind.CheckInJoin"/>) at their unamplified
+    /// cost, and every other mechanism as charged — composed and converted at the budget's δ, plus any carried ε.
+    /// Equal to <see cref="Spent"/> for a device that never used random check-ins; larger with them, because
+    /// amplification by sampling needs the observer not to know whether the device took part (docs/privacy.md, "What
+    /// the aggregator can and cannot learn"). Reported, not enforced: the budget gates <see cref="Spent"/>.
+    /// </summary>
+    public PrivacySpent SpentAgainstAggregator() => SpentOf(againstAggregator: true);
+
+    /// <summary>One of the two composed curves at the budget's δ, plus the carried ε (a refused ledger: the whole budget).</summary>
+    private PrivacySpent SpentOf(bool againstAggregator)
     {
         if (Refusal is not null)
         {
@@ -364,18 +384,33 @@ public sealed class PrivacyLedger : IDisposable
 
         lock (_gate)
         {
-            if (_mechanisms == 0)
+            if ((againstAggregator ? _aggregatorMechanisms : _mechanisms) == 0)
             {
                 return new PrivacySpent(_carried, Budget.Delta, double.NaN);
             }
 
-            var spent = _accountant.Convert(_rdp, Budget.Delta);
+            var spent = _accountant.Convert(againstAggregator ? _aggregatorRdp : _rdp, Budget.Delta);
             return spent with { Epsilon = spent.Epsilon + _carried };
         }
     }
 
-    /// <summary>ε left before the budget is exhausted (never negative).</summary>
-    public double RemainingEpsilon => Math.Max(0, Budget.Epsilon - Spent().Epsilon);
+    /// <summary>Whether the ledger holds a record of <paramref name="kind"/> for <paramref name="modelVersion"/> (e.g. an offer already charged).</summary>
+    public bool Holds(MechanismKind kind, long modelVersion)
+    {
+        lock (_gate)
+        {
+            return _recorded.ContainsKey((kind, modelVersion));
+        }
+    }
+
+    /// <summary>When the last record of <paramref name="kind"/> for <paramref name="modelVersion"/> was written, or null if there is none.</summary>
+    public DateTimeOffset? LastRecorded(MechanismKind kind, long modelVersion)
+    {
+        lock (_gate)
+        {
+            return _recorded.TryGetValue((kind, modelVersion), out var time) ? time : null;
+        }
+    }
 
     /// <summary>The ε the device would have spent after running <paramref name="planned"/> on top of what is recorded.</summary>
     public PrivacySpent SpentAfter(SubsampledGaussian planned)
@@ -410,9 +445,9 @@ public sealed class PrivacyLedger : IDisposable
     public LedgerEntry Reserve(MechanismKind kind, SubsampledGaussian planned, long modelVersion)
     {
         ArgumentNullException.ThrowIfNull(planned);
-        if (!Enum.IsDefined(kind) || kind == MechanismKind.Reset)
+        if (!Enum.IsDefined(kind) || kind is MechanismKind.Reset or MechanismKind.CheckInJoin)
         {
-            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown mechanism kind.");
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown mechanism kind (a join is recorded with RecordJoin).");
         }
 
         if (Refusal is not null)
@@ -422,13 +457,7 @@ public sealed class PrivacyLedger : IDisposable
 
         lock (_gate)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var file = _file ?? throw new InvalidOperationException($"Privacy ledger '{Path}' was opened read-only; only the agent records spends.");
-            if (_entries.Count >= MaxEntries)
-            {
-                throw new PrivacyBudgetExceededException($"Privacy ledger '{Path}' holds {MaxEntries} entries; no further runs are recorded.");
-            }
-
+            var file = Writable();
             double before = Spent().Epsilon;
             var after = SpentAfter(planned);
             if (after.Epsilon > Budget.Epsilon)
@@ -442,28 +471,74 @@ public sealed class PrivacyLedger : IDisposable
                 };
             }
 
-            var entry = new LedgerEntry(_entries.Count, kind, planned.SamplingRate, planned.NoiseMultiplier, planned.Steps, modelVersion, _time.GetUtcNow());
-            Span<byte> record = stackalloc byte[RecordSize];
-            ulong chain = Encode(entry, _head, record);
-            long length = file.Length;
-            try
+            return Append(file, kind, planned, modelVersion);
+        }
+    }
+
+    /// <summary>
+    /// Records, write-ahead, that the device joined the round it was offered for <paramref name="modelVersion"/> and is
+    /// about to release <paramref name="released"/> (q = 1): no charge against the budget — the offer's
+    /// <see cref="MechanismKind.CheckInOffer"/> record paid for it — but counted in <see cref="SpentAgainstAggregator"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No offer of that version is recorded (the release would be uncharged), or the ledger is read-only.</exception>
+    /// <exception cref="PrivacyLedgerCorruptException">The ledger was refused.</exception>
+    /// <exception cref="IOException">The record could not be written; the update must not be released.</exception>
+    public LedgerEntry RecordJoin(SubsampledGaussian released, long modelVersion)
+    {
+        ArgumentNullException.ThrowIfNull(released);
+        if (Refusal is not null)
+        {
+            throw new PrivacyLedgerCorruptException(Refusal);
+        }
+
+        lock (_gate)
+        {
+            var file = Writable();
+            if (!_recorded.ContainsKey((MechanismKind.CheckInOffer, modelVersion)))
             {
-                file.Write(record);
-                file.Flush(flushToDisk: true);
-            }
-            catch (IOException)
-            {
-                // Leave no partial record behind a failed append; if even this fails, the next Open discards the torn tail.
-                file.SetLength(length);
-                throw;
+                throw new InvalidOperationException($"No check-in offer of model v{modelVersion} is recorded in '{Path}': a join would release an update nobody paid for.");
             }
 
-            // durable from here: counted even if the witness cannot be written (a witness behind the ledger is accepted on
-            // open and caught up; the spend is never under-counted), but then the run does not start
-            Accumulate(entry, chain);
-            WriteWitness();
-            return entry;
+            return Append(file, MechanismKind.CheckInJoin, released, modelVersion);
         }
+    }
+
+    private FileStream Writable()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var file = _file ?? throw new InvalidOperationException($"Privacy ledger '{Path}' was opened read-only; only the agent records spends.");
+        if (_entries.Count >= MaxEntries)
+        {
+            throw new PrivacyBudgetExceededException($"Privacy ledger '{Path}' holds {MaxEntries} entries; no further runs are recorded.");
+        }
+
+        return file;
+    }
+
+    /// <summary>Appends one record (fsynced), then counts it and rewrites the witness. Called under the gate.</summary>
+    private LedgerEntry Append(FileStream file, MechanismKind kind, SubsampledGaussian planned, long modelVersion)
+    {
+        var entry = new LedgerEntry(_entries.Count, kind, planned.SamplingRate, planned.NoiseMultiplier, planned.Steps, modelVersion, _time.GetUtcNow());
+        Span<byte> record = stackalloc byte[RecordSize];
+        ulong chain = Encode(entry, _head, record);
+        long length = file.Length;
+        try
+        {
+            file.Write(record);
+            file.Flush(flushToDisk: true);
+        }
+        catch (IOException)
+        {
+            // Leave no partial record behind a failed append; if even this fails, the next Open discards the torn tail.
+            file.SetLength(length);
+            throw;
+        }
+
+        // durable from here: counted even if the witness cannot be written (a witness behind the ledger is accepted on
+        // open and caught up; the spend is never under-counted), but then the run does not start
+        Accumulate(entry, chain);
+        WriteWitness();
+        return entry;
     }
 
     /// <inheritdoc/>
@@ -635,12 +710,29 @@ public sealed class PrivacyLedger : IDisposable
         else
         {
             double[] rdp = _accountant.ComputeRdp(new SubsampledGaussian(entry.SamplingRate, entry.NoiseMultiplier, entry.Steps));
-            for (int i = 0; i < rdp.Length; i++)
+            if (entry.Kind != MechanismKind.CheckInJoin)
             {
-                _rdp[i] += rdp[i];
+                // charged: everything but a join, which its offer paid for
+                for (int i = 0; i < rdp.Length; i++)
+                {
+                    _rdp[i] += rdp[i];
+                }
+
+                _mechanisms++;
             }
 
-            _mechanisms++;
+            if (entry.Kind != MechanismKind.CheckInOffer)
+            {
+                // seen by the aggregator: every release it received, unamplified for check-ins
+                for (int i = 0; i < rdp.Length; i++)
+                {
+                    _aggregatorRdp[i] += rdp[i];
+                }
+
+                _aggregatorMechanisms++;
+            }
+
+            _recorded[(entry.Kind, entry.ModelVersion)] = entry.Time;
         }
 
         _entries.Add(entry);

@@ -57,7 +57,8 @@ public sealed class VirtualDevice : IAsyncDisposable
         var randomness = new DeviceRandomness(
             new DeterministicRandomNumberGenerator($"{seed}/{profile.DeviceId}/noise"),
             new DeterministicRandomNumberGenerator($"{seed}/{profile.DeviceId}/ids"),
-            new Random(SeedDerivation.Derive(seed, profile.Index, 2)));
+            new Random(SeedDerivation.Derive(seed, profile.Index, 2)),
+            new DeterministicRandomNumberGenerator($"{seed}/{profile.DeviceId}/checkin"));
         Agent = DeviceAgent.Open(options, modelKey, randomness, clock, loggers, trainers: trainers);
     }
 
@@ -75,6 +76,9 @@ public sealed class VirtualDevice : IAsyncDisposable
 
     /// <summary>ε spent so far.</summary>
     public double EpsilonSpent => Agent.Ledger.Spent().Epsilon;
+
+    /// <summary>ε spent against the aggregator, which sees the rounds joined (unamplified; equal to <see cref="EpsilonSpent"/> without check-ins).</summary>
+    public double EpsilonAgainstAggregator => Agent.Ledger.SpentAgainstAggregator().Epsilon;
 
     /// <summary>Whether a local run is in progress (between check-in and the end of training).</summary>
     public bool Busy { get; set; }

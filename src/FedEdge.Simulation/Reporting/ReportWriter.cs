@@ -167,6 +167,12 @@ public static class ReportWriter
             string hours = r.HoursToTarget is double h ? h.ToString("F2", CultureInfo.InvariantCulture) : "not reached";
             string toTarget = r.UploadBytesToTarget is long b ? Megabytes(b) : "—";
             string maxEpsilon = r.EpsilonPerDevice.Count == 0 ? "—" : r.EpsilonPerDevice.Max().ToString("G3", CultureInfo.InvariantCulture);
+            if (r.EpsilonAgainstAggregatorPerDevice.Count > 0 && r.MaxEpsilonAgainstAggregator != r.MaxEpsilon)
+            {
+                // random check-ins: the aggregator, which sees who sent, is owed the unamplified figure too
+                maxEpsilon += Invariant($" ({r.MaxEpsilonAgainstAggregator:G3} vs aggregator)");
+            }
+
             md.Append(Invariant(
                 $"| {Escape(r.Strategy)} | {r.Seed} | {hours} | {r.FinalAccuracy * 100:F2} | {r.BestAccuracy * 100:F2} | {Megabytes(r.UploadBytes)} | {toTarget} | {Megabytes(r.PeakTrainingMemoryBytes)} | {r.AcceptedUpdates} | {r.Rejected.Values.Sum()} | {r.InterruptedRuns} | {r.BudgetRefusals} | {maxEpsilon} | {r.SimulatedHours:F2} | {r.WallSeconds:F1} |\n"));
         }

@@ -23,6 +23,9 @@ namespace FedEdge.Simulation.Reporting;
 /// <param name="BufferSize">K: updates per server step (FedBuff, FTTE).</param>
 /// <param name="ClientsPerRound">FedAvg cohort size.</param>
 /// <param name="Robust">How the aggregator pooled each step (TrimmedMean, Median, None).</param>
+/// <param name="CheckInRate">q of random check-ins with user-level DP (1 = none); null without user-level DP.</param>
+/// <param name="NoiseMultiplier">The devices' user-level noise multiplier z; null without user-level DP.</param>
+/// <param name="OfferedRounds">Offered rounds z affords per device (⌈C/q⌉); null without user-level DP.</param>
 public sealed record SummaryOptions(
     int Devices,
     string Dataset,
@@ -38,7 +41,10 @@ public sealed record SummaryOptions(
     IReadOnlyList<int> Seeds,
     int BufferSize,
     int ClientsPerRound,
-    string Robust = "TrimmedMean")
+    string Robust = "TrimmedMean",
+    double? CheckInRate = null,
+    double? NoiseMultiplier = null,
+    long? OfferedRounds = null)
 {
     /// <summary>True when the devices added DP noise (and so spent ε).</summary>
     public bool UsesDp => !string.Equals(Dp, nameof(ContributionPrivacy.None), StringComparison.OrdinalIgnoreCase);
@@ -48,6 +54,7 @@ public sealed record SummaryOptions(
     {
         ArgumentNullException.ThrowIfNull(options);
         bool dp = options.Privacy != ContributionPrivacy.None;
+        bool userLevel = options.Privacy == ContributionPrivacy.UserLevel;
         return new SummaryOptions(
             options.Devices,
             options.Dataset.ToString(),
@@ -63,10 +70,13 @@ public sealed record SummaryOptions(
             [.. options.Seeds],
             options.BufferSize,
             options.ClientsPerRound,
-            options.Robust.ToString());
+            options.Robust.ToString(),
+            userLevel ? options.CheckInRate : null,
+            userLevel ? options.UserLevelNoiseMultiplier(new FedEdge.Core.Privacy.RdpAccountant()) : null,
+            userLevel ? options.OfferedRounds : null);
     }
 
     /// <summary>One line describing the setup, for the report's header.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"{Devices} devices, {Dataset} data ({Partition}), {Stragglers:P0} stragglers, DP {Dp}{(UsesDp ? $" ε={Epsilon:G3} δ={Delta:G2}" : string.Empty)}, codec {Codec}, K={BufferSize}, FedAvg cohort {ClientsPerRound}, pooling {Robust}, horizon {HorizonHours:G3} h, target accuracy {TargetAccuracy:P1}, seeds {string.Join(", ", Seeds)}");
+        $"{Devices} devices, {Dataset} data ({Partition}), {Stragglers:P0} stragglers, DP {Dp}{(UsesDp ? $" ε={Epsilon:G3} δ={Delta:G2}" : string.Empty)}{(CheckInRate is < 1 and double q ? $" check-in q={q:G3} z={NoiseMultiplier:F3} ({OfferedRounds} offered rounds)" : string.Empty)}, codec {Codec}, K={BufferSize}, FedAvg cohort {ClientsPerRound}, pooling {Robust}, horizon {HorizonHours:G3} h, target accuracy {TargetAccuracy:P1}, seeds {string.Join(", ", Seeds)}");
 }

@@ -55,8 +55,29 @@ public sealed record RunResult
     /// <summary>Trainable coordinates per update (the FTTE subset size, or all).</summary>
     public required int TrainableCoordinates { get; init; }
 
-    /// <summary>ε spent per device (fleet order).</summary>
+    /// <summary>ε spent per device (fleet order): as the ledger charged it, against anyone who sees only the models.</summary>
     public required IReadOnlyList<double> EpsilonPerDevice { get; init; }
+
+    /// <summary>
+    /// ε per device against the aggregator, which sees who sent (fleet order): with random check-ins the joined rounds
+    /// unamplified; without them the same as <see cref="EpsilonPerDevice"/>. Empty in summaries written before check-ins.
+    /// </summary>
+    public IReadOnlyList<double> EpsilonAgainstAggregatorPerDevice { get; init; } = [];
+
+    /// <summary>The devices' user-level noise multiplier z (null without user-level DP).</summary>
+    public double? NoiseMultiplier { get; init; }
+
+    /// <summary>Mean over devices of <see cref="EpsilonPerDevice"/> (0 for an empty fleet).</summary>
+    public double MeanEpsilon => EpsilonPerDevice.Count == 0 ? 0 : EpsilonPerDevice.Average();
+
+    /// <summary>Largest <see cref="EpsilonPerDevice"/> (0 for an empty fleet).</summary>
+    public double MaxEpsilon => EpsilonPerDevice.Count == 0 ? 0 : EpsilonPerDevice.Max();
+
+    /// <summary>Mean over devices of <see cref="EpsilonAgainstAggregatorPerDevice"/> (0 when not recorded).</summary>
+    public double MeanEpsilonAgainstAggregator => EpsilonAgainstAggregatorPerDevice.Count == 0 ? 0 : EpsilonAgainstAggregatorPerDevice.Average();
+
+    /// <summary>Largest <see cref="EpsilonAgainstAggregatorPerDevice"/> (0 when not recorded).</summary>
+    public double MaxEpsilonAgainstAggregator => EpsilonAgainstAggregatorPerDevice.Count == 0 ? 0 : EpsilonAgainstAggregatorPerDevice.Max();
 
     /// <summary>Count of accepted updates by staleness (index = versions behind).</summary>
     public required IReadOnlyList<long> StalenessHistogram { get; init; }

@@ -203,10 +203,8 @@ public sealed class FleetSimulation : IDisposable
         return options;
     }
 
-    /// <summary>The user-level noise multiplier every device gets: the least that affords the contributions per device within ε.</summary>
-    private double UserLevelNoise(RdpAccountant accountant) => _options.Privacy == ContributionPrivacy.UserLevel
-        ? accountant.MinimumNoiseMultiplier(_options.Epsilon, _options.Delta, 1.0, _options.ContributionsPerDevice)
-        : 1.0;
+    /// <summary>The user-level noise multiplier every device gets: the least that affords the offered rounds per device within ε.</summary>
+    private double UserLevelNoise(RdpAccountant accountant) => _options.UserLevelNoiseMultiplier(accountant);
 
     private VirtualDevice[] CreateDevices(IReadOnlyList<DeviceProfile> profiles, BrokerEndpoint broker, string directory)
     {
@@ -235,6 +233,8 @@ public sealed class FleetSimulation : IDisposable
                     Delta = _options.Delta,
                     ClipNorm = _options.ClipNorm,
                     NoiseMultiplier = noise,
+                    CheckInRate = _options.CheckInRate,
+                    CheckInReofferAfter = _options.CheckInReofferAfter,
                 },
                 Training = new LocalTrainingOptions
                 {
@@ -580,6 +580,8 @@ public sealed class FleetSimulation : IDisposable
             PeakTrainingMemoryBytes = new TrainingMemoryModel().RequiredBytes(layout, trainable),
             TrainableCoordinates = trainable,
             EpsilonPerDevice = _devices.Select(d => d.EpsilonSpent).ToArray(),
+            EpsilonAgainstAggregatorPerDevice = _devices.Select(d => d.EpsilonAgainstAggregator).ToArray(),
+            NoiseMultiplier = _options.Privacy == ContributionPrivacy.UserLevel ? UserLevelNoise(new RdpAccountant()) : null,
             StalenessHistogram = histogram,
             Participation = participation,
             Timeline = [.. _timeline],

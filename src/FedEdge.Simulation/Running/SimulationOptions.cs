@@ -32,8 +32,24 @@ public sealed record SimulationOptions
     /// <summary>δ of the budget.</summary>
     public double Delta { get; init; } = 1e-5;
 
-    /// <summary>With DP, the noise is set so that this many contributions spend the device's ε exactly.</summary>
+    /// <summary>
+    /// With DP, the noise is set so that this many contributions spend the device's ε exactly; with random check-ins
+    /// (<see cref="CheckInRate"/> &lt; 1), this many contributions <em>expected</em>: the noise affords
+    /// <see cref="OfferedRounds"/> = ⌈C/q⌉ offered rounds.
+    /// </summary>
     public int ContributionsPerDevice { get; init; } = 20;
+
+    /// <summary>
+    /// q, the devices' random check-in rate (<c>Agent:Privacy:CheckInRate</c>, user-level DP only). Default 1: no check-ins,
+    /// today's accounting exactly.
+    /// </summary>
+    public double CheckInRate { get; init; } = 1.0;
+
+    /// <summary>With check-ins: how long a declined version stays current before it is offered again (<c>Agent:Privacy:CheckInReofferAfter</c>).</summary>
+    public TimeSpan CheckInReofferAfter { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Offered rounds the user-level noise affords: ⌈<see cref="ContributionsPerDevice"/>/<see cref="CheckInRate"/>⌉ (= C at q = 1).</summary>
+    public long OfferedRounds => (long)Math.Ceiling(ContributionsPerDevice / CheckInRate - 1e-9);
 
     /// <summary>Clipping norm (user level: the whole update; sample level: per example).</summary>
     public double ClipNorm { get; init; } = 1.0;
@@ -144,6 +160,9 @@ public sealed record SimulationOptions
         Check(Epsilon > 0 && double.IsFinite(Epsilon), "--epsilon must be positive");
         Check(Delta is > 0 and < 1, "--delta must be in (0, 1)");
         Check(ContributionsPerDevice is >= 1 and <= 100_000, "--contributions-per-device must be in 1..100000");
+        Check(CheckInRate is > 0 and <= 1, "--checkin-rate must be in (0, 1]");
+        Check(CheckInReofferAfter >= TimeSpan.FromSeconds(1) && CheckInReofferAfter <= TimeSpan.FromDays(30), "--checkin-reoffer must be between 1 s and 30 days");
+        Check(CheckInRate >= 1 || Privacy == ContributionPrivacy.UserLevel, "--checkin-rate below 1 needs --dp user (random check-ins amplify the user-level release)");
         Check(ClipNorm > 0 && double.IsFinite(ClipNorm), "--clip must be positive");
         Check(TargetAccuracy is > 0 and <= 1, "--target-accuracy must be in (0, 1]");
         Check(MaxTime > TimeSpan.Zero && MaxTime <= TimeSpan.FromDays(365), "--max-time must be positive and at most 365 days");
@@ -169,7 +188,23 @@ public sealed record SimulationOptions
         }
     }
 
+    /// <summary>
+    /// The user-level noise multiplier z every device gets: the least with which <see cref="OfferedRounds"/> releases,
+    /// each Poisson-subsampled at <see cref="CheckInRate"/> (one step each), spend the device's ε at δ (1 without user-level DP).
+    /// </summary>
+    public double UserLevelNoiseMultiplier(FedEdge.Core.Privacy.RdpAccountant accountant)
+    {
+        ArgumentNullException.ThrowIfNull(accountant);
+        return Privacy == ContributionPrivacy.UserLevel
+            ? accountant.MinimumNoiseMultiplier(Epsilon, Delta, CheckInRate, OfferedRounds)
+            : 1.0;
+    }
+
+    /// <summary>The check-in part of <see cref="Describe"/>: empty without check-ins.</summary>
+    public string DescribeCheckIns() => CheckInRate >= 1 ? string.Empty : string.Create(CultureInfo.InvariantCulture,
+        $" check-in q={CheckInRate:G3} (z={UserLevelNoiseMultiplier(new FedEdge.Core.Privacy.RdpAccountant()):F3} for {OfferedRounds} offered rounds)");
+
     /// <summary>One line describing the setup.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"{Devices} devices, {Dataset} data ({Partition}), {StragglerFraction:P0} stragglers, DP {Privacy}{(Privacy == ContributionPrivacy.None ? string.Empty : $" ε={Epsilon:G3} δ={Delta:G2}")}, codec {(Codec == UpdateEncoding.PackedStochastic ? $"Packed{PackedBits}" : Codec.ToString())}, K={BufferSize}, pooling {Robust}, horizon {MaxTime.TotalHours:G3} h");
+        $"{Devices} devices, {Dataset} data ({Partition}), {StragglerFraction:P0} stragglers, DP {Privacy}{(Privacy == ContributionPrivacy.None ? string.Empty : $" ε={Epsilon:G3} δ={Delta:G2}")}{DescribeCheckIns()}, codec {(Codec == UpdateEncoding.PackedStochastic ? $"Packed{PackedBits}" : Codec.ToString())}, K={BufferSize}, pooling {Robust}, horizon {MaxTime.TotalHours:G3} h");
 }

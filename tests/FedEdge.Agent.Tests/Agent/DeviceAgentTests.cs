@@ -7,6 +7,7 @@ using FedEdge.Device.Configuration;
 using FedEdge.Device.Eligibility;
 using FedEdge.Device.Models;
 using FedEdge.Device.Personalization;
+using FedEdge.Device.Privacy;
 using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Wire;
 using Google.Protobuf;
@@ -152,6 +153,45 @@ public sealed class DeviceAgentTests : IDisposable
 
         Assert.True(decision.Eligible, decision.ToString());
         Assert.Equal(DeviceState.Idle, _agent.State);
+    }
+
+    [Fact]
+    public void Without_check_ins_being_eligible_charges_nothing()
+    {
+        _agent.Offer(Model(1));
+
+        Assert.True(_agent.Evaluate(Plugged()).Eligible);
+
+        Assert.False(_agent.CheckIn.Enabled);
+        Assert.Empty(_agent.Ledger.Entries);
+    }
+
+    [Fact]
+    public void With_check_ins_an_eligible_device_is_charged_each_offered_version_once_and_trains_only_on_yes()
+    {
+        _agent.Dispose();
+        var options = _agent.Options;
+        options.Privacy.CheckInRate = 0.5;
+        var randomness = new DeviceRandomness(null, RandomNumberGenerator.Create(), new Random(1), RandomNumberGenerator.Create());
+        using var agent = DeviceAgent.Open(options, PinnedModelKey.FromKey(_key), randomness, _time, NullLoggerFactory.Instance);
+        for (ulong v = 1; v <= 40; v++)
+        {
+            agent.Offer(Model(v));
+            var first = agent.Evaluate(Plugged());
+            var again = agent.Evaluate(Plugged());
+
+            Assert.Equal(first.Eligible, again.Eligible);
+            Assert.Equal(first.Eligible, agent.CheckIn.Joined(v));
+            Assert.True(first.Eligible || first.Kinds == EligibilityBlockers.CheckInDeclined, first.ToString());
+            Assert.Equal(DeviceState.Idle, agent.State); // what the aggregator hears does not tell the coin
+        }
+
+        Assert.Equal(Enumerable.Range(1, 40).Select(v => (long)v), agent.Ledger.Entries.Select(e => e.ModelVersion));
+        Assert.All(agent.Ledger.Entries, e => Assert.Equal((MechanismKind.CheckInOffer, 0.5), (e.Kind, e.SamplingRate)));
+        var diagnostics = agent.Diagnostics(agent.State, new ServedModelState().Current, 0);
+        Assert.Equal(0.5, diagnostics.CheckInRate);
+        Assert.Equal(agent.Ledger.Spent().Epsilon, diagnostics.EpsilonSpent);
+        Assert.Equal(0, diagnostics.EpsilonAgainstAggregator); // nothing released yet
     }
 
     [Fact]

@@ -38,7 +38,8 @@ internal sealed class ContributionFixture : IDisposable
         StrategyKind strategy = StrategyKind.FedBuff,
         double epsilonBudget = 10,
         UpdateEncoding codec = UpdateEncoding.Float16,
-        ContributionPrivacy privacy = ContributionPrivacy.UserLevel)
+        ContributionPrivacy privacy = ContributionPrivacy.UserLevel,
+        double checkInRate = 1.0)
     {
         _store = AggregatorStateStore.Open(_dir.File("aggregator.db"));
         Engine = new AggregationEngine(
@@ -73,6 +74,7 @@ internal sealed class ContributionFixture : IDisposable
         Engine.Initialize();
         Ledger = PrivacyLedger.Open(_dir.File("privacy.ledger"), new PrivacyBudget(epsilonBudget, 1e-5), new RdpAccountant(), Time);
         Outbox = SqliteOutbox.Open(new OutboxOptions { DatabasePath = _dir.File("outbox.db") }, Time, NullLogger<SqliteOutbox>.Instance);
+        CheckIn = new RandomCheckIn(Ledger, checkInRate, 1.0, TimeSpan.FromMinutes(30), _ids, Time);
         Runner = new ContributionRunner(
             new AgentOptions
             {
@@ -80,7 +82,7 @@ internal sealed class ContributionFixture : IDisposable
                 Fleet = Fleet,
                 MemoryClass = "pi4",
                 StateDirectory = _dir.Path,
-                Privacy = new() { Mode = privacy, ClipNorm = 1.0, NoiseMultiplier = 1.0 },
+                Privacy = new() { Mode = privacy, ClipNorm = 1.0, NoiseMultiplier = 1.0, CheckInRate = checkInRate },
                 Training = new() { Epochs = 2, BatchSize = 16, LearningRate = 0.05f, MinSamples = 10 },
                 Codec = codec,
             },
@@ -89,7 +91,8 @@ internal sealed class ContributionFixture : IDisposable
             _noise,
             _ids,
             new Random(5),
-            Time);
+            Time,
+            checkIn: CheckIn);
     }
 
     public string ArtifactsDirectory => _dir.File("artifacts");
@@ -103,6 +106,9 @@ internal sealed class ContributionFixture : IDisposable
     public SqliteOutbox Outbox { get; }
 
     public ContributionRunner Runner { get; }
+
+    /// <summary>The device's random check-in (q = the fixture's rate; not used by the runner at q = 1).</summary>
+    public RandomCheckIn CheckIn { get; }
 
     /// <summary>The engine's current signed model as a device receives it.</summary>
     public GlobalModel CurrentModel()

@@ -57,6 +57,40 @@ public sealed class ContributionPrivacyModeTests
     }
 
     [Fact]
+    public async Task A_joined_check_in_round_is_released_without_a_second_charge_and_declares_q()
+    {
+        const double q = 0.999999999; // the coin says yes except with probability 1e-9
+        using var fixture = new ContributionFixture(epsilonBudget: 50, checkInRate: q);
+        var model = fixture.CurrentModel();
+        Assert.Equal(CheckInOutcome.Joined, fixture.CheckIn.Offer(model.Version));
+        double charged = fixture.Ledger.Spent().Epsilon;
+
+        var result = await fixture.Runner.RunAsync(model, ContributionFixture.Samples(), () => true, TestContext.Current.CancellationToken);
+
+        Assert.Equal(ContributionOutcome.Enqueued, result.Outcome);
+        Assert.Equal([MechanismKind.CheckInOffer, MechanismKind.CheckInJoin], fixture.Ledger.Entries.Select(e => e.Kind));
+        Assert.Equal(charged, fixture.Ledger.Spent().Epsilon);
+        Assert.Equal(new RdpAccountant().GetPrivacySpent(new SubsampledGaussian(1.0, 1.0, 1), 1e-5).Epsilon, fixture.Ledger.SpentAgainstAggregator().Epsilon, 1e-9);
+        var update = ModelUpdate.Parser.ParseFrom(Assert.Single(await fixture.WaitingAsync()).Payload.Span);
+        Assert.Equal(q, update.Dp.SamplingRate);
+        var intake = fixture.Engine.Receive(TopicOf(update), Google.Protobuf.MessageExtensions.ToByteArray(update));
+        Assert.True(intake.Verdict.Kind == IntakeOutcome.Accepted, intake.Verdict.ToString());
+    }
+
+    [Fact]
+    public async Task A_round_the_coin_declined_is_never_trained()
+    {
+        using var fixture = new ContributionFixture(epsilonBudget: 50, checkInRate: 1e-12);
+        var model = fixture.CurrentModel();
+        Assert.Equal(CheckInOutcome.Declined, fixture.CheckIn.Offer(model.Version));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => fixture.Runner.RunAsync(model, ContributionFixture.Samples(), () => true, TestContext.Current.CancellationToken));
+
+        Assert.Equal(MechanismKind.CheckInOffer, Assert.Single(fixture.Ledger.Entries).Kind);
+        Assert.Empty(await fixture.WaitingAsync());
+    }
+
+    [Fact]
     public void The_sample_level_mechanism_follows_the_local_set_size()
     {
         using var fixture = new ContributionFixture(privacy: ContributionPrivacy.SampleLevel);

@@ -18,6 +18,8 @@ public sealed class DeviceDiagnosticsJsonTests
         EpsilonSpent = 0.93121,
         EpsilonLeft = 7.06879,
         EpsilonBudget = 8,
+        EpsilonAgainstAggregator = 2.718281,
+        CheckInRate = 0.1,
         LastContribution = T0.AddHours(-3),
         ServedModel = "global",
         ModelVersion = 3,
@@ -32,8 +34,24 @@ public sealed class DeviceDiagnosticsJsonTests
 
         Assert.True(DeviceDiagnosticsJson.TryRead(DeviceDiagnosticsJson.Write(written), out var read, out string? problem), problem);
 
-        Assert.False(read.DiffersFrom(written with { EpsilonSpent = 0.9312, EpsilonLeft = 7.0688 }));
+        Assert.False(read.DiffersFrom(written with { EpsilonSpent = 0.9312, EpsilonLeft = 7.0688, EpsilonAgainstAggregator = 2.7183 }));
         Assert.Equal(written.Updated, read.Updated);
+    }
+
+    [Fact]
+    public void A_document_written_before_check_ins_reads_as_q_one_with_the_aggregator_seeing_what_was_charged()
+    {
+        using var written = JsonDocument.Parse(DeviceDiagnosticsJson.Write(Sample()));
+        var older = new System.Text.Json.Nodes.JsonObject();
+        foreach (var property in written.RootElement.EnumerateObject().Where(p => p.Name is not ("epsilon_against_aggregator" or "checkin_rate")))
+        {
+            older[property.Name] = System.Text.Json.Nodes.JsonNode.Parse(property.Value.GetRawText());
+        }
+
+        Assert.True(DeviceDiagnosticsJson.TryRead(System.Text.Encoding.UTF8.GetBytes(older.ToJsonString()), out var read, out string? problem), problem);
+
+        Assert.Equal(1.0, read.CheckInRate);
+        Assert.Equal(read.EpsilonSpent, read.EpsilonAgainstAggregator);
     }
 
     [Fact]
@@ -45,7 +63,7 @@ public sealed class DeviceDiagnosticsJsonTests
         var root = json.RootElement;
 
         Assert.Equal(
-            ["device", "fleet", "state", "eligible", "reason", "blockers", "epsilon_spent", "epsilon_left", "epsilon_budget", "ledger", "ledger_reset_at", "last_contribution", "served_model", "model_version", "outbox_depth", "updated"],
+            ["device", "fleet", "state", "eligible", "reason", "blockers", "epsilon_spent", "epsilon_left", "epsilon_budget", "epsilon_against_aggregator", "checkin_rate", "ledger", "ledger_reset_at", "last_contribution", "served_model", "model_version", "outbox_depth", "updated"],
             root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(JsonValueKind.Null, root.GetProperty("reason").ValueKind);
         Assert.Equal(JsonValueKind.Null, root.GetProperty("last_contribution").ValueKind);

@@ -40,6 +40,36 @@ public sealed class AgentOptionsValidatorTests
         Assert.Contains("Privacy.Epsilon", result.FailureMessage, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-0.5)]
+    [InlineData(1.01)]
+    [InlineData(double.NaN)]
+    public void Validate_refuses_a_check_in_rate_outside_zero_to_one(double rate)
+    {
+        var options = Valid();
+        options.Privacy.CheckInRate = rate;
+
+        var result = new AgentOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("Agent:Privacy:CheckInRate must be in (0, 1]", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_refuses_check_ins_with_sample_level_DP_and_accepts_them_with_user_level_DP()
+    {
+        var options = Valid();
+        options.Privacy.CheckInRate = 0.1;
+        Assert.True(new AgentOptionsValidator().Validate(null, options).Succeeded);
+
+        options.Privacy.Mode = ContributionPrivacy.SampleLevel;
+        var result = new AgentOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("CheckInRate below 1 needs Mode = UserLevel", result.FailureMessage, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Validate_reports_invalid_eligibility_options_under_their_key()
     {

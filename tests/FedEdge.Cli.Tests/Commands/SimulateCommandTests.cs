@@ -83,6 +83,66 @@ public class SimulateCommandTests
         run.AssertRefused($"{flag} has no effect without {needed}");
     }
 
+    [Theory]
+    [InlineData("none")]
+    [InlineData("sample")]
+    public async Task A_check_in_rate_without_user_level_DP_is_refused_saying_it_needs_dp_user(string dp)
+    {
+        var run = await CliRun.InvokeAsync("simulate", "--dp", dp, "--checkin-rate", "0.1");
+
+        run.AssertRefused("--checkin-rate needs --dp user");
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1.5")]
+    [InlineData("-0.1")]
+    public async Task A_check_in_rate_outside_zero_to_one_is_refused(string rate)
+    {
+        var run = await CliRun.InvokeAsync("simulate", "--dp", "user", "--checkin-rate", rate);
+
+        run.AssertRefused("--checkin-rate must be in (0, 1]");
+    }
+
+    [Fact]
+    public async Task A_check_in_rate_without_dp_is_refused()
+    {
+        var run = await CliRun.InvokeAsync("simulate", "--checkin-rate", "0.5");
+
+        run.AssertRefused("--checkin-rate has no effect without --dp");
+    }
+
+    [Fact]
+    public async Task A_small_simulation_with_check_ins_echoes_q_and_reports_epsilon_for_both_observers()
+    {
+        using var dir = new TempDirectory();
+        string output = Path.Combine(dir.Path, "out");
+
+        var run = await CliRun.InvokeAsync(
+            "simulate", "--devices", "6", "--max-time", "3h", "--strategy", "fedbuff", "--buffer", "2", "--dp", "user", "--epsilon", "3", "--delta", "1e-6",
+            "--checkin-rate", "0.5", "--seeds", "2", "--out", output, "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("check-in q=0.5 (z=", run.Error, StringComparison.Ordinal);
+        Assert.Contains("(aggregator)", run.Error, StringComparison.Ordinal); // the table's column (wrapped)
+        var summary = FedEdge.Simulation.Reporting.SummaryJson.Deserialize(run.Output);
+        Assert.Equal(0.5, summary.Options.CheckInRate);
+        Assert.Equal(40, summary.Options.OfferedRounds); // ⌈20 contributions / 0.5⌉
+        var result = Assert.Single(summary.Runs);
+        Assert.Equal(summary.Options.NoiseMultiplier, result.NoiseMultiplier);
+        Assert.Equal(6, result.EpsilonPerDevice.Count);
+        Assert.Equal(6, result.EpsilonAgainstAggregatorPerDevice.Count);
+        Assert.True(result.AcceptedUpdates > 0);
+        Assert.All(result.EpsilonPerDevice, e => Assert.InRange(e, 0, 3));
+        Assert.True(result.MaxEpsilon > 0);
+
+        // every accepted update is a joined round, counted unamplified against the aggregator
+        Assert.True(result.MaxEpsilonAgainstAggregator > 0);
+        using var json = JsonDocument.Parse(run.Output);
+        var first = json.RootElement.GetProperty("runs")[0];
+        Assert.Equal(result.MeanEpsilonAgainstAggregator, first.GetProperty("meanEpsilonAgainstAggregator").GetDouble());
+    }
+
     [Fact]
     public async Task A_missing_ca_certificate_is_refused_naming_the_flag()
     {

@@ -77,6 +77,8 @@ internal static class RunFixtures
             PeakTrainingMemoryBytes = memory,
             TrainableCoordinates = async ? 500 : 2000,
             EpsilonPerDevice = [.. Enumerable.Range(0, 6).Select(d => (async ? 6.0 : 4.0) * (d + seed + 1) / 9)],
+            EpsilonAgainstAggregatorPerDevice = [.. Enumerable.Range(0, 6).Select(d => (async ? 9.0 : 6.0) * (d + seed + 1) / 9)],
+            NoiseMultiplier = 2.5,
             StalenessHistogram = async ? [accepted / 2, accepted / 4, accepted / 8, accepted / 8] : [accepted],
             Participation =
             [

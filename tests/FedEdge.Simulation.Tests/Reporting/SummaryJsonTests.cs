@@ -39,10 +39,11 @@ public class SummaryJsonTests
             Assert.Equal(a.Timeline, b.Timeline);
             Assert.Equal(a.Participation, b.Participation);
             Assert.Equal(a.EpsilonPerDevice, b.EpsilonPerDevice);
+            Assert.Equal(a.EpsilonAgainstAggregatorPerDevice, b.EpsilonAgainstAggregatorPerDevice);
             Assert.Equal(a.StalenessHistogram, b.StalenessHistogram);
             Assert.Equal(a.Rejected.OrderBy(p => p.Key), b.Rejected.OrderBy(p => p.Key));
-            RunResult emptied = a with { Timeline = [], Participation = [], EpsilonPerDevice = [], StalenessHistogram = [], Rejected = new Dictionary<string, long>() };
-            Assert.Equal(emptied, b with { Timeline = emptied.Timeline, Participation = emptied.Participation, EpsilonPerDevice = emptied.EpsilonPerDevice, StalenessHistogram = emptied.StalenessHistogram, Rejected = emptied.Rejected });
+            RunResult emptied = a with { Timeline = [], Participation = [], EpsilonPerDevice = [], EpsilonAgainstAggregatorPerDevice = [], StalenessHistogram = [], Rejected = new Dictionary<string, long>() };
+            Assert.Equal(emptied, b with { Timeline = emptied.Timeline, Participation = emptied.Participation, EpsilonPerDevice = emptied.EpsilonPerDevice, EpsilonAgainstAggregatorPerDevice = emptied.EpsilonAgainstAggregatorPerDevice, StalenessHistogram = emptied.StalenessHistogram, Rejected = emptied.Rejected });
         }
     }
 
