@@ -30,6 +30,7 @@ public sealed class NonIidDigits : IDisposable
         new Random(17).Shuffle(order);
         int half = order.Length / 2;
         Pool = digits.Select(order.AsSpan(0, half));
+        Holdout = digits.Select(order.AsSpan(half));
         int[] device = order.Skip(half).Where(r => DeviceClasses.Contains(digits.Label(r))).ToArray();
         int local = device.Length * 2 / 3;
         DeviceSamples = digits.Select(device.AsSpan(0, local));
@@ -47,6 +48,9 @@ public sealed class NonIidDigits : IDisposable
     public Dataset Pool { get; }
 
     public Dataset DeviceSamples { get; }
+
+    /// <summary>The other half, all ten classes, unseen by the global model (the device's samples are drawn from it).</summary>
+    public Dataset Holdout { get; }
 
     public Dataset DeviceTest { get; }
 
