@@ -1,5 +1,4 @@
 using FedEdge.Core.Data;
-using FedEdge.Core.Parameters;
 using FedEdge.Device.Personalization;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -22,26 +21,12 @@ public class CrossValidationChoiceTests : IClassFixture<NonIidDigits>
 
     private static Dataset First(Dataset data, int count) => data.Select(Enumerable.Range(0, count).ToArray());
 
-    // A stand-in for the global model under user-level DP on a small fleet: weights of scale ~6 that carry no signal.
-    private ParameterSet Noise()
-    {
-        var noise = new ParameterSet(_digits.Architecture.Layout);
-        var random = new Random(11);
-        var values = noise.AsSpan();
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = (float)((random.NextDouble() - 0.5) * 12);
-        }
-
-        return noise;
-    }
-
     private PersonalizationOptions Options => _digits.Options(PersonalizationMode.Auto) with { LocalEpochs = 20 };
 
     [Fact]
     public void A_device_with_few_samples_and_a_useless_global_model_now_serves_a_personal_model()
     {
-        var noise = Noise();
+        var noise = _digits.NoiseGlobal();
         var samples = First(_digits.DeviceSamples, 30);
 
         // Before: the validation split is too small for the margin rule, so the global model (noise) is served.
@@ -101,7 +86,7 @@ public class CrossValidationChoiceTests : IClassFixture<NonIidDigits>
     [Fact]
     public void Cross_validation_leaves_the_kept_models_unchanged_and_is_deterministic()
     {
-        var noise = Noise();
+        var noise = _digits.NoiseGlobal();
         var samples = First(_digits.DeviceSamples, 20);
         using var first = new Personalizer(Options with { LocalEpochs = 3 }, new Random(5), NullLogger.Instance);
         var set = first.RebaseAll(null, _digits.Architecture, noise, 1);

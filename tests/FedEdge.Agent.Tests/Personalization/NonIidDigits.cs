@@ -75,6 +75,20 @@ public sealed class NonIidDigits : IDisposable
         return trainer.Parameters.Clone();
     }
 
+    /// <summary>A stand-in for the global model under user-level DP on a small fleet: weights of scale ~6 that carry no signal (seeded).</summary>
+    public ParameterSet NoiseGlobal()
+    {
+        var noise = new ParameterSet(Architecture.Layout);
+        var random = new Random(11);
+        var values = noise.AsSpan();
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)((random.NextDouble() - 0.5) * 12);
+        }
+
+        return noise;
+    }
+
     public PersonalizationOptions Options(PersonalizationMode mode) => new()
     {
         Mode = mode,
