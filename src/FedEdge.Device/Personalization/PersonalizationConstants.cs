@@ -6,6 +6,9 @@ public static class PersonalizationConstants
     /// <summary>At most this many Ditto λ candidates (each is one more model trained per run).</summary>
     public const int MaxCandidateLambdas = 8;
 
+    /// <summary>At most this many cross-validation folds (each is one more training of every candidate per run).</summary>
+    public const int MaxCrossValidationFolds = 10;
+
     /// <summary>
     /// Auto mode's Ditto λ values: a decade apart around Ditto's own default 0.1 (Li et al. 2021
     /// tune λ over {0.01, 0.1, 1, 2} per data set; here each device tunes it on its own validation split).

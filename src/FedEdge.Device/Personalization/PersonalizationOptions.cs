@@ -46,6 +46,22 @@ public sealed record PersonalizationOptions
     /// <summary>The personal model is served only once the validation split holds at least this many samples.</summary>
     public int MinValidationSamples { get; init; } = 20;
 
+    /// <summary>
+    /// Folds of the cross-validation that chooses the served model on a device whose validation split
+    /// is smaller than <see cref="CrossValidationBelow"/>; 0 turns cross-validation off. See
+    /// <see cref="Personalizer.CrossValidate"/>: every candidate is trained this many more times per run.
+    /// </summary>
+    public int CrossValidationFolds { get; init; } = 5;
+
+    /// <summary>
+    /// A device whose validation split holds fewer samples than this chooses its served model by
+    /// k-fold cross-validation over all its labelled samples (evidence on n samples instead of
+    /// ~n/5) and trains the models it keeps on all of them; at or above it, the validation split
+    /// decides as before. Bounds the extra cost: cross-validation only ever runs on fewer than about
+    /// CrossValidationBelow / <see cref="ValidationFraction"/> samples.
+    /// </summary>
+    public int CrossValidationBelow { get; init; } = 50;
+
     /// <summary>Share of samples that are validation candidates (by content hash, see <see cref="LocalValidationSplit"/>).</summary>
     public double ValidationFraction { get; init; } = 0.2;
 
@@ -159,6 +175,16 @@ public sealed record PersonalizationOptions
         if (MinValidationSamples < 1 || MaxValidationSamples < MinValidationSamples)
         {
             errors.Add("MinValidationSamples must be ≥ 1 and MaxValidationSamples ≥ MinValidationSamples");
+        }
+
+        if (CrossValidationFolds is not 0 and (< 2 or > PersonalizationConstants.MaxCrossValidationFolds))
+        {
+            errors.Add($"CrossValidationFolds must be 0 (off) or in 2..{PersonalizationConstants.MaxCrossValidationFolds} (was {CrossValidationFolds})");
+        }
+
+        if (CrossValidationBelow is < 0 or > 100_000)
+        {
+            errors.Add($"CrossValidationBelow must be in 0..100000 (was {CrossValidationBelow})");
         }
 
         if (string.IsNullOrWhiteSpace(ArtifactsDirectory))

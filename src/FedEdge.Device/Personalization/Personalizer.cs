@@ -294,6 +294,125 @@ public sealed class Personalizer : IDisposable
         return choice;
     }
 
+    /// <summary>
+    /// Whether a device with this split chooses its served model by <see cref="CrossValidate"/>:
+    /// cross-validation is on, the validation split holds fewer than
+    /// <see cref="PersonalizationOptions.CrossValidationBelow"/> samples, and all the samples together
+    /// reach <see cref="PersonalizationOptions.MinValidationSamples"/> (and the number of folds).
+    /// Otherwise the validation split decides (<see cref="ChooseAmong"/>), as before.
+    /// </summary>
+    public bool UsesCrossValidation(LocalSplit split)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        int samples = split.Train.Count + split.Validation.Count;
+        return Options.CrossValidationFolds >= 2
+            && split.Validation.Count < Options.CrossValidationBelow
+            && samples >= Math.Max(Options.MinValidationSamples, Options.CrossValidationFolds);
+    }
+
+    /// <summary>
+    /// Scores every model of <paramref name="set"/> by k-fold cross-validation over
+    /// <paramref name="samples"/> (all the device's labelled samples): the samples are dealt into
+    /// <see cref="PersonalizationOptions.CrossValidationFolds"/> stratified folds (<see cref="FoldAssignment"/>,
+    /// seeded from this personalizer's generator); for each fold, a copy of each model as it is now is
+    /// trained as <see cref="Train"/> would on the other folds and scored on the held-out one; the correct
+    /// answers are summed over all folds. Call it <em>before</em> training the set on the samples, then
+    /// <see cref="TrainAll"/> on all of them and <see cref="ChooseByCrossValidation"/>. The set's models are
+    /// not changed.
+    /// </summary>
+    /// <remarks>
+    /// Why: a device with ~30 samples has a validation split of ~6, on which the one-standard-error
+    /// margin cannot move away from the global model; cross-validation scores every candidate on all n
+    /// samples, so the same margin rule works from n. Cost: each candidate is trained k more times on
+    /// (k−1)/k of the samples, i.e. about (k−1)+1 = k times the training of a run, which only happens
+    /// below <see cref="PersonalizationOptions.CrossValidationBelow"/> validation samples, so on a bounded
+    /// number of samples.
+    /// </remarks>
+    /// <returns>The scores; null when <paramref name="stillEligible"/> stopped a fold's training (no choice can be made from partial folds).</returns>
+    /// <exception cref="ArgumentException">Cross-validation is off, there are fewer samples than folds, or the samples do not fit.</exception>
+    public CrossValidationScores? CrossValidate(PersonalModelSet set, ParameterSet global, Dataset samples, Func<bool>? stillEligible = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(global);
+        ArgumentNullException.ThrowIfNull(samples);
+        int folds = Options.CrossValidationFolds;
+        if (folds < 2 || samples.Count < folds)
+        {
+            throw new ArgumentException($"Cross-validation needs CrossValidationFolds ≥ 2 and at least as many samples ({samples.Count}) as folds ({folds}).", nameof(samples));
+        }
+
+        var architecture = set.Models[0].Architecture;
+        RequireFits(architecture, global, samples);
+        int[] fold = FoldAssignment.Stratified(samples.Labels, folds, _shuffle.Next());
+        var globalResult = Evaluate(architecture, global, samples);
+        var composed = new ParameterSet(architecture.Layout);
+        long[] correct = new long[set.Models.Count];
+        double[] lossSum = new double[set.Models.Count];
+        for (int f = 0; f < folds; f++)
+        {
+            int held = fold.Count(x => x == f);
+            int[] trainRows = new int[samples.Count - held];
+            int[] testRows = new int[held];
+            for (int row = 0, t = 0, h = 0; row < samples.Count; row++)
+            {
+                if (fold[row] == f)
+                {
+                    testRows[h++] = row;
+                }
+                else
+                {
+                    trainRows[t++] = row;
+                }
+            }
+
+            var foldTrain = samples.Select(trainRows);
+            var foldTest = samples.Select(testRows);
+            for (int i = 0; i < set.Models.Count; i++)
+            {
+                var model = set.Models[i];
+                var copy = PersonalModel.FromParameters(model.Mode, model.Architecture, model.BaseVersion, model.LocalSteps, model.Parameters.Clone(), model.ProximalLambda);
+                if (Train(copy, global, foldTrain, stillEligible, cancellationToken).Outcome == PersonalTrainingOutcome.Interrupted)
+                {
+                    return null;
+                }
+
+                copy.ComposeInto(global, composed);
+                var result = Evaluate(architecture, composed, foldTest);
+                correct[i] += (long)Math.Round(result.Accuracy * result.Count);
+                lossSum[i] += result.Loss * result.Count;
+            }
+        }
+
+        var scores = new CandidateScore[set.Models.Count];
+        for (int i = 0; i < scores.Length; i++)
+        {
+            scores[i] = new CandidateScore(set.Models[i].Candidate.Name, (double)correct[i] / samples.Count, lossSum[i] / samples.Count);
+        }
+
+        return new CrossValidationScores(new CandidateScore(PersonalCandidate.GlobalName, globalResult.Accuracy, globalResult.Loss), scores, samples.Count, folds);
+    }
+
+    /// <summary>
+    /// <see cref="ChooseAmong"/> from cross-validation scores: <see cref="ServingChoice.DecideAmong"/> with
+    /// the pooled held-out accuracies and n = <see cref="CrossValidationScores.Samples"/> (the set's served
+    /// model is the incumbent, the same one-standard-error margin); records and logs the choice.
+    /// </summary>
+    public ServingChoice ChooseByCrossValidation(PersonalModelSet set, CrossValidationScores scores)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(scores);
+        if (scores.Personal.Count != set.Models.Count)
+        {
+            throw new ArgumentException($"{scores.Personal.Count} scores for {set.Models.Count} candidates.", nameof(scores));
+        }
+
+        var choice = ServingChoice.DecideAmong(scores.Global, scores.Personal, scores.Samples, Options.MinValidationSamples, set.Served);
+        choice = choice with { Reason = string.Create(CultureInfo.InvariantCulture, $"{scores.Folds}-fold cross-validation: {choice.Reason}") };
+        set.Served = choice.ServedIndex;
+        PersonalizationLog.Serving(_logger, choice.Served, choice.Reason);
+        return choice;
+    }
+
     /// <summary>Scores of every model of <paramref name="set"/> (in order) and of the global model on <paramref name="data"/>.</summary>
     public CandidateScore[] ScoreAll(PersonalModelSet set, ParameterSet global, Dataset data, out CandidateScore globalScore)
     {

@@ -13,6 +13,7 @@ namespace FedEdge.Simulation.Results;
 /// <param name="PersonalServed">Whether a personal model was served, per device.</param>
 /// <param name="ServedKind">Which model each device serves: global, head, ditto:λ or local-only (null for a device with no held-out samples).</param>
 /// <param name="BestCandidate">The best accuracy on the held-out samples among the global model and every personal candidate the device kept (what an oracle would serve).</param>
+/// <param name="ChosenOn">What each device's choice rested on: "validation:n" (its validation split of n samples) or "k-fold:n" (k-fold cross-validation over its n training samples, for a small validation split).</param>
 /// <param name="Candidates">Held-out accuracy of every personal candidate, by name (Auto mode keeps several; the fixed modes one).</param>
 public sealed record PersonalizationResult(
     string Mode,
@@ -23,4 +24,5 @@ public sealed record PersonalizationResult(
     IReadOnlyList<bool> PersonalServed,
     [property: System.Text.Json.Serialization.JsonPropertyName("served_kind")] IReadOnlyList<string?>? ServedKind = null,
     [property: System.Text.Json.Serialization.JsonPropertyName("best_candidate")] IReadOnlyList<double?>? BestCandidate = null,
-    IReadOnlyDictionary<string, IReadOnlyList<double?>>? Candidates = null);
+    IReadOnlyDictionary<string, IReadOnlyList<double?>>? Candidates = null,
+    [property: System.Text.Json.Serialization.JsonPropertyName("chosen_on")] IReadOnlyList<string?>? ChosenOn = null);

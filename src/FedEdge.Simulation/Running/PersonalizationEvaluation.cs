@@ -1,3 +1,4 @@
+using System.Globalization;
 using FedEdge.Device.Contribution;
 using FedEdge.Device.Personalization;
 using FedEdge.Core.Data;
@@ -43,6 +44,7 @@ internal static class PersonalizationEvaluation
         var personalServed = new bool[devices];
         var servedKind = new string?[devices];
         var bestCandidate = new double?[devices];
+        var chosenOn = new string?[devices];
         var candidates = new Dictionary<string, double?[]>(StringComparer.Ordinal);
         foreach (var candidate in options.Candidates())
         {
@@ -66,13 +68,29 @@ internal static class PersonalizationEvaluation
             // (head: kept head, new body; ditto: kept w, new anchor), trained and chosen among — the agent's calls.
             var set = personalizer.RebaseAll(null, architecture, initialGlobal, 1);
             set = personalizer.RebaseAll(set, architecture, global, globalVersion);
-            personalizer.TrainAll(set, global, split.Train, null, cancellationToken);
-            var choice = personalizer.ChooseAmong(set, global, split.Validation);
+            ServingChoice choice;
+            IReadOnlyList<CandidateScore> validation;
+            if (personalizer.UsesCrossValidation(split))
+            {
+                // a small validation split: choose by k-fold cross-validation over all the training
+                // samples (scored before training), then train the kept models on all of them
+                var scored = personalizer.CrossValidate(set, global, train, null, cancellationToken)!;
+                personalizer.TrainAll(set, global, train, null, cancellationToken);
+                choice = personalizer.ChooseByCrossValidation(set, scored);
+                validation = scored.Personal;
+                chosenOn[d] = string.Create(CultureInfo.InvariantCulture, $"{scored.Folds}-fold:{scored.Samples}");
+            }
+            else
+            {
+                personalizer.TrainAll(set, global, split.Train, null, cancellationToken);
+                choice = personalizer.ChooseAmong(set, global, split.Validation);
+                validation = personalizer.ScoreAll(set, global, split.Validation, out _);
+                chosenOn[d] = string.Create(CultureInfo.InvariantCulture, $"validation:{split.Validation.Count}");
+            }
 
             // Which personal candidate wins on validation (the "personal" column), as DecideAmong ranks them.
-            var validation = personalizer.ScoreAll(set, global, split.Validation, out _);
             int bestOnValidation = 0;
-            for (int i = 1; i < validation.Length; i++)
+            for (int i = 1; i < validation.Count; i++)
             {
                 if (validation[i].Accuracy > validation[bestOnValidation].Accuracy
                     || (validation[i].Accuracy == validation[bestOnValidation].Accuracy && validation[i].Loss < validation[bestOnValidation].Loss))
@@ -100,7 +118,7 @@ internal static class PersonalizationEvaluation
 
         return new PersonalizationResult(
             Name(options.Mode), globalAccuracy, personalAccuracy, localOnly, served, personalServed, servedKind, bestCandidate,
-            candidates.ToDictionary(c => c.Key, c => (IReadOnlyList<double?>)c.Value, StringComparer.Ordinal));
+            candidates.ToDictionary(c => c.Key, c => (IReadOnlyList<double?>)c.Value, StringComparer.Ordinal), chosenOn);
     }
 
     /// <summary>The mode as the CLI spells it.</summary>

@@ -1,5 +1,4 @@
 using FedEdge.Device.Personalization;
-using FedEdge.Core.Parameters;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FedEdge.Agent.Tests.Personalization;
@@ -59,15 +58,7 @@ public class AutoPersonalizationTests : IClassFixture<NonIidDigits>
     [Fact]
     public void When_the_global_model_is_noise_auto_serves_a_personal_model_at_least_as_good_as_local_only_training()
     {
-        // A stand-in for the global model under user-level DP on a small fleet: weights of scale ~6 that carry no signal.
-        var noise = new ParameterSet(_digits.Architecture.Layout);
-        var random = new Random(11);
-        var values = noise.AsSpan();
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = (float)((random.NextDouble() - 0.5) * 12);
-        }
-
+        var noise = _digits.NoiseGlobal();
         using var personalizer = new Personalizer(_digits.Options(PersonalizationMode.Auto) with { LocalEpochs = 20 }, new Random(3), NullLogger.Instance);
         var split = personalizer.Split.Split(_digits.DeviceSamples);
         var set = personalizer.RebaseAll(null, _digits.Architecture, noise, 1);

@@ -30,6 +30,7 @@ public sealed class NonIidDigits : IDisposable
         new Random(17).Shuffle(order);
         int half = order.Length / 2;
         Pool = digits.Select(order.AsSpan(0, half));
+        Holdout = digits.Select(order.AsSpan(half));
         int[] device = order.Skip(half).Where(r => DeviceClasses.Contains(digits.Label(r))).ToArray();
         int local = device.Length * 2 / 3;
         DeviceSamples = digits.Select(device.AsSpan(0, local));
@@ -47,6 +48,9 @@ public sealed class NonIidDigits : IDisposable
     public Dataset Pool { get; }
 
     public Dataset DeviceSamples { get; }
+
+    /// <summary>The other half, all ten classes, unseen by the global model (the device's samples are drawn from it).</summary>
+    public Dataset Holdout { get; }
 
     public Dataset DeviceTest { get; }
 
@@ -69,6 +73,20 @@ public sealed class NonIidDigits : IDisposable
         using var trainer = OrtTrainer.Load(directory, new TrainerOptions { MaxBatchSize = 64 });
         CentralTraining.Run(trainer, data, epochs, 32, 0.05f, new Random(seed));
         return trainer.Parameters.Clone();
+    }
+
+    /// <summary>A stand-in for the global model under user-level DP on a small fleet: weights of scale ~6 that carry no signal (seeded).</summary>
+    public ParameterSet NoiseGlobal()
+    {
+        var noise = new ParameterSet(Architecture.Layout);
+        var random = new Random(11);
+        var values = noise.AsSpan();
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)((random.NextDouble() - 0.5) * 12);
+        }
+
+        return noise;
     }
 
     public PersonalizationOptions Options(PersonalizationMode mode) => new()

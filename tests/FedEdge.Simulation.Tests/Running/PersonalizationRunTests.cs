@@ -51,6 +51,8 @@ public sealed class PersonalizationRunTests
             double served = p.Served[d]!.Value;
             Assert.Equal(kind == "global" ? p.Global[d] : p.Candidates[kind][d], served);
             Assert.True(p.BestCandidate![d] >= served);
+            // every device says what its choice rested on: its validation split, or k-fold cross-validation for a small one
+            Assert.Matches("^(validation|5-fold):[0-9]+$", p.ChosenOn![d]!);
         }
 
         Assert.Equal(6, PersonalizationStatistics.ServedCounts(p).Values.Sum());
@@ -60,6 +62,7 @@ public sealed class PersonalizationRunTests
         Assert.Contains("\"served_kind\"", json, StringComparison.Ordinal);
         var back = SummaryJson.Deserialize(json).Runs[0].Personalization!;
         Assert.Equal(p.ServedKind, back.ServedKind);
+        Assert.Equal(p.ChosenOn, back.ChosenOn);
     }
 
     /// <summary>Six homes with FedBuff (K = 3) on mains for two simulated hours, seed 1.</summary>
