@@ -57,17 +57,27 @@ public sealed record SecAggCoordinatorOptions
         ArgumentNullException.ThrowIfNull(privacy);
         int minimumSurvivors = Math.Clamp((int)Math.Ceiling(privacy.SecAggMinimumSurvivorFraction * groupSize), 2, Math.Max(2, groupSize));
         int colluding = Math.Min(groupSize - 1, (int)Math.Floor(privacy.SecAggColludingFraction * groupSize));
-        SecAggNeighbourhoodPlan plan = SecAggNeighbourhoodPlan.Choose(groupSize, privacy.SecAggDropoutRate, colluding);
-        return new SecAggCoordinatorOptions
+        try
         {
-            Fleet = fleet,
-            GroupSize = groupSize,
-            Degree = plan.Degree,
-            Threshold = plan.Threshold,
-            MinimumSurvivors = minimumSurvivors,
-            Encoding = DistributedDiscreteGaussianParameters.WithFinestGamma(
-                dimension, privacy.ClipNorm, privacy.SecAggBits, minimumSurvivors, groupSize, privacy.NoiseMultiplier),
-        };
+            SecAggNeighbourhoodPlan plan = SecAggNeighbourhoodPlan.Choose(groupSize, privacy.SecAggDropoutRate, colluding);
+            return new SecAggCoordinatorOptions
+            {
+                Fleet = fleet,
+                GroupSize = groupSize,
+                Degree = plan.Degree,
+                Threshold = plan.Threshold,
+                MinimumSurvivors = minimumSurvivors,
+                Encoding = DistributedDiscreteGaussianParameters.WithFinestGamma(
+                    dimension, privacy.ClipNorm, privacy.SecAggBits, minimumSurvivors, groupSize, privacy.NoiseMultiplier),
+            };
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"Privacy:Mode = Distributed cannot form secure-aggregation groups of BufferSize = {groupSize} with SecAggDropoutRate = {privacy.SecAggDropoutRate}, SecAggColludingFraction = {privacy.SecAggColludingFraction}, SecAggBits = {privacy.SecAggBits}: {ex.Message}"),
+                nameof(privacy),
+                ex);
+        }
     }
 
     /// <summary>Throws, naming every problem, when the options are inconsistent.</summary>

@@ -7,7 +7,6 @@ using FedEdge.Core.Aggregation;
 using FedEdge.Device.SecureAggregation;
 using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Topics;
-using FedEdge.Protocol.Transport;
 using FedEdge.Protocol.Wire;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,7 +28,7 @@ public sealed class DistributedAggregatorNodeTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("fededge-secagg-node-").FullName;
     private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero));
-    private readonly Publisher _publisher = new();
+    private readonly SecAggWire.Publisher _publisher = new();
     private readonly SeededRandomNumberGenerator _rng = new(41);
     private readonly WireParser _parser = new();
     private readonly List<AggregatorDecision> _decisions = [];
@@ -76,7 +75,7 @@ public sealed class DistributedAggregatorNodeTests : IDisposable
                 }
             }
 
-            var delivered = _publisher.Take(p => p.Topic.Contains("/secagg-inbox/", StringComparison.Ordinal));
+            var delivered = _publisher.TakeInboxes();
             if (delivered.Count == 0 && outgoing.Count == 0)
             {
                 return;
@@ -102,18 +101,24 @@ public sealed class DistributedAggregatorNodeTests : IDisposable
         }
     }
 
+    /// <summary>Publishes the first model, and N participants join it and exchange their shares through the node.</summary>
+    private async Task<(long Version, float[] Before, SecAggParticipant[] Devices, string[] Ids, List<(int Device, SecAggDeviceMessage Message)> Outgoing, HashSet<int> Offline)> FormGroupAsync(AggregatorNode node)
+    {
+        await node.ProcessAsync([], TestContext.Current.CancellationToken);
+        long version = node.Engine.CurrentVersion;
+        float[] before = node.Engine.Global.Buffer.ToArray();
+        var (devices, ids) = Participants((ulong)version);
+        var outgoing = devices.Select((d, i) => (i, d.Join())).ToList();
+        var offline = new HashSet<int>();
+        await PumpAsync(node, devices, ids, offline, outgoing);
+        return (version, before, devices, ids, outgoing, offline);
+    }
+
     private static float[][] Updates(int dimension, int seed)
     {
         // norms around 1.5 for half of them: the device's clip to S = 1 matters
         var random = new Random(seed);
         return [.. Enumerable.Range(0, N).Select(i => Enumerable.Range(0, dimension).Select(_ => (float)((random.NextDouble() - 0.5) * (i % 2 == 0 ? 0.2 : 0.05))).ToArray())];
-    }
-
-    private static double[] Clipped(float[] update)
-    {
-        double norm = Math.Sqrt(update.Sum(v => (double)v * v));
-        double scale = Math.Min(1.0, ClipNorm / norm);
-        return [.. update.Select(v => v * scale)];
     }
 
     private (SecAggParticipant[] Devices, string[] Ids) Participants(ulong version)
@@ -127,14 +132,8 @@ public sealed class DistributedAggregatorNodeTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         using var node = Open();
+        var (version, before, devices, ids, outgoing, offline) = await FormGroupAsync(node);
         Assert.Contains(TopicScheme.AllSecAggFilter(Fleet), node.Subscriptions);
-        await node.ProcessAsync([], ct);
-        long version = node.Engine.CurrentVersion;
-        float[] before = node.Engine.Global.Buffer.ToArray();
-        var (devices, ids) = Participants((ulong)version);
-        var outgoing = devices.Select((d, i) => (i, d.Join())).ToList();
-        var offline = new HashSet<int>();
-        await PumpAsync(node, devices, ids, offline, outgoing);
         Assert.All(devices, d => Assert.Equal(SecAggParticipantState.SharesReceived, d.State));
 
         var encoding = devices[0].Encoding!;
@@ -157,7 +156,7 @@ public sealed class DistributedAggregatorNodeTests : IDisposable
         // FedBuff on one group of K at staleness 0 with η = 1: the model moves by the mean. Noise on the mean per coordinate
         // (rotation orthogonal): γ·√(N·σ² + N·(rounding variance ≤ 1/4))/N; every coordinate within 6 of these.
         float[] after = node.Engine.Global.Buffer.ToArray();
-        double[][] clipped = [.. updates.Select(Clipped)];
+        double[][] clipped = [.. updates.Select(u => SecAggWire.Clipped(u, ClipNorm))];
         double sd = encoding.Gamma * Math.Sqrt(N * (encoding.LocalVariance + 0.25)) / N;
         double[] errors = [.. Enumerable.Range(0, before.Length).Select(j => after[j] - before[j] - clipped.Average(u => u[j]))];
         double worst = errors.Max(Math.Abs);
@@ -177,13 +176,7 @@ public sealed class DistributedAggregatorNodeTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         using var node = Open();
-        await node.ProcessAsync([], ct);
-        long version = node.Engine.CurrentVersion;
-        float[] before = node.Engine.Global.Buffer.ToArray();
-        var (devices, ids) = Participants((ulong)version);
-        var outgoing = devices.Select((d, i) => (i, d.Join())).ToList();
-        var offline = new HashSet<int>();
-        await PumpAsync(node, devices, ids, offline, outgoing);
+        var (version, before, devices, ids, outgoing, offline) = await FormGroupAsync(node);
 
         // n_min = ⌈0.7 · 10⌉ = 7: four devices go silent before masking, six masked inputs arrive
         Assert.Equal(7, node.SecAggOptions!.MinimumSurvivors);
@@ -237,26 +230,5 @@ public sealed class DistributedAggregatorNodeTests : IDisposable
         options.Strategy = StrategyKind.FedAvg;
         var error = Assert.Throws<ArgumentException>(() => StrategyFactory.Create(options));
         Assert.Contains("FedAvg", error.Message, StringComparison.Ordinal);
-    }
-
-    private sealed class Publisher : IAcknowledgedPublisher
-    {
-        public List<(string Topic, byte[] Payload, bool Retain)> Published { get; } = [];
-
-        private int _taken;
-
-        public Task<PublishAcknowledgement> PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken)
-        {
-            Published.Add((topic, payload.ToArray(), retain));
-            return Task.FromResult(default(PublishAcknowledgement));
-        }
-
-        /// <summary>The publications since the last call that match.</summary>
-        public List<(string Topic, byte[] Payload, bool Retain)> Take(Func<(string Topic, byte[] Payload, bool Retain), bool> match)
-        {
-            var taken = Published.Skip(_taken).Where(match).ToList();
-            _taken = Published.Count;
-            return taken;
-        }
     }
 }
