@@ -71,6 +71,12 @@ public sealed partial class AgentService(
             await client.SubscribeAsync(TopicScheme.Feedback(_options.Fleet, _options.DeviceId), cancellationToken).ConfigureAwait(false);
         }
 
+        if (_options.Privacy.Mode == ContributionPrivacy.Distributed)
+        {
+            // the aggregator's secure-aggregation messages for this device only (the ACL lets it read no other inbox)
+            await client.SubscribeAsync(TopicScheme.SecAggInbox(_options.Fleet, _options.DeviceId), cancellationToken).ConfigureAwait(false);
+        }
+
         presence.RestoreLastContribution();
         client.Start();
         LogStarted(_options.DeviceId, _options.Fleet, agent.Installed?.Version ?? 0, agent.Ledger.RemainingEpsilon);
@@ -117,6 +123,8 @@ public sealed partial class AgentService(
                     await received.AcknowledgeAsync(stoppingToken).ConfigureAwait(false); // installed or refused: the broker may forget it
                 }
 
+                await PublishSecureAggregationAsync(stoppingToken).ConfigureAwait(false);
+
                 if (tick.IsCompleted)
                 {
                     if (!await tick.ConfigureAwait(false))
@@ -157,6 +165,10 @@ public sealed partial class AgentService(
         else if (address.Kind == TopicKind.Pace && _parser.ParsePace(received.Payload.Span).TryGet(out var pace, out _))
         {
             agent.ObservePace(pace);
+        }
+        else if (address.Kind == TopicKind.SecAggInbox && address.Fleet == _options.Fleet && address.Device == _options.DeviceId)
+        {
+            agent.ReceiveSecureAggregation(received.Payload.Span);
         }
         else if (address.Kind == TopicKind.Feedback && address.Device == _options.DeviceId && feedback is not null)
         {
@@ -208,8 +220,31 @@ public sealed partial class AgentService(
             LogContributionFailed(++_survivedFailures, ex);
         }
 
+        await PublishSecureAggregationAsync(cancellationToken).ConfigureAwait(false);
         await presence.PublishStateAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Distributed DP: publishes the participant's messages on this device's secagg topic (QoS 1, not retained). Not through
+    /// the outbox: a message that cannot go now is late for its phase anyway, and a lost one is a dropout the group tolerates.
+    /// </summary>
+    private async Task PublishSecureAggregationAsync(CancellationToken cancellationToken)
+    {
+        foreach (var message in agent.TakeSecureAggregationMessages())
+        {
+            try
+            {
+                await client.PublishAsync(TopicScheme.SecAgg(_options.Fleet, _options.DeviceId), message.ToByteArray(), retain: false, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TransportUnavailableException ex)
+            {
+                LogSecAggNotSent(message.BodyCase.ToString(), ex.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "Secure-aggregation message {Kind} not sent (a dropout for its group): {Reason}")]
+    private partial void LogSecAggNotSent(string kind, string reason);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Agent {Device} started in fleet {Fleet}: model version {Version}, ε left {EpsilonLeft}")]
     private partial void LogStarted(string device, string fleet, ulong version, double epsilonLeft);

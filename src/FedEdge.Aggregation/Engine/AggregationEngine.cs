@@ -162,6 +162,14 @@ public sealed partial class AggregationEngine
     {
         var now = _time.GetUtcNow();
         _metrics.Received.Inc();
+        if (_options.Privacy.Mode == FleetDpMode.Distributed)
+        {
+            // refused before parsing: nothing of an individual update is looked at, stored or counted against a budget
+            return Rejected(IntakeVerdict.Reject(
+                RejectionReason.SecureAggregationRequired,
+                "the fleet runs secure aggregation (Privacy:Mode = Distributed): updates go masked to the secagg topic, plain updates are refused"));
+        }
+
         var verdict = _validator.Validate(topic, payload, new UpdateValidationContext(
             _options.Fleet, Architecture.Layout, CurrentVersion, SubsetsByHash(), id => _store.IsSeen(id),
             device => _store.TryCountUpdate(device, now, TimeSpan.FromHours(1), _options.Validation.MaxUpdatesPerDevicePerHour)), now);
@@ -409,18 +417,64 @@ public sealed partial class AggregationEngine
         return pace;
     }
 
+    /// <summary>
+    /// Distributed mode: applies a secure-aggregation group's released mean as ONE pre-aggregated update of weight = its
+    /// survivors (the group is the buffer K; <see cref="StrategyFactory"/> says which strategy steps on it), signs and stores
+    /// the new model. An abandoned group, or a mean too stale for the strategy, changes nothing and returns null.
+    /// </summary>
+    /// <param name="groupId">The group (for logs and the update id).</param>
+    /// <param name="baseVersion">The model version the members trained from.</param>
+    /// <param name="survivors">Members whose masked input is in the sum.</param>
+    /// <param name="mean">The decoded noisy mean, one value per model parameter.</param>
+    /// <exception cref="InvalidOperationException">The fleet is not in distributed mode.</exception>
+    /// <exception cref="ArgumentException">The mean's length is not the model's.</exception>
+    public StoredModel? ApplyGroupMean(long groupId, long baseVersion, int survivors, float[] mean)
+    {
+        ArgumentNullException.ThrowIfNull(mean);
+        if (_options.Privacy.Mode != FleetDpMode.Distributed)
+        {
+            throw new InvalidOperationException("Group means are applied only in Privacy:Mode = Distributed.");
+        }
+
+        if (mean.Length != Architecture.Layout.TotalLength)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"The group mean has {mean.Length} values, the model {Architecture.Layout.TotalLength}."), nameof(mean));
+        }
+
+        var now = _time.GetUtcNow();
+        string id = string.Create(CultureInfo.InvariantCulture, $"{groupId:X16}");
+        var group = new ClientUpdate(id, "secagg-group-" + id, baseVersion, mean, Math.Max(1, survivors));
+        var admitted = _strategy.Admit(group, [], Context(now));
+        if (!admitted.Accepted)
+        {
+            _metrics.Rejected.WithLabels(admitted.Rejection!.Value.ToString()).Inc();
+            LogGroupRefused(id, baseVersion, admitted.Rejection.Value, admitted.Message);
+            return null;
+        }
+
+        _metrics.Accepted.Inc(survivors);
+        _metrics.Staleness.Observe(CurrentVersion - baseVersion);
+        return Step(now, [group], []);
+    }
+
     private StoredModel Step(DateTimeOffset now)
     {
+        var consumed = _buffer.Select(b => Convert.FromHexString(b.UpdateId)).ToArray();
+        var stored = Step(now, _buffer, consumed);
+        _buffer.Clear();
+        _metrics.BufferFill.Set(0);
+        return stored;
+    }
+
+    private StoredModel Step(DateTimeOffset now, IReadOnlyList<ClientUpdate> updates, byte[][] consumed)
+    {
         var watch = Stopwatch.StartNew();
-        var result = _strategy.Aggregate(_global, _buffer, Context(now));
+        var result = _strategy.Aggregate(_global, updates, Context(now));
         SetPlan(_strategy.AfterStep(_plan, _global, result.Global, PlanContext(now)));
         _global = result.Global;
-        var consumed = _buffer.Select(b => Convert.FromHexString(b.UpdateId)).ToArray();
-        _buffer.Clear();
 
         var stored = SignAndStore(_global, CurrentVersion + 1, consumed);
         _metrics.AggregationSeconds.Observe(watch.Elapsed.TotalSeconds);
-        _metrics.BufferFill.Set(0);
         LogStep(stored.Version, result.Report.Contributions.Count, _strategy.Name);
         Configure(now);
 
@@ -659,6 +713,9 @@ public sealed partial class AggregationEngine
 
     [LoggerMessage(EventId = 122, Level = LogLevel.Warning, Message = "Left out {Count} rejection lines in the last minute (fededge_updates_rejected_total counts every rejection)")]
     private partial void LogRejectionsSuppressed(long count);
+
+    [LoggerMessage(EventId = 123, Level = LogLevel.Warning, Message = "Did not apply secure-aggregation group {Group} (base version {BaseVersion}): {Reason}: {Detail}")]
+    private partial void LogGroupRefused(string group, long baseVersion, RejectionReason reason, string detail);
 
     [LoggerMessage(EventId = 130, Level = LogLevel.Information, Message = "Opened FedAvg round {Round} with {Cohort} devices")]
     private partial void LogRoundOpened(long round, int cohort);

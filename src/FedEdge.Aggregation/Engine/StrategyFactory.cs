@@ -1,3 +1,4 @@
+using FedEdge.Aggregation.Privacy;
 using FedEdge.Core.Aggregation;
 using FedEdge.Core.Aggregation.Buffered;
 using FedEdge.Core.Aggregation.Combining;
@@ -19,6 +20,11 @@ public static class StrategyFactory
     public static IAggregationStrategy Create(AggregationEngineOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Privacy.Mode == FleetDpMode.Distributed)
+        {
+            return Distributed(options);
+        }
+
         IUpdateCombiner? combiner = options.Robust switch
         {
             RobustKind.Median => new CoordinateMedianCombiner(),
@@ -47,5 +53,33 @@ public static class StrategyFactory
         };
         int dimension = FedEdge.Core.Models.ModelArchitecture.Parse(options.Architecture).Layout.TotalLength;
         return options.EffectiveNormBound(dimension) is double bound ? new NormBoundingStrategy(strategy, bound) : strategy;
+    }
+
+    /// <summary>
+    /// Under secure aggregation the aggregator never sees an individual update, only a group's noisy mean, and one group is
+    /// one buffer of K: the strategy is FedBuff's step on that one mean, w ← w + η_g·s(τ)·mean (exactly FedBuff's step for K
+    /// updates of one base version). What needs individual updates cannot apply and is left out: the robust combiner (a
+    /// trimmed mean or median of one vector is that vector) and the norm bound (clipping on the device, part of the encoding,
+    /// is the bound); FTTE's dispersion weighting, and its sparse subsets (the encoding covers the dense model), so FTTE runs
+    /// as FedBuff. FedAvg's cohort rounds are not wired to groups yet and are refused.
+    /// </summary>
+    private static BufferedStrategy Distributed(AggregationEngineOptions options)
+    {
+        if (options.Strategy == StrategyKind.FedAvg)
+        {
+            throw new ArgumentException(
+                "Privacy mode Distributed (secure aggregation) runs with FedBuff or FTTE (one group = one buffer of K); FedAvg's cohort rounds are not wired to secure-aggregation groups yet.",
+                nameof(options));
+        }
+
+        return new BufferedStrategy(new BufferedOptions
+        {
+            BufferSize = options.BufferSize,
+            ServerLearningRate = options.ServerLearningRate,
+            MaxStaleness = options.MaxStaleness,
+            Weighting = BufferWeighting.Staleness,
+            AssignSubsets = false,
+            DefaultMemoryBudgetBytes = options.DefaultMemoryBudgetBytes,
+        });
     }
 }

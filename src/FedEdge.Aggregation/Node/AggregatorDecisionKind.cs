@@ -17,4 +17,13 @@ public enum AggregatorDecisionKind
 
     /// <summary>A pace was published (retained).</summary>
     PacePublished,
+
+    /// <summary>A secure-aggregation message was refused (the detail names why; nothing changed).</summary>
+    SecAggRefused,
+
+    /// <summary>A secure-aggregation group's mean was released and applied as one step (the detail names group and survivors).</summary>
+    SecAggGroupReleased,
+
+    /// <summary>A secure-aggregation group was abandoned: nothing released, the model unchanged.</summary>
+    SecAggGroupAbandoned,
 }

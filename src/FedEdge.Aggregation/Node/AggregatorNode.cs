@@ -1,11 +1,14 @@
 using FedEdge.Core.Aggregation;
 using FedEdge.Aggregation.Engine;
 using FedEdge.Aggregation.Metrics;
+using FedEdge.Aggregation.Privacy;
+using FedEdge.Aggregation.SecureAggregation;
 using FedEdge.Aggregation.State;
 using FedEdge.Aggregation.Validation;
 using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Topics;
 using FedEdge.Protocol.Transport;
+using System.Security.Cryptography;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 
@@ -29,10 +32,15 @@ public sealed partial class AggregatorNode : IDisposable
     private readonly Func<bool> _connected;
     private readonly string _fleet;
     private readonly ILogger _logger;
+    private readonly SecAggGroupCoordinator? _secAgg;
+    private readonly RandomNumberGenerator? _secAggRandom;
+    private readonly Queue<SecAggOutbound> _secAggOutbox = new();
+    private readonly int _secAggOutboxLimit;
     private bool _modelPending = true;
     private (long Version, uint Wanted, ulong Round)? _paced;
 
-    private AggregatorNode(AggregationEngine engine, AggregatorStateStore store, IAcknowledgedPublisher publisher, Func<bool> connected, string fleet, ILogger logger)
+    private AggregatorNode(
+        AggregationEngine engine, AggregatorStateStore store, IAcknowledgedPublisher publisher, Func<bool> connected, string fleet, ILogger logger, SecAggCoordinatorOptions? secAgg, TimeProvider time)
     {
         _engine = engine;
         _store = store;
@@ -40,7 +48,33 @@ public sealed partial class AggregatorNode : IDisposable
         _connected = connected;
         _fleet = fleet;
         _logger = logger;
+        if (secAgg is not null)
+        {
+            _secAggRandom = RandomNumberGenerator.Create();
+            _secAgg = new SecAggGroupCoordinator(secAgg, _secAggRandom, time);
+
+            // at most a roster, a relay, an unmask request and an "abandoned" per member of every open group
+            _secAggOutboxLimit = 4 * secAgg.MaxOpenGroups * secAgg.GroupSize;
+        }
     }
+
+    /// <summary>
+    /// The topic filters the driver must subscribe to: updates, statuses, availability, and in distributed mode every
+    /// device's secagg topic (<see cref="TopicScheme.AllSecAggFilter"/>).
+    /// </summary>
+    public IReadOnlyList<string> Subscriptions =>
+        _secAgg is null
+            ? [TopicScheme.AllUpdatesFilter(_fleet), TopicScheme.AllStatusFilter(_fleet), TopicScheme.AllAvailabilityFilter(_fleet)]
+            : [TopicScheme.AllUpdatesFilter(_fleet), TopicScheme.AllStatusFilter(_fleet), TopicScheme.AllAvailabilityFilter(_fleet), TopicScheme.AllSecAggFilter(_fleet)];
+
+    /// <summary>The secure-aggregation parameters (distributed mode), or null.</summary>
+    public SecAggCoordinatorOptions? SecAggOptions { get; private init; }
+
+    /// <summary>Secure-aggregation groups open now (0 outside distributed mode).</summary>
+    public int OpenSecAggGroups => _secAgg?.OpenGroups ?? 0;
+
+    /// <summary>Secure-aggregation messages waiting to be published (a disconnected driver keeps them, up to a bound).</summary>
+    public int PendingSecAggMessages => _secAggOutbox.Count;
 
     /// <summary>Every decision as it is taken (installs of a model version, refusals, pace announcements), for traces and reports.</summary>
     public event Action<AggregatorDecision>? Decided;
@@ -82,12 +116,23 @@ public sealed partial class AggregatorNode : IDisposable
             Directory.CreateDirectory(directory);
         }
 
+        SecAggCoordinatorOptions? secAgg = null;
+        if (options.Privacy.Mode == FleetDpMode.Distributed)
+        {
+            int dimension = FedEdge.Core.Models.ModelArchitecture.Parse(options.Architecture).Layout.TotalLength;
+            secAgg = SecAggCoordinatorOptions.ForFleet(options.Privacy, options.Fleet, options.BufferSize, dimension);
+            secAgg.Validate();
+        }
+
         var store = AggregatorStateStore.Open(statePath);
         try
         {
             var engine = new AggregationEngine(options, store, signer, time, loggers.CreateLogger<AggregationEngine>(), metrics);
             engine.Initialize();
-            return new AggregatorNode(engine, store, publisher, connected ?? (() => true), options.Fleet, loggers.CreateLogger<AggregatorNode>());
+            return new AggregatorNode(engine, store, publisher, connected ?? (() => true), options.Fleet, loggers.CreateLogger<AggregatorNode>(), secAgg, time)
+            {
+                SecAggOptions = secAgg,
+            };
         }
         catch
         {
@@ -117,14 +162,26 @@ public sealed partial class AggregatorNode : IDisposable
     /// <summary>Time-driven work (FedAvg deadlines and new rounds), then publishes what changed. Returns whether a step was taken.</summary>
     public async Task<bool> TickAsync(CancellationToken cancellationToken)
     {
-        bool stepped = _engine.Tick() is not null;
+        bool stepped = false;
+        if (_secAgg is not null)
+        {
+            // deadlines of the open groups: a phase ends, a group is unmasked or abandoned
+            stepped |= Route(_secAgg.Tick());
+        }
+
+        stepped |= _engine.Tick() is not null;
         _modelPending |= stepped;
         await PublishIfChangedAsync(cancellationToken).ConfigureAwait(false);
         return stepped;
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _store.Dispose();
+    public void Dispose()
+    {
+        _secAgg?.Dispose();
+        _secAggRandom?.Dispose();
+        _store.Dispose();
+    }
 
     private List<MessageOutcome> Receive(IReadOnlyList<InboundMessage> messages)
     {
@@ -181,12 +238,65 @@ public sealed partial class AggregatorNode : IDisposable
             case TopicKind.Availability:
                 _engine.ObserveAvailability(message.Topic, message.Payload.Span);
                 break;
+            case TopicKind.SecAgg when _secAgg is not null && address.Fleet == _fleet:
+                // the sender is the topic's device (only it may write there, deploy/mosquitto/acl), never the body's
+                var step = _secAgg.Receive(address.Device!, message.Payload.Span);
+                if (step.Rejection is { } refusal)
+                {
+                    LogSecAggRefused(address.Device!, refusal);
+                    Decide(AggregatorDecisionKind.SecAggRefused, address.Device, before, refusal);
+                }
+
+                // a refused input's step can still carry expired groups' messages and outcomes
+                Route(step);
+                break;
             default:
                 // a v1 topic the aggregator does not subscribe to (model, pace, predictions, ...): nothing to decide
                 break;
         }
 
         return new MessageOutcome(message.Topic, address.Kind, address.Device, message.Payload.Length, before, intake);
+    }
+
+    /// <summary>
+    /// Queues a coordinator step's messages for the inboxes and applies its finished groups: a released mean becomes one
+    /// step of the strategy, an abandoned group changes nothing. Returns whether a model step was taken.
+    /// </summary>
+    private bool Route(SecAggCoordinatorStep step)
+    {
+        foreach (var outbound in step.Outbound)
+        {
+            if (_secAggOutbox.Count >= _secAggOutboxLimit)
+            {
+                // a bound, not a policy: a message that never arrives is a dropout, which the protocol tolerates
+                var dropped = _secAggOutbox.Dequeue();
+                LogSecAggDropped(dropped.DeviceId, _secAggOutboxLimit);
+            }
+
+            _secAggOutbox.Enqueue(outbound);
+        }
+
+        bool stepped = false;
+        foreach (var outcome in step.Outcomes)
+        {
+            if (outcome.Mean is { } mean)
+            {
+                var model = _engine.ApplyGroupMean(outcome.GroupId, (long)outcome.ModelVersion, outcome.Survivors, mean);
+                stepped |= model is not null;
+                Decide(AggregatorDecisionKind.SecAggGroupReleased, null, (long)outcome.ModelVersion, string.Create(
+                    System.Globalization.CultureInfo.InvariantCulture,
+                    $"group {outcome.GroupId:X16} survivors {outcome.Survivors}/{outcome.Members}{(model is null ? " not applied" : string.Empty)}"));
+            }
+            else
+            {
+                LogSecAggAbandoned(outcome.GroupId, outcome.Members, outcome.Survivors, outcome.AbandonReason ?? string.Empty);
+                Decide(AggregatorDecisionKind.SecAggGroupAbandoned, null, (long)outcome.ModelVersion, string.Create(
+                    System.Globalization.CultureInfo.InvariantCulture, $"group {outcome.GroupId:X16}: {outcome.AbandonReason}"));
+            }
+        }
+
+        _modelPending |= stepped;
+        return stepped;
     }
 
     /// <summary>
@@ -219,6 +329,14 @@ public sealed partial class AggregatorNode : IDisposable
             PacePayload = payload;
             Decide(AggregatorDecisionKind.PacePublished, null, key.Item1, $"round {pace.Round} wanted {pace.UpdatesWanted} cohort [{string.Join(',', pace.Cohort)}]");
         }
+
+        // after the model, so a roster never names a version devices have not heard of; QoS 1, not retained. A message
+        // leaves the queue only once the broker acknowledged it: a failure here is published again by the next call.
+        while (_secAggOutbox.TryPeek(out var outbound))
+        {
+            await _publisher.PublishAsync(outbound.Topic, outbound.Message.ToByteArray(), retain: false, cancellationToken).ConfigureAwait(false);
+            _secAggOutbox.Dequeue();
+        }
     }
 
     private void Decide(AggregatorDecisionKind kind, string? device, long version, string detail) =>
@@ -226,4 +344,13 @@ public sealed partial class AggregatorNode : IDisposable
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Published global model version {Version}")]
     private partial void LogPublished(long version);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Refused a secure-aggregation message from {Device}: {Reason}")]
+    private partial void LogSecAggRefused(string device, string reason);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Secure-aggregation group {Group} of {Members} abandoned with {Survivors} masked inputs, nothing released: {Reason}")]
+    private partial void LogSecAggAbandoned(long group, int members, int survivors, string reason);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Dropped the oldest queued secure-aggregation message (for {Device}): {Limit} are waiting to be published")]
+    private partial void LogSecAggDropped(string device, int limit);
 }

@@ -11,4 +11,10 @@ public enum FleetDpMode
 
     /// <summary>No DP (simulations and lab fleets only): updates that declare none are accepted.</summary>
     None,
+
+    /// <summary>
+    /// Secure aggregation with the distributed discrete Gaussian (docs/privacy.md): devices send masked, encoded vectors on
+    /// their secagg topic, the aggregator only ever decodes a group's noisy sum, and plain <c>ModelUpdate</c>s are refused.
+    /// </summary>
+    Distributed,
 }

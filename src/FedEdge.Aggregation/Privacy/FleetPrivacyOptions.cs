@@ -37,6 +37,26 @@ public sealed class FleetPrivacyOptions
     [Range(0.0, 40.0)]
     public double NormTail { get; set; } = 6.0;
 
+    /// <summary>Distributed: b, bits per coordinate of the masked vectors (mod 2^b). Default 16.</summary>
+    [Range(2, 16)]
+    public int SecAggBits { get; set; } = 16;
+
+    /// <summary>
+    /// Distributed: the fewest masked inputs a group's sum is released from, as a fraction of the group (n_min = ⌈f·n⌉, at
+    /// least 2). Each device's discrete-Gaussian share is sized so that n_min honest devices carry z·Δ₂ together; a group
+    /// with fewer survivors is abandoned. Default 0.7.
+    /// </summary>
+    [Range(0.01, 1.0)]
+    public double SecAggMinimumSurvivorFraction { get; set; } = 0.7;
+
+    /// <summary>Distributed: ρ, each member's assumed probability of dropping before the unmask round (chooses k and t). Default 0.1.</summary>
+    [Range(0.0, 0.9)]
+    public double SecAggDropoutRate { get; set; } = 0.1;
+
+    /// <summary>Distributed: the fraction of a group assumed to collude with the aggregator (m = ⌊f·n⌋; chooses k and t). Default 0.1.</summary>
+    [Range(0.0, 0.5)]
+    public double SecAggColludingFraction { get; set; } = 0.1;
+
     /// <summary>Whether updates that declare no DP are refused (every mode but None).</summary>
     public bool RequiresDp => Mode != FleetDpMode.None;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FedEdge.Aggregation.Privacy;
 using FedEdge.Core.DistributedDp;
 using FedEdge.Core.SecureAggregation;
 using FedEdge.Protocol.Wire;
@@ -43,6 +44,41 @@ public sealed record SecAggCoordinatorOptions
 
     /// <summary>The wire limits messages are parsed with.</summary>
     public WireLimits Limits { get; init; } = WireLimits.Default;
+
+    /// <summary>
+    /// The coordinator a fleet in <see cref="FleetDpMode.Distributed"/> runs: groups of <paramref name="groupSize"/> (the
+    /// FedBuff/FTTE buffer K), n_min = ⌈<see cref="FleetPrivacyOptions.SecAggMinimumSurvivorFraction"/>·n⌉, (k, t) from
+    /// <see cref="SecAggNeighbourhoodPlan.Choose"/> for the configured dropout rate and colluding fraction, and the
+    /// DDGauss encoding with the finest γ for clip S, z and b (<see cref="DistributedDiscreteGaussianParameters.WithFinestGamma"/>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">No neighbourhood or no grid meets the targets for these settings.</exception>
+    public static SecAggCoordinatorOptions ForFleet(FleetPrivacyOptions privacy, string fleet, int groupSize, int dimension)
+    {
+        ArgumentNullException.ThrowIfNull(privacy);
+        int minimumSurvivors = Math.Clamp((int)Math.Ceiling(privacy.SecAggMinimumSurvivorFraction * groupSize), 2, Math.Max(2, groupSize));
+        int colluding = Math.Min(groupSize - 1, (int)Math.Floor(privacy.SecAggColludingFraction * groupSize));
+        try
+        {
+            SecAggNeighbourhoodPlan plan = SecAggNeighbourhoodPlan.Choose(groupSize, privacy.SecAggDropoutRate, colluding);
+            return new SecAggCoordinatorOptions
+            {
+                Fleet = fleet,
+                GroupSize = groupSize,
+                Degree = plan.Degree,
+                Threshold = plan.Threshold,
+                MinimumSurvivors = minimumSurvivors,
+                Encoding = DistributedDiscreteGaussianParameters.WithFinestGamma(
+                    dimension, privacy.ClipNorm, privacy.SecAggBits, minimumSurvivors, groupSize, privacy.NoiseMultiplier),
+            };
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"Privacy:Mode = Distributed cannot form secure-aggregation groups of BufferSize = {groupSize} with SecAggDropoutRate = {privacy.SecAggDropoutRate}, SecAggColludingFraction = {privacy.SecAggColludingFraction}, SecAggBits = {privacy.SecAggBits}: {ex.Message}"),
+                nameof(privacy),
+                ex);
+        }
+    }
 
     /// <summary>Throws, naming every problem, when the options are inconsistent.</summary>
     public void Validate()

@@ -3,7 +3,6 @@ using FedEdge.Aggregation.Metrics;
 using FedEdge.Aggregation.Node;
 using FedEdge.Hosting;
 using FedEdge.Protocol.Signing;
-using FedEdge.Protocol.Topics;
 using FedEdge.Protocol.Transport;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -80,9 +79,11 @@ public sealed partial class AggregatorService : BackgroundService
         // may join a group, and the broker hands it every n-th update, which it may not read, and nobody else gets
         // (docs/security.md). A plain persistent subscription is also restored after a broker restart; several
         // instances sharing a fleet need a broker that checks subscriptions (deploy/SCALE.md, tier 2).
-        await client.SubscribeAsync(TopicScheme.AllUpdatesFilter(engine.Fleet), cancellationToken).ConfigureAwait(false);
-        await client.SubscribeAsync(TopicScheme.AllStatusFilter(engine.Fleet), cancellationToken).ConfigureAwait(false);
-        await client.SubscribeAsync(TopicScheme.AllAvailabilityFilter(engine.Fleet), cancellationToken).ConfigureAwait(false);
+        // updates, statuses, availability, and in distributed mode the devices' secagg topics
+        foreach (string filter in _node.Subscriptions)
+        {
+            await client.SubscribeAsync(filter, cancellationToken).ConfigureAwait(false);
+        }
         client.Start();
 
         if (_options.MetricsPort > 0)

@@ -68,4 +68,10 @@ public enum RejectionReason
     /// the broker's ACL pattern still lets through): counted and logged, never dropped in silence.
     /// </summary>
     UnexpectedTopic,
+
+    /// <summary>
+    /// The fleet runs secure aggregation (distributed DP) and a device sent a plain update: accepting it would let a device
+    /// without secure aggregation bypass it, and hand the aggregator an individual update the protocol never reveals.
+    /// </summary>
+    SecureAggregationRequired,
 }

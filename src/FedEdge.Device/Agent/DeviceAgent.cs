@@ -8,6 +8,7 @@ using FedEdge.Device.Models;
 using FedEdge.Device.Personalization;
 using FedEdge.Device.Prediction;
 using FedEdge.Device.Privacy;
+using FedEdge.Device.SecureAggregation;
 using FedEdge.Protocol.Outbox;
 using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Wire;
@@ -35,6 +36,13 @@ public sealed partial class DeviceAgent : IDisposable
     private readonly EligibilityPolicy _policy;
     private readonly InstalledModelState _installed;
     private readonly RandomCheckIn _checkIn;
+    private readonly WireParser _parser = new();
+
+    // Distributed DP: the group this device takes part in, its raw update until the roster lets it be encoded, and the
+    // participant's messages until the driver publishes them (a handful per group: join, shares, masked input, unmask)
+    private readonly Queue<SecAggDeviceMessage> _secAggOutgoing = new();
+    private SecAggParticipant? _secAgg;
+    private float[]? _secAggUpdate;
     private EligibilityBlockers? _reportedBlockers;
     private ulong _skippedVersion;
     private ulong _lastRound;
@@ -104,6 +112,9 @@ public sealed partial class DeviceAgent : IDisposable
 
     /// <summary>The FedAvg round this device last trained for (0 = none).</summary>
     public ulong LastRound => _lastRound;
+
+    /// <summary>Distributed DP: where this device is in its secure-aggregation group (null when in none).</summary>
+    public SecAggParticipantState? SecureAggregationState => _secAgg?.State;
 
     /// <summary>
     /// Opens the device's state under <see cref="AgentOptions.StateDirectory"/> (ledger, outbox, accepted model) and installs
@@ -263,12 +274,18 @@ public sealed partial class DeviceAgent : IDisposable
     public EligibilityDecision Evaluate(DeviceSignals signals)
     {
         var now = _time.GetUtcNow();
+        TickSecureAggregation();
         var policy = _policy.Evaluate(PolicySignals(signals), now);
         var model = Installed;
         EligibilityDecision decision;
         if (Ledger.Refusal is { } refusal)
         {
             decision = EligibilityDecision.Blocked(EligibilityBlockers.PrivacyBudgetSpent, refusal);
+        }
+        else if (_secAgg is { } group)
+        {
+            // one group at a time: leaving it for a newer model would drop this device's (paid) update from its group
+            decision = EligibilityDecision.Blocked(EligibilityBlockers.AlreadyContributed, $"taking part in a secure-aggregation group ({group.State}); waiting for it to end");
         }
         else if (model is null)
         {
@@ -339,6 +356,11 @@ public sealed partial class DeviceAgent : IDisposable
                 _models.RecordContribution(model.Version);
                 LastContribution = _time.GetUtcNow();
                 break;
+            case ContributionOutcome.HandedToSecureAggregation:
+                _models.RecordContribution(model.Version);
+                LastContribution = _time.GetUtcNow();
+                JoinSecureAggregation(model.Version, result.Delta!);
+                break;
             case ContributionOutcome.IncompatibleModel or ContributionOutcome.Diverged:
                 // retrying the same model would fail the same way: wait for the next one
                 _skippedVersion = model.Version;
@@ -354,6 +376,115 @@ public sealed partial class DeviceAgent : IDisposable
         LogContribution(result.Outcome, result.Message);
         Decide(DeviceDecisionKind.Contributed, model.Version, result.Outcome.ToString());
         return result;
+    }
+
+    /// <summary>
+    /// Distributed DP: the participant's messages waiting to be published on this device's secagg topic
+    /// (<c>TopicScheme.SecAgg</c>, QoS 1, not retained), in order; the caller publishes them. A message that is lost is a
+    /// dropout, which the protocol tolerates.
+    /// </summary>
+    public IReadOnlyList<SecAggDeviceMessage> TakeSecureAggregationMessages()
+    {
+        var messages = _secAggOutgoing.ToArray();
+        _secAggOutgoing.Clear();
+        return messages;
+    }
+
+    /// <summary>
+    /// Distributed DP: a message from this device's secagg inbox (roster, relayed shares, unmask request, abandoned). The
+    /// participant checks it; its answer — and the masked update once the roster allows it — are queued for
+    /// <see cref="TakeSecureAggregationMessages"/>. Refused (nothing changes) when the device is in no group.
+    /// </summary>
+    public SecAggParticipantStep ReceiveSecureAggregation(ReadOnlySpan<byte> payload)
+    {
+        TickSecureAggregation();
+        if (_secAgg is not { } group)
+        {
+            return new SecAggParticipantStep(null, "the device is in no secure-aggregation group");
+        }
+
+        var step = group.Receive(payload, _parser);
+        if (step.Outgoing is { } answer)
+        {
+            _secAggOutgoing.Enqueue(answer);
+        }
+
+        if (step.Rejection is { } reason)
+        {
+            LogSecAggRefused(reason);
+        }
+
+        SubmitSecureAggregationUpdate();
+        EndSecureAggregationIfFinished();
+        return step;
+    }
+
+    private void JoinSecureAggregation(ulong version, float[] update)
+    {
+        EndSecureAggregation();
+        _secAgg = new SecAggParticipant(
+            _options.Fleet,
+            _options.DeviceId,
+            version,
+            new SecAggParticipantOptions { MinimumNoiseMultiplier = _options.Privacy.NoiseMultiplier },
+            _randomness.Ids,
+            _time);
+        _secAggUpdate = update;
+        _secAggOutgoing.Enqueue(_secAgg.Join());
+        LogSecAggJoined(version);
+        Decide(DeviceDecisionKind.SecureAggregationJoined, version, string.Empty);
+    }
+
+    /// <summary>The update goes in as soon as the participant takes it (after its shares went out).</summary>
+    private void SubmitSecureAggregationUpdate()
+    {
+        if (_secAgg is not { } group || _secAggUpdate is not { } update || group.State is not (SecAggParticipantState.SharesSent or SecAggParticipantState.SharesReceived))
+        {
+            return;
+        }
+
+        var step = group.SubmitUpdate(update);
+        Array.Clear(update);
+        _secAggUpdate = null;
+        if (step.Outgoing is { } masked)
+        {
+            _secAggOutgoing.Enqueue(masked);
+        }
+
+        if (step.Rejection is { } reason)
+        {
+            LogSecAggRefused(reason);
+        }
+    }
+
+    private void TickSecureAggregation()
+    {
+        if (_secAgg is { } group)
+        {
+            group.Tick();
+            EndSecureAggregationIfFinished();
+        }
+    }
+
+    private void EndSecureAggregationIfFinished()
+    {
+        if (_secAgg is { IsFinished: true } group)
+        {
+            LogSecAggEnded(group.State, group.EndReason ?? string.Empty);
+            Decide(DeviceDecisionKind.SecureAggregationEnded, 0, $"{group.State} {group.EndReason}".TrimEnd());
+            EndSecureAggregation();
+        }
+    }
+
+    private void EndSecureAggregation()
+    {
+        _secAgg?.Dispose();
+        _secAgg = null;
+        if (_secAggUpdate is { } update)
+        {
+            Array.Clear(update);
+            _secAggUpdate = null;
+        }
     }
 
     /// <summary>The device's status — its one definition, retained on the status topic and read by the aggregator.</summary>
@@ -431,6 +562,7 @@ public sealed partial class DeviceAgent : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        EndSecureAggregation();
         _runner.Dispose();
         Outbox.Dispose();
         Ledger.Dispose();
@@ -512,6 +644,15 @@ public sealed partial class DeviceAgent : IDisposable
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Contribution {Outcome}: {Message}")]
     private partial void LogContribution(ContributionOutcome outcome, string message);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Information, Message = "Joining secure aggregation for global model v{Version}")]
+    private partial void LogSecAggJoined(ulong version);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Warning, Message = "Refused a secure-aggregation message: {Reason}")]
+    private partial void LogSecAggRefused(string reason);
+
+    [LoggerMessage(EventId = 19, Level = LogLevel.Information, Message = "Secure-aggregation group ended ({State}): {Reason}")]
+    private partial void LogSecAggEnded(SecAggParticipantState state, string reason);
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "Training on global model version {Version} with {Samples} samples")]
     private partial void LogTrainingStarted(ulong version, int samples);

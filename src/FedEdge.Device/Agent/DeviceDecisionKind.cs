@@ -17,4 +17,10 @@ public enum DeviceDecisionKind
 
     /// <summary>A local run ended (the detail is its outcome).</summary>
     Contributed,
+
+    /// <summary>Distributed DP: the device joined a secure-aggregation group with its update (the version is the model it trained from).</summary>
+    SecureAggregationJoined,
+
+    /// <summary>Distributed DP: the device's group ended for it (answered, abandoned or expired; the detail says which).</summary>
+    SecureAggregationEnded,
 }

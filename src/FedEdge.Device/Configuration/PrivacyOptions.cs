@@ -9,7 +9,11 @@ public sealed class PrivacyOptions : IValidatableObject
     /// <summary>
     /// UserLevel (default: DP-FedAvg, the whole update clipped to <see cref="ClipNorm"/> S and noised with z·S) or
     /// SampleLevel (DP-SGD: every example clipped to <see cref="ClipNorm"/> C and every local step noised with σ·C,
-    /// σ = <see cref="NoiseMultiplier"/>; the ledger charges the subsampled Gaussian over all local steps).
+    /// σ = <see cref="NoiseMultiplier"/>; the ledger charges the subsampled Gaussian over all local steps) or Distributed
+    /// (secure aggregation with the distributed discrete Gaussian: the update is clipped to S and carries only this
+    /// device's share of z·S; the aggregator must run <c>Privacy:Mode = Distributed</c> with the same S and z). Distributed
+    /// is meant with <see cref="CheckInRate"/> &lt; 1; with q = 1 each joined round is charged as one unamplified Gaussian
+    /// release (q = 1, z), exactly as UserLevel.
     /// </summary>
     public ContributionPrivacy Mode { get; set; } = ContributionPrivacy.UserLevel;
 
@@ -63,10 +67,10 @@ public sealed class PrivacyOptions : IValidatableObject
     /// <inheritdoc/>
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (Mode is not (ContributionPrivacy.UserLevel or ContributionPrivacy.SampleLevel))
+        if (Mode is not (ContributionPrivacy.UserLevel or ContributionPrivacy.SampleLevel or ContributionPrivacy.Distributed))
         {
             yield return new ValidationResult(
-                $"Agent:Privacy:Mode must be UserLevel or SampleLevel (was {Mode}): a device never releases an update without differential privacy.",
+                $"Agent:Privacy:Mode must be UserLevel, SampleLevel or Distributed (was {Mode}): a device never releases an update without differential privacy.",
                 [nameof(Mode)]);
         }
 
@@ -76,10 +80,10 @@ public sealed class PrivacyOptions : IValidatableObject
                 $"Agent:Privacy:CheckInRate must be in (0, 1] (was {CheckInRate.ToString(System.Globalization.CultureInfo.InvariantCulture)}): it is the probability of joining an offered round; 1 joins every round.",
                 [nameof(CheckInRate)]);
         }
-        else if (CheckInRate < 1 && Mode != ContributionPrivacy.UserLevel)
+        else if (CheckInRate < 1 && Mode is not (ContributionPrivacy.UserLevel or ContributionPrivacy.Distributed))
         {
             yield return new ValidationResult(
-                $"Agent:Privacy:CheckInRate below 1 needs Mode = UserLevel (was {Mode}): random check-ins amplify the user-level release; DP-SGD already samples its examples.",
+                $"Agent:Privacy:CheckInRate below 1 needs Mode = UserLevel or Distributed (was {Mode}): random check-ins amplify the user-level release; DP-SGD already samples its examples.",
                 [nameof(CheckInRate)]);
         }
     }

@@ -20,4 +20,10 @@ public enum ContributionOutcome
 
     /// <summary>Local training produced non-finite parameters; nothing was spent or sent.</summary>
     Diverged,
+
+    /// <summary>
+    /// Distributed DP: the raw update was handed to secure aggregation (<see cref="ContributionResult.Delta"/>), charged
+    /// (or its join recorded) before; nothing went to the outbox.
+    /// </summary>
+    HandedToSecureAggregation,
 }

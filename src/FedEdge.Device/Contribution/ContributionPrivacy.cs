@@ -18,4 +18,12 @@ public enum ContributionPrivacy
 
     /// <summary>No DP: no clipping, no noise, nothing charged. For evaluations and fleets that opt out.</summary>
     None = 2,
+
+    /// <summary>
+    /// Distributed DP under secure aggregation (docs/privacy.md): the raw update goes to the device's
+    /// <c>SecAggParticipant</c>, which clips it to S, rotates, rounds and adds only its share of the discrete Gaussian
+    /// noise before masking; the aggregator sees the group's sum only. Charged as user-level: the subsampled Gaussian
+    /// (q, z) per offered round with random check-ins, or one unamplified release (q = 1, z) per contribution without.
+    /// </summary>
+    Distributed = 3,
 }

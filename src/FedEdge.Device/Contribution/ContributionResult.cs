@@ -7,13 +7,15 @@ namespace FedEdge.Device.Contribution;
 /// <param name="Steps">Local optimizer steps taken.</param>
 /// <param name="NormBeforeClipping">‖Δ‖₂ before user-level clipping (0 when no update was made); stays on the device.</param>
 /// <param name="EpsilonSpent">The ledger's cumulative ε after this attempt.</param>
+/// <param name="Delta">Distributed DP only: the raw update (not clipped, not noised) for the secure-aggregation participant, which encodes it.</param>
 public sealed record ContributionResult(
     ContributionOutcome Outcome,
     string Message,
     ReadOnlyMemory<byte> UpdateId,
     long Steps,
     double NormBeforeClipping,
-    double EpsilonSpent)
+    double EpsilonSpent,
+    float[]? Delta = null)
 {
     /// <summary>Whether an update was enqueued.</summary>
     public bool Enqueued => Outcome == ContributionOutcome.Enqueued;

@@ -109,7 +109,7 @@ public sealed class ContributionRunner : IDisposable
         _time = time;
         _codecs = UpdateCodecs.CreateStandard(shuffle, options.TopKFraction, packedBits: options.PackedBits);
         _mechanism = new SubsampledGaussian(1.0, options.Privacy.NoiseMultiplier, 1);
-        _checkIn = checkIn is { Enabled: true } && options.Privacy.Mode == ContributionPrivacy.UserLevel ? checkIn : null;
+        _checkIn = checkIn is { Enabled: true } && options.Privacy.Mode is ContributionPrivacy.UserLevel or ContributionPrivacy.Distributed ? checkIn : null;
     }
 
     /// <summary>The mechanism one user-level contribution applies, as the ledger records it.</summary>
@@ -236,6 +236,12 @@ public sealed class ContributionRunner : IDisposable
 
         var delta = new ParameterSet(architecture.Layout);
         delta.SetDifference(trainer.Parameters, global);
+        if (subset is not null && _options.Privacy.Mode == ContributionPrivacy.Distributed)
+        {
+            // the secure-aggregation encoding covers the dense model; an aggregator in distributed mode assigns no subsets
+            return Result(ContributionOutcome.IncompatibleModel, "the model assigns an FTTE subset, which secure aggregation does not carry", steps);
+        }
+
         if (subset is not null)
         {
             RestrictTo(delta, subset);
@@ -261,6 +267,19 @@ public sealed class ContributionRunner : IDisposable
             {
                 return Result(ContributionOutcome.BudgetExhausted, ex.Message, steps);
             }
+        }
+
+        if (_options.Privacy.Mode == ContributionPrivacy.Distributed)
+        {
+            // charged above; the participant clips to S, rounds and adds this device's share of the noise
+            return new ContributionResult(
+                ContributionOutcome.HandedToSecureAggregation,
+                string.Create(CultureInfo.InvariantCulture, $"update for model v{model.Version} handed to secure aggregation: {steps} steps on {data.Count} samples"),
+                ReadOnlyMemory<byte>.Empty,
+                steps,
+                delta.L2Norm(),
+                _ledger.Spent().Epsilon,
+                delta.AsSpan().ToArray());
         }
 
         double normBeforeClipping = _options.Privacy.Mode == ContributionPrivacy.UserLevel

@@ -95,9 +95,10 @@ public sealed class FleetAggregator : IAsyncDisposable
         var node = AggregatorNode.Open(options, Path.Combine(directory, "aggregator.db"), signer, client, clock, loggers, new AggregatorMetrics());
         var aggregator = new FleetAggregator(node, key, client) { PublicKey = signer.PublicKey };
         aggregator.LargestSubset = node.Engine.Subset?.Count ?? 0;
-        await client.SubscribeAsync(TopicScheme.AllUpdatesFilter(options.Fleet), cancellationToken).ConfigureAwait(false);
-        await client.SubscribeAsync(TopicScheme.AllStatusFilter(options.Fleet), cancellationToken).ConfigureAwait(false);
-        await client.SubscribeAsync(TopicScheme.AllAvailabilityFilter(options.Fleet), cancellationToken).ConfigureAwait(false);
+        foreach (string filter in node.Subscriptions)
+        {
+            await client.SubscribeAsync(filter, cancellationToken).ConfigureAwait(false);
+        }
         client.Start();
         using var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         connect.CancelAfter(ConnectTimeout);

@@ -146,7 +146,7 @@ public sealed class AgentOptionsValidatorTests
         var result = new AgentOptionsValidator().Validate(null, options);
 
         Assert.True(result.Failed);
-        Assert.Contains("Agent:Privacy:Mode must be UserLevel or SampleLevel", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("Agent:Privacy:Mode must be UserLevel, SampleLevel or Distributed", result.FailureMessage, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,212 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography;
+using FedEdge.Agent.Tests.Contribution;
+using FedEdge.Aggregation.Engine;
+using FedEdge.Aggregation.Metrics;
+using FedEdge.Aggregation.Node;
+using FedEdge.Aggregation.Privacy;
+using FedEdge.Device.Agent;
+using FedEdge.Device.Configuration;
+using FedEdge.Device.Contribution;
+using FedEdge.Device.Eligibility;
+using FedEdge.Device.Models;
+using FedEdge.Device.Privacy;
+using FedEdge.Device.SecureAggregation;
+using FedEdge.Protocol.Signing;
+using FedEdge.Protocol.Topics;
+using FedEdge.Protocol.Wire;
+using Google.Protobuf;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FedEdge.Agent.Tests.SecureAggregation;
+
+/// <summary>
+/// <c>Agent:Privacy:Mode = Distributed</c> through <see cref="DeviceAgent"/>: the coin, local training, the update handed to
+/// the agent's participant instead of local noise and the outbox, its messages taken and inbox messages fed as the MQTT
+/// driver does — in one group with nine bare participants and a real <see cref="AggregatorNode"/> in distributed mode.
+/// </summary>
+public sealed class DistributedDeviceAgentTests : IDisposable
+{
+    private const string Fleet = "home";
+    private const string Device = "dev-1";
+    private const int N = 10;
+    // little noise (and a budget to match), so that the device's own update is visible in the group's mean
+    private const double Z = 0.02;
+
+    private readonly TempDirectory _dir = new();
+    private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero));
+    private readonly SecAggWire.Publisher _publisher = new();
+    private readonly SeededRandomNumberGenerator _rng = new(51);
+    private readonly WireParser _parser = new();
+
+    public void Dispose()
+    {
+        _rng.Dispose();
+        _key.Dispose();
+        _dir.Dispose();
+    }
+
+    private AgentOptions AgentOptions(double checkInRate) => new()
+    {
+        DeviceId = Device,
+        Fleet = Fleet,
+        StateDirectory = Path.Combine(_dir.Path, "device"),
+        Eligibility = new() { PowerStableFor = TimeSpan.Zero, IdleFor = TimeSpan.Zero },
+        Training = new() { MinSamples = 10 },
+        Privacy = new PrivacyOptions { Mode = ContributionPrivacy.Distributed, ClipNorm = 1.0, NoiseMultiplier = Z, Epsilon = 1e5, CheckInRate = checkInRate },
+    };
+
+    private AggregatorNode OpenNode() => AggregatorNode.Open(
+        new AggregationEngineOptions
+        {
+            Fleet = Fleet,
+            Architecture = "logreg-14-5",
+            Strategy = StrategyKind.FedBuff,
+            BufferSize = N,
+            Privacy = new FleetPrivacyOptions { Mode = FleetDpMode.Distributed, ClipNorm = 1.0, NoiseMultiplier = Z },
+        },
+        Path.Combine(_dir.Path, "aggregator.db"), new ModelSigner(_key), _publisher, _time, NullLoggerFactory.Instance, new AggregatorMetrics());
+
+    private static DeviceSignals Plugged() => new(Idle: true, Power: PowerState.Charging, TemperatureCelsius: 40, SamplesAvailable: 200);
+
+    [Fact]
+    public async Task A_distributed_device_hands_its_update_to_secure_aggregation_and_its_group_moves_the_model()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var node = OpenNode();
+        var released = new List<AggregatorDecision>();
+        node.Decided += d => released.AddRange(d.Kind == AggregatorDecisionKind.SecAggGroupReleased ? [d] : []);
+        await node.ProcessAsync([], ct);
+        var model = GlobalModel.Parser.ParseFrom(_publisher.Take(p => p.Topic == TopicScheme.Model(Fleet)).Single().Payload);
+        float[] before = node.Engine.Global.Buffer.ToArray();
+
+        // q = 1 − 1e-9: the coin says yes except with probability 1e-9
+        var randomness = new DeviceRandomness(null, RandomNumberGenerator.Create(), new Random(1), RandomNumberGenerator.Create());
+        using var agent = DeviceAgent.Open(AgentOptions(0.999999999), PinnedModelKey.FromKey(_key), randomness, _time, NullLoggerFactory.Instance);
+        var decisions = new List<DeviceDecision>();
+        agent.Decided += decisions.Add;
+        Assert.Equal(ModelOffer.Installed, agent.Offer(model));
+        Assert.True(agent.Evaluate(Plugged()).Eligible);
+
+        var result = await agent.ContributeAsync(ContributionFixture.Samples(), () => true, ct);
+
+        Assert.Equal(ContributionOutcome.HandedToSecureAggregation, result.Outcome);
+        double[] own = SecAggWire.Clipped(result.Delta!); // the agent erases its copy once the participant has encoded it
+        Assert.Empty(await agent.Outbox.PeekOldestAsync(10, ct)); // no plain update, not even queued
+        Assert.Equal([MechanismKind.CheckInOffer, MechanismKind.CheckInJoin], agent.Ledger.Entries.Select(e => e.Kind));
+        Assert.Equal(SecAggParticipantState.Joined, agent.SecureAggregationState);
+        var busy = agent.Evaluate(Plugged());
+        Assert.False(busy.Eligible);
+        Assert.Contains("secure-aggregation group", busy.ToString(), StringComparison.Ordinal);
+
+        // nine other members, the same wire
+        string[] ids = [Device, .. Enumerable.Range(2, N - 1).Select(i => $"dev-{i}")];
+        var others = ids.Skip(1).Select(id => new SecAggParticipant(Fleet, id, model.Version, new SecAggParticipantOptions { MinimumNoiseMultiplier = Z }, _rng, _time)).ToArray();
+        var outgoing = new List<(string Device, SecAggDeviceMessage Message)>();
+        outgoing.AddRange(agent.TakeSecureAggregationMessages().Select(m => (Device, m)));
+        Assert.Single(outgoing);
+        outgoing.AddRange(others.Select((p, i) => (ids[i + 1], p.Join())));
+        await PumpAsync(node, agent, ids, others, outgoing);
+
+        var random = new Random(51);
+        float[][] updates = [.. others.Select(_ => Enumerable.Range(0, before.Length).Select(_ => (float)((random.NextDouble() - 0.5) * 0.2)).ToArray())];
+        for (int i = 0; i < others.Length; i++)
+        {
+            var step = others[i].SubmitUpdate(updates[i]);
+            Assert.True(step.Accepted, step.Rejection);
+            outgoing.Add((ids[i + 1], step.Outgoing!));
+        }
+
+        await PumpAsync(node, agent, ids, others, outgoing);
+
+        Assert.Equal((long)model.Version + 1, node.Engine.CurrentVersion);
+        Assert.Contains($"survivors {N}/{N}", Assert.Single(released).Detail, StringComparison.Ordinal);
+        Assert.Null(agent.SecureAggregationState); // answered, secrets erased
+        Assert.Contains(decisions, d => d.Kind == DeviceDecisionKind.SecureAggregationJoined && d.ModelVersion == model.Version);
+        Assert.Contains(decisions, d => d.Kind == DeviceDecisionKind.SecureAggregationEnded && d.Detail.StartsWith(nameof(SecAggParticipantState.Answered), StringComparison.Ordinal));
+
+        // the model moved by the mean of the ten clipped updates, the device's own included, within 6 noise SDs per coordinate
+        var encoding = others[0].Encoding!;
+        double[][] clipped = [own, .. updates.Select(u => SecAggWire.Clipped(u))];
+        double sd = encoding.Gamma * Math.Sqrt(N * (encoding.LocalVariance + 0.25)) / N;
+        float[] after = node.Engine.Global.Buffer.ToArray();
+        double worst = Enumerable.Range(0, before.Length).Max(j => Math.Abs(after[j] - before[j] - clipped.Average(u => u[j])));
+        Assert.True(worst < 6 * sd, $"worst error {worst:G4} ≥ 6 × {sd:G4}");
+        double without = Math.Sqrt(Enumerable.Range(0, before.Length).Sum(j => Math.Pow(after[j] - before[j] - (clipped.Skip(1).Sum(u => u[j]) / N), 2)));
+        double with = Math.Sqrt(Enumerable.Range(0, before.Length).Sum(j => Math.Pow(after[j] - before[j] - clipped.Average(u => u[j]), 2)));
+
+        // the device's own trained update is in the mean: leaving it out fits the model's move far worse (with ≈ √d·sd)
+        Assert.True(without > 2 * with, $"error with the device's update {with:G4}, without {without:G4}, ‖own‖/N = {Math.Sqrt(own.Sum(v => v * v)) / N:G4}");
+        foreach (var participant in others)
+        {
+            participant.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Distributed_mode_validates_with_and_without_check_ins_and_check_ins_still_need_a_user_level_release()
+    {
+        static List<ValidationResult> Validate(PrivacyOptions options) => [.. options.Validate(new ValidationContext(options))];
+
+        Assert.Empty(Validate(new PrivacyOptions { Mode = ContributionPrivacy.Distributed }));
+        Assert.Empty(Validate(new PrivacyOptions { Mode = ContributionPrivacy.Distributed, CheckInRate = 0.05 }));
+        Assert.Contains(Validate(new PrivacyOptions { Mode = ContributionPrivacy.SampleLevel, CheckInRate = 0.05 }), r => r.MemberNames.Contains(nameof(PrivacyOptions.CheckInRate)));
+        Assert.Contains(Validate(new PrivacyOptions { Mode = ContributionPrivacy.None }), r => r.MemberNames.Contains(nameof(PrivacyOptions.Mode)));
+    }
+
+    [Fact]
+    public void An_inbox_message_with_no_group_open_is_refused_and_changes_nothing()
+    {
+        var randomness = new DeviceRandomness(null, RandomNumberGenerator.Create(), new Random(1), RandomNumberGenerator.Create());
+        using var agent = DeviceAgent.Open(AgentOptions(1.0), PinnedModelKey.FromKey(_key), randomness, _time, NullLoggerFactory.Instance);
+
+        var step = agent.ReceiveSecureAggregation(new SecAggServerMessage { ProtocolMajor = ProtocolVersion.Major, Fleet = Fleet, DeviceId = Device, Abandoned = new SecAggAbandoned { GroupId = 1, Reason = "test" } }.ToByteArray());
+
+        Assert.False(step.Accepted);
+        Assert.Empty(agent.TakeSecureAggregationMessages());
+        Assert.Null(agent.SecureAggregationState);
+    }
+
+    /// <summary>Device messages to the node as the aggregator's driver hands them over; inbox publications to the agent (as its MQTT driver does) or a bare participant.</summary>
+    private async Task PumpAsync(AggregatorNode node, DeviceAgent agent, string[] ids, SecAggParticipant[] others, List<(string Device, SecAggDeviceMessage Message)> outgoing)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        while (true)
+        {
+            if (outgoing.Count > 0)
+            {
+                var batch = outgoing.Select(o => new InboundMessage(TopicScheme.SecAgg(Fleet, o.Device), o.Message.ToByteArray(), _ => Task.CompletedTask)).ToList();
+                outgoing.Clear();
+                await node.ProcessAsync(batch, ct);
+            }
+
+            var delivered = _publisher.TakeInboxes();
+            if (delivered.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var (topic, payload, _) in delivered)
+            {
+                Assert.True(TopicScheme.TryParse(topic, out var address, out _));
+                if (address.Device == Device)
+                {
+                    var step = agent.ReceiveSecureAggregation(payload);
+                    Assert.True(step.Accepted, step.Rejection);
+                    outgoing.AddRange(agent.TakeSecureAggregationMessages().Select(m => (Device, m)));
+                    continue;
+                }
+
+                int i = Array.IndexOf(ids, address.Device) - 1;
+                var answer = others[i].Receive(payload, _parser);
+                Assert.True(answer.Accepted, answer.Rejection);
+                if (answer.Outgoing is { } message)
+                {
+                    outgoing.Add((ids[i + 1], message));
+                }
+            }
+        }
+    }
+}
