@@ -323,11 +323,7 @@ public sealed class Personalizer : IDisposable
         var split = Split.Split(samples);
         if (!UsesCrossValidation(split))
         {
-            if (set.SawValidationSamples)
-            {
-                throw new InvalidOperationException("The validation split cannot judge models that trained on it: re-create them (ReinitialiseAll) before choosing on it.");
-            }
-
+            RequireNotTrainedOnValidation(set);
             var trained = TrainAll(set, global, split.Train, stillEligible, cancellationToken);
             var choice = ChooseOnValidation(set, global, split.Validation, out var scores);
             return new PersonalizationRun(trained, choice, scores, null);
@@ -373,11 +369,7 @@ public sealed class Personalizer : IDisposable
         var split = Split.Split(samples);
         if (!UsesCrossValidation(split))
         {
-            if (set.SawValidationSamples)
-            {
-                throw new InvalidOperationException("The validation split cannot judge models that trained on it: re-create them (ReinitialiseAll) before choosing on it.");
-            }
-
+            RequireNotTrainedOnValidation(set);
             return ChooseOnValidation(set, global, split.Validation, out _);
         }
 
@@ -586,6 +578,14 @@ public sealed class Personalizer : IDisposable
 
         scores = [.. set.Models.Select(m => new CandidateScore(m.Candidate.Name, double.NaN, double.NaN))];
         return ServeGlobal(set, $"no validation samples yet (at least {Options.MinValidationSamples} needed before a personal model may be served)");
+    }
+
+    private static void RequireNotTrainedOnValidation(PersonalModelSet set)
+    {
+        if (set.SawValidationSamples)
+        {
+            throw new InvalidOperationException("The validation split cannot judge models that trained on it: re-create them (ReinitialiseAll) before choosing on it.");
+        }
     }
 
     private ServingChoice ServeGlobal(PersonalModelSet set, string reason)

@@ -81,6 +81,9 @@ public sealed class PersonalizationServiceCrossValidationTests
             Assert.Equal((uint)FewSamples, status.ServedValidationSamples);
             Assert.Equal(current.Choice.PersonalAccuracy, status.ServedPersonalAccuracy);
             Assert.Equal(current.Choice.GlobalAccuracy, status.ServedGlobalAccuracy);
+            var diagnostics = agent.Diagnostics(DeviceState.Idle, current, outboxDepth: 0);
+            Assert.Equal(ActivityClassifier.PersonalModelSource, diagnostics.ServedModel);
+            Assert.Equal(current.Choice.Reason, diagnostics.ServedReason);
         }
 
         // A restart while the device is busy: no fresh folds (they are a training run), the stored choice stays served.
