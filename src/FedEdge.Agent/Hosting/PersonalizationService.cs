@@ -200,12 +200,25 @@ public sealed partial class PersonalizationService : BackgroundService
             rebased = true;
         }
 
-        var personal = _personal!;
         var global = _global!;
-        var split = personalizer.Split.Split(LocalSamples());
+        var samples = LocalSamples();
+        if (personalizer.MustReinitialise(_personal!, samples))
+        {
+            // the device grew out of cross-validation: its validation split now decides, and it holds samples
+            // the kept models trained on (they were trained on all of them), which would favour them
+            _personal = personalizer.ReinitialiseAll(installed.Architecture, global, _globalVersion,
+                "the validation split has grown to decide on its own and holds samples the cross-validated models trained on");
+            _store!.Save(_personal);
+            rebased = true;
+        }
+
+        var personal = _personal!;
+        int storedServed = personal.Served;
+        var split = personalizer.Split.Split(samples);
         var now = _time.GetUtcNow();
         string account;
         bool trained = false;
+        ServingChoice? choice = null;
         if (now < _nextTraining)
         {
             account = "waiting for the next training slot";
@@ -235,10 +248,13 @@ public sealed partial class PersonalizationService : BackgroundService
                     return eligible && !cancellationToken.IsCancellationRequested;
                 }
 
-                var result = await Task.Run(() => personalizer.TrainAll(personal, global, split.Train, StillEligible, cancellationToken), cancellationToken).ConfigureAwait(false);
+                // the folds of a cross-validated choice run here too, under the same eligibility checks
+                var run = await Task.Run(() => personalizer.TrainAndChoose(personal, global, samples, StillEligible, cancellationToken), cancellationToken).ConfigureAwait(false);
+                var result = run.Training;
                 if (result.Steps > 0 && result.Outcome != PersonalTrainingOutcome.Diverged)
                 {
                     _store!.Save(personal);
+                    storedServed = personal.Served;
                     trained = true;
                 }
 
@@ -247,13 +263,27 @@ public sealed partial class PersonalizationService : BackgroundService
                     _nextTraining = _time.GetUtcNow() + _options.Personalization.MinTrainingInterval;
                 }
 
-                account = $"{result.Outcome}: {result.Message}";
+                choice = run.Choice;
+                account = run.CrossValidation is { } folds
+                    ? $"{result.Outcome}: {result.Message}; chosen by {folds.Folds}-fold cross-validation over {folds.Samples} samples ({folds.Steps} more steps)"
+                    : $"{result.Outcome}: {result.Message}";
             }
         }
 
-        if (trained || rebased || _served.Current.GlobalVersion != _globalVersion || _served.Current.Revision == 0)
+        if (choice is null && (trained || rebased || _served.Current.GlobalVersion != _globalVersion || _served.Current.Revision == 0))
         {
-            Choose(personalizer, personal, global, split.Validation);
+            choice = personalizer.ChooseWithoutTraining(personal, global, samples);
+        }
+
+        if (choice is not null)
+        {
+            if (personal.Served != storedServed)
+            {
+                // the served candidate is the incumbent of the next choice, also after a restart
+                _store!.Save(personal);
+            }
+
+            Serve(personal, global, choice);
         }
 
         return account;
@@ -343,26 +373,8 @@ public sealed partial class PersonalizationService : BackgroundService
         return true;
     }
 
-    private void Choose(Personalizer personalizer, PersonalModelSet personal, ParameterSet global, Dataset validation)
+    private void Serve(PersonalModelSet personal, ParameterSet global, ServingChoice choice)
     {
-        int before = personal.Served;
-        ServingChoice choice;
-        if (validation.Count == 0)
-        {
-            choice = ServingChoice.Decide(double.NaN, double.NaN, 0, personalizer.Options.MinValidationSamples);
-            personal.Served = PersonalModelSet.GlobalServed;
-        }
-        else
-        {
-            choice = personalizer.ChooseAmong(personal, global, validation);
-        }
-
-        if (personal.Served != before)
-        {
-            // the served candidate is the incumbent of the next choice, also after a restart
-            _store!.Save(personal);
-        }
-
         if (personal.ServedModel is { } served)
         {
             _served.ServePersonal(choice, _globalVersion, served.Architecture, served.Compose(global));

@@ -553,6 +553,7 @@ public sealed partial class DeviceAgent : IDisposable
             LedgerResetAt = Ledger.LastReset?.Time,
             LastContribution = LastContribution,
             ServedModel = served.Served == ServedModel.Personal ? ActivityClassifier.PersonalModelSource : ActivityClassifier.GlobalModelSource,
+            ServedReason = served.Revision == 0 ? null : served.Choice.Reason,
             ModelVersion = Installed?.Version ?? 0,
             OutboxDepth = outboxDepth,
             Updated = _time.GetUtcNow(),

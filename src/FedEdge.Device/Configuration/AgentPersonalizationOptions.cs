@@ -54,6 +54,18 @@ public sealed class AgentPersonalizationOptions
     [Range(1e-6, 0.5)]
     public double ValidationFraction { get; set; } = 0.2;
 
+    /// <summary>
+    /// Folds of the cross-validation that chooses the served model while the validation split holds fewer than
+    /// <see cref="CrossValidationBelow"/> samples (each candidate is then trained this many more times per run); 0 turns
+    /// it off (the validation split always decides). 2..10 otherwise. Default 5.
+    /// </summary>
+    [Range(0, PersonalizationConstants.MaxCrossValidationFolds)]
+    public int CrossValidationFolds { get; set; } = 5;
+
+    /// <summary>A validation split smaller than this is too thin to choose on: cross-validation over all the samples decides. Default 50.</summary>
+    [Range(0, 100_000)]
+    public int CrossValidationBelow { get; set; } = 50;
+
     /// <summary>How often the personalization loop looks for eligibility, samples and a new global model. Default 10 min.</summary>
     [TimeSpanRange("00:00:00.010", "1.00:00:00")]
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromMinutes(10);
@@ -76,6 +88,8 @@ public sealed class AgentPersonalizationOptions
         MinValidationSamples = MinValidationSamples,
         MaxValidationSamples = MaxValidationSamples,
         ValidationFraction = ValidationFraction,
+        CrossValidationFolds = CrossValidationFolds,
+        CrossValidationBelow = CrossValidationBelow,
         ArtifactsDirectory = Path.Combine(stateDirectory, "artifacts"),
         Threads = threads,
     };

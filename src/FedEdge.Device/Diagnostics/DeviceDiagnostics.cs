@@ -74,6 +74,13 @@ public sealed record DeviceDiagnostics
     /// <summary>Which model answers predictions: "global" or "personal".</summary>
     public required string ServedModel { get; init; }
 
+    /// <summary>
+    /// Why that model is served: the personalization choice's reason ("5-fold cross-validation: global 20.0 %, …
+    /// on 60 validation samples; local-only leads the served global by more than the 9.1 % margin"), or null before
+    /// personalization has decided anything. Accuracies on the home's own samples, never a parameter.
+    /// </summary>
+    public string? ServedReason { get; init; }
+
     /// <summary>The installed global model version (0 = none).</summary>
     public ulong ModelVersion { get; init; }
 
@@ -132,6 +139,7 @@ public sealed record DeviceDiagnostics
         ArgumentNullException.ThrowIfNull(other);
         return DiffersMateriallyFrom(other)
             || !string.Equals(Reason, other.Reason, StringComparison.Ordinal)
+            || !string.Equals(ServedReason, other.ServedReason, StringComparison.Ordinal)
             || !Device.Equals(other.Device, StringComparison.Ordinal)
             || !Fleet.Equals(other.Fleet, StringComparison.Ordinal)
             || EpsilonSpent != other.EpsilonSpent

@@ -63,6 +63,15 @@ public static class DeviceDiagnosticsJson
             WriteTime(json, "ledger_reset_at", diagnostics.LedgerResetAt);
             WriteTime(json, "last_contribution", diagnostics.LastContribution);
             json.WriteString("served_model", diagnostics.ServedModel);
+            if (diagnostics.ServedReason is null)
+            {
+                json.WriteNull("served_reason");
+            }
+            else
+            {
+                json.WriteString("served_reason", diagnostics.ServedReason.Length <= MaxReasonLength ? diagnostics.ServedReason : diagnostics.ServedReason[..(MaxReasonLength - 1)] + "…");
+            }
+
             json.WriteNumber("model_version", diagnostics.ModelVersion);
             json.WriteNumber("outbox_depth", diagnostics.OutboxDepth);
             WriteTime(json, "updated", diagnostics.Updated);
@@ -113,6 +122,8 @@ public static class DeviceDiagnosticsJson
                 LedgerResetAt = root.TryGetProperty("ledger_reset_at", out var resetAt) ? ReadTime(resetAt) : null,
                 LastContribution = ReadTime(root.GetProperty("last_contribution")),
                 ServedModel = root.GetProperty("served_model").GetString()!,
+                // null before personalization has decided; absent from documents of older agents
+                ServedReason = root.TryGetProperty("served_reason", out var servedReason) ? servedReason.GetString() : null,
                 ModelVersion = root.GetProperty("model_version").GetUInt64(),
                 OutboxDepth = root.GetProperty("outbox_depth").GetInt32(),
                 Updated = ReadTime(root.GetProperty("updated")) ?? default,

@@ -9,4 +9,8 @@ namespace FedEdge.Device.Personalization;
 /// <param name="Personal">Each candidate's pooled held-out accuracy and mean loss, in candidate order.</param>
 /// <param name="Samples">Samples scored (n): the evidence the margin rule's standard error is computed from.</param>
 /// <param name="Folds">Folds (k).</param>
-public sealed record CrossValidationScores(CandidateScore Global, IReadOnlyList<CandidateScore> Personal, int Samples, int Folds);
+public sealed record CrossValidationScores(CandidateScore Global, IReadOnlyList<CandidateScore> Personal, int Samples, int Folds)
+{
+    /// <summary>Optimizer steps the folds' training took (the extra work cross-validation costs).</summary>
+    public long Steps { get; init; }
+}

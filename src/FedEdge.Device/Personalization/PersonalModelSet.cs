@@ -61,6 +61,13 @@ public sealed class PersonalModelSet
         }
     }
 
+    /// <summary>
+    /// Whether the models have trained on all the device's samples, its validation split's included (a run
+    /// chosen by cross-validation, <see cref="Personalizer.TrainAndChoose"/>): the validation split can then no
+    /// longer judge them (<see cref="Personalizer.MustReinitialise"/>). Stored with the set.
+    /// </summary>
+    public bool SawValidationSamples { get; set; }
+
     /// <summary>The served personal model, or null when the global model is served.</summary>
     public PersonalModel? ServedModel => _served == GlobalServed ? null : Models[_served];
 

@@ -15,7 +15,8 @@ namespace FedEdge.Device.Personalization;
 /// <remarks>
 /// <para>Format (little-endian): magic <c>FEDGEPRS</c>, u32 format version (2), u32 metadata length,
 /// UTF-8 JSON metadata <c>{"served","models":[{"mode","lambda","architecture","base_version","local_steps","tensors":[{"name","shape"}]}]}</c>
-/// (<c>served</c>: index of the served model, −1 for the global model), then every model's tensors'
+/// (<c>served</c>: index of the served model, −1 for the global model; an optional <c>"saw_validation": true</c>
+/// marks <see cref="PersonalModelSet.SawValidationSamples"/>, absent = false), then every model's tensors'
 /// float32 values in metadata order, then the SHA-256 of everything before it.</para>
 /// <para>Format 1 (one model, the metadata object without <c>served</c>, <c>models</c> and <c>lambda</c>)
 /// still loads, as a set of that one model serving the global model until the next choice; a Ditto
@@ -175,7 +176,7 @@ public sealed class PersonalModelStore
             throw Corrupt(source, $"the metadata length {metadataLength} exceeds the file or the {MaxMetadataBytes}-byte bound");
         }
 
-        var (entries, served) = ParseMetadata(bytes.Slice(at, (int)metadataLength), version, source);
+        var (entries, served, sawValidation) = ParseMetadata(bytes.Slice(at, (int)metadataLength), version, source);
         at += (int)metadataLength;
 
         long needed = 0;
@@ -227,7 +228,7 @@ public sealed class PersonalModelStore
 
         try
         {
-            return new PersonalModelSet(models, served);
+            return new PersonalModelSet(models, served) { SawValidationSamples = sawValidation };
         }
         catch (ArgumentException ex)
         {
@@ -260,6 +261,12 @@ public sealed class PersonalModelStore
         {
             json.WriteStartObject();
             json.WriteNumber("served", set.Served);
+            if (set.SawValidationSamples)
+            {
+                // written only when true: files of sets chosen on the validation split stay as before
+                json.WriteBoolean("saw_validation", true);
+            }
+
             json.WriteStartArray("models");
             foreach (var model in set.Models)
             {
@@ -305,7 +312,7 @@ public sealed class PersonalModelStore
 
     private sealed record Entry(PersonalizationMode Mode, float Lambda, ModelArchitecture Architecture, ulong BaseVersion, long LocalSteps, ParameterLayout Layout);
 
-    private static (List<Entry> Entries, int Served) ParseMetadata(ReadOnlySpan<byte> json, uint version, string source)
+    private static (List<Entry> Entries, int Served, bool SawValidation) ParseMetadata(ReadOnlySpan<byte> json, uint version, string source)
     {
         try
         {
@@ -316,7 +323,7 @@ public sealed class PersonalModelStore
             if (version == SingleModelFormatVersion)
             {
                 entries.Add(ParseEntry(root, version, source));
-                return (entries, PersonalModelSet.GlobalServed);
+                return (entries, PersonalModelSet.GlobalServed, false);
             }
 
             foreach (var model in root.GetProperty("models").EnumerateArray())
@@ -340,7 +347,8 @@ public sealed class PersonalModelStore
                 throw Corrupt(source, $"served index {served} is outside −1..{entries.Count - 1}");
             }
 
-            return (entries, served);
+            bool sawValidation = root.TryGetProperty("saw_validation", out var saw) && saw.GetBoolean();
+            return (entries, served, sawValidation);
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
         {

@@ -14,4 +14,7 @@ public enum PersonalTrainingOutcome
 
     /// <summary>Training produced non-finite parameters; the personal model was left as it was before the run.</summary>
     Diverged,
+
+    /// <summary>The samples do not fit the model (another feature count, more classes); nothing trained.</summary>
+    Unusable,
 }

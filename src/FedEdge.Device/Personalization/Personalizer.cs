@@ -111,7 +111,7 @@ public sealed class Personalizer : IDisposable
             }
         }
 
-        return changed ? new PersonalModelSet(models, served) : current!;
+        return changed ? new PersonalModelSet(models, served) { SawValidationSamples = current?.SawValidationSamples ?? false } : current!;
     }
 
     /// <summary>
@@ -282,16 +282,130 @@ public sealed class Personalizer : IDisposable
     /// decides with <see cref="ServingChoice.DecideAmong"/> (the set's served model is the incumbent),
     /// records the choice in <see cref="PersonalModelSet.Served"/> and logs it.
     /// </summary>
-    public ServingChoice ChooseAmong(PersonalModelSet set, ParameterSet global, Dataset validation)
+    public ServingChoice ChooseAmong(PersonalModelSet set, ParameterSet global, Dataset validation) =>
+        ScoreAndChoose(set, global, validation, out _);
+
+    /// <summary>
+    /// The one personalization run of the agent (<c>PersonalizationService</c>, only while the device is
+    /// idle, powered and cool) and of the simulator's end-of-run evaluation: trains <paramref name="set"/>
+    /// and chooses the served model among the global model and every candidate.
+    /// </summary>
+    /// <remarks>
+    /// <para>The local samples are split (<see cref="Split"/>). When <see cref="UsesCrossValidation"/> says
+    /// so (a validation split below <see cref="PersonalizationOptions.CrossValidationBelow"/>), the
+    /// candidates are scored by <see cref="CrossValidate"/> before training, the kept models are trained
+    /// on all the samples (<see cref="TrainAll"/>) and <see cref="ChooseByCrossValidation"/> decides; the set is
+    /// then marked <see cref="PersonalModelSet.SawValidationSamples"/>. Otherwise the kept models are trained on
+    /// the training split and the validation split decides (<see cref="ChooseAmong"/>), as before.</para>
+    /// <para>No choice (<see cref="PersonalizationRun.Choice"/> null, the served model stays) when
+    /// <paramref name="stillEligible"/> stopped the cross-validation or the training after it: the scores
+    /// would not describe the kept models. Samples that do not fit the models (another feature count or
+    /// more classes) train nothing and serve the global model, with the reason.</para>
+    /// </remarks>
+    /// <param name="set">The kept models (re-based on <paramref name="global"/>); trained in place.</param>
+    /// <param name="global">The global model's parameters.</param>
+    /// <param name="samples">All the device's labelled samples, oldest first.</param>
+    /// <param name="stillEligible">Checked before every optimizer step, also within the folds.</param>
+    /// <param name="cancellationToken">Cancels the run; steps already taken are kept.</param>
+    /// <exception cref="InvalidOperationException">The validation split decides but the set has trained on validation samples: re-create it first (<see cref="ReinitialiseAll"/>).</exception>
+    public PersonalizationRun TrainAndChoose(PersonalModelSet set, ParameterSet global, Dataset samples, Func<bool>? stillEligible = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(global);
-        ArgumentNullException.ThrowIfNull(validation);
-        var scores = ScoreAll(set, global, validation, out var globalScore);
-        var choice = ServingChoice.DecideAmong(globalScore, scores, validation.Count, Options.MinValidationSamples, set.Served);
-        set.Served = choice.ServedIndex;
+        ArgumentNullException.ThrowIfNull(samples);
+        if (Unusable(set, global, samples) is { } problem)
+        {
+            return new PersonalizationRun(
+                new PersonalTrainingResult(PersonalTrainingOutcome.Unusable, 0, samples.Count, double.NaN, problem),
+                ServeGlobal(set, problem), [], null);
+        }
+
+        var split = Split.Split(samples);
+        if (!UsesCrossValidation(split))
+        {
+            RequireNotTrainedOnValidation(set);
+            var trained = TrainAll(set, global, split.Train, stillEligible, cancellationToken);
+            var choice = ChooseOnValidation(set, global, split.Validation, out var scores);
+            return new PersonalizationRun(trained, choice, scores, null);
+        }
+
+        var scored = CrossValidate(set, global, samples, stillEligible, cancellationToken);
+        if (scored is null)
+        {
+            return new PersonalizationRun(
+                new PersonalTrainingResult(PersonalTrainingOutcome.Interrupted, 0, samples.Count, double.NaN, "no longer eligible during the cross-validation; the kept models are unchanged"),
+                null, [], null);
+        }
+
+        var result = TrainAll(set, global, samples, stillEligible, cancellationToken);
+        if (result.Steps > 0)
+        {
+            set.SawValidationSamples = true;
+        }
+
+        return result.Outcome == PersonalTrainingOutcome.Interrupted
+            ? new PersonalizationRun(result, null, scored.Personal, scored)
+            : new PersonalizationRun(result, ChooseByCrossValidation(set, scored), scored.Personal, scored);
+    }
+
+    /// <summary>
+    /// The served model when there is no training run to choose after (a new global model arrived, or the
+    /// agent restarted, while the device is not eligible to train). On a validation split that decides,
+    /// <see cref="ChooseAmong"/> on it (cheap: one evaluation per model). Where cross-validation decides,
+    /// its scores are not kept and re-running the folds is a training run, so the set's served model (the
+    /// last cross-validated choice, stored with the set) stays until the next <see cref="TrainAndChoose"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The validation split decides but the set has trained on validation samples: re-create it first (<see cref="ReinitialiseAll"/>).</exception>
+    public ServingChoice ChooseWithoutTraining(PersonalModelSet set, ParameterSet global, Dataset samples)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(global);
+        ArgumentNullException.ThrowIfNull(samples);
+        if (Unusable(set, global, samples) is { } problem)
+        {
+            return ServeGlobal(set, problem);
+        }
+
+        var split = Split.Split(samples);
+        if (!UsesCrossValidation(split))
+        {
+            RequireNotTrainedOnValidation(set);
+            return ChooseOnValidation(set, global, split.Validation, out _);
+        }
+
+        string reason = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{Options.CrossValidationFolds}-fold cross-validation decides on this device ({split.Validation.Count} validation samples, fewer than {Options.CrossValidationBelow}): {set.ServedName} stays served until the next training run re-runs the folds");
+        var choice = set.ServedModel is null
+            ? ServingChoice.GlobalOnly(reason)
+            : new ServingChoice(ServedModel.Personal, double.NaN, double.NaN, 0, reason) { ServedIndex = set.Served, ServedName = set.ServedName };
         PersonalizationLog.Serving(_logger, choice.Served, choice.Reason);
         return choice;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="set"/> must be re-created before the validation split of <paramref name="samples"/>
+    /// may judge it: its models trained on all the samples under cross-validation
+    /// (<see cref="PersonalModelSet.SawValidationSamples"/>) and the device has since grown to a validation
+    /// split that decides on its own — which holds samples those models trained on and would favour them.
+    /// </summary>
+    public bool MustReinitialise(PersonalModelSet set, Dataset samples)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(samples);
+        return set.SawValidationSamples && !UsesCrossValidation(Split.Split(samples));
+    }
+
+    /// <summary>
+    /// Every candidate's model created afresh from <paramref name="global"/> (local-only: from seeded initial
+    /// weights), the global model served; logged as a re-initialisation (event 122) with <paramref name="reason"/>.
+    /// </summary>
+    public PersonalModelSet ReinitialiseAll(ModelArchitecture architecture, ParameterSet global, ulong globalVersion, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        var fresh = RebaseAll(null, architecture, global, globalVersion);
+        PersonalizationLog.Reinitialised(_logger, globalVersion, reason);
+        return fresh;
     }
 
     /// <summary>
@@ -348,6 +462,7 @@ public sealed class Personalizer : IDisposable
         var composed = new ParameterSet(architecture.Layout);
         long[] correct = new long[set.Models.Count];
         double[] lossSum = new double[set.Models.Count];
+        long steps = 0;
         for (int f = 0; f < folds; f++)
         {
             int held = fold.Count(x => x == f);
@@ -371,7 +486,9 @@ public sealed class Personalizer : IDisposable
             {
                 var model = set.Models[i];
                 var copy = PersonalModel.FromParameters(model.Mode, model.Architecture, model.BaseVersion, model.LocalSteps, model.Parameters.Clone(), model.ProximalLambda);
-                if (Train(copy, global, foldTrain, stillEligible, cancellationToken).Outcome == PersonalTrainingOutcome.Interrupted)
+                var trained = Train(copy, global, foldTrain, stillEligible, cancellationToken);
+                steps += trained.Steps;
+                if (trained.Outcome == PersonalTrainingOutcome.Interrupted)
                 {
                     return null;
                 }
@@ -389,7 +506,7 @@ public sealed class Personalizer : IDisposable
             scores[i] = new CandidateScore(set.Models[i].Candidate.Name, (double)correct[i] / samples.Count, lossSum[i] / samples.Count);
         }
 
-        return new CrossValidationScores(new CandidateScore(PersonalCandidate.GlobalName, globalResult.Accuracy, globalResult.Loss), scores, samples.Count, folds);
+        return new CrossValidationScores(new CandidateScore(PersonalCandidate.GlobalName, globalResult.Accuracy, globalResult.Loss), scores, samples.Count, folds) { Steps = steps };
     }
 
     /// <summary>
@@ -436,6 +553,61 @@ public sealed class Personalizer : IDisposable
         }
 
         return scores;
+    }
+
+    // ChooseAmong that also hands back the candidates' scores it decided on.
+    private ServingChoice ScoreAndChoose(PersonalModelSet set, ParameterSet global, Dataset validation, out CandidateScore[] scores)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(global);
+        ArgumentNullException.ThrowIfNull(validation);
+        scores = ScoreAll(set, global, validation, out var globalScore);
+        var choice = ServingChoice.DecideAmong(globalScore, scores, validation.Count, Options.MinValidationSamples, set.Served);
+        set.Served = choice.ServedIndex;
+        PersonalizationLog.Serving(_logger, choice.Served, choice.Reason);
+        return choice;
+    }
+
+    // An empty validation split scores nothing: the global model, said so (the scores are NaN).
+    private ServingChoice ChooseOnValidation(PersonalModelSet set, ParameterSet global, Dataset validation, out CandidateScore[] scores)
+    {
+        if (validation.Count > 0)
+        {
+            return ScoreAndChoose(set, global, validation, out scores);
+        }
+
+        scores = [.. set.Models.Select(m => new CandidateScore(m.Candidate.Name, double.NaN, double.NaN))];
+        return ServeGlobal(set, $"no validation samples yet (at least {Options.MinValidationSamples} needed before a personal model may be served)");
+    }
+
+    private static void RequireNotTrainedOnValidation(PersonalModelSet set)
+    {
+        if (set.SawValidationSamples)
+        {
+            throw new InvalidOperationException("The validation split cannot judge models that trained on it: re-create them (ReinitialiseAll) before choosing on it.");
+        }
+    }
+
+    private ServingChoice ServeGlobal(PersonalModelSet set, string reason)
+    {
+        set.Served = PersonalModelSet.GlobalServed;
+        var choice = ServingChoice.GlobalOnly(reason);
+        PersonalizationLog.Serving(_logger, choice.Served, choice.Reason);
+        return choice;
+    }
+
+    // Why samples cannot train or judge the set's models (null when they can): data that is not the models' shape.
+    private static string? Unusable(PersonalModelSet set, ParameterSet global, Dataset samples)
+    {
+        var architecture = set.Models[0].Architecture;
+        if (!global.Layout.Equals(architecture.Layout))
+        {
+            throw new ArgumentException($"Parameters [{global.Layout}] do not fit {architecture}.", nameof(global));
+        }
+
+        return samples.FeatureCount != architecture.Inputs || samples.ClassCount > architecture.Classes
+            ? $"the local samples ({samples.Count} of {samples.FeatureCount} features and {samples.ClassCount} classes) do not fit {architecture}: nothing trained, the global model is served"
+            : null;
     }
 
     /// <inheritdoc/>

@@ -62,31 +62,19 @@ internal static class PersonalizationEvaluation
             }
 
             var train = data.Train[d];
-            var split = personalizer.Split.Split(train);
             // As on a device that enrolled at the start: the personal models are created from the first
             // global model (local-only: from the seeded initial weights), then re-based on the newest
-            // (head: kept head, new body; ditto: kept w, new anchor), trained and chosen among — the agent's calls.
+            // (head: kept head, new body; ditto: kept w, new anchor), trained and chosen among by the
+            // agent's own run (k-fold cross-validation over all the training samples on a small
+            // validation split, else the validation split).
             var set = personalizer.RebaseAll(null, architecture, initialGlobal, 1);
             set = personalizer.RebaseAll(set, architecture, global, globalVersion);
-            ServingChoice choice;
-            IReadOnlyList<CandidateScore> validation;
-            if (personalizer.UsesCrossValidation(split))
-            {
-                // a small validation split: choose by k-fold cross-validation over all the training
-                // samples (scored before training), then train the kept models on all of them
-                var scored = personalizer.CrossValidate(set, global, train, null, cancellationToken)!;
-                personalizer.TrainAll(set, global, train, null, cancellationToken);
-                choice = personalizer.ChooseByCrossValidation(set, scored);
-                validation = scored.Personal;
-                chosenOn[d] = string.Create(CultureInfo.InvariantCulture, $"{scored.Folds}-fold:{scored.Samples}");
-            }
-            else
-            {
-                personalizer.TrainAll(set, global, split.Train, null, cancellationToken);
-                choice = personalizer.ChooseAmong(set, global, split.Validation);
-                validation = personalizer.ScoreAll(set, global, split.Validation, out _);
-                chosenOn[d] = string.Create(CultureInfo.InvariantCulture, $"validation:{split.Validation.Count}");
-            }
+            var run = personalizer.TrainAndChoose(set, global, train, null, cancellationToken);
+            var choice = run.Choice ?? throw new InvalidOperationException("A run that nothing stops always chooses.");
+            var validation = run.Scores;
+            chosenOn[d] = run.CrossValidation is { } scored
+                ? string.Create(CultureInfo.InvariantCulture, $"{scored.Folds}-fold:{scored.Samples}")
+                : string.Create(CultureInfo.InvariantCulture, $"validation:{personalizer.Split.Split(train).Validation.Count}");
 
             // Which personal candidate wins on validation (the "personal" column), as DecideAmong ranks them.
             int bestOnValidation = 0;

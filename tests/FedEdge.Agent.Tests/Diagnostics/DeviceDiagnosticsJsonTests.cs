@@ -63,11 +63,30 @@ public sealed class DeviceDiagnosticsJsonTests
         var root = json.RootElement;
 
         Assert.Equal(
-            ["device", "fleet", "state", "eligible", "reason", "blockers", "epsilon_spent", "epsilon_left", "epsilon_budget", "epsilon_against_aggregator", "checkin_rate", "ledger", "ledger_reset_at", "last_contribution", "served_model", "model_version", "outbox_depth", "updated"],
+            ["device", "fleet", "state", "eligible", "reason", "blockers", "epsilon_spent", "epsilon_left", "epsilon_budget", "epsilon_against_aggregator", "checkin_rate", "ledger", "ledger_reset_at", "last_contribution", "served_model", "served_reason", "model_version", "outbox_depth", "updated"],
             root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(JsonValueKind.Null, root.GetProperty("reason").ValueKind);
         Assert.Equal(JsonValueKind.Null, root.GetProperty("last_contribution").ValueKind);
         Assert.Equal(JsonValueKind.Null, root.GetProperty("epsilon_spent").ValueKind);
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("served_reason").ValueKind);
+    }
+
+    [Fact]
+    public void The_served_model_s_reason_reads_back_is_cut_like_the_other_reasons_and_may_be_absent_in_older_documents()
+    {
+        var written = Sample() with { ServedModel = "personal", ServedReason = "5-fold cross-validation: global 20.0 %, local-only 80.0 % on 60 validation samples" };
+
+        Assert.True(DeviceDiagnosticsJson.TryRead(DeviceDiagnosticsJson.Write(written), out var read, out string? problem), problem);
+        Assert.Equal(written.ServedReason, read.ServedReason);
+        Assert.True(read.DiffersFrom(written with { ServedReason = "another reason" }));
+
+        using var json = JsonDocument.Parse(DeviceDiagnosticsJson.Write(written with { ServedReason = new string('y', 600) }));
+        Assert.Equal(255, json.RootElement.GetProperty("served_reason").GetString()!.Length);
+
+        var older = System.Text.Json.Nodes.JsonNode.Parse(DeviceDiagnosticsJson.Write(written))!.AsObject();
+        older.Remove("served_reason");
+        Assert.True(DeviceDiagnosticsJson.TryRead(System.Text.Encoding.UTF8.GetBytes(older.ToJsonString()), out var old, out problem), problem);
+        Assert.Null(old.ServedReason);
     }
 
     [Fact]

@@ -41,6 +41,26 @@ public sealed class AgentPersonalizationOptionsTests
     }
 
     [Fact]
+    public void The_cross_validation_keys_reach_the_library_and_one_fold_is_refused_naming_the_section()
+    {
+        var options = Bind("""{ "Agent": { "DeviceId": "dev-1", "Mqtt": { "Host": "b", "UseTls": false }, "Personalization": { "CrossValidationFolds": 3, "CrossValidationBelow": 80 } } }""");
+        Assert.True(new AgentOptionsValidator().Validate(null, options).Succeeded);
+        var library = options.Personalization.ToPersonalizationOptions("/var/lib/x", 1);
+        Assert.Equal(3, library.CrossValidationFolds);
+        Assert.Equal(80, library.CrossValidationBelow);
+
+        var defaults = Bind("""{ "Agent": { "DeviceId": "dev-1", "Mqtt": { "Host": "b", "UseTls": false } } }""").Personalization.ToPersonalizationOptions("/var/lib/x", 1);
+        Assert.Equal(5, defaults.CrossValidationFolds);
+        Assert.Equal(50, defaults.CrossValidationBelow);
+
+        var oneFold = Bind("""{ "Agent": { "DeviceId": "dev-1", "Mqtt": { "Host": "b", "UseTls": false }, "Personalization": { "CrossValidationFolds": 1 } } }""");
+        var result = new AgentOptionsValidator().Validate(null, oneFold);
+        Assert.True(result.Failed);
+        Assert.Contains("Agent:Personalization", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("CrossValidationFolds", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Personalization_mode_none_turns_it_off()
     {
         var options = Bind("""{ "Agent": { "DeviceId": "dev-1", "Mqtt": { "Host": "b", "UseTls": false }, "Personalization": { "Mode": "none" } } }""");

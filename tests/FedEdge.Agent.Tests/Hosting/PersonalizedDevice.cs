@@ -36,8 +36,9 @@ internal sealed class PersonalizedDevice : IDisposable
     public const int SampleCount = 400;
 
     private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private int _added;
 
-    public PersonalizedDevice(PersonalizationMode mode, int port)
+    public PersonalizedDevice(PersonalizationMode mode, int port, int samples = SampleCount)
     {
         Signer = new ModelSigner(_key);
         Options = new AgentOptions
@@ -75,11 +76,24 @@ internal sealed class PersonalizedDevice : IDisposable
             FeatureCount = SmartHomeSchema.FeatureNames.Count,
             ClassCount = SmartHomeSchema.ClassCount,
         });
-        var home = new SmartHomeActivityGenerator(3).GenerateHome(0, SampleCount);
-        for (int row = 0; row < home.Count; row++)
+        AddSamples(samples);
+    }
+
+    /// <summary>Appends the next <paramref name="count"/> samples of the simulated home, five minutes apart, ending now.</summary>
+    public void AddSamples(int count)
+    {
+        if (count == 0)
         {
-            Samples.Append(Time.GetUtcNow().AddMinutes(5 * (row - SampleCount)), home.Row(row), home.Label(row));
+            return;
         }
+
+        var home = new SmartHomeActivityGenerator(3).GenerateHome(0, _added + count);
+        for (int row = _added; row < home.Count; row++)
+        {
+            Samples.Append(Time.GetUtcNow().AddMinutes(5 * (row - home.Count)), home.Row(row), home.Label(row));
+        }
+
+        _added = home.Count;
     }
 
     public TempDirectory Dir { get; } = new();
@@ -149,9 +163,9 @@ internal sealed class PersonalizedDevice : IDisposable
         });
     }
 
-    public PersonalizationService Personalization() =>
+    public PersonalizationService Personalization(ILocalSamples? samples = null) =>
         new(Microsoft.Extensions.Options.Options.Create(Options), Time, NullLoggerFactory.Instance, Served, Installed,
-            new ConfiguredMainsPower(), Cpu, new SysfsThermal(Dir.File("no-thermal-zones")), new StoredSamples(Samples));
+            new ConfiguredMainsPower(), Cpu, new SysfsThermal(Dir.File("no-thermal-zones")), samples ?? new StoredSamples(Samples));
 
     public void Dispose()
     {

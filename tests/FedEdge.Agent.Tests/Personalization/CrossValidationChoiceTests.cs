@@ -109,6 +109,96 @@ public class CrossValidationChoiceTests : IClassFixture<NonIidDigits>
     }
 
     [Fact]
+    public void The_shared_run_bounds_the_extra_work_to_one_training_per_fold_and_chooses_as_the_separate_calls_do()
+    {
+        var noise = _digits.NoiseGlobal();
+        var samples = First(_digits.DeviceSamples, 37);
+        var options = Options with { LocalEpochs = 4 };
+        using var personalizer = new Personalizer(options, new Random(3), NullLogger.Instance);
+        var set = personalizer.RebaseAll(null, _digits.Architecture, noise, 1);
+
+        var run = personalizer.TrainAndChoose(set, noise, samples, cancellationToken: Token);
+
+        // Independently: stratified folds differ in size by at most one, so n mod k folds hold ⌈n/k⌉ samples and the
+        // rest ⌊n/k⌋; each candidate trains E epochs of ⌈(n − fold)/B⌉ steps per fold, then E·⌈n/B⌉ steps on all n.
+        int n = samples.Count, k = options.CrossValidationFolds, b = options.BatchSize, e = options.LocalEpochs, c = set.Models.Count;
+        long foldSteps = 0;
+        for (int f = 0; f < k; f++)
+        {
+            int held = (n / k) + (f < n % k ? 1 : 0);
+            foldSteps += (n - held + b - 1) / b;
+        }
+
+        Assert.NotNull(run.CrossValidation);
+        Assert.Equal(c * e * foldSteps, run.CrossValidation.Steps);
+        Assert.Equal(c * e * (long)((n + b - 1) / b), run.Training.Steps);
+        Assert.Equal(run.Training.Steps + run.CrossValidation.Steps, run.Steps);
+        // here (37 samples, 5 folds of 7–8, batch 16): 5·2 = 10 steps per epoch and candidate in the folds against 3 on all
+        // 37, so the run costs (10 + 3)/3 ≈ 4.3 times one without cross-validation
+        Assert.True(set.SawValidationSamples);
+
+        // the same choice as the simulator's former separate calls, from the same generator state
+        using var separate = new Personalizer(options, new Random(3), NullLogger.Instance);
+        var other = separate.RebaseAll(null, _digits.Architecture, noise, 1);
+        var scores = separate.CrossValidate(other, noise, samples, cancellationToken: Token)!;
+        separate.TrainAll(other, noise, samples, cancellationToken: Token);
+        var choice = separate.ChooseByCrossValidation(other, scores);
+        Assert.Equal(choice, run.Choice);
+        Assert.Equal(scores.Personal, run.Scores);
+        for (int i = 0; i < c; i++)
+        {
+            Assert.Equal(other.Models[i].Parameters.Buffer, set.Models[i].Parameters.Buffer);
+        }
+    }
+
+    [Fact]
+    public void A_run_stopped_during_the_folds_changes_nothing_and_chooses_nothing()
+    {
+        var noise = _digits.NoiseGlobal();
+        var samples = First(_digits.DeviceSamples, 30);
+        using var personalizer = new Personalizer(Options, new Random(3), NullLogger.Instance);
+        var set = personalizer.RebaseAll(null, _digits.Architecture, noise, 1);
+        set.Served = 1;
+        var before = set.Models.Select(m => m.Parameters.Clone()).ToArray();
+        int checks = 0;
+
+        var run = personalizer.TrainAndChoose(set, noise, samples, () => ++checks < 5, Token);
+
+        Assert.Null(run.Choice);
+        Assert.Equal(PersonalTrainingOutcome.Interrupted, run.Training.Outcome);
+        Assert.Equal(1, set.Served);
+        Assert.False(set.SawValidationSamples);
+        for (int i = 0; i < before.Length; i++)
+        {
+            Assert.Equal(before[i].Buffer, set.Models[i].Parameters.Buffer);
+        }
+    }
+
+    [Fact]
+    public void A_set_trained_on_its_validation_samples_is_not_judged_by_them()
+    {
+        var noise = _digits.NoiseGlobal();
+        // a threshold of 10: the device's validation split decides on its own
+        using var personalizer = new Personalizer(Options with { LocalEpochs = 1, CrossValidationBelow = 10 }, new Random(3), NullLogger.Instance);
+        var set = personalizer.RebaseAll(null, _digits.Architecture, noise, 1);
+        set.SawValidationSamples = true;
+        var samples = _digits.DeviceSamples;
+        Assert.False(personalizer.UsesCrossValidation(personalizer.Split.Split(samples)));
+
+        Assert.True(personalizer.MustReinitialise(set, samples));
+        Assert.Throws<InvalidOperationException>(() => personalizer.TrainAndChoose(set, noise, samples, cancellationToken: Token));
+        Assert.Throws<InvalidOperationException>(() => personalizer.ChooseWithoutTraining(set, noise, samples));
+        var fresh = personalizer.ReinitialiseAll(_digits.Architecture, noise, 2, "grew out of cross-validation");
+        Assert.False(fresh.SawValidationSamples);
+        Assert.Equal(PersonalModelSet.GlobalServed, fresh.Served);
+        Assert.All(fresh.Models, m => Assert.Equal(0, m.LocalSteps));
+        Assert.False(personalizer.MustReinitialise(fresh, samples));
+
+        // a small device keeps cross-validating: nothing to re-create
+        Assert.False(personalizer.MustReinitialise(set, First(samples, 30)));
+    }
+
+    [Fact]
     public void A_large_validation_split_keeps_the_validation_rule()
     {
         using var personalizer = new Personalizer(Options with { CrossValidationBelow = 10 }, new Random(3), NullLogger.Instance);

@@ -221,6 +221,27 @@ public class PersonalModelStoreTests : IClassFixture<NonIidDigits>
         Assert.Contains("served index 4", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_mark_of_models_trained_on_validation_samples_survives_a_restart_and_is_absent_from_other_files()
+    {
+        var models = new[] { RandomModel(PersonalizationMode.Head, 1, 0, seed: 15) };
+        byte[] plain = PersonalModelStore.Serialize(new PersonalModelSet(models, served: 0));
+        byte[] marked = PersonalModelStore.Serialize(new PersonalModelSet(models, served: 0) { SawValidationSamples = true });
+
+        Assert.False(PersonalModelStore.DeserializeSet(plain, "plain").SawValidationSamples);
+        Assert.DoesNotContain("saw_validation", System.Text.Encoding.Latin1.GetString(plain), StringComparison.Ordinal);
+        var back = PersonalModelStore.DeserializeSet(marked, "marked");
+        Assert.True(back.SawValidationSamples);
+        Assert.Equal(0, back.Served);
+        Assert.Equal(marked, PersonalModelStore.Serialize(back));
+
+        // a mark that is not a boolean is a damaged file, not a silent false
+        string text = System.Text.Encoding.Latin1.GetString(marked);
+        byte[] broken = System.Text.Encoding.Latin1.GetBytes(text.Replace("\"saw_validation\":true", "\"saw_validation\":7777", StringComparison.Ordinal));
+        System.Security.Cryptography.SHA256.HashData(broken.AsSpan(0, broken.Length - 32), broken.AsSpan(broken.Length - 32));
+        Assert.Throws<PersonalModelCorruptException>(() => PersonalModelStore.DeserializeSet(broken, "mark"));
+    }
+
     // The single-model layout written before format 2 (magic, version 1, metadata object, tensors, SHA-256).
     private static byte[] FormatOne(PersonalModel model)
     {
