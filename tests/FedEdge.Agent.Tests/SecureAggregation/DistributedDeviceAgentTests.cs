@@ -65,7 +65,7 @@ public sealed class DistributedDeviceAgentTests : IDisposable
             Architecture = "logreg-14-5",
             Strategy = StrategyKind.FedBuff,
             BufferSize = N,
-            Privacy = new FleetPrivacyOptions { Mode = FleetDpMode.Distributed, ClipNorm = 1.0, NoiseMultiplier = Z },
+            Privacy = new FleetPrivacyOptions { Mode = FleetDpMode.Distributed, ClipNorm = 1.0, NoiseMultiplier = Z, Epsilon = 1e5 }, // the devices' budget
         },
         Path.Combine(_dir.Path, "aggregator.db"), new ModelSigner(_key), _publisher, _time, NullLoggerFactory.Instance, new AggregatorMetrics());
 
