@@ -136,14 +136,14 @@ public sealed class AggregationEngineOptions : IValidatableObject
         if (Strategy == StrategyKind.FedAvg)
         {
             yield return new ValidationResult(
-                "Aggregator:Engine:Strategy = FedAvg cannot run with Aggregator:Engine:Privacy:Mode = Distributed: secure-aggregation groups are one buffer of BufferSize updates; use FedBuff or Ftte.",
+                "FedAvg cannot run with Aggregator:Engine:Privacy:Mode = Distributed: a secure-aggregation group is one buffer of BufferSize updates; use FedBuff or Ftte.",
                 [nameof(Strategy)]);
         }
 
         if (NormBound is not null)
         {
             yield return new ValidationResult(
-                "Aggregator:Engine:NormBound does not apply with Aggregator:Engine:Privacy:Mode = Distributed: the aggregator sees no individual update (the devices clip to Privacy:ClipNorm); remove Aggregator:Engine:NormBound.",
+                "does not apply with Aggregator:Engine:Privacy:Mode = Distributed: the aggregator sees no individual update to clip (the devices clip to Privacy:ClipNorm); remove it.",
                 [nameof(NormBound)]);
         }
 
@@ -159,12 +159,15 @@ public sealed class AggregationEngineOptions : IValidatableObject
         }
         catch (ArgumentException ex)
         {
-            plan = ex.Message;
+            // the first line without the exception's "(Parameter '…')"
+            plan = ex.Message.Split('\n')[0];
+            int parameter = plan.IndexOf(" (Parameter '", StringComparison.Ordinal);
+            plan = parameter < 0 ? plan : plan[..parameter];
         }
 
         if (plan is not null)
         {
-            yield return new ValidationResult("Aggregator:Engine:BufferSize (the secure-aggregation group size): " + plan, [nameof(BufferSize)]);
+            yield return new ValidationResult("is the secure-aggregation group size with Aggregator:Engine:Privacy:Mode = Distributed, and: " + plan, [nameof(BufferSize)]);
         }
     }
 
