@@ -187,7 +187,7 @@ public sealed class AgentOptions : IValidatableObject
         {
             // the update is encoded by secure aggregation (distributed discrete Gaussian mod 2^b), never by the codec
             yield return new ValidationResult(
-                $"Agent:{nameof(Codec)} = {Codec} does not apply with Agent:Privacy:Mode = Distributed: the update travels masked and encoded by secure aggregation; remove Agent:{nameof(Codec)}.",
+                $"{Codec} does not apply with Agent:Privacy:Mode = Distributed: the update travels masked and encoded by secure aggregation; remove it.",
                 [nameof(Codec)]);
         }
 
