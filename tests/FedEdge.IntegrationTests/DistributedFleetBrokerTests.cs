@@ -74,6 +74,11 @@ public sealed class DistributedFleetBrokerTests : IAsyncLifetime
         var node = service.Node!;
         var decisions = new ConcurrentQueue<AggregatorDecision>();
         node.Decided += decisions.Enqueue;
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        done.CancelAfter(Patience);
+
+        // what is published before the aggregator's subscriptions are in place is dropped by the broker (not retained)
+        await UntilAsync(() => service.Connections > 0, () => "the aggregator never connected", done.Token);
         Assert.Equal(GroupSize, node.SecAggOptions!.GroupSize);
         Assert.Contains(TopicScheme.AllSecAggFilter(Fleet), node.Subscriptions);
 
@@ -87,8 +92,6 @@ public sealed class DistributedFleetBrokerTests : IAsyncLifetime
         using var dropper = new SecAggParticipant(Fleet, Dropper, 1, new SecAggParticipantOptions { MinimumNoiseMultiplier = Z }, RandomNumberGenerator.Create(), TimeProvider.System);
         var random = new Random(7);
         float[] dropperUpdate = [.. Enumerable.Range(0, node.Engine.Architecture.Layout.TotalLength).Select(_ => (float)((random.NextDouble() - 0.5) * 0.02))];
-        using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        done.CancelAfter(Patience);
         Task<SecAggParticipantState> dropperRun = SecAggBrokerDevice.RunAsync(
             _broker, Fleet, Dropper, 98, dropper, p => p.SubmitUpdate(dropperUpdate), SecAggParticipantState.MaskedInputSent, done.Token);
 
