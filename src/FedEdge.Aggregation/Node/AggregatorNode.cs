@@ -168,9 +168,17 @@ public sealed partial class AggregatorNode : IDisposable
         {
             // deadlines of the open groups: a phase ends, a group is unmasked or abandoned; a release charges its members
             // and steps the model in one commit
-            using var batch = _store.BeginBatch();
-            stepped |= Route(_secAgg.Tick());
-            batch.Commit();
+            var expired = _secAgg.Tick();
+            if (expired.Outcomes.Count == 0)
+            {
+                Route(expired);
+            }
+            else
+            {
+                using var batch = _store.BeginBatch();
+                stepped |= Route(expired);
+                batch.Commit();
+            }
         }
 
         stepped |= _engine.Tick() is not null;
