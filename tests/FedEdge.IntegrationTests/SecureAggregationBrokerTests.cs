@@ -62,8 +62,15 @@ public sealed class SecureAggregationBrokerTests : IAsyncLifetime
         var refusals = new List<string>();
         Task<SecAggGroupOutcome> coordinatorLoop = RunCoordinatorAsync(aggregator, coordinator, refusals, done.Token);
 
-        SecAggParticipantState[] finalStates = await Task.WhenAll(ids.Select((id, i) =>
-            RunDeviceAsync(id, 10 + i, inputs[id], leaveAt: id == excluded ? SecAggParticipantState.Joined : dropping.Contains(id) ? SecAggParticipantState.SharesReceived : null, done.Token)));
+        var participants = ids.Select(id => new SecAggParticipant(TestClients.Fleet, id, 1, new SecAggParticipantOptions(), RandomNumberGenerator.Create(), TimeProvider.System)).ToArray();
+        SecAggParticipantState[] finalStates = await Task.WhenAll(ids.Select((id, i) => SecAggBrokerDevice.RunAsync(
+            _broker, TestClients.Fleet, id, 10 + i, participants[i], p => p.SubmitEncoded(inputs[id]),
+            leaveAt: id == excluded ? SecAggParticipantState.Joined : dropping.Contains(id) ? SecAggParticipantState.SharesReceived : null, done.Token)));
+        foreach (var participant in participants)
+        {
+            participant.Dispose();
+        }
+
         SecAggGroupOutcome outcome = await coordinatorLoop;
 
         Assert.True(outcome.Released, outcome.AbandonReason + Environment.NewLine + string.Join(Environment.NewLine, refusals));
@@ -159,49 +166,5 @@ public sealed class SecureAggregationBrokerTests : IAsyncLifetime
                 }
             }
         }
-    }
-
-    /// <summary>
-    /// One device: joins, answers every inbox message, hands in its vector once the shares are in — or disconnects at the
-    /// first message after which it is in state <paramref name="leaveAt"/> (Joined: as the roster arrives, before its shares).
-    /// </summary>
-    private async Task<SecAggParticipantState> RunDeviceAsync(string id, int seed, ushort[] input, SecAggParticipantState? leaveAt, CancellationToken ct)
-    {
-        var parser = new WireParser();
-        string outbox = TopicScheme.SecAgg(TestClients.Fleet, id);
-        await using ReconnectingMqttClient client = await TestClients.ConnectAsync(_broker, id, seed, TopicScheme.SecAggInbox(TestClients.Fleet, id));
-        using var participant = new SecAggParticipant(TestClients.Fleet, id, 1, new SecAggParticipantOptions(), RandomNumberGenerator.Create(), TimeProvider.System);
-        await client.PublishAsync(outbox, participant.Join().ToByteArray(), retain: false, ct);
-        while (!participant.IsFinished)
-        {
-            ReceivedMessage message = await client.Inbound.ReadAsync(ct);
-            Assert.Equal(TopicScheme.SecAggInbox(TestClients.Fleet, id), message.Topic);
-            if (leaveAt == SecAggParticipantState.Joined)
-            {
-                return participant.State; // gone before answering the roster
-            }
-
-            SecAggParticipantStep step = participant.Receive(message.Payload.Span, parser);
-            Assert.True(step.Accepted, $"{id}: {step.Rejection}");
-            await message.AcknowledgeAsync(ct);
-            if (step.Outgoing is { } outgoing)
-            {
-                await client.PublishAsync(outbox, outgoing.ToByteArray(), retain: false, ct);
-            }
-
-            if (participant.State == SecAggParticipantState.SharesReceived)
-            {
-                if (leaveAt == SecAggParticipantState.SharesReceived)
-                {
-                    return participant.State; // gone: disconnects before masking
-                }
-
-                SecAggParticipantStep masked = participant.SubmitEncoded(input);
-                Assert.True(masked.Accepted, masked.Rejection);
-                await client.PublishAsync(outbox, masked.Outgoing!.ToByteArray(), retain: false, ct);
-            }
-        }
-
-        return participant.State;
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using FedEdge.Aggregation.Metrics;
 using FedEdge.Aggregation.Privacy;
+using FedEdge.Aggregation.SecureAggregation;
 using FedEdge.Aggregation.State;
 using FedEdge.Aggregation.Validation;
 using FedEdge.Core.Aggregation;
@@ -112,6 +113,9 @@ public sealed partial class AggregationEngine
 
     /// <summary>ε the aggregator's ledger has charged <paramref name="device"/>, at the fleet's δ (0 before its first DP update).</summary>
     public double PrivacySpent(string device) => _ledger.Epsilon(_store.PrivacyCurve(device));
+
+    /// <summary>The RDP curve the aggregator's ledger holds for <paramref name="device"/> (on <see cref="FedEdge.Core.Privacy.RdpAccountant.DefaultOrders"/>), or null before its first charge.</summary>
+    public double[]? PrivacyCurve(string device) => _store.PrivacyCurve(device);
 
     /// <summary>The FTTE subset devices train now (null for dense strategies).</summary>
     public ParameterSubset? Subset => _plan.Subset;
@@ -456,6 +460,57 @@ public sealed partial class AggregationEngine
         _metrics.Staleness.Observe(CurrentVersion - baseVersion);
         return Step(now, [group], []);
     }
+
+    /// <summary>
+    /// Distributed mode, before a device is placed in a secure-aggregation group: null when the aggregator's ledger for it can
+    /// afford one more released group at the fleet's z and the check-in rate <paramref name="samplingRate"/> its join declared
+    /// (0 = none declared, charged as 1), else the refusal (<see cref="RejectionReason.PrivacyBudgetExceeded"/> and the ε it
+    /// would reach). A device refused here is in no group, so no group's sum can hold its update.
+    /// </summary>
+    public string? RefuseGroupMember(string device, double samplingRate)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        double[]? curve = _ledger.Charge(_store.PrivacyCurve(device), GroupRound(samplingRate));
+        if (curve is null || _ledger.WithinBudget(curve))
+        {
+            return null;
+        }
+
+        _metrics.Rejected.WithLabels(nameof(RejectionReason.PrivacyBudgetExceeded)).Inc();
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"{nameof(RejectionReason.PrivacyBudgetExceeded)}: ε would reach {_ledger.Epsilon(curve):G4}, the fleet's budget is {_options.Privacy.Epsilon:G4} at δ = {_options.Privacy.Delta:G2}");
+    }
+
+    /// <summary>
+    /// Distributed mode, when a group's sum is released: charges every member whose masked input is in it one round of the
+    /// subsampled Gaussian at the fleet's z and the check-in rate it declared (one step) — what an update of its own declaring
+    /// those parameters would be charged — and persists the curves (in the open batch, if any, so with the model step). The
+    /// group is released once (the coordinator's state is in memory only and is not restored), so it is charged once.
+    /// </summary>
+    public void ChargeGroupMembers(IReadOnlyList<SecAggSurvivor> members)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        var charges = new List<(string Device, double[] Curve)>(members.Count);
+        foreach (var member in members)
+        {
+            if (_ledger.Charge(_store.PrivacyCurve(member.DeviceId), GroupRound(member.SamplingRate)) is { } curve)
+            {
+                charges.Add((member.DeviceId, curve));
+            }
+        }
+
+        _store.ChargePrivacy(charges);
+    }
+
+    private DpParameters GroupRound(double samplingRate) => new()
+    {
+        Mechanism = DpMechanism.UserLevelGaussian,
+        NoiseMultiplier = _options.Privacy.NoiseMultiplier,
+        ClipNorm = _options.Privacy.ClipNorm,
+        SamplingRate = samplingRate > 0.0 ? samplingRate : 1.0,
+        Steps = 1,
+    };
 
     private StoredModel Step(DateTimeOffset now)
     {

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using FedEdge.Aggregation.Privacy;
+using FedEdge.Aggregation.SecureAggregation;
 using FedEdge.Aggregation.Validation;
 using FedEdge.Core.Aggregation.FedAvg;
 using Microsoft.Extensions.Options;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace FedEdge.Aggregation.Engine;
 
 /// <summary>What the aggregator aggregates and how. Bound from the "Aggregator" configuration section.</summary>
-public sealed class AggregationEngineOptions
+public sealed class AggregationEngineOptions : IValidatableObject
 {
     /// <summary>The fleet this aggregator serves (topic level).</summary>
     [Required]
@@ -119,6 +120,56 @@ public sealed class AggregationEngineOptions
     [Required]
     [ValidateObjectMembers]
     public UpdateValidationOptions Validation { get; set; } = new();
+
+    /// <summary>
+    /// Combinations the settings cannot run with, each named by its full key: in <see cref="FleetDpMode.Distributed"/> mode
+    /// FedAvg (its cohort rounds are not groups), an explicit <see cref="NormBound"/> (the aggregator sees no individual
+    /// update to clip) and a group of <see cref="BufferSize"/> for which no secure-aggregation plan or encoding exists.
+    /// </summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (Privacy?.Mode != FleetDpMode.Distributed)
+        {
+            yield break;
+        }
+
+        if (Strategy == StrategyKind.FedAvg)
+        {
+            yield return new ValidationResult(
+                "FedAvg cannot run with Aggregator:Engine:Privacy:Mode = Distributed: a secure-aggregation group is one buffer of BufferSize updates; use FedBuff or Ftte.",
+                [nameof(Strategy)]);
+        }
+
+        if (NormBound is not null)
+        {
+            yield return new ValidationResult(
+                "does not apply with Aggregator:Engine:Privacy:Mode = Distributed: the aggregator sees no individual update to clip (the devices clip to Privacy:ClipNorm); remove it.",
+                [nameof(NormBound)]);
+        }
+
+        string? plan = null;
+        try
+        {
+            int dimension = FedEdge.Core.Models.ModelArchitecture.Parse(Architecture).Layout.TotalLength;
+            SecAggCoordinatorOptions.ForFleet(Privacy, Fleet, BufferSize, dimension).Validate();
+        }
+        catch (FormatException)
+        {
+            // the architecture's own message is its attribute's
+        }
+        catch (ArgumentException ex)
+        {
+            // the first line without the exception's "(Parameter '…')"
+            plan = ex.Message.Split('\n')[0];
+            int parameter = plan.IndexOf(" (Parameter '", StringComparison.Ordinal);
+            plan = parameter < 0 ? plan : plan[..parameter];
+        }
+
+        if (plan is not null)
+        {
+            yield return new ValidationResult("is the secure-aggregation group size with Aggregator:Engine:Privacy:Mode = Distributed, and: " + plan, [nameof(BufferSize)]);
+        }
+    }
 
     /// <summary>The clipping bound in force for a model of <paramref name="dimension"/> parameters, or null when off.</summary>
     public double? EffectiveNormBound(int dimension) => NormBound switch

@@ -51,7 +51,8 @@ public sealed partial class AggregatorNode : IDisposable
         if (secAgg is not null)
         {
             _secAggRandom = RandomNumberGenerator.Create();
-            _secAgg = new SecAggGroupCoordinator(secAgg, _secAggRandom, time);
+            // the aggregator's own per-device ledger admits a device to a group only if it can afford the group's release
+            _secAgg = new SecAggGroupCoordinator(secAgg, _secAggRandom, time, (device, join) => engine.RefuseGroupMember(device, join.SamplingRate));
 
             // at most a roster, a relay, an unmask request and an "abandoned" per member of every open group
             _secAggOutboxLimit = 4 * secAgg.MaxOpenGroups * secAgg.GroupSize;
@@ -165,8 +166,19 @@ public sealed partial class AggregatorNode : IDisposable
         bool stepped = false;
         if (_secAgg is not null)
         {
-            // deadlines of the open groups: a phase ends, a group is unmasked or abandoned
-            stepped |= Route(_secAgg.Tick());
+            // deadlines of the open groups: a phase ends, a group is unmasked or abandoned; a release charges its members
+            // and steps the model in one commit
+            var expired = _secAgg.Tick();
+            if (expired.Outcomes.Count == 0)
+            {
+                Route(expired);
+            }
+            else
+            {
+                using var batch = _store.BeginBatch();
+                stepped |= Route(expired);
+                batch.Commit();
+            }
         }
 
         stepped |= _engine.Tick() is not null;
@@ -281,6 +293,8 @@ public sealed partial class AggregatorNode : IDisposable
         {
             if (outcome.Mean is { } mean)
             {
+                // released: every member whose input is in the sum is charged, whether or not the mean is applied
+                _engine.ChargeGroupMembers(outcome.SurvivingMembers);
                 var model = _engine.ApplyGroupMean(outcome.GroupId, (long)outcome.ModelVersion, outcome.Survivors, mean);
                 stepped |= model is not null;
                 Decide(AggregatorDecisionKind.SecAggGroupReleased, null, (long)outcome.ModelVersion, string.Create(

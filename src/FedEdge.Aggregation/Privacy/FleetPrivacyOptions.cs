@@ -57,6 +57,22 @@ public sealed class FleetPrivacyOptions
     [Range(0.0, 0.5)]
     public double SecAggColludingFraction { get; set; } = 0.1;
 
+    /// <summary>Distributed: how long a group may wait for its n joins before the joiners are told "abandoned". Default 30 min.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan SecAggFormationTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Distributed: from the roster to the last member's sealed shares (members without shares are excluded). Default 2 min.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan SecAggSharesTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Distributed: from the shares deadline to the masked-input deadline (members that sent none have dropped). Default 10 min.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan SecAggMaskedInputTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Distributed: from the masked-input deadline to the unmask deadline (the sum is unmasked from the answers in by then). Default 2 min.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan SecAggUnmaskTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Whether updates that declare no DP are refused (every mode but None).</summary>
     public bool RequiresDp => Mode != FleetDpMode.None;
 

@@ -69,6 +69,10 @@ public sealed record SecAggCoordinatorOptions
                 MinimumSurvivors = minimumSurvivors,
                 Encoding = DistributedDiscreteGaussianParameters.WithFinestGamma(
                     dimension, privacy.ClipNorm, privacy.SecAggBits, minimumSurvivors, groupSize, privacy.NoiseMultiplier),
+                FormationTimeout = privacy.SecAggFormationTimeout,
+                SharesTimeout = privacy.SecAggSharesTimeout,
+                MaskedInputTimeout = privacy.SecAggMaskedInputTimeout,
+                UnmaskTimeout = privacy.SecAggUnmaskTimeout,
             };
         }
         catch (ArgumentOutOfRangeException ex)

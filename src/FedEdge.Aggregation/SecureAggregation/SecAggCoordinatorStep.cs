@@ -22,6 +22,9 @@ public sealed record SecAggOutbound(string DeviceId, SecAggServerMessage Message
 /// <param name="AbandonReason">Why nothing was released; null when released.</param>
 public sealed record SecAggGroupOutcome(long GroupId, ulong ModelVersion, int Members, int Survivors, float[]? Mean, ushort[]? ModularSum, string? AbandonReason)
 {
+    /// <summary>The members whose masked input is in the released sum, with the check-in rate each declared (empty when abandoned).</summary>
+    public IReadOnlyList<SecAggSurvivor> SurvivingMembers { get; init; } = [];
+
     /// <summary>True when the group's mean was released.</summary>
     public bool Released => Mean is not null;
 }
@@ -51,3 +54,8 @@ public sealed class SecAggCoordinatorStep
     /// <summary>True when the input was accepted.</summary>
     public bool Accepted => Rejection is null;
 }
+
+/// <summary>A member whose masked input is in a released sum.</summary>
+/// <param name="DeviceId">The member (the topic it wrote on, which the broker ties to its certificate).</param>
+/// <param name="SamplingRate">q its join declared (1 when it declared none).</param>
+public sealed record SecAggSurvivor(string DeviceId, double SamplingRate);

@@ -40,9 +40,18 @@ public sealed class SecAggGroupCoordinator : IDisposable
     private readonly List<Group> _groups = [];
     private readonly Dictionary<string, Group> _memberOf = new(StringComparer.Ordinal);
     private readonly SecAggEncoding _wireEncoding;
+    private readonly Func<string, SecAggJoin, string?>? _admit;
 
     /// <summary>A coordinator; <paramref name="rng"/> draws group ids and public round seeds.</summary>
-    public SecAggGroupCoordinator(SecAggCoordinatorOptions options, RandomNumberGenerator rng, TimeProvider time)
+    /// <param name="options">Group shape, encoding, deadlines, bounds.</param>
+    /// <param name="rng">Draws group ids and public round seeds.</param>
+    /// <param name="time">The clock of the deadlines.</param>
+    /// <param name="admit">
+    /// Asked for every well-formed join before the device is placed in a group: null admits it, a reason refuses it (the
+    /// device is told "abandoned" with that reason, so it does not wait for a roster). The aggregator's per-device privacy
+    /// ledger refuses a device whose budget cannot afford one more group here. Null admits every join.
+    /// </param>
+    public SecAggGroupCoordinator(SecAggCoordinatorOptions options, RandomNumberGenerator rng, TimeProvider time, Func<string, SecAggJoin, string?>? admit = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(rng);
@@ -53,6 +62,7 @@ public sealed class SecAggGroupCoordinator : IDisposable
         _time = time;
         _parser = new WireParser(options.Limits);
         _wireEncoding = SecAggRosterView.ToWire(options.Encoding);
+        _admit = admit;
     }
 
     private enum Phase
@@ -143,6 +153,13 @@ public sealed class SecAggGroupCoordinator : IDisposable
             return step.Refuse("a public key of the join is not a P-256 point");
         }
 
+        if (_admit?.Invoke(device, join) is { } refusal)
+        {
+            // told at once under a group id of its own, so its participant ends instead of waiting for a roster
+            step.Send(device, m => m.Abandoned = new SecAggAbandoned { GroupId = NewGroupId(), Reason = Ascii("join refused: " + refusal) }, _options.Fleet);
+            return step.Refuse("join refused: " + refusal);
+        }
+
         Group? group = _groups.Find(g => g.Phase == Phase.Forming && g.ModelVersion == join.ModelVersion);
         if (group is null)
         {
@@ -156,6 +173,7 @@ public sealed class SecAggGroupCoordinator : IDisposable
         }
 
         group.Joins.Add(new SecAggMember { DeviceId = device, ChannelPublicKey = join.ChannelPublicKey, MaskPublicKey = join.MaskPublicKey });
+        group.SamplingRates.Add(join.SamplingRate > 0.0 ? join.SamplingRate : 1.0); // undeclared: charged unamplified
         _memberOf[device] = group;
         if (group.Joins.Count == _options.GroupSize)
         {
@@ -405,7 +423,8 @@ public sealed class SecAggGroupCoordinator : IDisposable
 
             TensorPrimitives.Divide(mean, survivors.Count, mean);
             Close(group);
-            step.Outcome(new SecAggGroupOutcome(group.Id, group.ModelVersion, view.Count, survivors.Count, mean, sum, null));
+            SecAggSurvivor[] members = [.. survivors.Select(u => new SecAggSurvivor(view.Member(u).DeviceId, group.SamplingRates[u]))];
+            step.Outcome(new SecAggGroupOutcome(group.Id, group.ModelVersion, view.Count, survivors.Count, mean, sum, null) { SurvivingMembers = members });
         }
         finally
         {
@@ -586,6 +605,9 @@ public sealed class SecAggGroupCoordinator : IDisposable
         public DateTimeOffset Deadline { get; private set; } = deadline;
 
         public List<SecAggMember> Joins { get; } = [];
+
+        /// <summary>The check-in rate each join declared, in the order of <see cref="Joins"/> (= roster order).</summary>
+        public List<double> SamplingRates { get; } = [];
 
         public SecAggRosterView? View { get; private set; }
 

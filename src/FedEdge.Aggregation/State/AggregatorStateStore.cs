@@ -199,6 +199,31 @@ public sealed class AggregatorStateStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Durably sets the RDP curves of devices charged without an update of theirs (the members of a released
+    /// secure-aggregation group), in one transaction (the open batch, if any).
+    /// </summary>
+    public void ChargePrivacy(IReadOnlyList<(string Device, double[] Curve)> charges)
+    {
+        ArgumentNullException.ThrowIfNull(charges);
+        lock (_gate)
+        {
+            using var transaction = Transaction();
+            var ledger = Prepared(
+                "INSERT INTO privacy (device_id, rdp, updates) VALUES ($device, $rdp, 1) ON CONFLICT(device_id) DO UPDATE SET rdp = excluded.rdp, updates = updates + 1;",
+                transaction,
+                "$device", "$rdp");
+            foreach (var (device, curve) in charges)
+            {
+                ledger.Parameters[0].Value = device;
+                ledger.Parameters[1].Value = System.Runtime.InteropServices.MemoryMarshal.AsBytes(curve.AsSpan()).ToArray();
+                ledger.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+    }
+
     /// <summary>The buffered updates in the order they were accepted.</summary>
     public IReadOnlyList<BufferedUpdate> Buffer()
     {

@@ -426,7 +426,7 @@ public sealed partial class DeviceAgent : IDisposable
             _options.Fleet,
             _options.DeviceId,
             version,
-            new SecAggParticipantOptions { MinimumNoiseMultiplier = _options.Privacy.NoiseMultiplier },
+            new SecAggParticipantOptions { MinimumNoiseMultiplier = _options.Privacy.NoiseMultiplier, SamplingRate = _options.Privacy.CheckInRate },
             _randomness.Ids,
             _time);
         _secAggUpdate = update;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using FedEdge.Device.Contribution;
 using FedEdge.Device.Eligibility;
 using FedEdge.Device.Prediction;
 using FedEdge.Device.Sampling;
@@ -181,6 +182,13 @@ public sealed class AgentOptions : IValidatableObject
         if (Codec is UpdateEncoding.None or UpdateEncoding.SparseSubset || !Enum.IsDefined(Codec))
         {
             yield return new ValidationResult($"Agent:{nameof(Codec)} must be DenseFloat32, Float16, Int8Stochastic, TopKSparse or PackedStochastic (was {Codec}).", [nameof(Codec)]);
+        }
+        else if (Privacy?.Mode == ContributionPrivacy.Distributed && Codec != UpdateEncoding.Float16)
+        {
+            // the update is encoded by secure aggregation (distributed discrete Gaussian mod 2^b), never by the codec
+            yield return new ValidationResult(
+                $"{Codec} does not apply with Agent:Privacy:Mode = Distributed: the update travels masked and encoded by secure aggregation; remove it.",
+                [nameof(Codec)]);
         }
 
         string? personalizationProblem = null;

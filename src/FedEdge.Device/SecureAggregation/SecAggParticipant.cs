@@ -103,6 +103,7 @@ public sealed class SecAggParticipant : IDisposable
             ModelVersion = _modelVersion,
             ChannelPublicKey = ByteString.CopyFrom(_channelKey.PublicKey.Span),
             MaskPublicKey = ByteString.CopyFrom(_maskKey.PublicKey.Span),
+            SamplingRate = _options.SamplingRate,
         });
     }
 

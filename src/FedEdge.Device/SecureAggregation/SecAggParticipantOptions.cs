@@ -11,6 +11,12 @@ public sealed record SecAggParticipantOptions
     /// </summary>
     public double MinimumNoiseMultiplier { get; init; }
 
+    /// <summary>
+    /// q, the device's random check-in rate, declared in its join so that the aggregator's own ledger charges each released
+    /// group at the rate the device's ledger charges its offers (docs/privacy.md). Default 1 (no check-ins).
+    /// </summary>
+    public double SamplingRate { get; init; } = 1.0;
+
     /// <summary>Largest group the device joins (its share work and the roster's size grow with it).</summary>
     public int MaxGroupSize { get; init; } = WireLimits.DefaultMaxSecAggGroupSize;
 
@@ -29,6 +35,11 @@ public sealed record SecAggParticipantOptions
         if (!(MinimumNoiseMultiplier >= 0.0) || double.IsInfinity(MinimumNoiseMultiplier))
         {
             throw new ArgumentOutOfRangeException(nameof(MinimumNoiseMultiplier), MinimumNoiseMultiplier, "Must be finite and non-negative.");
+        }
+
+        if (!(SamplingRate is > 0.0 and <= 1.0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SamplingRate), SamplingRate, "Must be in (0, 1].");
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxGroupSize, 2, nameof(MaxGroupSize));

@@ -33,7 +33,9 @@ internal static partial class MessageRules
             SecAggDeviceMessage.BodyOneofCase.Join =>
                 (m.Join.ModelVersion == 0 ? "join.model_version is 0 (versions start at 1)" : null)
                 ?? PublicKey(m.Join.ChannelPublicKey, "join.channel_public_key")
-                ?? PublicKey(m.Join.MaskPublicKey, "join.mask_public_key"),
+                ?? PublicKey(m.Join.MaskPublicKey, "join.mask_public_key")
+                ?? NonNegativeFinite(m.Join.SamplingRate, "join.sampling_rate")
+                ?? (m.Join.SamplingRate > 1.0 ? "join.sampling_rate is above 1" : null),
             SecAggDeviceMessage.BodyOneofCase.Shares => Shares(m.Shares, limits, "shares"),
             SecAggDeviceMessage.BodyOneofCase.MaskedInput =>
                 GroupId(m.MaskedInput.GroupId, "masked_input")

@@ -71,6 +71,20 @@ public sealed class AgentOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_refuses_a_codec_with_distributed_DP_naming_it()
+    {
+        var options = Valid();
+        options.Privacy.Mode = ContributionPrivacy.Distributed;
+        Assert.True(new AgentOptionsValidator().Validate(null, options).Succeeded);
+
+        options.Codec = FedEdge.Core.Codecs.UpdateEncoding.TopKSparse;
+        var result = new AgentOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("TopKSparse does not apply with Agent:Privacy:Mode = Distributed", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_reports_invalid_eligibility_options_under_their_key()
     {
         var options = Valid();

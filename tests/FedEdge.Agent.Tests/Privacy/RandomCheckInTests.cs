@@ -37,7 +37,7 @@ public sealed class RandomCheckInTests : IDisposable
         }
 
         var spent = ledger.Spent();
-        var (expected, order) = ReferenceEpsilon(q, z, offers, delta);
+        var (expected, order) = SubsampledGaussianReference.Epsilon(q, z, offers, delta);
 
         Assert.Equal(expected, spent.Epsilon, expected * 1e-9);
         Assert.Equal(order, spent.Order);
@@ -196,46 +196,6 @@ public sealed class RandomCheckInTests : IDisposable
         using var ledger = Open(epsilon: 1, delta: 1e-5);
         using var coin = new SeededCoin(4);
         Assert.Throws<ArgumentOutOfRangeException>(() => CheckIn(ledger, rate, 2.0, coin));
-    }
-
-    /// <summary>
-    /// ε of <paramref name="steps"/> subsampled Gaussian steps, written independently of the product: RDP at integer
-    /// orders α by the binomial expansion of Mironov, Talwar, Zhang 2019 (§3.3, eq. for integer α):
-    /// A_α = Σ_k C(α,k) (1−q)^(α−k) q^k exp((k²−k)/(2z²)), RDP = log A_α / (α−1), summed in log space; composed by
-    /// multiplying by the steps; converted with ε = RDP + log((α−1)/α) − (log δ + log α)/(α−1) (Canonne, Kamath,
-    /// Steinke 2020, Prop. 12 — the conversion the ledger uses) and minimised over the integer orders 2…64, 80, 96,
-    /// 128, 256, 512, 1024.
-    /// </summary>
-    private static (double Epsilon, double Order) ReferenceEpsilon(double q, double z, long steps, double delta)
-    {
-        int[] orders = [.. Enumerable.Range(2, 63), 80, 96, 128, 256, 512, 1024];
-        double best = double.PositiveInfinity, bestOrder = 0;
-        foreach (int alpha in orders)
-        {
-            double[] terms = new double[alpha + 1];
-            double logChoose = 0; // log C(α, 0)
-            for (int k = 0; k <= alpha; k++)
-            {
-                if (k > 0)
-                {
-                    logChoose += Math.Log(alpha - k + 1) - Math.Log(k);
-                }
-
-                terms[k] = logChoose + (alpha - k) * Math.Log(1 - q) + k * Math.Log(q) + ((double)k * k - k) / (2 * z * z);
-            }
-
-            double max = terms.Max();
-            double logA = max + Math.Log(terms.Sum(t => Math.Exp(t - max)));
-            double rdp = steps * logA / (alpha - 1);
-            double epsilon = rdp + Math.Log((alpha - 1.0) / alpha) - (Math.Log(delta) + Math.Log(alpha)) / (alpha - 1);
-            if (epsilon < best)
-            {
-                best = epsilon;
-                bestOrder = alpha;
-            }
-        }
-
-        return (best, bestOrder);
     }
 
     /// <summary>ε of <paramref name="releases"/> Gaussian releases: RDP = n·α/(2z²) at every order of the ledger's grid, same conversion.</summary>

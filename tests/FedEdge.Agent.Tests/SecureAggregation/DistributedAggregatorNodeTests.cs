@@ -3,7 +3,9 @@ using FedEdge.Aggregation.Engine;
 using FedEdge.Aggregation.Metrics;
 using FedEdge.Aggregation.Node;
 using FedEdge.Aggregation.Privacy;
+using FedEdge.Agent.Tests.Privacy;
 using FedEdge.Core.Aggregation;
+using FedEdge.Core.Privacy;
 using FedEdge.Device.SecureAggregation;
 using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Topics;
@@ -24,6 +26,8 @@ public sealed class DistributedAggregatorNodeTests : IDisposable
     private const string Fleet = "home-fleet";
     private const int N = 10;
     private const double ClipNorm = 1.0;
+    private const double Z = 0.5;
+    private const double Delta = 1e-5;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("fededge-secagg-node-").FullName;
     private readonly ECDsa _key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -40,19 +44,21 @@ public sealed class DistributedAggregatorNodeTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private static AggregationEngineOptions Options() => new()
+    // z = 0.5 is a test noise level, one round of which costs more than a real budget: the aggregator's ledger admits it
+    // unless a test sets the budget
+    private static AggregationEngineOptions Options(double epsilon = 1e6) => new()
     {
         Fleet = Fleet,
         Architecture = "mlp-14-32-5",
         Strategy = StrategyKind.FedBuff,
         BufferSize = N,
         ServerLearningRate = 1.0,
-        Privacy = new FleetPrivacyOptions { Mode = FleetDpMode.Distributed, ClipNorm = ClipNorm, NoiseMultiplier = 0.5, SecAggMinimumSurvivorFraction = 0.7 },
+        Privacy = new FleetPrivacyOptions { Mode = FleetDpMode.Distributed, ClipNorm = ClipNorm, NoiseMultiplier = Z, SecAggMinimumSurvivorFraction = 0.7, Epsilon = epsilon, Delta = Delta },
     };
 
-    private AggregatorNode Open()
+    private AggregatorNode Open(double epsilon = 1e6)
     {
-        var node = AggregatorNode.Open(Options(), Path.Combine(_dir, "state.db"), new ModelSigner(_key), _publisher, _time, NullLoggerFactory.Instance, new AggregatorMetrics());
+        var node = AggregatorNode.Open(Options(epsilon), Path.Combine(_dir, "state.db"), new ModelSigner(_key), _publisher, _time, NullLoggerFactory.Instance, new AggregatorMetrics());
         node.Decided += _decisions.Add;
         return node;
     }
@@ -60,7 +66,8 @@ public sealed class DistributedAggregatorNodeTests : IDisposable
     private static InboundMessage Inbound(string topic, byte[] payload) => new(topic, payload, _ => Task.CompletedTask);
 
     /// <summary>Hands every device message to the node and every inbox publication to its participant until nothing moves.</summary>
-    private async Task PumpAsync(AggregatorNode node, SecAggParticipant[] devices, string[] ids, HashSet<int> offline, List<(int Device, SecAggDeviceMessage Message)> outgoing)
+    private async Task PumpAsync(
+        AggregatorNode node, SecAggParticipant[] devices, string[] ids, HashSet<int> offline, List<(int Device, SecAggDeviceMessage Message)> outgoing, List<InboundMessage>? sent = null)
     {
         var ct = TestContext.Current.CancellationToken;
         while (true)
@@ -69,6 +76,7 @@ public sealed class DistributedAggregatorNodeTests : IDisposable
             {
                 var batch = outgoing.Where(o => !offline.Contains(o.Device)).Select(o => Inbound(TopicScheme.SecAgg(Fleet, ids[o.Device]), o.Message.ToByteArray())).ToList();
                 outgoing.Clear();
+                sent?.AddRange(batch);
                 foreach (var outcome in await node.ProcessAsync(batch, ct))
                 {
                     Assert.Equal(TopicKind.SecAgg, outcome.Kind);
@@ -102,12 +110,13 @@ public sealed class DistributedAggregatorNodeTests : IDisposable
     }
 
     /// <summary>Publishes the first model, and N participants join it and exchange their shares through the node.</summary>
-    private async Task<(long Version, float[] Before, SecAggParticipant[] Devices, string[] Ids, List<(int Device, SecAggDeviceMessage Message)> Outgoing, HashSet<int> Offline)> FormGroupAsync(AggregatorNode node)
+    private async Task<(long Version, float[] Before, SecAggParticipant[] Devices, string[] Ids, List<(int Device, SecAggDeviceMessage Message)> Outgoing, HashSet<int> Offline)> FormGroupAsync(
+        AggregatorNode node, Func<int, double>? samplingRate = null)
     {
         await node.ProcessAsync([], TestContext.Current.CancellationToken);
         long version = node.Engine.CurrentVersion;
         float[] before = node.Engine.Global.Buffer.ToArray();
-        var (devices, ids) = Participants((ulong)version);
+        var (devices, ids) = Participants((ulong)version, samplingRate);
         var outgoing = devices.Select((d, i) => (i, d.Join())).ToList();
         var offline = new HashSet<int>();
         await PumpAsync(node, devices, ids, offline, outgoing);
@@ -121,10 +130,37 @@ public sealed class DistributedAggregatorNodeTests : IDisposable
         return [.. Enumerable.Range(0, N).Select(i => Enumerable.Range(0, dimension).Select(_ => (float)((random.NextDouble() - 0.5) * (i % 2 == 0 ? 0.2 : 0.05))).ToArray())];
     }
 
-    private (SecAggParticipant[] Devices, string[] Ids) Participants(ulong version)
+    private (SecAggParticipant[] Devices, string[] Ids) Participants(ulong version, Func<int, double>? samplingRate = null)
     {
         string[] ids = [.. Enumerable.Range(0, N).Select(i => $"device-{i:D2}")];
-        return ([.. ids.Select(id => new SecAggParticipant(Fleet, id, version, new SecAggParticipantOptions { MinimumNoiseMultiplier = 0.5 }, _rng, _time))], ids);
+        return ([.. ids.Select((id, i) => Participant(id, version, samplingRate?.Invoke(i) ?? 1.0))], ids);
+    }
+
+    private SecAggParticipant Participant(string id, ulong version, double samplingRate) =>
+        new(Fleet, id, version, new SecAggParticipantOptions { MinimumNoiseMultiplier = Z, SamplingRate = samplingRate }, _rng, _time);
+
+    /// <summary>Every participant but the <paramref name="offline"/> ones hands in an update; the group is pumped to its end (past the masked-input deadline when some are offline).</summary>
+    private async Task CompleteAsync(
+        AggregatorNode node, SecAggParticipant[] devices, string[] ids, HashSet<int> offline, List<(int Device, SecAggDeviceMessage Message)> outgoing, List<InboundMessage>? sent = null)
+    {
+        float[][] updates = Updates(node.Engine.Architecture.Layout.TotalLength, seed: 47);
+        for (int i = 0; i < N; i++)
+        {
+            if (!offline.Contains(i))
+            {
+                var step = devices[i].SubmitUpdate(updates[i]);
+                Assert.True(step.Accepted, step.Rejection);
+                outgoing.Add((i, step.Outgoing!));
+            }
+        }
+
+        await PumpAsync(node, devices, ids, offline, outgoing, sent);
+        if (offline.Count > 0)
+        {
+            _time.Advance(node.SecAggOptions!.SharesTimeout + node.SecAggOptions.MaskedInputTimeout + TimeSpan.FromSeconds(1));
+            await node.TickAsync(TestContext.Current.CancellationToken);
+            await PumpAsync(node, devices, ids, offline, outgoing, sent);
+        }
     }
 
     [Fact]
@@ -221,6 +257,107 @@ public sealed class DistributedAggregatorNodeTests : IDisposable
         Assert.Equal(RejectionReason.SecureAggregationRequired, outcome.Intake!.Verdict.Reason);
         Assert.Contains(_decisions, d => d.Kind == AggregatorDecisionKind.UpdateRejected && d.Detail == nameof(RejectionReason.SecureAggregationRequired));
         Assert.Equal(0, node.Engine.BufferCount);
+    }
+
+    [Fact]
+    public async Task Each_member_whose_input_is_in_a_released_sum_is_charged_one_round_at_its_declared_rate_once_across_a_restart()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        double Rate(int i) => i % 2 == 0 ? 0.1 : 0.25;
+        var sent = new List<InboundMessage>();
+        SecAggParticipant[] devices;
+        string[] ids;
+        var charged = new Dictionary<string, double[]?>(StringComparer.Ordinal);
+        using (var node = Open(epsilon: 1e6))
+        {
+            (_, _, devices, ids, var outgoing, var offline) = await FormGroupAsync(node, Rate);
+
+            // two members drop before masking: 8 ≥ n_min = 7 survive, and only they are in the sum
+            offline.UnionWith([0, 1]);
+            await CompleteAsync(node, devices, ids, offline, outgoing, sent);
+            Assert.Contains($"survivors {N - 2}/{N}", Assert.Single(_decisions, d => d.Kind == AggregatorDecisionKind.SecAggGroupReleased).Detail, StringComparison.Ordinal);
+
+            foreach (string id in ids)
+            {
+                charged[id] = node.Engine.PrivacyCurve(id);
+            }
+        }
+
+        Assert.Null(charged[ids[0]]);
+        Assert.Null(charged[ids[1]]);
+        for (int i = 2; i < N; i++)
+        {
+            // one subsampled Gaussian step at (q_i, z), against MTZ19's binomial expansion written in the test, at every
+            // integer order of the ledger's grid; relative 1e-9
+            double[] curve = charged[ids[i]]!;
+            for (int o = 0; o < RdpAccountant.DefaultOrders.Count; o++)
+            {
+                double alpha = RdpAccountant.DefaultOrders[o];
+                if (alpha == Math.Floor(alpha) && alpha <= 1024)
+                {
+                    double expected = SubsampledGaussianReference.Rdp(Rate(i), Z, (int)alpha);
+                    Assert.True(Math.Abs(curve[o] - expected) <= 1e-9 * expected, $"{ids[i]} at α = {alpha}: {curve[o]:R}, expected {expected:R}");
+                }
+            }
+        }
+
+        // a restart: the curves are what was committed, and the group's messages redelivered (e.g. never acknowledged)
+        // find no group, release nothing and charge nothing
+        _decisions.Clear();
+        using (var restarted = Open(epsilon: 1e6))
+        {
+            long version = restarted.Engine.CurrentVersion;
+            await restarted.ProcessAsync(sent.TakeLast(N - 2).ToList(), ct);
+            Assert.Equal(version, restarted.Engine.CurrentVersion);
+            Assert.DoesNotContain(_decisions, d => d.Kind == AggregatorDecisionKind.SecAggGroupReleased);
+            Assert.Equal(N - 2, _decisions.Count(d => d.Kind == AggregatorDecisionKind.SecAggRefused));
+            foreach (string id in ids)
+            {
+                Assert.Equal(charged[id], restarted.Engine.PrivacyCurve(id));
+            }
+        }
+
+        foreach (var device in devices)
+        {
+            device.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_device_whose_budget_is_spent_is_refused_before_it_joins_a_group_and_told_why()
+    {
+        var ct = TestContext.Current.CancellationToken;
+
+        // a budget for one released group at q = 1, not two (ε from the reference accountant of the test)
+        double one = SubsampledGaussianReference.Epsilon(1.0, Z, 1, Delta).Epsilon;
+        double two = SubsampledGaussianReference.Epsilon(1.0, Z, 2, Delta).Epsilon;
+        using var node = Open(epsilon: (one + two) / 2);
+        var (version, _, devices, ids, outgoing, offline) = await FormGroupAsync(node);
+        await CompleteAsync(node, devices, ids, offline, outgoing);
+        Assert.Equal(version + 1, node.Engine.CurrentVersion);
+        double spent = node.Engine.PrivacySpent(ids[0]);
+        Assert.InRange(spent, 0.9 * one, one * (1 + 1e-9));
+        double[] before = node.Engine.PrivacyCurve(ids[0])!;
+
+        using var again = Participant(ids[0], (ulong)version + 1, 1.0);
+        var join = Inbound(TopicScheme.SecAgg(Fleet, ids[0]), again.Join().ToByteArray());
+        _decisions.Clear();
+        await node.ProcessAsync([join], ct);
+
+        var refused = Assert.Single(_decisions, d => d.Kind == AggregatorDecisionKind.SecAggRefused);
+        Assert.Equal(ids[0], refused.Device);
+        Assert.Contains(nameof(RejectionReason.PrivacyBudgetExceeded), refused.Detail, StringComparison.Ordinal);
+        Assert.Equal(0, node.OpenSecAggGroups);
+        var told = Assert.Single(_publisher.TakeInboxes());
+        Assert.Equal(TopicScheme.SecAggInbox(Fleet, ids[0]), told.Topic);
+        Assert.True(again.Receive(told.Payload, _parser).Accepted);
+        Assert.Equal(SecAggParticipantState.Abandoned, again.State);
+        Assert.Contains(nameof(RejectionReason.PrivacyBudgetExceeded), again.EndReason, StringComparison.Ordinal);
+        Assert.Equal(before, node.Engine.PrivacyCurve(ids[0]));
+        foreach (var device in devices)
+        {
+            device.Dispose();
+        }
     }
 
     [Fact]

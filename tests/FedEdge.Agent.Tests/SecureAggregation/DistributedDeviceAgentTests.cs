@@ -65,7 +65,7 @@ public sealed class DistributedDeviceAgentTests : IDisposable
             Architecture = "logreg-14-5",
             Strategy = StrategyKind.FedBuff,
             BufferSize = N,
-            Privacy = new FleetPrivacyOptions { Mode = FleetDpMode.Distributed, ClipNorm = 1.0, NoiseMultiplier = Z },
+            Privacy = new FleetPrivacyOptions { Mode = FleetDpMode.Distributed, ClipNorm = 1.0, NoiseMultiplier = Z, Epsilon = 1e5 }, // the devices' budget
         },
         Path.Combine(_dir.Path, "aggregator.db"), new ModelSigner(_key), _publisher, _time, NullLoggerFactory.Instance, new AggregatorMetrics());
 
@@ -106,7 +106,7 @@ public sealed class DistributedDeviceAgentTests : IDisposable
         var others = ids.Skip(1).Select(id => new SecAggParticipant(Fleet, id, model.Version, new SecAggParticipantOptions { MinimumNoiseMultiplier = Z }, _rng, _time)).ToArray();
         var outgoing = new List<(string Device, SecAggDeviceMessage Message)>();
         outgoing.AddRange(agent.TakeSecureAggregationMessages().Select(m => (Device, m)));
-        Assert.Single(outgoing);
+        Assert.Equal(0.999999999, Assert.Single(outgoing).Message.Join.SamplingRate); // the rate its offers are charged at, for the aggregator's ledger
         outgoing.AddRange(others.Select((p, i) => (ids[i + 1], p.Join())));
         await PumpAsync(node, agent, ids, others, outgoing);
 

@@ -85,6 +85,53 @@ public sealed class ShippedConfigurationTests(ScriptPkiFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task The_example_aggregator_configuration_switched_to_distributed_mode_as_its_readme_says_passes_check_config()
+    {
+        string file = await RenderAggregatorAsync("aggregator-distributed");
+
+        // deploy/aggregator/README.md: Privacy:Mode = Distributed needs a group (BufferSize) of at least 10
+        var run = await ServiceBinary.RunAsync(
+            ServiceBinary.Aggregator, "--check-config", "--config", file, "--Aggregator:Engine:Privacy:Mode=Distributed", "--Aggregator:Engine:BufferSize=10");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("fededge-aggregator: configuration OK (fleet home, FedBuff", run.StandardOutput, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string, string[], string> InconsistentAggregatorSettings => new()
+    {
+        { "buffer-2", ["--Aggregator:Engine:Privacy:Mode=Distributed"], "Aggregator:Engine:BufferSize: is the secure-aggregation group size" },
+        { "fedavg", ["--Aggregator:Engine:Privacy:Mode=Distributed", "--Aggregator:Engine:BufferSize=10", "--Aggregator:Engine:Strategy=FedAvg"], "Aggregator:Engine:Strategy: FedAvg cannot run with Aggregator:Engine:Privacy:Mode = Distributed" },
+        { "normbound", ["--Aggregator:Engine:Privacy:Mode=Distributed", "--Aggregator:Engine:BufferSize=10", "--Aggregator:Engine:NormBound=50"], "Aggregator:Engine:NormBound: does not apply with Aggregator:Engine:Privacy:Mode = Distributed" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InconsistentAggregatorSettings))]
+    public async Task The_example_aggregator_configuration_in_distributed_mode_with_an_inconsistent_setting_exits_2_naming_it(string name, string[] settings, string expected)
+    {
+        string file = await RenderAggregatorAsync("aggregator-" + name);
+
+        var run = await ServiceBinary.RunAsync(ServiceBinary.Aggregator, ["--check-config", "--config", file, .. settings]);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        string line = Assert.Single(run.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("fededge-aggregator: invalid configuration: " + expected, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_board_profile_switched_to_distributed_mode_passes_check_config_and_refuses_a_codec()
+    {
+        string agentJson = await EnrolBoardAsync("pi4", "distributed-01");
+
+        var run = await ServiceBinary.RunAsync(ServiceBinary.Agent, "--check-config", "--config", agentJson, "--Agent:Privacy:Mode=Distributed", "--Agent:Privacy:CheckInRate=0.1");
+        var codec = await ServiceBinary.RunAsync(ServiceBinary.Agent, "--check-config", "--config", agentJson, "--Agent:Privacy:Mode=Distributed", "--Agent:Codec=TopKSparse");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.True(codec.ExitCode == 2, codec.ToString());
+        string line = Assert.Single(codec.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("fededge-agent: invalid configuration: Agent:Codec: TopKSparse does not apply with Agent:Privacy:Mode = Distributed", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_value_of_the_wrong_type_exits_2_naming_the_full_key_and_what_it_may_be()
     {
         string agentJson = await EnrolBoardAsync("pi4", "wrongtype-01");

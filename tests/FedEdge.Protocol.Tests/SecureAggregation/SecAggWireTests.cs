@@ -51,7 +51,7 @@ public class SecAggWireTests
         return message;
     }
 
-    private static SecAggDeviceMessage Join() => Device(m => m.Join = new SecAggJoin { ModelVersion = 3, ChannelPublicKey = Key(1), MaskPublicKey = Key(2) });
+    private static SecAggDeviceMessage Join() => Device(m => m.Join = new SecAggJoin { ModelVersion = 3, ChannelPublicKey = Key(1), MaskPublicKey = Key(2), SamplingRate = 0.1 });
 
     private static SecAggDeviceMessage Shares() => Device(m =>
     {
@@ -107,6 +107,9 @@ public class SecAggWireTests
         ["join for version 0"] = (() => Device(m => m.Join = new SecAggJoin { ChannelPublicKey = Key(1), MaskPublicKey = Key(2) }), "join.model_version is 0"),
         ["join with a 33-byte key"] = (() => Device(m => m.Join = new SecAggJoin { ModelVersion = 1, ChannelPublicKey = ByteString.CopyFrom(new byte[33]), MaskPublicKey = Key(2) }), "join.channel_public_key is not a 65-byte"),
         ["join with a compressed key"] = (() => Device(m => { m.Join = Join().Join; m.Join.MaskPublicKey = ByteString.CopyFrom(new byte[65]); }), "join.mask_public_key is not"),
+        ["join with a check-in rate above 1"] = (() => Device(m => { m.Join = Join().Join; m.Join.SamplingRate = 1.5; }), "join.sampling_rate is above 1"),
+        ["join with a negative check-in rate"] = (() => Device(m => { m.Join = Join().Join; m.Join.SamplingRate = -0.1; }), "join.sampling_rate"),
+        ["join with a check-in rate of NaN"] = (() => Device(m => { m.Join = Join().Join; m.Join.SamplingRate = double.NaN; }), "join.sampling_rate"),
         ["shares for group 0"] = (() => Device(m => { m.Shares = Shares().Shares; m.Shares.GroupId = 0; }), "shares.group_id must be positive"),
         ["shares to one peer twice"] = (() => Device(m => { m.Shares = Shares().Shares; m.Shares.Shares[1].PeerIndex = 0; }), "shares.shares[1].peer_index repeats"),
         ["shares with a short ciphertext"] = (() => Device(m => { m.Shares = Shares().Shares; m.Shares.Shares[0].Ciphertext = ByteString.CopyFrom(new byte[50]); }), "shares.shares[0].ciphertext is 50 bytes"),
