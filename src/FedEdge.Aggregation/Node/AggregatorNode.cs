@@ -40,7 +40,7 @@ public sealed partial class AggregatorNode : IDisposable
     private (long Version, uint Wanted, ulong Round)? _paced;
 
     private AggregatorNode(
-        AggregationEngine engine, AggregatorStateStore store, IAcknowledgedPublisher publisher, Func<bool> connected, string fleet, ILogger logger, SecAggCoordinatorOptions? secAgg, TimeProvider time)
+        AggregationEngine engine, AggregatorStateStore store, IAcknowledgedPublisher publisher, Func<bool> connected, string fleet, ILogger logger, SecAggCoordinatorOptions? secAgg, TimeProvider time, RandomNumberGenerator? secAggRandom)
     {
         _engine = engine;
         _store = store;
@@ -50,11 +50,15 @@ public sealed partial class AggregatorNode : IDisposable
         _logger = logger;
         if (secAgg is not null)
         {
-            _secAggRandom = RandomNumberGenerator.Create();
+            _secAggRandom = secAggRandom ?? RandomNumberGenerator.Create();
             _secAgg = new SecAggGroupCoordinator(secAgg, _secAggRandom, time);
 
             // at most a roster, a relay, an unmask request and an "abandoned" per member of every open group
             _secAggOutboxLimit = 4 * secAgg.MaxOpenGroups * secAgg.GroupSize;
+        }
+        else
+        {
+            secAggRandom?.Dispose();
         }
     }
 
@@ -97,6 +101,10 @@ public sealed partial class AggregatorNode : IDisposable
     /// <param name="loggers">Logging.</param>
     /// <param name="metrics">The aggregator's metrics.</param>
     /// <param name="connected">Whether publishing can succeed now; null = always. A disconnected driver keeps receiving and ticking, and the next call publishes.</param>
+    /// <param name="secAggRandom">
+    /// Distributed mode: the generator of group ids and public round seeds (the node owns and disposes it); null = the OS
+    /// generator. The simulator passes a seeded one so that a seed replays the same models.
+    /// </param>
     public static AggregatorNode Open(
         AggregationEngineOptions options,
         string statePath,
@@ -105,7 +113,8 @@ public sealed partial class AggregatorNode : IDisposable
         TimeProvider time,
         ILoggerFactory loggers,
         AggregatorMetrics metrics,
-        Func<bool>? connected = null)
+        Func<bool>? connected = null,
+        RandomNumberGenerator? secAggRandom = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(publisher);
@@ -129,7 +138,7 @@ public sealed partial class AggregatorNode : IDisposable
         {
             var engine = new AggregationEngine(options, store, signer, time, loggers.CreateLogger<AggregationEngine>(), metrics);
             engine.Initialize();
-            return new AggregatorNode(engine, store, publisher, connected ?? (() => true), options.Fleet, loggers.CreateLogger<AggregatorNode>(), secAgg, time)
+            return new AggregatorNode(engine, store, publisher, connected ?? (() => true), options.Fleet, loggers.CreateLogger<AggregatorNode>(), secAgg, time, secAggRandom)
             {
                 SecAggOptions = secAgg,
             };
