@@ -16,7 +16,7 @@ namespace FedEdge.Simulation.Tests.Running;
 /// </summary>
 public sealed class DistributedRunTests
 {
-    /// <summary>24 homes, half on mains, FedBuff with groups of K = 10, six simulated hours.</summary>
+    /// <summary>24 homes, half on mains, FedBuff with groups of K = 10, six simulated hours, no session losses.</summary>
     private static SimulationOptions Fleet(double epsilon, int contributions) => new()
     {
         Devices = 24,
@@ -31,13 +31,15 @@ public sealed class DistributedRunTests
         Epsilon = epsilon,
         Delta = 1e-6,
         ContributionsPerDevice = contributions,
+        LossProbability = 0,
         Seeds = [5],
     };
 
     [Fact]
     public async Task A_small_distributed_fleet_releases_groups_learns_and_no_ledger_exceeds_its_budget()
     {
-        var options = Fleet(epsilon: 30, contributions: 10);
+        // a lossy network (5 % of the inbox deliveries lost) on top of the windows: real dropouts inside running groups
+        var options = Fleet(epsilon: 30, contributions: 10) with { LossProbability = 0.05 };
         var run = Assert.Single(await SimulationRunner.RunAllAsync(options, null, NullLoggerFactory.Instance, TestContext.Current.CancellationToken));
 
         var secAgg = Assert.IsType<SecureAggregationResult>(run.SecureAggregation);
@@ -47,6 +49,8 @@ public sealed class DistributedRunTests
         Assert.True(secAgg.GroupsFormed >= secAgg.GroupsReleased);
         Assert.Equal(secAgg.GroupsReleased + 1, run.FinalVersion); // each applied release is one server step from v1
         Assert.InRange(secAgg.MeanSurvivors, secAgg.MinimumSurvivors, secAgg.GroupSize);
+        Assert.True(secAgg.MeanSurvivors < secAgg.GroupSize, "members dropped out of released groups, and the groups were released without them");
+        Assert.Equal(1 - (secAgg.MeanSurvivors / secAgg.GroupSize), secAgg.DropoutRateReleased, 12);
         Assert.Equal(run.AcceptedUpdates, (long)Math.Round(secAgg.MeanSurvivors * secAgg.GroupsReleased));
         Assert.True(secAgg.MaskedInputs >= run.AcceptedUpdates);
         Assert.True(secAgg.UploadBytes > 0 && secAgg.UploadBytes == run.UploadBytes, "in distributed mode every upload byte is secagg traffic");
