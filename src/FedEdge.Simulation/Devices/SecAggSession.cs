@@ -1,3 +1,4 @@
+using System.Globalization;
 using FedEdge.Device.Agent;
 using FedEdge.Protocol.Topics;
 using FedEdge.Protocol.Transport;
@@ -39,15 +40,20 @@ public sealed class SecAggSession : IAsyncDisposable
     /// <summary>Whether the session may close: nothing is waiting to be handed over.</summary>
     public bool Idle => Pending == 0 && !DeliveryScheduled;
 
-    /// <summary>Connects as <paramref name="device"/> and subscribes to its inbox.</summary>
+    /// <summary>
+    /// Connects as <paramref name="device"/> and subscribes to its inbox. The client id is the device's with "-secagg-" and
+    /// <paramref name="session"/>: never the check-in sessions' id (the broker would drop one of the two), and a new one
+    /// per session, so a message queued for a closed session (the broker keeps it for its one-second expiry) never
+    /// reaches the next one.
+    /// </summary>
     /// <exception cref="TimeoutException">The broker did not accept the connection in time.</exception>
-    public static async Task<SecAggSession> OpenAsync(BrokerEndpoint broker, string fleet, string device, int seed, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<SecAggSession> OpenAsync(BrokerEndpoint broker, string fleet, string device, long session, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(broker);
         ArgumentNullException.ThrowIfNull(loggers);
-        var options = broker.Options(device, device + "-secagg");
+        var options = broker.Options(device, string.Create(CultureInfo.InvariantCulture, $"{device}-secagg-{session}"));
         options.SessionExpiry = TimeSpan.FromSeconds(1);
-        var client = new ReconnectingMqttClient(options, TimeProvider.System, new Random(seed), loggers.CreateLogger<ReconnectingMqttClient>());
+        var client = new ReconnectingMqttClient(options, TimeProvider.System, new Random((int)session), loggers.CreateLogger<ReconnectingMqttClient>());
         try
         {
             await client.SubscribeAsync(TopicScheme.SecAggInbox(fleet, device), cancellationToken).ConfigureAwait(false);

@@ -62,6 +62,7 @@ public sealed class FleetSimulation : IDisposable
     private readonly Dictionary<int, SecAggSession> _secAggSessions = [];
     private readonly List<PrivacyPoint> _privacy = [];
     private SecAggSent _secAggSent;
+    private long _secAggSessionsOpened;
     private long _sequence;
     private Dictionary<string, int>? _deviceIndex;
     private long _wokenRound;
@@ -501,7 +502,7 @@ public sealed class FleetSimulation : IDisposable
         int index = device.Profile.Index;
         if (!_secAggSessions.TryGetValue(index, out var session))
         {
-            session = await SecAggSession.OpenAsync(_broker, Fleet, device.Profile.DeviceId, SeedDerivation.Derive(_seed, index, 3), _loggers, cancellationToken).ConfigureAwait(false);
+            session = await SecAggSession.OpenAsync(_broker, Fleet, device.Profile.DeviceId, ++_secAggSessionsOpened, _loggers, cancellationToken).ConfigureAwait(false);
             _secAggSessions[index] = session;
         }
 
@@ -529,9 +530,14 @@ public sealed class FleetSimulation : IDisposable
         var now = _clock.GetUtcNow();
         foreach (string id in _aggregator.TakeInboxDeliveries())
         {
-            // a delivered message means the device's session subscribed to the inbox: its index is in the sessions
+            // a delivered message means a session of the device subscribed to its inbox; a session closed within the broker's
+            // one-second expiry still counts as one, and its message is lost with it
             int index = DeviceIndex(id);
-            var session = _secAggSessions[index];
+            if (!_secAggSessions.TryGetValue(index, out var session))
+            {
+                continue;
+            }
+
             session.Pending++;
             if (!session.DeliveryScheduled)
             {
