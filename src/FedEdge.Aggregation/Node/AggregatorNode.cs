@@ -40,7 +40,7 @@ public sealed partial class AggregatorNode : IDisposable
     private (long Version, uint Wanted, ulong Round)? _paced;
 
     private AggregatorNode(
-        AggregationEngine engine, AggregatorStateStore store, IAcknowledgedPublisher publisher, Func<bool> connected, string fleet, ILogger logger, SecAggCoordinatorOptions? secAgg, TimeProvider time)
+        AggregationEngine engine, AggregatorStateStore store, IAcknowledgedPublisher publisher, Func<bool> connected, string fleet, ILogger logger, SecAggCoordinatorOptions? secAgg, TimeProvider time, RandomNumberGenerator? secAggRandom)
     {
         _engine = engine;
         _store = store;
@@ -50,12 +50,16 @@ public sealed partial class AggregatorNode : IDisposable
         _logger = logger;
         if (secAgg is not null)
         {
-            _secAggRandom = RandomNumberGenerator.Create();
+            _secAggRandom = secAggRandom ?? RandomNumberGenerator.Create();
             // the aggregator's own per-device ledger admits a device to a group only if it can afford the group's release
             _secAgg = new SecAggGroupCoordinator(secAgg, _secAggRandom, time, (device, join) => engine.RefuseGroupMember(device, join.SamplingRate));
 
             // at most a roster, a relay, an unmask request and an "abandoned" per member of every open group
             _secAggOutboxLimit = 4 * secAgg.MaxOpenGroups * secAgg.GroupSize;
+        }
+        else
+        {
+            secAggRandom?.Dispose();
         }
     }
 
@@ -98,6 +102,10 @@ public sealed partial class AggregatorNode : IDisposable
     /// <param name="loggers">Logging.</param>
     /// <param name="metrics">The aggregator's metrics.</param>
     /// <param name="connected">Whether publishing can succeed now; null = always. A disconnected driver keeps receiving and ticking, and the next call publishes.</param>
+    /// <param name="secAggRandom">
+    /// Distributed mode: the generator of group ids and public round seeds (the node owns and disposes it); null = the OS
+    /// generator. The simulator passes a seeded one so that a seed replays the same models.
+    /// </param>
     public static AggregatorNode Open(
         AggregationEngineOptions options,
         string statePath,
@@ -106,7 +114,8 @@ public sealed partial class AggregatorNode : IDisposable
         TimeProvider time,
         ILoggerFactory loggers,
         AggregatorMetrics metrics,
-        Func<bool>? connected = null)
+        Func<bool>? connected = null,
+        RandomNumberGenerator? secAggRandom = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(publisher);
@@ -130,7 +139,7 @@ public sealed partial class AggregatorNode : IDisposable
         {
             var engine = new AggregationEngine(options, store, signer, time, loggers.CreateLogger<AggregationEngine>(), metrics);
             engine.Initialize();
-            return new AggregatorNode(engine, store, publisher, connected ?? (() => true), options.Fleet, loggers.CreateLogger<AggregatorNode>(), secAgg, time)
+            return new AggregatorNode(engine, store, publisher, connected ?? (() => true), options.Fleet, loggers.CreateLogger<AggregatorNode>(), secAgg, time, secAggRandom)
             {
                 SecAggOptions = secAgg,
             };

@@ -32,11 +32,11 @@ internal static class SimulateCommand
         var devices = new Option<int?>("--devices") { Description = "Fleet size (default 50; ftte-paper 100)." };
         var strategy = new Option<string?>("--strategy") { Description = "fedavg, fedbuff, ftte, all, or a comma-separated list (default ftte,fedavg)." };
         var codec = new Option<string?>("--codec") { Description = "Update codec of dense strategies: dense, float16, int8, topk, packed2, packed3 or packed4 (default float16; FTTE sends its sparse subset)." };
-        var dp = new Option<string?>("--dp") { Description = "Differential privacy: none, sample (DP-SGD on the device) or user (DP-FedAvg) (default none)." };
+        var dp = new Option<string?>("--dp") { Description = "Differential privacy: none, sample (DP-SGD on the device), user (DP-FedAvg, noise on each device) or distributed (secure aggregation in groups of --buffer, each device adding its share of one discrete-Gaussian noise; fedbuff/ftte only) (default none)." };
         var epsilon = new Option<double?>("--epsilon") { Description = "Each device's privacy budget ε (default 8)." };
         var delta = new Option<double?>("--delta") { Description = "δ of the budget (default 1e-5)." };
         var contributions = new Option<int?>("--contributions-per-device") { Description = "With DP: the noise is set so that this many contributions spend ε (default 20)." };
-        var checkInRate = new Option<double?>("--checkin-rate") { Description = "With --dp user: random check-ins — offered a round (a model version it has not been offered), a device joins with probability q and every offer is charged the subsampled Gaussian; the noise affords ⌈C/q⌉ offers for C = --contributions-per-device (default 1: no check-ins)." };
+        var checkInRate = new Option<double?>("--checkin-rate") { Description = "With --dp user or distributed: random check-ins — offered a round (a model version it has not been offered), a device joins with probability q and every offer is charged the subsampled Gaussian; the noise affords ⌈C/q⌉ offers for C = --contributions-per-device (default 1: no check-ins)." };
         var reoffer = new Option<string?>("--checkin-reoffer") { Description = "With --checkin-rate: how long a model version the coin declined must stay current before it is offered (and charged) again, e.g. 30m (default 30m)." };
         var target = new Option<double?>("--target-accuracy") { Description = "Accuracy whose first crossing is reported as time to target (default 0.80; ftte-paper 0.85)." };
         var maxTime = new Option<string?>("--max-time") { Description = "Simulated horizon, e.g. 12h, 90m, 2d (default 12h)." };
@@ -114,9 +114,9 @@ internal static class SimulateCommand
                     ServerLearningRate = parse.GetValue(serverLr) ?? baseline.ServerLearningRate,
                     Robust = parse.GetValue(robust) is { } r ? ParseRobust(r) : baseline.Robust,
                 };
-                if (parse.GetValue(checkInRate) is not null && options.Privacy != ContributionPrivacy.UserLevel)
+                if (parse.GetValue(checkInRate) is not null && options.Privacy is not (ContributionPrivacy.UserLevel or ContributionPrivacy.Distributed))
                 {
-                    throw new UsageException($"--checkin-rate needs --dp user (was --dp {parse.GetValue(dp)}): random check-ins amplify the user-level release; without DP nothing is charged, and DP-SGD already samples its examples.");
+                    throw new UsageException($"--checkin-rate needs --dp user or --dp distributed (was --dp {parse.GetValue(dp)}): random check-ins amplify the user-level release; without DP nothing is charged, and DP-SGD already samples its examples.");
                 }
 
                 options.Validate();
@@ -219,6 +219,7 @@ internal static class SimulateCommand
         }
 
         console.Write(table);
+        WritePrivacyTables(console, results);
         if (results.Any(r => r.Personalization is not null))
         {
             var personal = new Table().Title("per-device accuracy on each device's own held-out samples (median / 10th percentile)")
@@ -238,6 +239,60 @@ internal static class SimulateCommand
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"wall time {results.Sum(r => r.WallSeconds):F1} s"));
     }
 
+    /// <summary>With DP: ε over simulated time for both observers; with --dp distributed: groups, dropouts and the noise on the aggregate.</summary>
+    private static void WritePrivacyTables(IAnsiConsole console, IReadOnlyList<RunResult> results)
+    {
+        var secure = results.Where(r => r.SecureAggregation is not null).ToArray();
+        if (secure.Length > 0)
+        {
+            var table = new Table().Title("secure aggregation (distributed discrete Gaussian)")
+                .AddColumns("strategy", "seed", "z", "n / n_min", "groups formed", "released", "abandoned (forming)", "refused msgs", "dropout: released / formed", "noise per coord. on the mean", "secagg upload (MB)");
+            foreach (var r in secure)
+            {
+                var a = r.SecureAggregation!;
+                table.AddRow(
+                    r.Strategy,
+                    r.Seed.ToString(CultureInfo.InvariantCulture),
+                    string.Create(CultureInfo.InvariantCulture, $"{r.NoiseMultiplier:F3}"),
+                    string.Create(CultureInfo.InvariantCulture, $"{a.GroupSize} / {a.MinimumSurvivors}"),
+                    a.GroupsFormed.ToString(CultureInfo.InvariantCulture),
+                    a.GroupsReleased.ToString(CultureInfo.InvariantCulture),
+                    string.Create(CultureInfo.InvariantCulture, $"{a.GroupsAbandoned} ({a.GroupsAbandonedForming})"),
+                    a.Refused.ToString(CultureInfo.InvariantCulture),
+                    string.Create(CultureInfo.InvariantCulture, $"{a.DropoutRateReleased:P1} / {a.DropoutRateFormed:P1}"),
+                    a.NoisePerCoordinate.ToString("G3", CultureInfo.InvariantCulture),
+                    (a.UploadBytes / 1e6).ToString("F2", CultureInfo.InvariantCulture));
+            }
+
+            console.Write(table);
+        }
+
+        var timed = results.Where(r => r.PrivacyTimeline.Count > 0).ToArray();
+        if (timed.Length == 0)
+        {
+            return;
+        }
+
+        // about six rows, at the same sample indices for every run (all runs of one invocation share the horizon)
+        int points = timed.Min(r => r.PrivacyTimeline.Count);
+        int[] rows = [.. Enumerable.Range(0, 7).Select(i => (int)Math.Round(i * (points - 1) / 6.0)).Distinct()];
+        var over = new Table().Title("ε per device over time: mean / max against models · against the aggregator").AddColumn("hours");
+        foreach (var r in timed)
+        {
+            over.AddColumn(string.Create(CultureInfo.InvariantCulture, $"{r.Strategy} seed {r.Seed}"));
+        }
+
+        foreach (int i in rows)
+        {
+            over.AddRow([
+                timed[0].PrivacyTimeline[i].Hours.ToString("F1", CultureInfo.InvariantCulture),
+                .. timed.Select(r => r.PrivacyTimeline[i]).Select(p => string.Create(CultureInfo.InvariantCulture,
+                    $"{p.MeanEpsilon:F2} / {p.MaxEpsilon:F2} · {p.MeanEpsilonAgainstAggregator:F2} / {p.MaxEpsilonAgainstAggregator:F2}"))]);
+        }
+
+        console.Write(over);
+    }
+
     /// <summary>What the report must say about how the figures were obtained.</summary>
     internal static IReadOnlyList<string> Notes(SimulationOptions options) =>
     [
@@ -251,7 +306,14 @@ internal static class SimulateCommand
 
     private static IEnumerable<string> CheckInNotes(SimulationOptions options)
     {
-        if (options.Privacy == ContributionPrivacy.UserLevel && options.CheckInRate < 1)
+        if (options.Privacy == ContributionPrivacy.Distributed)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture,
+                $"Distributed DP: every device trains, hands its raw update to its secure-aggregation participant (the agent's), which clips it to S = {options.ClipNorm:G3}, encodes it with its share of the discrete Gaussian and masks it; devices in a group keep an MQTT session on their inbox (secagg-inbox/{{device}}) and publish on secagg/{{device}}; the aggregator's node forms groups of n = --buffer = {options.BufferSize} for one model version and releases only the unmasked sum. An inbox message reaches a device one network latency after it was published; a device outside its idle-and-charging window at that moment does not receive it (a dropout), and each delivery is lost with --loss probability. z is calibrated with the discrete accountant so that {options.OfferedRounds} offers at q = {options.CheckInRate:G3} spend ε; the noise per coordinate on the mean is γ·σ/√survivors (rounding excluded). Upload bytes include every secagg message a device sent.");
+        }
+
+
+        if (options.Privacy is ContributionPrivacy.UserLevel or ContributionPrivacy.Distributed && options.CheckInRate < 1)
         {
             yield return string.Create(CultureInfo.InvariantCulture,
                 $"Random check-ins at q = {options.CheckInRate:G3}: every model version a device was offered while eligible is charged the subsampled Gaussian (q, z = {options.UserLevelNoiseMultiplier(new FedEdge.Core.Privacy.RdpAccountant()):F3}, one step), the coin's \"no\" included; z affords {options.OfferedRounds} offers. ε (models) is that charge; ε (aggregator) counts the rounds joined, unamplified, because the aggregator sees who sent.");
@@ -370,7 +432,8 @@ internal static class SimulateCommand
         "none" => ContributionPrivacy.None,
         "sample" => ContributionPrivacy.SampleLevel,
         "user" => ContributionPrivacy.UserLevel,
-        _ => throw new FormatException($"--dp '{text}' is not none, sample or user."),
+        "distributed" => ContributionPrivacy.Distributed,
+        _ => throw new FormatException($"--dp '{text}' is not none, sample, user or distributed."),
     };
 
     internal static FedEdge.Device.Personalization.PersonalizationMode ParsePersonalization(string text) => text.ToLowerInvariant() switch

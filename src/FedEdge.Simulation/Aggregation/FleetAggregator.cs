@@ -1,11 +1,15 @@
+using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using FedEdge.Aggregation.Engine;
 using FedEdge.Aggregation.Metrics;
 using FedEdge.Aggregation.Node;
+using FedEdge.Aggregation.Privacy;
 using FedEdge.Aggregation.Validation;
 using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Topics;
 using FedEdge.Protocol.Transport;
+using FedEdge.Simulation.Clock;
 using FedEdge.Simulation.Transport;
 using Microsoft.Extensions.Logging;
 
@@ -17,7 +21,7 @@ namespace FedEdge.Simulation.Aggregation;
 /// <c>AggregatorService</c>, which hands the node whatever has arrived, the simulator tells it how many messages to
 /// expect, so every run handles the same messages in the same order. It decides nothing: it counts what the node did.
 /// </summary>
-public sealed class FleetAggregator : IAsyncDisposable
+public sealed partial class FleetAggregator : IAsyncDisposable
 {
     private static readonly TimeSpan ReceiveTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
@@ -28,24 +32,46 @@ public sealed class FleetAggregator : IAsyncDisposable
     private readonly Dictionary<string, long> _acceptedByDevice = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _rejected = new(StringComparer.Ordinal);
     private readonly List<long> _staleness = [];
+    private readonly InboxRecorder _inboxes;
 
-    private FleetAggregator(AggregatorNode node, ECDsa key, ReconnectingMqttClient client)
+    private FleetAggregator(AggregatorNode node, ECDsa key, ReconnectingMqttClient client, InboxRecorder inboxes)
     {
         _node = node;
         _key = key;
         _client = client;
+        _inboxes = inboxes;
         _node.Decided += decision =>
         {
-            if (decision.Kind == AggregatorDecisionKind.UpdateRejected)
+            switch (decision.Kind)
             {
-                Count(decision.Detail);
-            }
-            else if (decision.Kind == AggregatorDecisionKind.UpdateDuplicate)
-            {
-                Count("Duplicate");
+                case AggregatorDecisionKind.UpdateRejected:
+                    Count(decision.Detail);
+                    break;
+                case AggregatorDecisionKind.UpdateDuplicate:
+                    Count("Duplicate");
+                    break;
+                case AggregatorDecisionKind.SecAggGroupReleased:
+                    Released(decision);
+                    break;
+                case AggregatorDecisionKind.SecAggGroupAbandoned:
+                    SecAgg.GroupsAbandoned++;
+                    SecAgg.GroupsAbandonedForming += decision.Detail.Contains("joined in time", StringComparison.Ordinal) ? 1 : 0;
+                    break;
+                case AggregatorDecisionKind.SecAggRefused:
+                    SecAgg.Refused++;
+                    break;
             }
         };
     }
+
+    /// <summary><c>--dp distributed</c>: what the node's secure-aggregation groups did, as its decisions and inbox publications tell.</summary>
+    public SecAggTally SecAgg { get; } = new();
+
+    /// <summary>
+    /// The inbox messages the node published since the last call that the broker delivered to a subscriber (a device's open
+    /// <see cref="Devices.SecAggSession"/>), in publication order, by device.
+    /// </summary>
+    public IReadOnlyList<string> TakeInboxDeliveries() => _inboxes.Take();
 
     /// <summary>The node.</summary>
     public AggregatorNode Node => _node;
@@ -92,8 +118,14 @@ public sealed class FleetAggregator : IAsyncDisposable
         var signer = new ModelSigner(key);
         var client = new ReconnectingMqttClient(
             broker.Options("aggregator", "aggregator-" + options.Fleet), TimeProvider.System, new Random(options.Seed), loggers.CreateLogger<ReconnectingMqttClient>());
-        var node = AggregatorNode.Open(options, Path.Combine(directory, "aggregator.db"), signer, client, clock, loggers, new AggregatorMetrics());
-        var aggregator = new FleetAggregator(node, key, client) { PublicKey = signer.PublicKey };
+        var inboxes = new InboxRecorder(client);
+
+        // distributed mode: group ids and public round seeds from the run's seed, so that a seed replays the same models
+        var secAggRandom = options.Privacy.Mode == FleetDpMode.Distributed
+            ? new DeterministicRandomNumberGenerator(string.Create(CultureInfo.InvariantCulture, $"{options.Seed}/aggregator/secagg"))
+            : null;
+        var node = AggregatorNode.Open(options, Path.Combine(directory, "aggregator.db"), signer, inboxes, clock, loggers, new AggregatorMetrics(), secAggRandom: secAggRandom);
+        var aggregator = new FleetAggregator(node, key, client, inboxes) { PublicKey = signer.PublicKey };
         aggregator.LargestSubset = node.Engine.Subset?.Count ?? 0;
         foreach (string filter in node.Subscriptions)
         {
@@ -162,6 +194,15 @@ public sealed class FleetAggregator : IAsyncDisposable
 
     private void Tally(MessageOutcome outcome)
     {
+        if (outcome.Kind == TopicKind.SecAgg)
+        {
+            // the masked inputs and the key and share traffic are what a device uploads in distributed mode
+            UploadBytes += outcome.PayloadBytes;
+            SecAgg.UploadBytes += outcome.PayloadBytes;
+            _bytesByDevice[outcome.Device!] = _bytesByDevice.GetValueOrDefault(outcome.Device!) + outcome.PayloadBytes;
+            return;
+        }
+
         if (outcome.Kind != TopicKind.Updates || outcome.Intake is not { } intake)
         {
             return;
@@ -181,4 +222,57 @@ public sealed class FleetAggregator : IAsyncDisposable
     }
 
     private void Count(string reason) => _rejected[reason] = _rejected.GetValueOrDefault(reason) + 1;
+
+    /// <summary>A released group: its survivors are the accepted updates of one step (the node's detail says "survivors s/n").</summary>
+    private void Released(AggregatorDecision decision)
+    {
+        var match = SurvivorsPattern().Match(decision.Detail);
+        if (!match.Success)
+        {
+            throw new InvalidOperationException($"A released group's detail does not name its survivors: '{decision.Detail}'.");
+        }
+
+        int survivors = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        if (decision.Detail.Contains("not applied", StringComparison.Ordinal))
+        {
+            SecAgg.GroupsNotApplied++;
+            return;
+        }
+
+        SecAgg.Survivors.Add(survivors);
+        Accepted += survivors;
+        long staleness = _node.Engine.CurrentVersion - 1 - decision.ModelVersion;
+        for (int i = 0; i < survivors; i++)
+        {
+            _staleness.Add(staleness);
+        }
+    }
+
+    [GeneratedRegex(@"survivors (\d+)/(\d+)", RegexOptions.CultureInvariant)]
+    private static partial Regex SurvivorsPattern();
+
+    /// <summary>Passes every publication to the broker and notes the inbox messages some subscriber received.</summary>
+    private sealed class InboxRecorder(IAcknowledgedPublisher inner) : IAcknowledgedPublisher
+    {
+        private readonly List<string> _delivered = [];
+
+        public async Task<PublishAcknowledgement> PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken)
+        {
+            var acknowledgement = await inner.PublishAsync(topic, payload, retain, cancellationToken).ConfigureAwait(false);
+            if (!acknowledgement.NoMatchingSubscribers && TopicScheme.TryParse(topic, out var address, out _) && address.Kind == TopicKind.SecAggInbox)
+            {
+                // bounded: the node publishes at most its bounded secagg queue per call, and the driver takes them after each call
+                _delivered.Add(address.Device!);
+            }
+
+            return acknowledgement;
+        }
+
+        public string[] Take()
+        {
+            string[] taken = [.. _delivered];
+            _delivered.Clear();
+            return taken;
+        }
+    }
 }

@@ -20,6 +20,9 @@ public sealed class PlotRenderer
     /// <summary>ε spent per device (only with DP).</summary>
     public const string EpsilonFile = "epsilon.png";
 
+    /// <summary>Mean ε per device against simulated time, for both observers (only with DP and a privacy timeline).</summary>
+    public const string EpsilonOverTimeFile = "epsilon-time.png";
+
     /// <summary>Staleness histogram of accepted updates.</summary>
     public const string StalenessFile = "staleness.png";
 
@@ -73,6 +76,7 @@ public sealed class PlotRenderer
         Add(AccuracyFile, p => { RenderAccuracy(summary, p); return true; });
         Add(UploadFile, p => { RenderUpload(summary, p); return true; });
         Add(EpsilonFile, p => RenderEpsilon(summary, p));
+        Add(EpsilonOverTimeFile, p => RenderEpsilonOverTime(summary, p));
         Add(StalenessFile, p => { RenderStaleness(summary, p); return true; });
         Add(ParticipationFile, p => { RenderParticipation(summary, p); return true; });
         Add(PersonalizationFile, p => RenderPersonalization(summary, p));
@@ -102,6 +106,45 @@ public sealed class PlotRenderer
         DrawCurves(plot, summary, run => Curve(run, 0, p => p.UploadBytes / BytesPerMegabyte));
         plot.Axes.Margins(left: 0, bottom: 0);
         Save(plot, path, legend: summary.Strategies.Count > 1, Alignment.UpperLeft);
+    }
+
+    /// <summary>
+    /// Mean ε per device against simulated hours, one colour per strategy and seed: solid against observers of the models
+    /// (as charged), dashed against the aggregator (the rounds joined, unamplified). Writes nothing without a privacy timeline.
+    /// </summary>
+    public bool RenderEpsilonOverTime(SimulationSummary summary, string path)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var runs = summary.Runs.Where(r => r.PrivacyTimeline.Count > 1).ToArray();
+        if (!summary.Options.UsesDp || runs.Length == 0)
+        {
+            return false;
+        }
+
+        using var plot = NewPlot("Mean ε per device over time (solid: against the models; dashed: against the aggregator)", "Simulated time (h)", "ε spent (mean over devices)");
+        int i = 0;
+        foreach (var run in runs)
+        {
+            var color = Palette[i++ % Palette.Length];
+            double[] hours = [.. run.PrivacyTimeline.Select(p => p.Hours)];
+            var models = plot.Add.Scatter(hours, [.. run.PrivacyTimeline.Select(p => p.MeanEpsilon)], color);
+            models.MarkerSize = 0;
+            models.LineWidth = 2;
+            models.LegendText = string.Create(CultureInfo.InvariantCulture, $"{run.Strategy} seed {run.Seed}");
+            var aggregator = plot.Add.Scatter(hours, [.. run.PrivacyTimeline.Select(p => p.MeanEpsilonAgainstAggregator)], color);
+            aggregator.MarkerSize = 0;
+            aggregator.LinePattern = LinePattern.Dashed;
+        }
+
+        if (summary.Options.Epsilon is double budget)
+        {
+            var line = plot.Add.HorizontalLine(budget, 1.5f, Colors.Black, LinePattern.Dotted);
+            line.LegendText = string.Create(CultureInfo.InvariantCulture, $"budget ε = {budget:G3}");
+        }
+
+        plot.Axes.Margins(left: 0, bottom: 0);
+        Save(plot, path, legend: true, Alignment.UpperLeft);
+        return true;
     }
 
     /// <summary>

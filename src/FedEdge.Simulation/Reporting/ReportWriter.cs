@@ -15,6 +15,7 @@ public static class ReportWriter
         (PlotRenderer.AccuracyFile, "Test accuracy vs simulated time"),
         (PlotRenderer.UploadFile, "Cumulative upload vs simulated time"),
         (PlotRenderer.EpsilonFile, "Privacy budget spent per device"),
+        (PlotRenderer.EpsilonOverTimeFile, "Mean ε per device over time, both observers"),
         (PlotRenderer.StalenessFile, "Staleness of accepted updates"),
         (PlotRenderer.ParticipationFile, "Participation by memory class"),
         (PlotRenderer.PersonalizationFile, "Per-device accuracy of the global, personal, local-only and served models"),
@@ -81,6 +82,7 @@ public static class ReportWriter
 
         AppendSeeds(md, summary.Runs);
         AppendPersonalization(md, summary.Runs);
+        AppendSecureAggregation(md, summary.Runs);
 
         md.Append("## Figures\n\n");
         foreach ((string file, string caption) in Figures)
@@ -108,6 +110,26 @@ public static class ReportWriter
         }
 
         return md.ToString();
+    }
+
+    private static void AppendSecureAggregation(StringBuilder md, IReadOnlyList<RunResult> runs)
+    {
+        var secure = runs.Where(r => r.SecureAggregation is not null).ToArray();
+        if (secure.Length == 0)
+        {
+            return;
+        }
+
+        md.Append("## Secure aggregation (distributed discrete Gaussian)\n\n");
+        md.Append("Groups of n devices for one model version; a group is released when at least n_min masked inputs are in its sum. Dropout: members whose update is not in their released group's sum, and members of formed groups that never sent a masked input. Noise: standard deviation per coordinate of the discrete Gaussian on the released mean, γσ/√survivors. ε: mean / max over devices, against the models and against the aggregator.\n\n");
+        md.Append("| Strategy | Seed | z | n / n_min | Formed | Released | Abandoned (forming) | Refused messages | Dropout released / formed | Noise per coordinate | ε models | ε aggregator |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        foreach (var run in secure)
+        {
+            var a = run.SecureAggregation!;
+            md.Append(Invariant($"| {run.Strategy} | {run.Seed} | {run.NoiseMultiplier:F3} | {a.GroupSize} / {a.MinimumSurvivors} | {a.GroupsFormed} | {a.GroupsReleased} | {a.GroupsAbandoned} ({a.GroupsAbandonedForming}) | {a.Refused} | {a.DropoutRateReleased * 100:F1} % / {a.DropoutRateFormed * 100:F1} % | {a.NoisePerCoordinate:G3} | {run.MeanEpsilon:F2} / {run.MaxEpsilon:F2} | {run.MeanEpsilonAgainstAggregator:F2} / {run.MaxEpsilonAgainstAggregator:F2} |\n"));
+        }
+
+        md.Append('\n');
     }
 
     private static void AppendPersonalization(StringBuilder md, IReadOnlyList<RunResult> runs)

@@ -54,7 +54,8 @@ public sealed record SummaryOptions(
     {
         ArgumentNullException.ThrowIfNull(options);
         bool dp = options.Privacy != ContributionPrivacy.None;
-        bool userLevel = options.Privacy == ContributionPrivacy.UserLevel;
+        // distributed DP is a user-level guarantee too, charged the same way (z is the group's noise)
+        bool userLevel = options.Privacy is ContributionPrivacy.UserLevel or ContributionPrivacy.Distributed;
         return new SummaryOptions(
             options.Devices,
             options.Dataset.ToString(),

@@ -64,8 +64,14 @@ public sealed record RunResult
     /// </summary>
     public IReadOnlyList<double> EpsilonAgainstAggregatorPerDevice { get; init; } = [];
 
-    /// <summary>The devices' user-level noise multiplier z (null without user-level DP).</summary>
+    /// <summary>The devices' user-level noise multiplier z (null without user-level DP; with distributed DP the group's z).</summary>
     public double? NoiseMultiplier { get; init; }
+
+    /// <summary>The fleet's ε over simulated time for both observers (with DP; empty without, and in older summaries).</summary>
+    public IReadOnlyList<PrivacyPoint> PrivacyTimeline { get; init; } = [];
+
+    /// <summary><c>--dp distributed</c>: groups, dropouts and the noise on the aggregate (null otherwise).</summary>
+    public SecureAggregationResult? SecureAggregation { get; init; }
 
     /// <summary>Mean over devices of <see cref="EpsilonPerDevice"/> (0 for an empty fleet).</summary>
     public double MeanEpsilon => EpsilonPerDevice.Count == 0 ? 0 : EpsilonPerDevice.Average();

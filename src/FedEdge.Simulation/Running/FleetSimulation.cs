@@ -57,7 +57,14 @@ public sealed class FleetSimulation : IDisposable
     private ModelArchitecture _architecture = null!;
     private VirtualDevice[] _devices = [];
     private FedEdge.Core.Parameters.ParameterSet? _initialGlobal;
+    private FedEdge.Core.DistributedDp.DistributedDiscreteGaussianParameters? _distributed;
+    private BrokerEndpoint _broker = null!;
+    private readonly Dictionary<int, SecAggSession> _secAggSessions = [];
+    private readonly List<PrivacyPoint> _privacy = [];
+    private SecAggSent _secAggSent;
+    private long _secAggSessionsOpened;
     private long _sequence;
+    private Dictionary<string, int>? _deviceIndex;
     private long _wokenRound;
     private long _interrupted;
     private long _budgetRefusals;
@@ -106,11 +113,13 @@ public sealed class FleetSimulation : IDisposable
 
         EmbeddedBroker? embedded = _options.Broker is null ? await EmbeddedBroker.StartAsync().ConfigureAwait(false) : null;
         var broker = _options.Broker ?? embedded!.Endpoint;
+        _broker = broker;
         _clock = new VirtualClock(Start);
         var profiles = FleetBuilder.Build(_options.Devices, _options.Boards, _options.StragglerFraction, _options.MainsFraction, new Random(_seed));
         _architecture = _options.Hidden.Count == 0
             ? ModelArchitecture.LogisticRegression(_data.FeatureCount, _data.ClassCount)
             : ModelArchitecture.Mlp(_data.FeatureCount, [.. _options.Hidden], _data.ClassCount);
+        _distributed = _options.Privacy == ContributionPrivacy.Distributed ? _options.DistributedEncoding(_architecture.Layout.TotalLength) : null;
         _trainersField = new LocalTrainers(Path.Combine(root, "artifacts"));
         try
         {
@@ -138,6 +147,11 @@ public sealed class FleetSimulation : IDisposable
             }
             finally
             {
+                foreach (var session in _secAggSessions.Values)
+                {
+                    await session.DisposeAsync().ConfigureAwait(false);
+                }
+
                 foreach (var device in _devices)
                 {
                     await device.DisposeAsync().ConfigureAwait(false);
@@ -187,6 +201,7 @@ public sealed class FleetSimulation : IDisposable
                 {
                     ContributionPrivacy.UserLevel => FleetDpMode.UserLevel,
                     ContributionPrivacy.SampleLevel => FleetDpMode.SampleLevel,
+                    ContributionPrivacy.Distributed => FleetDpMode.Distributed,
                     _ => FleetDpMode.None,
                 },
                 ClipNorm = _options.ClipNorm,
@@ -203,8 +218,11 @@ public sealed class FleetSimulation : IDisposable
         return options;
     }
 
-    /// <summary>The user-level noise multiplier every device gets: the least that affords the offered rounds per device within ε.</summary>
-    private double UserLevelNoise(RdpAccountant accountant) => _options.UserLevelNoiseMultiplier(accountant);
+    /// <summary>
+    /// The user-level noise multiplier every device gets: the least that affords the offered rounds per device within ε; with
+    /// distributed DP the z of the calibrated encoding (the whole group's noise, which the ledger charges the same way).
+    /// </summary>
+    private double UserLevelNoise(RdpAccountant accountant) => _distributed?.NoiseMultiplier ?? _options.UserLevelNoiseMultiplier(accountant);
 
     private VirtualDevice[] CreateDevices(IReadOnlyList<DeviceProfile> profiles, BrokerEndpoint broker, string directory)
     {
@@ -281,6 +299,17 @@ public sealed class FleetSimulation : IDisposable
             WakeCohort();
             Schedule(Start + TickInterval, new SimulationEvent(SimulationEventKind.Tick, -1, 0));
         }
+        else if (_distributed is not null)
+        {
+            // the secure-aggregation coordinator's deadlines run on the node's (virtual) clock
+            Schedule(Start + TickInterval, new SimulationEvent(SimulationEventKind.Tick, -1, 0));
+        }
+
+        if (_options.Privacy != ContributionPrivacy.None)
+        {
+            SamplePrivacy();
+            Schedule(Start + PrivacySampleInterval, new SimulationEvent(SimulationEventKind.PrivacySample, -1, 0));
+        }
     }
 
     private async Task LoopAsync(CancellationToken cancellationToken)
@@ -309,6 +338,13 @@ public sealed class FleetSimulation : IDisposable
                 case SimulationEventKind.Upload:
                     await UploadAsync(_devices[next.Device], cancellationToken).ConfigureAwait(false);
                     break;
+                case SimulationEventKind.SecAggDelivery:
+                    await SecAggDeliveryAsync(_devices[next.Device], cancellationToken).ConfigureAwait(false);
+                    break;
+                case SimulationEventKind.PrivacySample:
+                    SamplePrivacy();
+                    Schedule(_clock.GetUtcNow() + PrivacySampleInterval, next);
+                    break;
                 default:
                     if (await _aggregator.TickAsync(cancellationToken).ConfigureAwait(false))
                     {
@@ -316,6 +352,7 @@ public sealed class FleetSimulation : IDisposable
                     }
 
                     WakeCohort();
+                    ScheduleSecAggDeliveries();
 
                     Schedule(_clock.GetUtcNow() + TickInterval, next);
                     break;
@@ -333,6 +370,11 @@ public sealed class FleetSimulation : IDisposable
             _clock.AdvanceTo(end);
         }
 
+        if (_options.Privacy != ContributionPrivacy.None)
+        {
+            SamplePrivacy();
+        }
+
         Report(force: true);
     }
 
@@ -340,6 +382,7 @@ public sealed class FleetSimulation : IDisposable
     {
         var now = _clock.GetUtcNow();
         var profile = device.Profile;
+        await CloseSecAggSessionIfDoneAsync(device).ConfigureAwait(false);
         if (!profile.InWindow(now))
         {
             ScheduleCheckIn(profile.NextWindowStart(now + WindowProbe) + WindowProbe + Jitter(device, TimeSpan.FromMinutes(10)), device);
@@ -417,6 +460,11 @@ public sealed class FleetSimulation : IDisposable
             case ContributionOutcome.BudgetExhausted:
                 _budgetRefusals++;
                 return;
+            case ContributionOutcome.HandedToSecureAggregation:
+                // the agent's participant queued its join: the device connects to its inbox and sends it
+                await JoinSecureAggregationAsync(device, cancellationToken).ConfigureAwait(false);
+                ScheduleCheckIn(now + Interval(device), device);
+                return;
             default:
                 ScheduleCheckIn(now + Interval(device), device);
                 return;
@@ -445,14 +493,123 @@ public sealed class FleetSimulation : IDisposable
         }
 
         WakeCohort();
+        ScheduleSecAggDeliveries();
     }
+
+    /// <summary>--dp distributed: the device opens its inbox session (if it has none) and publishes its participant's join.</summary>
+    private async Task JoinSecureAggregationAsync(VirtualDevice device, CancellationToken cancellationToken)
+    {
+        int index = device.Profile.Index;
+        if (!_secAggSessions.TryGetValue(index, out var session))
+        {
+            session = await SecAggSession.OpenAsync(_broker, Fleet, device.Profile.DeviceId, ++_secAggSessionsOpened, _loggers, cancellationToken).ConfigureAwait(false);
+            _secAggSessions[index] = session;
+        }
+
+        await SendSecAggAsync(device, session, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task SendSecAggAsync(VirtualDevice device, SecAggSession session, CancellationToken cancellationToken)
+    {
+        var sent = await session.PublishAsync(device.Agent, cancellationToken).ConfigureAwait(false);
+        _secAggSent = _secAggSent.Plus(sent);
+        await ProcessAsync(sent.Total, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The inbox messages the aggregator just published reach their devices one network latency later; a device's
+    /// messages published before its delivery go with it (in publication order: one publisher, one topic, QoS 1).
+    /// </summary>
+    private void ScheduleSecAggDeliveries()
+    {
+        if (_distributed is null)
+        {
+            return;
+        }
+
+        var now = _clock.GetUtcNow();
+        foreach (string id in _aggregator.TakeInboxDeliveries())
+        {
+            // a delivered message means a session of the device subscribed to its inbox; a session closed within the broker's
+            // one-second expiry still counts as one, and its message is lost with it
+            int index = DeviceIndex(id);
+            if (!_secAggSessions.TryGetValue(index, out var session))
+            {
+                continue;
+            }
+
+            session.Pending++;
+            if (!session.DeliveryScheduled)
+            {
+                session.DeliveryScheduled = true;
+                Schedule(now + TimeSpan.FromSeconds(_devices[index].Profile.LatencySeconds), new SimulationEvent(SimulationEventKind.SecAggDelivery, index, 0));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Inbox messages reach the device: online (inside its idle-and-charging window, or on mains) it hands each to its agent
+    /// — unless the session drops (<see cref="SimulationOptions.LossProbability"/> per message) — and sends what the agent
+    /// answers. Offline, they are lost: the device has become a dropout, which the group tolerates down to its minimum.
+    /// </summary>
+    private async Task SecAggDeliveryAsync(VirtualDevice device, CancellationToken cancellationToken)
+    {
+        var session = _secAggSessions[device.Profile.Index];
+        session.DeliveryScheduled = false;
+        var payloads = await session.TakeAsync(cancellationToken).ConfigureAwait(false);
+        bool online = device.Profile.InWindow(_clock.GetUtcNow());
+        foreach (var payload in payloads)
+        {
+            if (online && device.Random.NextDouble() >= _options.LossProbability)
+            {
+                device.Agent.ReceiveSecureAggregation(payload.Span);
+            }
+        }
+
+        await SendSecAggAsync(device, session, cancellationToken).ConfigureAwait(false);
+        await CloseSecAggSessionIfDoneAsync(device).ConfigureAwait(false);
+    }
+
+    /// <summary>A device whose group ended (answered, abandoned, expired) closes its inbox session once nothing is on its way to it.</summary>
+    private async Task CloseSecAggSessionIfDoneAsync(VirtualDevice device)
+    {
+        int index = device.Profile.Index;
+        if (_secAggSessions.TryGetValue(index, out var session) && session.Idle && device.Agent.SecureAggregationState is null)
+        {
+            _secAggSessions.Remove(index);
+            await session.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private int DeviceIndex(string deviceId)
+    {
+        _deviceIndex ??= _devices.ToDictionary(d => d.Profile.DeviceId, d => d.Profile.Index, StringComparer.Ordinal);
+        return _deviceIndex[deviceId];
+    }
+
+    /// <summary>The fleet's ε for both observers now, from every device's ledger.</summary>
+    private void SamplePrivacy()
+    {
+        double hours = _clock.Elapsed.TotalHours;
+        if (_privacy.Count > 0 && _privacy[^1].Hours == hours)
+        {
+            return;
+        }
+
+        double[] models = [.. _devices.Select(d => d.EpsilonSpent)];
+        double[] aggregator = [.. _devices.Select(d => d.EpsilonAgainstAggregator)];
+        _privacy.Add(new PrivacyPoint(hours, models.Average(), models.Max(), aggregator.Average(), aggregator.Max()));
+    }
+
+    /// <summary>How often the privacy timeline is sampled: hourly, and at most 200 points over the horizon.</summary>
+    private TimeSpan PrivacySampleInterval => TimeSpan.FromHours(Math.Max(1.0, Math.Ceiling(_options.MaxTime.TotalHours / 200)));
 
     /// <summary>The device's window opened or closed: it tells the aggregator (Idle or ChargingWait), as the agent does.</summary>
     private async Task WindowChangeAsync(VirtualDevice device, CancellationToken cancellationToken)
     {
         var now = _clock.GetUtcNow();
         await device.PublishStatusAsync(now, device.Profile.InWindow(now + WindowProbe), cancellationToken).ConfigureAwait(false);
-        await _aggregator.ProcessAsync(1, cancellationToken).ConfigureAwait(false);
+        await ProcessAsync(1, cancellationToken).ConfigureAwait(false);
         ScheduleWindowChange(device, now);
     }
 
@@ -542,6 +699,42 @@ public sealed class FleetSimulation : IDisposable
             Name(_strategy), _seed, _clock.Elapsed.TotalHours, _options.MaxTime.TotalHours, last.Version, last.Accuracy, _aggregator.UploadBytes, _devices.Max(d => d.EpsilonSpent)));
     }
 
+    private SecureAggregationResult? SecureAggregationResult()
+    {
+        if (_distributed is null || _aggregator.Node.SecAggOptions is not { } secAgg)
+        {
+            return null;
+        }
+
+        var tally = _aggregator.SecAgg;
+        var encoding = secAgg.Encoding;
+        int n = secAgg.GroupSize;
+        long released = tally.Survivors.Count;
+        long formed = released + tally.GroupsNotApplied + tally.GroupsAbandoned - tally.GroupsAbandonedForming;
+        double meanSurvivors = released == 0 ? 0 : tally.Survivors.Average();
+        return new SecureAggregationResult
+        {
+            GroupSize = n,
+            MinimumSurvivors = secAgg.MinimumSurvivors,
+            Bits = encoding.Bits,
+            Gamma = encoding.Gamma,
+            LocalVariance = encoding.LocalVariance,
+            GroupsFormed = formed,
+            GroupsReleased = released,
+            GroupsAbandoned = tally.GroupsAbandoned,
+            GroupsAbandonedForming = tally.GroupsAbandonedForming,
+            GroupsNotApplied = tally.GroupsNotApplied,
+            Refused = tally.Refused,
+            Joins = _secAggSent.Joins,
+            MaskedInputs = _secAggSent.MaskedInputs,
+            DropoutRateReleased = released == 0 ? 0 : 1 - (meanSurvivors / n),
+            DropoutRateFormed = formed == 0 ? 0 : Math.Max(0, 1 - (_secAggSent.MaskedInputs / (double)(n * formed))),
+            MeanSurvivors = meanSurvivors,
+            NoisePerCoordinate = released == 0 ? 0 : tally.Survivors.Average(s => encoding.Gamma * Math.Sqrt(encoding.LocalVariance / s)),
+            UploadBytes = tally.UploadBytes,
+        };
+    }
+
     private RunResult Result(IReadOnlyList<DeviceProfile> profiles, double initial, TimeSpan wall)
     {
         var layout = _architecture.Layout;
@@ -581,7 +774,9 @@ public sealed class FleetSimulation : IDisposable
             TrainableCoordinates = trainable,
             EpsilonPerDevice = _devices.Select(d => d.EpsilonSpent).ToArray(),
             EpsilonAgainstAggregatorPerDevice = _devices.Select(d => d.EpsilonAgainstAggregator).ToArray(),
-            NoiseMultiplier = _options.Privacy == ContributionPrivacy.UserLevel ? UserLevelNoise(new RdpAccountant()) : null,
+            NoiseMultiplier = _options.Privacy is ContributionPrivacy.UserLevel or ContributionPrivacy.Distributed ? UserLevelNoise(new RdpAccountant()) : null,
+            PrivacyTimeline = [.. _privacy],
+            SecureAggregation = SecureAggregationResult(),
             StalenessHistogram = histogram,
             Participation = participation,
             Timeline = [.. _timeline],

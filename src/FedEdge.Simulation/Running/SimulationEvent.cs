@@ -17,6 +17,12 @@ internal enum SimulationEventKind
 
     /// <summary>A device's idle-and-charging window opens or closes: it publishes its status.</summary>
     WindowChange,
+
+    /// <summary>--dp distributed: secure-aggregation messages reach a device's inbox (one network latency after the aggregator published them).</summary>
+    SecAggDelivery,
+
+    /// <summary>With DP: the fleet's ε is sampled for the privacy timeline.</summary>
+    PrivacySample,
 }
 
 /// <summary>An event for one device (or the aggregator, device −1).</summary>

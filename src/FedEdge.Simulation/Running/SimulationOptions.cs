@@ -1,6 +1,9 @@
 using System.Globalization;
 using FedEdge.Device.Contribution;
 using FedEdge.Aggregation.Engine;
+using FedEdge.Aggregation.Privacy;
+using FedEdge.Aggregation.SecureAggregation;
+using FedEdge.Core.DistributedDp;
 using FedEdge.Core.Codecs;
 using FedEdge.Simulation.Data;
 using FedEdge.Simulation.Fleet;
@@ -162,7 +165,9 @@ public sealed record SimulationOptions
         Check(ContributionsPerDevice is >= 1 and <= 100_000, "--contributions-per-device must be in 1..100000");
         Check(CheckInRate is > 0 and <= 1, "--checkin-rate must be in (0, 1]");
         Check(CheckInReofferAfter >= TimeSpan.FromSeconds(1) && CheckInReofferAfter <= TimeSpan.FromDays(30), "--checkin-reoffer must be between 1 s and 30 days");
-        Check(CheckInRate >= 1 || Privacy == ContributionPrivacy.UserLevel, "--checkin-rate below 1 needs --dp user (random check-ins amplify the user-level release)");
+        Check(CheckInRate >= 1 || Privacy is ContributionPrivacy.UserLevel or ContributionPrivacy.Distributed, "--checkin-rate below 1 needs --dp user or --dp distributed (random check-ins amplify the user-level release)");
+        Check(Privacy != ContributionPrivacy.Distributed || !Strategies.Contains(StrategyKind.FedAvg), DistributedFedAvgRefusal);
+        Check(Privacy != ContributionPrivacy.Distributed || BufferSize >= 2, "--dp distributed needs --buffer of at least 2 (the buffer is the secure-aggregation group)");
         Check(ClipNorm > 0 && double.IsFinite(ClipNorm), "--clip must be positive");
         Check(TargetAccuracy is > 0 and <= 1, "--target-accuracy must be in (0, 1]");
         Check(MaxTime > TimeSpan.Zero && MaxTime <= TimeSpan.FromDays(365), "--max-time must be positive and at most 365 days");
@@ -188,16 +193,40 @@ public sealed record SimulationOptions
         }
     }
 
+    /// <summary>Why FedAvg and <c>--dp distributed</c> do not go together (the aggregator refuses the combination too).</summary>
+    public const string DistributedFedAvgRefusal =
+        "--dp distributed runs with --strategy fedbuff or ftte (one secure-aggregation group = one buffer of K = --buffer); FedAvg's cohort rounds are not wired to secure-aggregation groups, and the aggregator refuses the combination";
+
     /// <summary>
     /// The user-level noise multiplier z every device gets: the least with which <see cref="OfferedRounds"/> releases,
     /// each Poisson-subsampled at <see cref="CheckInRate"/> (one step each), spend the device's ε at δ (1 without user-level DP).
+    /// With <see cref="ContributionPrivacy.Distributed"/> it is the z of the whole group's noise, which the ledger charges the
+    /// same way; <see cref="DistributedEncoding"/> calibrates it through the discrete accountant.
     /// </summary>
     public double UserLevelNoiseMultiplier(FedEdge.Core.Privacy.RdpAccountant accountant)
     {
         ArgumentNullException.ThrowIfNull(accountant);
-        return Privacy == ContributionPrivacy.UserLevel
+        return Privacy is ContributionPrivacy.UserLevel or ContributionPrivacy.Distributed
             ? accountant.MinimumNoiseMultiplier(Epsilon, Delta, CheckInRate, OfferedRounds)
             : 1.0;
+    }
+
+    /// <summary>
+    /// <c>--dp distributed</c>: the DDGauss encoding of groups of n = <see cref="BufferSize"/> for a model of
+    /// <paramref name="dimension"/> parameters, calibrated by <see cref="DistributedDiscreteGaussianAccountant.Calibrate"/> so
+    /// that <see cref="OfferedRounds"/> offers at <see cref="CheckInRate"/> spend ε at δ — the least z with which the devices'
+    /// ledgers, charging every offer the subsampled Gaussian at z, stay within ε. n_min is the aggregator's default
+    /// (<see cref="SecAggCoordinatorOptions.ForFleet"/>: ⌈0.7·n⌉), b its default 16 bits.
+    /// </summary>
+    public DistributedDiscreteGaussianParameters DistributedEncoding(int dimension)
+    {
+        var accountant = new FedEdge.Core.Privacy.RdpAccountant();
+        var fleet = new FleetPrivacyOptions { Mode = FleetDpMode.Distributed, ClipNorm = ClipNorm, NoiseMultiplier = UserLevelNoiseMultiplier(accountant) };
+
+        // the aggregator's own group shape (n_min, b) for these settings, then z calibrated for it
+        var shape = SecAggCoordinatorOptions.ForFleet(fleet, "sim", BufferSize, dimension);
+        return new DistributedDiscreteGaussianAccountant(accountant).Calibrate(
+            Epsilon, Delta, CheckInRate, OfferedRounds, dimension, ClipNorm, fleet.SecAggBits, shape.MinimumSurvivors, BufferSize);
     }
 
     /// <summary>The check-in part of <see cref="Describe"/>: empty without check-ins.</summary>

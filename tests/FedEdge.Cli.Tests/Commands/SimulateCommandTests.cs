@@ -143,6 +143,45 @@ public class SimulateCommandTests
         Assert.Equal(result.MeanEpsilonAgainstAggregator, first.GetProperty("meanEpsilonAgainstAggregator").GetDouble());
     }
 
+    [Theory]
+    [InlineData("fedavg")]
+    [InlineData(null)] // the default strategies, ftte and fedavg
+    public async Task Distributed_DP_with_FedAvg_is_refused_at_start_with_the_reason(string? strategy)
+    {
+        string[] args = strategy is null ? ["simulate", "--dp", "distributed"] : ["simulate", "--dp", "distributed", "--strategy", strategy];
+
+        var run = await CliRun.InvokeAsync(args);
+
+        run.AssertRefused("--dp distributed runs with --strategy fedbuff or ftte");
+    }
+
+    [Fact]
+    public async Task A_small_distributed_simulation_reports_its_groups_the_noise_on_the_mean_and_epsilon_over_time()
+    {
+        using var dir = new TempDirectory();
+        string output = Path.Combine(dir.Path, "out");
+
+        var run = await CliRun.InvokeAsync(
+            "simulate", "--devices", "30", "--max-time", "4h", "--strategy", "fedbuff", "--buffer", "10", "--dp", "distributed", "--epsilon", "30", "--delta", "1e-6",
+            "--contributions-per-device", "10", "--seeds", "1", "--out", output, "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("secure aggregation (distributed discrete Gaussian)", run.Error, StringComparison.Ordinal);
+        Assert.Contains("ε per device over time", run.Error, StringComparison.Ordinal);
+        var summary = FedEdge.Simulation.Reporting.SummaryJson.Deserialize(run.Output);
+        Assert.Equal("Distributed", summary.Options.Dp);
+        var result = Assert.Single(summary.Runs);
+        var secAgg = Assert.IsType<FedEdge.Simulation.Results.SecureAggregationResult>(result.SecureAggregation);
+        Assert.True(secAgg.GroupsReleased > 0, run.Error);
+        Assert.Equal(secAgg.GroupsReleased + 1, result.FinalVersion);
+        Assert.True(secAgg.NoisePerCoordinate > 0);
+        Assert.Equal(summary.Options.NoiseMultiplier, result.NoiseMultiplier);
+        Assert.All(result.EpsilonPerDevice, e => Assert.InRange(e, 0, 30));
+        Assert.True(result.PrivacyTimeline.Count >= 5); // hourly over 4 h, and at the end
+        Assert.Equal(result.MaxEpsilon, result.PrivacyTimeline[^1].MaxEpsilon);
+        Assert.True(File.Exists(Path.Combine(output, "summary.json")));
+    }
+
     [Fact]
     public async Task A_missing_ca_certificate_is_refused_naming_the_flag()
     {

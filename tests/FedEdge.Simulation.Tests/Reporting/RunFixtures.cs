@@ -79,6 +79,7 @@ internal static class RunFixtures
             EpsilonPerDevice = [.. Enumerable.Range(0, 6).Select(d => (async ? 6.0 : 4.0) * (d + seed + 1) / 9)],
             EpsilonAgainstAggregatorPerDevice = [.. Enumerable.Range(0, 6).Select(d => (async ? 9.0 : 6.0) * (d + seed + 1) / 9)],
             NoiseMultiplier = 2.5,
+            PrivacyTimeline = [new PrivacyPoint(0, 0, 0, 0, 0), new PrivacyPoint(6, 0.4 + seed, 0.9 + seed, 0.7 + seed, 2.1 + seed)],
             StalenessHistogram = async ? [accepted / 2, accepted / 4, accepted / 8, accepted / 8] : [accepted],
             Participation =
             [

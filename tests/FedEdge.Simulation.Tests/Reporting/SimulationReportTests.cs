@@ -28,13 +28,13 @@ public class SimulationReportTests
     }
 
     [Fact]
-    public void WriteAll_writes_summary_report_and_five_valid_pngs_with_dp()
+    public void WriteAll_writes_summary_report_and_six_valid_pngs_with_dp()
     {
         using var dir = new TempDirectory();
         IReadOnlyList<string> files = WriteAll(dir.Path, dp: true);
 
         Assert.Equal(
-            ["accuracy.png", "epsilon.png", "participation.png", "report.md", "staleness.png", "summary.json", "upload.png"],
+            ["accuracy.png", "epsilon-time.png", "epsilon.png", "participation.png", "report.md", "staleness.png", "summary.json", "upload.png"],
             files.Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.All(files, f => Assert.True(new FileInfo(f).Length > 0, f));
         Assert.All(files.Where(f => f.EndsWith(".png", StringComparison.Ordinal)), AssertPng);

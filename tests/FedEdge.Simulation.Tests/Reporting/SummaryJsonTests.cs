@@ -41,9 +41,10 @@ public class SummaryJsonTests
             Assert.Equal(a.EpsilonPerDevice, b.EpsilonPerDevice);
             Assert.Equal(a.EpsilonAgainstAggregatorPerDevice, b.EpsilonAgainstAggregatorPerDevice);
             Assert.Equal(a.StalenessHistogram, b.StalenessHistogram);
+            Assert.Equal(a.PrivacyTimeline, b.PrivacyTimeline);
             Assert.Equal(a.Rejected.OrderBy(p => p.Key), b.Rejected.OrderBy(p => p.Key));
-            RunResult emptied = a with { Timeline = [], Participation = [], EpsilonPerDevice = [], EpsilonAgainstAggregatorPerDevice = [], StalenessHistogram = [], Rejected = new Dictionary<string, long>() };
-            Assert.Equal(emptied, b with { Timeline = emptied.Timeline, Participation = emptied.Participation, EpsilonPerDevice = emptied.EpsilonPerDevice, EpsilonAgainstAggregatorPerDevice = emptied.EpsilonAgainstAggregatorPerDevice, StalenessHistogram = emptied.StalenessHistogram, Rejected = emptied.Rejected });
+            RunResult emptied = a with { Timeline = [], Participation = [], EpsilonPerDevice = [], EpsilonAgainstAggregatorPerDevice = [], StalenessHistogram = [], PrivacyTimeline = [], Rejected = new Dictionary<string, long>() };
+            Assert.Equal(emptied, b with { Timeline = emptied.Timeline, Participation = emptied.Participation, EpsilonPerDevice = emptied.EpsilonPerDevice, EpsilonAgainstAggregatorPerDevice = emptied.EpsilonAgainstAggregatorPerDevice, StalenessHistogram = emptied.StalenessHistogram, PrivacyTimeline = emptied.PrivacyTimeline, Rejected = emptied.Rejected });
         }
     }
 
