@@ -12,7 +12,8 @@ namespace FedEdge.Protocol.Outbox;
 /// </summary>
 /// <remarks>
 /// The 16-byte update id is the entry's unique key (enqueueing it again is a no-op); an AUTOINCREMENT sequence gives
-/// strict oldest-first order. One instance per database file; all calls are serialised on one connection.
+/// strict oldest-first order. One instance per database file; all calls are serialised on one connection, which
+/// <see cref="Release"/> closes until the next call reopens it (a fleet simulator holds thousands of idle outboxes).
 /// </remarks>
 public sealed class SqliteOutbox : IDisposable
 {
@@ -30,12 +31,12 @@ public sealed class SqliteOutbox : IDisposable
             attempts INTEGER NOT NULL DEFAULT 0);
         """;
 
-    private readonly SqliteConnection _connection;
     private readonly OutboxOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Channel<bool> _enqueued = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private SqliteConnection? _connection;
 
     private SqliteOutbox(SqliteConnection connection, OutboxOptions options, TimeProvider timeProvider, ILogger logger)
     {
@@ -52,29 +53,7 @@ public sealed class SqliteOutbox : IDisposable
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
         options.Validate();
-        var connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = options.DatabasePath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false, // release the file on Dispose, so a restarted process (or a test) can reopen it at once
-            DefaultTimeout = 30,
-        }.ToString();
-        var connection = new SqliteConnection(connectionString);
-        try
-        {
-            connection.Open();
-            Execute(connection, "PRAGMA journal_mode = WAL;");
-            Execute(connection, "PRAGMA synchronous = FULL;");
-            Execute(connection, "PRAGMA busy_timeout = 5000;");
-            Execute(connection, Schema);
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-
-        var outbox = new SqliteOutbox(connection, options, timeProvider, logger);
+        var outbox = new SqliteOutbox(Connect(options.DatabasePath), options, timeProvider, logger);
         var usage = outbox.ReadUsage(null);
         logger.Opened(options.DatabasePath, usage.Entries, usage.Bytes);
         return outbox;
@@ -93,7 +72,7 @@ public sealed class SqliteOutbox : IDisposable
         try
         {
             // BEGIN IMMEDIATE: the bound check and the insert see the same state even if another process writes.
-            using var transaction = _connection.BeginTransaction(deferred: false);
+            using var transaction = Connection().BeginTransaction(deferred: false);
             using (var exists = Command("SELECT 1 FROM outbox WHERE id = $id;", transaction))
             {
                 exists.Parameters.AddWithValue("$id", updateId.ToArray());
@@ -239,11 +218,61 @@ public sealed class SqliteOutbox : IDisposable
         }
     }
 
+    /// <summary>
+    /// Closes the connection (its page cache, WAL index mapping and three file descriptors) until the next call, which
+    /// reopens it; entries stay on disk. Waits for a call in progress. Nothing of the product calls this: a device keeps
+    /// its one outbox open; the simulator releases the outboxes of devices that are idle.
+    /// </summary>
+    public void Release()
+    {
+        _lock.Wait();
+        try
+        {
+            _connection?.Dispose();
+            _connection = null;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Whether the connection is open (false after <see cref="Release"/> until the next call).</summary>
+    public bool IsOpen => _connection is not null;
+
     /// <summary>Closes the database; entries stay on disk.</summary>
     public void Dispose()
     {
-        _connection.Dispose();
+        _connection?.Dispose();
+        _connection = null;
         _lock.Dispose();
+    }
+
+    private static SqliteConnection Connect(string databasePath)
+    {
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = databasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false, // release the file on Dispose, so a restarted process (or a test) can reopen it at once
+            DefaultTimeout = 30,
+        }.ToString();
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA journal_mode = WAL;");
+            Execute(connection, "PRAGMA synchronous = FULL;");
+            Execute(connection, "PRAGMA busy_timeout = 5000;");
+            Execute(connection, Schema);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+
+        return connection;
     }
 
     private async Task<bool> ChangeAsync(string sql, ReadOnlyMemory<byte> updateId, CancellationToken cancellationToken)
@@ -270,9 +299,12 @@ public sealed class SqliteOutbox : IDisposable
         return new OutboxUsage(reader.GetInt32(0), reader.GetInt64(1));
     }
 
+    /// <summary>The open connection, reopened after <see cref="Release"/>; called under the lock.</summary>
+    private SqliteConnection Connection() => _connection ??= Connect(_options.DatabasePath);
+
     private SqliteCommand Command(string sql, SqliteTransaction? transaction)
     {
-        var command = _connection.CreateCommand();
+        var command = Connection().CreateCommand();
         command.CommandText = sql;
         command.Transaction = transaction;
         return command;

@@ -183,6 +183,44 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
         }
     }
 
+    /// <summary>
+    /// Removes a subscription: it is no longer restored after a reconnect and, when connected, the broker is told at once
+    /// (UNSUBSCRIBE, waiting for its UNSUBACK), so the session stops collecting the topic's messages while this client is
+    /// away. When not connected only the restore is dropped; the broker's session keeps the subscription until it expires.
+    /// </summary>
+    public async Task UnsubscribeAsync(string topicFilter, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topicFilter);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        bool connected;
+        lock (_gate)
+        {
+            _subscriptions.RemoveAll(f => f.Topic == topicFilter);
+            connected = _connected.Task.IsCompleted;
+        }
+
+        if (!connected)
+        {
+            return;
+        }
+
+        try
+        {
+            var result = await _client.UnsubscribeAsync(new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(topicFilter).Build(), cancellationToken).ConfigureAwait(false);
+            foreach (var item in result.Items)
+            {
+                if (item.ResultCode is not (MqttClientUnsubscribeResultCode.Success or MqttClientUnsubscribeResultCode.NoSubscriptionExisted))
+                {
+                    _logger.UnsubscribeRefused(_options.ClientId, topicFilter, item.ResultCode.ToString());
+                }
+            }
+        }
+        catch (MqttCommunicationException)
+        {
+            // The connection dropped meanwhile: nothing restores the subscription on the next connect.
+        }
+    }
+
     /// <inheritdoc />
     public async Task<PublishAcknowledgement> PublishAsync(string topic, ReadOnlyMemory<byte> payload, bool retain, CancellationToken cancellationToken)
     {

@@ -46,4 +46,7 @@ internal static partial class TransportLog
 
     [LoggerMessage(EventId = 1013, Level = LogLevel.Error, Message = "MQTT client {ClientId}: the server at {Host}:{Port} is not the broker: {Refusal}")]
     public static partial void BrokerCertificateRefused(this ILogger logger, string clientId, string host, int port, string refusal);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "MQTT client {ClientId}: broker refused to remove subscription {TopicFilter} ({ResultCode})")]
+    public static partial void UnsubscribeRefused(this ILogger logger, string clientId, string topicFilter, string resultCode);
 }

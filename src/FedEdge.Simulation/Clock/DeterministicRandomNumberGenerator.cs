@@ -14,7 +14,9 @@ namespace FedEdge.Simulation.Clock;
 public sealed class DeterministicRandomNumberGenerator : RandomNumberGenerator
 {
     private const int BlockBytes = 16;
-    private const int BufferBlocks = 256;
+    // 512 bytes of key stream at a time: the stream is the same for any buffer size (block i is AES(key, i)), and a fleet
+    // simulation holds three generators per device (5,000 devices × 3 × 2 buffers of 4 KiB were 120 MiB)
+    private const int BufferBlocks = 32;
     private readonly Aes _aes;
     private readonly byte[] _counters = new byte[BlockBytes * BufferBlocks];
     private readonly byte[] _stream = new byte[BlockBytes * BufferBlocks];

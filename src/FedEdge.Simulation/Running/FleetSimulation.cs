@@ -56,6 +56,7 @@ public sealed class FleetSimulation : IDisposable
     private LocalTrainers? _trainersField;
     private ModelArchitecture _architecture = null!;
     private VirtualDevice[] _devices = [];
+    private OpenOutboxes _openOutboxes = null!;
     private FedEdge.Core.Parameters.ParameterSet? _initialGlobal;
     private FedEdge.Core.DistributedDp.DistributedDiscreteGaussianParameters? _distributed;
     private BrokerEndpoint _broker = null!;
@@ -104,7 +105,7 @@ public sealed class FleetSimulation : IDisposable
     private async Task<RunResult> RunAsync(CancellationToken cancellationToken)
     {
         var wall = Stopwatch.StartNew();
-        string root = _options.WorkDirectory ?? Directory.CreateTempSubdirectory("fededge-sim-").FullName;
+        string root = _options.WorkDirectory ?? TemporaryRoot();
         string directory = Path.Combine(root, string.Create(CultureInfo.InvariantCulture, $"{Name(_strategy)}-seed{_seed}"));
         if (Directory.Exists(directory))
         {
@@ -174,6 +175,30 @@ public sealed class FleetSimulation : IDisposable
         }
     }
 
+    /// <summary>
+    /// A new directory for a run's state, thrown away after it: in memory on /dev/shm when that is there and writable, so
+    /// the thousands of fsyncs of the devices' outboxes, ledgers and model stores and the aggregator's commits cost no disk
+    /// I/O (on a shared disk that waiting was most of a run's wall time); otherwise the system's
+    /// temporary directory.
+    /// </summary>
+    private static string TemporaryRoot()
+    {
+        const string memory = "/dev/shm";
+        if (Directory.Exists(memory))
+        {
+            try
+            {
+                return Directory.CreateDirectory(Path.Combine(memory, "fededge-sim-" + Guid.NewGuid().ToString("N"))).FullName;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // not writable here: the system's temporary directory below
+            }
+        }
+
+        return Directory.CreateTempSubdirectory("fededge-sim-").FullName;
+    }
+
     private AggregationEngineOptions EngineOptions(IReadOnlyList<DeviceProfile> profiles)
     {
         int cohort = Math.Min(_options.ClientsPerRound, _options.Devices);
@@ -229,6 +254,7 @@ public sealed class FleetSimulation : IDisposable
         var accountant = new RdpAccountant();
         double userNoise = UserLevelNoise(accountant);
         var devices = new VirtualDevice[profiles.Count];
+        _openOutboxes = new OpenOutboxes(_options.OpenOutboxes);
         for (int i = 0; i < profiles.Count; i++)
         {
             var profile = profiles[i];
@@ -269,6 +295,7 @@ public sealed class FleetSimulation : IDisposable
                 Eligibility = new EligibilityOptions { PowerStableFor = TimeSpan.Zero, IdleFor = TimeSpan.Zero },
             };
             devices[i] = new VirtualDevice(profile, train, options, _aggregator.PublicKey, broker, Trainers, _clock, _seed, _loggers);
+            _openOutboxes.Touch(devices[i].Agent.Outbox);
         }
 
         return devices;
@@ -286,6 +313,7 @@ public sealed class FleetSimulation : IDisposable
     {
         foreach (var device in _devices)
         {
+            _openOutboxes.Touch(device.Agent.Outbox);
             await device.PublishStatusAsync(_clock.GetUtcNow(), device.Profile.InWindow(Start), cancellationToken).ConfigureAwait(false);
             await _aggregator.ProcessAsync(1, cancellationToken).ConfigureAwait(false);
             var first = device.Profile.NextWindowStart(Start) + TimeSpan.FromSeconds(device.Random.NextDouble() * 300);
@@ -320,6 +348,11 @@ public sealed class FleetSimulation : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             var next = _events.Dequeue();
             _clock.AdvanceTo(new DateTimeOffset(when.Ticks, TimeSpan.Zero));
+            if (next.Kind != SimulationEventKind.Tick)
+            {
+                _openOutboxes.Touch(_devices[next.Device].Agent.Outbox);
+            }
+
             switch (next.Kind)
             {
                 case SimulationEventKind.CheckIn:

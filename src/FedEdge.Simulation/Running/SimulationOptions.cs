@@ -141,6 +141,12 @@ public sealed record SimulationOptions
     /// <summary>Working directory for device and aggregator state (a temporary one when null).</summary>
     public string? WorkDirectory { get; init; }
 
+    /// <summary>
+    /// Most virtual devices with their outbox's SQLite connection open at once, the most recently active (the others reopen
+    /// theirs when they next act). Not a command-line option: it changes memory and speed, never results.
+    /// </summary>
+    internal int OpenOutboxes { get; init; } = 64;
+
     /// <summary>Where summary.json, report.md and the plots go (none when null).</summary>
     public string? OutputDirectory { get; init; }
 
@@ -157,6 +163,7 @@ public sealed record SimulationOptions
         }
 
         Check(Devices is >= 1 and <= 10_000, "--devices must be in 1..10000");
+        Check(OpenOutboxes >= 1, "at least one outbox must be allowed open");
         Check(Strategies.Count > 0 && Strategies.All(Enum.IsDefined), "--strategy must name fedavg, fedbuff, ftte or all");
         Check(Codec is UpdateEncoding.DenseFloat32 or UpdateEncoding.Float16 or UpdateEncoding.Int8Stochastic or UpdateEncoding.TopKSparse or UpdateEncoding.PackedStochastic, "--codec must be dense, float16, int8, topk, packed2, packed3 or packed4");
         Check(PackedBits is >= PackedStochasticCodec.MinBits and <= PackedStochasticCodec.MaxBits, "the packed codec's width must be 2 to 4 bits");

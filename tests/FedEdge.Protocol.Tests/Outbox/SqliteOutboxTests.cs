@@ -191,4 +191,34 @@ public sealed class SqliteOutboxTests
         Assert.Equal(default, SqliteOutbox.InspectUsage(db.Path));
         Assert.False(File.Exists(db.Path));
     }
+
+    [Fact]
+    public async Task Release_closes_the_connection_and_the_next_call_reopens_it_with_every_entry()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var db = new TempDatabase();
+        using var outbox = Open(db.Path);
+        await outbox.EnqueueAsync(Id(1), Topic, new byte[] { 1 }, ct);
+        await outbox.EnqueueAsync(Id(2), Topic, new byte[] { 2, 2 }, ct);
+        Assert.True(File.Exists(db.Path + "-wal"), "an open WAL database has its -wal file");
+
+        outbox.Release();
+
+        // the last connection closed: SQLite checkpointed and removed the WAL, so nothing holds the file open
+        Assert.False(outbox.IsOpen);
+        Assert.False(File.Exists(db.Path + "-wal"));
+        var entries = await outbox.PeekOldestAsync(10, ct);
+        Assert.True(outbox.IsOpen);
+        Assert.Equal([Id(1), Id(2)], entries.Select(e => e.UpdateId.ToArray()));
+        Assert.Equal(new byte[] { 2, 2 }, entries[1].Payload.ToArray());
+
+        outbox.Release();
+        Assert.True(await outbox.RemoveAsync(Id(1), ct));
+        outbox.Release();
+        Assert.Equal(EnqueueOutcome.Stored, await outbox.EnqueueAsync(Id(3), Topic, new byte[] { 3 }, ct));
+        outbox.Release();
+        Assert.Equal(EnqueueOutcome.AlreadyPresent, await outbox.EnqueueAsync(Id(3), Topic, new byte[] { 9 }, ct));
+        Assert.Equal([Id(2), Id(3)], (await outbox.PeekOldestAsync(10, ct)).Select(e => e.UpdateId.ToArray()));
+        Assert.Equal(new OutboxUsage(2, 2 + 1 + (2 * Topic.Length)), await outbox.GetUsageAsync(ct));
+    }
 }

@@ -236,6 +236,34 @@ public sealed class ReconnectingMqttClientTests
         Assert.True(client.IsConnected);
     }
 
+    [Fact]
+    public async Task UnsubscribeAsync_stops_the_persistent_session_from_collecting_the_topic_while_the_client_is_away()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var broker = await InProcessBroker.StartAsync();
+        await using (var leaving = await TransportFixtures.ConnectedAsync(broker.Port, "unsubscribed", 16, Topic))
+        {
+            await leaving.UnsubscribeAsync(Topic, ct);
+        }
+
+        // the control: the same session left subscribed
+        var staying = await TransportFixtures.ConnectedAsync(broker.Port, "subscribed", 16, Topic);
+        await staying.DisposeAsync();
+
+        await using (var publisher = await TransportFixtures.ConnectedAsync(broker.Port, "publisher"))
+        {
+            for (byte i = 0; i < 3; i++)
+            {
+                await publisher.PublishAsync(Topic, new byte[] { i }, retain: false, ct);
+            }
+        }
+
+        async Task<long> PendingAsync(string clientId) =>
+            (await broker.Server.GetSessionsAsync()).Single(s => s.Id == clientId).PendingApplicationMessagesCount;
+        await WaitUntilAsync(() => PendingAsync("subscribed").GetAwaiter().GetResult() == 3);
+        Assert.Equal(0L, await PendingAsync("unsubscribed"));
+    }
+
     private static async Task<ReceivedMessage> NextStatusAsync(int port, string clientId, int seed)
     {
         await using var observer = await TransportFixtures.ConnectedAsync(port, clientId, seed, "fededge/v1/f/status/+");

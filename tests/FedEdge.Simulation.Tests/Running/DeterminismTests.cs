@@ -8,7 +8,7 @@ namespace FedEdge.Simulation.Tests.Running;
 
 public sealed class DeterminismTests
 {
-    private static SimulationOptions Small(StrategyKind strategy) => new()
+    internal static SimulationOptions Small(StrategyKind strategy) => new()
     {
         Devices = 8,
         Strategies = [strategy],
