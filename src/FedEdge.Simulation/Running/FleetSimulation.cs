@@ -348,7 +348,7 @@ public sealed class FleetSimulation : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             var next = _events.Dequeue();
             _clock.AdvanceTo(new DateTimeOffset(when.Ticks, TimeSpan.Zero));
-            if (next.Kind != SimulationEventKind.Tick)
+            if (next.Device >= 0) // fleet-wide events (tick, privacy sample) belong to no device
             {
                 _openOutboxes.Touch(_devices[next.Device].Agent.Outbox);
             }
