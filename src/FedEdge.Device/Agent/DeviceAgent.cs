@@ -43,6 +43,12 @@ public sealed partial class DeviceAgent : IDisposable
     private readonly Queue<SecAggDeviceMessage> _secAggOutgoing = new();
     private SecAggParticipant? _secAgg;
     private float[]? _secAggUpdate;
+
+    // the group's model version, the contributed version before the device joined it, and the last version an abandoned
+    // group freed (once per version: a device the aggregator keeps refusing does not retry forever)
+    private ulong _secAggVersion;
+    private ulong _secAggContributedBefore;
+    private ulong _secAggFreedVersion;
     private EligibilityBlockers? _reportedBlockers;
     private ulong _skippedVersion;
     private ulong _lastRound;
@@ -357,6 +363,7 @@ public sealed partial class DeviceAgent : IDisposable
                 LastContribution = _time.GetUtcNow();
                 break;
             case ContributionOutcome.HandedToSecureAggregation:
+                _secAggContributedBefore = _models.LastContributedVersion;
                 _models.RecordContribution(model.Version);
                 LastContribution = _time.GetUtcNow();
                 JoinSecureAggregation(model.Version, result.Delta!);
@@ -430,6 +437,7 @@ public sealed partial class DeviceAgent : IDisposable
             _randomness.Ids,
             _time);
         _secAggUpdate = update;
+        _secAggVersion = version;
         _secAggOutgoing.Enqueue(_secAgg.Join());
         LogSecAggJoined(version);
         Decide(DeviceDecisionKind.SecureAggregationJoined, version, string.Empty);
@@ -472,8 +480,29 @@ public sealed partial class DeviceAgent : IDisposable
         {
             LogSecAggEnded(group.State, group.EndReason ?? string.Empty);
             Decide(DeviceDecisionKind.SecureAggregationEnded, 0, $"{group.State} {group.EndReason}".TrimEnd());
+            FreeVersionOfAbandonedGroup(group.State);
             EndSecureAggregation();
         }
+    }
+
+    /// <summary>
+    /// An abandoned group released nothing (the aggregator abandons a group only before it unmasks a sum), so the device may
+    /// try the same model version once more in another group: without it, members of groups abandoned while forming wait
+    /// for a version that a small fleet may never make (measured: 24 homes, groups of 10, stuck at v1 for 6 h). Once per
+    /// version, so a device whose join the aggregator refuses (its ledger) does not retry without end. The retry is charged
+    /// like any contribution: q = 1, a new release; with check-ins, the coin's "yes" for the version stands (the offer was
+    /// charged, nothing of it was released) and the new join is recorded against the aggregator. An expired group (this
+    /// device's deadline) does not free its version: the group may have been released with this device's input in it.
+    /// </summary>
+    private void FreeVersionOfAbandonedGroup(SecAggParticipantState state)
+    {
+        if (state != SecAggParticipantState.Abandoned || _secAggVersion == 0 || _secAggFreedVersion == _secAggVersion || _models.LastContributedVersion != _secAggVersion)
+        {
+            return;
+        }
+
+        _models.RecordContribution(_secAggContributedBefore);
+        _secAggFreedVersion = _secAggVersion;
     }
 
     private void EndSecureAggregation()

@@ -157,6 +157,39 @@ public sealed class DistributedDeviceAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task An_abandoned_group_frees_its_model_version_once_and_the_retry_is_charged_again()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var node = OpenNode();
+        await node.ProcessAsync([], ct);
+        var model = GlobalModel.Parser.ParseFrom(_publisher.Take(p => p.Topic == TopicScheme.Model(Fleet)).Single().Payload);
+        var randomness = new DeviceRandomness(null, RandomNumberGenerator.Create(), new Random(1), RandomNumberGenerator.Create());
+        using var agent = DeviceAgent.Open(AgentOptions(1.0), PinnedModelKey.FromKey(_key), randomness, _time, NullLoggerFactory.Instance);
+        Assert.Equal(ModelOffer.Installed, agent.Offer(model));
+
+        for (int attempt = 1; attempt <= 2; attempt++)
+        {
+            Assert.True(agent.Evaluate(Plugged()).Eligible, $"attempt {attempt}");
+            var result = await agent.ContributeAsync(ContributionFixture.Samples(), () => true, ct);
+            Assert.Equal(ContributionOutcome.HandedToSecureAggregation, result.Outcome);
+            Assert.Equal(attempt, agent.Ledger.Entries.Count); // q = 1: every hand-over is one charged release
+            Assert.False(agent.Evaluate(Plugged()).Eligible); // in its group
+            agent.TakeSecureAggregationMessages();
+
+            // the aggregator gives the group up before any roster (too few joins while forming): nothing was released
+            var step = agent.ReceiveSecureAggregation(new SecAggServerMessage { ProtocolMajor = ProtocolVersion.Major, Fleet = Fleet, DeviceId = Device, Abandoned = new SecAggAbandoned { GroupId = 40 + attempt, Reason = "too few joins" } }.ToByteArray());
+            Assert.True(step.Accepted, step.Rejection);
+            Assert.Null(agent.SecureAggregationState);
+        }
+
+        // freed once per version: after the second abandonment the device waits for the next model
+        var waiting = agent.Evaluate(Plugged());
+        Assert.False(waiting.Eligible);
+        Assert.Contains($"already contributed to global model v{model.Version}", waiting.ToString(), StringComparison.Ordinal);
+        Assert.Equal(model.Version, agent.LastContributedVersion);
+    }
+
+    [Fact]
     public void An_inbox_message_with_no_group_open_is_refused_and_changes_nothing()
     {
         var randomness = new DeviceRandomness(null, RandomNumberGenerator.Create(), new Random(1), RandomNumberGenerator.Create());
