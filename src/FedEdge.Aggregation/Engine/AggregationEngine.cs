@@ -59,6 +59,7 @@ public sealed partial class AggregationEngine
     private readonly DeviceRdpLedger _ledger;
     private readonly Random _cohortRandom;
     private readonly List<ClientUpdate> _buffer = [];
+    private readonly CheckInRateEstimate _checkInRate = new();
     private readonly Dictionary<string, (string MemoryClass, long Budget, bool Available)> _devices = new(StringComparer.Ordinal);
 
     // Devices whose availability topic last said "offline". The broker replays both retained topics to a restarted
@@ -215,6 +216,7 @@ public sealed partial class AggregationEngine
         }
 
         _buffer.Add(client);
+        _checkInRate.Observe(update.Dp);
         _metrics.Accepted.Inc();
         _metrics.Staleness.Observe(CurrentVersion - (long)update.BaseModelVersion);
         _metrics.BufferFill.Set(_buffer.Count);
@@ -392,8 +394,11 @@ public sealed partial class AggregationEngine
 
     /// <summary>
     /// Pace steering (Bonawitz et al. 2019, §2.3): how many updates the aggregator wants now and, per
-    /// memory class, a check-in window W such that the class's n devices, each checking in once per W,
-    /// deliver the wanted updates within the target step interval T: W = n·T / wanted, clamped to [10 s, 1 h].
+    /// memory class, a check-in window W such that the class's n devices, each checking in once per W and joining an
+    /// offered round with the fleet's declared check-in rate q (<see cref="CheckInRateEstimate"/>; 1 without random
+    /// check-ins), deliver the wanted updates within the target step interval T: W = n·q·T / wanted, clamped to
+    /// [10 s, 1 h]. Without the q a fleet at q = 0.1 checks in as if every check-in were an update and steps ten times
+    /// slower than T.
     /// </summary>
     public Pace CurrentPace()
     {
@@ -412,9 +417,10 @@ public sealed partial class AggregationEngine
             pace.Cohort.AddRange(round.Cohort);
         }
 
+        double checkInRate = _checkInRate.Rate;
         foreach (var group in _devices.Values.GroupBy(d => d.MemoryClass, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Take(16))
         {
-            double seconds = wanted == 0 ? 3600 : group.Count() * _options.TargetStepInterval.TotalSeconds / wanted;
+            double seconds = wanted == 0 ? 3600 : group.Count() * checkInRate * _options.TargetStepInterval.TotalSeconds / wanted;
             pace.Windows.Add(new CheckInWindow { MemoryClass = group.Key, WindowSeconds = (uint)Math.Clamp(seconds, 10, 3600) });
         }
 
@@ -473,6 +479,7 @@ public sealed partial class AggregationEngine
         double[]? curve = _ledger.Charge(_store.PrivacyCurve(device), GroupRound(samplingRate));
         if (curve is null || _ledger.WithinBudget(curve))
         {
+            _checkInRate.Observe(samplingRate);
             return null;
         }
 

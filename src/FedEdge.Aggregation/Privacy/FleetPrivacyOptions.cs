@@ -57,7 +57,10 @@ public sealed class FleetPrivacyOptions
     [Range(0.0, 0.5)]
     public double SecAggColludingFraction { get; set; } = 0.1;
 
-    /// <summary>Distributed: how long a group may wait for its n joins before the joiners are told "abandoned". Default 30 min.</summary>
+    /// <summary>
+    /// Distributed: how long a group may wait for its n joins. Then a group with at least n_min joins starts with them; one with
+    /// fewer is abandoned and its joiners are told so. Default 30 min.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan SecAggFormationTimeout { get; set; } = TimeSpan.FromMinutes(30);
 

@@ -27,8 +27,18 @@ public sealed record SecAggCoordinatorOptions
     /// <summary>The DDGauss parameters every member encodes with.</summary>
     public required DistributedDiscreteGaussianParameters Encoding { get; init; }
 
-    /// <summary>How long a group may wait for its n joins before the joiners are released.</summary>
+    /// <summary>
+    /// How long a group may wait for its n joins. At the deadline a group with at least <see cref="MinimumSurvivors"/>
+    /// joins starts with them when <see cref="ShortGroupPlan"/> is set; otherwise its joiners are released (abandoned).
+    /// </summary>
     public TimeSpan FormationTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// The neighbourhood (k, t) for a group that starts short, given its size n' (<see cref="MinimumSurvivors"/> ≤ n' &lt; n);
+    /// it may throw <see cref="ArgumentOutOfRangeException"/> when no plan meets the targets at n' (the group is then
+    /// abandoned). Null: a group that is not full at <see cref="FormationTimeout"/> is abandoned.
+    /// </summary>
+    public Func<int, SecAggNeighbourhoodPlan>? ShortGroupPlan { get; init; }
 
     /// <summary>From the roster to the last member's sealed shares.</summary>
     public TimeSpan SharesTimeout { get; init; } = TimeSpan.FromMinutes(2);
@@ -70,6 +80,9 @@ public sealed record SecAggCoordinatorOptions
                 Encoding = DistributedDiscreteGaussianParameters.WithFinestGamma(
                     dimension, privacy.ClipNorm, privacy.SecAggBits, minimumSurvivors, groupSize, privacy.NoiseMultiplier),
                 FormationTimeout = privacy.SecAggFormationTimeout,
+
+                // a short group keeps the full group's collusion bound m = ⌊γ·n⌋ (all m colluders may be among its n')
+                ShortGroupPlan = joined => SecAggNeighbourhoodPlan.Choose(joined, privacy.SecAggDropoutRate, Math.Min(joined - 1, colluding)),
                 SharesTimeout = privacy.SecAggSharesTimeout,
                 MaskedInputTimeout = privacy.SecAggMaskedInputTimeout,
                 UnmaskTimeout = privacy.SecAggUnmaskTimeout,

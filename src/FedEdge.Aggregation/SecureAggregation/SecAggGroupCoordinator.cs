@@ -183,7 +183,7 @@ public sealed class SecAggGroupCoordinator : IDisposable
         return step.Build();
     }
 
-    private void StartSharing(Group group, Builder step)
+    private void StartSharing(Group group, Builder step, SecAggNeighbourhoodPlan? shortPlan = null)
     {
         DateTimeOffset now = _time.GetUtcNow();
         var seed = new byte[MaskExpander.SeedBytes];
@@ -193,8 +193,8 @@ public sealed class SecAggGroupCoordinator : IDisposable
             GroupId = group.Id,
             ModelVersion = group.ModelVersion,
             RoundSeed = ByteString.CopyFrom(seed),
-            Degree = (uint)Math.Min(_options.Degree, _options.GroupSize - 1),
-            Threshold = (uint)_options.Threshold,
+            Degree = (uint)(shortPlan?.Degree ?? Math.Min(_options.Degree, _options.GroupSize - 1)),
+            Threshold = (uint)(shortPlan?.Threshold ?? _options.Threshold),
             MinimumSurvivors = (uint)_options.MinimumSurvivors,
             Encoding = _wireEncoding,
             SharesDeadlineUnixMs = (now + _options.SharesTimeout).ToUnixTimeMilliseconds(),
@@ -503,6 +503,29 @@ public sealed class SecAggGroupCoordinator : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// The neighbourhood a group that is still forming at its deadline starts with, or null to abandon it: only when
+    /// <see cref="SecAggCoordinatorOptions.ShortGroupPlan"/> is set and at least <see cref="SecAggCoordinatorOptions.MinimumSurvivors"/>
+    /// devices joined — then the encoding's noise (set for that many survivors) and the release rule are unchanged, and a
+    /// short group whose survivors fall below it is abandoned like any other.
+    /// </summary>
+    private SecAggNeighbourhoodPlan? ShortGroupPlan(int joined)
+    {
+        if (_options.ShortGroupPlan is not { } choose || joined < _options.MinimumSurvivors || joined < 2)
+        {
+            return null;
+        }
+
+        try
+        {
+            return choose(joined);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return null; // no neighbourhood meets the targets at this size: abandoned, nothing released
+        }
+    }
+
     private void Expire(Builder step)
     {
         DateTimeOffset now = _time.GetUtcNow();
@@ -516,7 +539,15 @@ public sealed class SecAggGroupCoordinator : IDisposable
             switch (group.Phase)
             {
                 case Phase.Forming:
-                    Abandon(group, string.Create(CultureInfo.InvariantCulture, $"only {group.Joins.Count} of {_options.GroupSize} devices joined in time"), step);
+                    if (ShortGroupPlan(group.Joins.Count) is { } plan)
+                    {
+                        StartSharing(group, step, plan);
+                    }
+                    else
+                    {
+                        Abandon(group, string.Create(CultureInfo.InvariantCulture, $"only {group.Joins.Count} of {_options.GroupSize} devices joined in time"), step);
+                    }
+
                     break;
                 case Phase.Sharing:
                     int active = group.SharesIn.Count(x => x);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using FedEdge.Aggregation.SecureAggregation;
 using FedEdge.Core.DistributedDp;
+using FedEdge.Core.SecureAggregation;
 using FedEdge.Device.SecureAggregation;
 using FedEdge.Protocol.Wire;
 using Google.Protobuf;
@@ -22,7 +23,8 @@ internal sealed class SecAggGroupHarness : IDisposable
     private readonly Dictionary<string, SecAggServerMessage> _rosters = new(StringComparer.Ordinal);
     private readonly RandomNumberGenerator _rng;
 
-    public SecAggGroupHarness(int n, int degree, int threshold, int minimumSurvivors, DistributedDiscreteGaussianParameters encoding, int seed, int maxOpenGroups = 4)
+    public SecAggGroupHarness(
+        int n, int degree, int threshold, int minimumSurvivors, DistributedDiscreteGaussianParameters encoding, int seed, int maxOpenGroups = 4, Func<int, SecAggNeighbourhoodPlan>? shortGroupPlan = null)
     {
         _rng = new SeededRandomNumberGenerator(seed);
         Options = new SecAggCoordinatorOptions
@@ -34,6 +36,7 @@ internal sealed class SecAggGroupHarness : IDisposable
             MinimumSurvivors = minimumSurvivors,
             Encoding = encoding,
             MaxOpenGroups = maxOpenGroups,
+            ShortGroupPlan = shortGroupPlan,
         };
         Coordinator = new SecAggGroupCoordinator(Options, _rng, Time);
         Ids = [.. Enumerable.Range(0, n).Select(i => $"device-{i:D3}")];

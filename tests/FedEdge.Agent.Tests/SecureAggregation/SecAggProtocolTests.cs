@@ -322,6 +322,52 @@ public class SecAggProtocolTests
         Assert.All(group.Devices.Skip(5), d => Assert.Equal(SecAggParticipantState.Abandoned, d.State));
     }
 
+    [Theory]
+    [InlineData(14, true)]   // n_min = 12 ≤ 14 joins < n = 20: starts short, releases the 14's exact sum
+    [InlineData(12, true)]   // exactly n_min
+    [InlineData(11, false)]  // below n_min: abandoned, as without a short-group plan
+    public void A_group_short_of_n_at_its_formation_deadline_starts_with_its_joiners_when_they_are_at_least_n_min(int joined, bool released)
+    {
+        const int N = 20, Bits = 16, MinimumSurvivors = 12;
+        int colluding = 2;
+        using var group = new SecAggGroupHarness(
+            N, 8, 4, MinimumSurvivors, Encoding(Bits, MinimumSurvivors, N), seed: 60 + joined,
+            shortGroupPlan: m => SecAggNeighbourhoodPlan.Choose(m, 0.05, Math.Min(m - 1, colluding)));
+        for (int i = 0; i < joined; i++)
+        {
+            group.Send(i, group.Devices[i].Join());
+        }
+
+        group.Offline.UnionWith(Enumerable.Range(joined, N - joined)); // never joined
+        group.Pump();
+        Assert.Empty(group.Outcomes);
+        group.Advance(group.Options.FormationTimeout + TimeSpan.FromSeconds(1));
+        if (!released)
+        {
+            SecAggGroupOutcome abandoned = Assert.Single(group.Outcomes);
+            Assert.False(abandoned.Released);
+            Assert.Contains($"only {joined} of {N} devices joined in time", abandoned.AbandonReason, StringComparison.Ordinal);
+            Assert.All(group.Devices.Take(joined), d => Assert.Equal(SecAggParticipantState.Abandoned, d.State));
+            return;
+        }
+
+        // every joiner got a roster of the joiners only, with the short group's own neighbourhood
+        SecAggRoster roster = group.RosterOf(0).Roster;
+        Assert.Equal(joined, roster.Members.Count);
+        SecAggNeighbourhoodPlan plan = SecAggNeighbourhoodPlan.Choose(joined, 0.05, colluding);
+        Assert.Equal((uint)plan.Degree, roster.Degree);
+        Assert.Equal((uint)plan.Threshold, roster.Threshold);
+        Assert.Equal((uint)MinimumSurvivors, roster.MinimumSurvivors);
+
+        ushort[][] inputs = RandomInputs(N, group.Encoding.PaddedDimension, Bits, seed: joined);
+        group.SubmitEncoded(inputs);
+        SecAggGroupOutcome outcome = Assert.Single(group.Outcomes);
+        Assert.True(outcome.Released, outcome.AbandonReason + string.Join(Environment.NewLine, group.Refusals));
+        Assert.Equal(joined, outcome.Survivors);
+        Assert.Equal(PlainSum(inputs, Enumerable.Range(0, joined), Bits), outcome.ModularSum);
+        Assert.Empty(group.Refusals);
+    }
+
     [Fact]
     public void A_group_that_does_not_fill_is_abandoned_at_its_formation_timeout_and_its_joiners_are_released()
     {

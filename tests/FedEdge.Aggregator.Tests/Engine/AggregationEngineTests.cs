@@ -339,6 +339,32 @@ public class AggregationEngineTests
         Assert.Equal(40u, pace.Windows.Single(w => w.MemoryClass == "pi4").WindowSeconds);
     }
 
+    [Fact]
+    public void Pace_divides_the_windows_by_the_check_in_rate_the_fleets_updates_declare()
+    {
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff, k: 4));
+        foreach (string device in new[] { "dev-a", "dev-b", "dev-c", "dev-d", "dev-e", "dev-f" })
+        {
+            h.ObserveStatus(device, "pi4");
+        }
+
+        // before any update the fleet is taken to join every round (q = 1): W = n·T/wanted = 6·60/4 = 90 s
+        Assert.Equal(90u, h.Engine.CurrentPace().Windows.Single().WindowSeconds);
+
+        // two devices that join an offered round with probability 0.1 and 0.3: q = mean 0.2, wanted 4 − 2 = 2,
+        // W = n·q·T/wanted = 6·0.2·60/2 = 36 s (without q: 180 s, five times too few check-ins for the wanted updates)
+        foreach ((string device, int id, double q) in new[] { ("dev-a", 1, 0.1), ("dev-b", 2, 0.3) })
+        {
+            var message = UpdateFactory.Message(device, id, 1, D1);
+            message.Dp.SamplingRate = q;
+            Assert.Equal(IntakeOutcome.Accepted, h.Engine.Receive(UpdateFactory.Topic(device), message.ToByteArray()).Verdict.Kind);
+        }
+
+        var pace = h.Engine.CurrentPace();
+        Assert.Equal(2u, pace.UpdatesWanted);
+        Assert.Equal(36u, pace.Windows.Single().WindowSeconds);
+    }
+
     private static float[] Decode(GlobalModel model)
     {
         var layout = ModelArchitecture.Parse(model.Architecture).Layout;
