@@ -318,6 +318,12 @@ public sealed partial class AggregatorNode : IDisposable
             }
         }
 
+        if (stepped && _secAgg is not null)
+        {
+            // groups still forming for the version just left behind end now (their step only abandons or starts groups)
+            Route(_secAgg.Supersede(_engine.CurrentVersion));
+        }
+
         _modelPending |= stepped;
         return stepped;
     }

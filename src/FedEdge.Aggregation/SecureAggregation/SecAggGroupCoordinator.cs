@@ -136,6 +136,36 @@ public sealed class SecAggGroupCoordinator : IDisposable
         return step.Build();
     }
 
+    /// <summary>
+    /// The model moved on to <paramref name="currentVersion"/>: a group still forming for an older version will get few more
+    /// joins (devices are offered the current version), so it ends now instead of at its formation deadline — it starts
+    /// short when it has ≥ n_min joins and a <see cref="SecAggCoordinatorOptions.ShortGroupPlan"/>, else it is abandoned
+    /// and its joiners are free to join the current version at once (their charged offer stands; docs/privacy.md).
+    /// </summary>
+    public SecAggCoordinatorStep Supersede(long currentVersion)
+    {
+        var step = new Builder();
+        foreach (Group group in _groups.ToArray())
+        {
+            if (group.Phase != Phase.Forming || (long)group.ModelVersion >= currentVersion)
+            {
+                continue;
+            }
+
+            if (ShortGroupPlan(group.Joins.Count) is { } plan)
+            {
+                StartSharing(group, step, plan);
+            }
+            else
+            {
+                // "joined in time" like the formation deadline's reason: both are groups abandoned while forming
+                Abandon(group, string.Create(CultureInfo.InvariantCulture, $"only {group.Joins.Count} of {_options.GroupSize} devices joined in time for version {group.ModelVersion}: the model is at {currentVersion}"), step);
+            }
+        }
+
+        return step.Build();
+    }
+
     /// <inheritdoc />
     public void Dispose() => _expander.Dispose();
 

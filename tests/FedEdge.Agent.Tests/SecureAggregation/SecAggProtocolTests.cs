@@ -368,6 +368,47 @@ public class SecAggProtocolTests
         Assert.Empty(group.Refusals);
     }
 
+    [Theory]
+    [InlineData(14, true)]
+    [InlineData(5, false)]
+    public void When_the_model_moves_on_a_group_still_forming_for_the_old_version_ends_at_once(int joined, bool released)
+    {
+        const int N = 20, Bits = 16, MinimumSurvivors = 12;
+        using var group = new SecAggGroupHarness(
+            N, 8, 4, MinimumSurvivors, Encoding(Bits, MinimumSurvivors, N), seed: 80 + joined,
+            shortGroupPlan: m => SecAggNeighbourhoodPlan.Choose(m, 0.05, Math.Min(m - 1, 2)));
+        for (int i = 0; i < joined; i++)
+        {
+            group.Send(i, group.Devices[i].Join());
+        }
+
+        group.Offline.UnionWith(Enumerable.Range(joined, N - joined));
+        group.Pump();
+
+        // a newer version is no reason to end a group forming for it, nor for the same version
+        Assert.Empty(group.Coordinator.Supersede((long)SecAggGroupHarness.Version).Outbound);
+        Assert.Equal(1, group.Coordinator.OpenGroups);
+
+        group.Route(group.Coordinator.Supersede((long)SecAggGroupHarness.Version + 1)); // long before the formation deadline
+        group.Pump();
+        if (!released)
+        {
+            SecAggGroupOutcome abandoned = Assert.Single(group.Outcomes);
+            Assert.False(abandoned.Released);
+            Assert.Contains("joined in time", abandoned.AbandonReason, StringComparison.Ordinal); // counted as abandoned while forming
+            Assert.All(group.Devices.Take(joined), d => Assert.Equal(SecAggParticipantState.Abandoned, d.State));
+            Assert.Equal(0, group.Coordinator.OpenGroups);
+            return;
+        }
+
+        Assert.Equal(joined, group.RosterOf(0).Roster.Members.Count);
+        ushort[][] inputs = RandomInputs(N, group.Encoding.PaddedDimension, Bits, seed: joined);
+        group.SubmitEncoded(inputs);
+        SecAggGroupOutcome outcome = Assert.Single(group.Outcomes);
+        Assert.True(outcome.Released, outcome.AbandonReason + string.Join(Environment.NewLine, group.Refusals));
+        Assert.Equal(PlainSum(inputs, Enumerable.Range(0, joined), Bits), outcome.ModularSum);
+    }
+
     [Fact]
     public void A_group_that_does_not_fill_is_abandoned_at_its_formation_timeout_and_its_joiners_are_released()
     {
