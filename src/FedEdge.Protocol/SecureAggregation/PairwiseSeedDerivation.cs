@@ -55,8 +55,9 @@ public static class PairwiseSeedDerivation
         }
 
         using (peer)
+        using (ECDiffieHellmanPublicKey peerKey = peer.PublicKey) // a new handle per call: disposed here, not left to the finalizer
         {
-            byte[] shared = own.Key.DeriveRawSecretAgreement(peer.PublicKey);
+            byte[] shared = own.Key.DeriveRawSecretAgreement(peerKey);
             try
             {
                 byte[] info = Info(purpose, fleet, roundId, ownDeviceId, peerDeviceId);
