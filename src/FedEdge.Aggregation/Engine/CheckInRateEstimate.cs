@@ -4,9 +4,9 @@ namespace FedEdge.Aggregation.Engine;
 
 /// <summary>
 /// The fleet's random check-in rate q as its devices declare it: the mean of the rates of the last
-/// <see cref="Capacity"/> contributions (user-level updates, secure-aggregation joins), 1 before any. The pace divides
-/// its check-in windows by it: a device offered a round joins with probability q, so the fleet must check in 1/q times
-/// as often for the same number of updates (Balle et al. 2020, random check-ins). Bounded; not persisted (after a
+/// <see cref="Capacity"/> contributions (user-level updates, secure-aggregation joins), 1 before any. The pace multiplies
+/// its check-in windows by it (shorter windows): a device offered a round joins with probability q, so the fleet must
+/// check in 1/q times as often for the same number of updates (Balle et al. 2020, random check-ins). Bounded; not persisted (after a
 /// restart the pace starts from q = 1, the longest windows, until the first contributions arrive).
 /// </summary>
 internal sealed class CheckInRateEstimate

@@ -152,15 +152,8 @@ public sealed class SecAggGroupCoordinator : IDisposable
                 continue;
             }
 
-            if (ShortGroupPlan(group.Joins.Count) is { } plan)
-            {
-                StartSharing(group, step, plan);
-            }
-            else
-            {
-                // "joined in time" like the formation deadline's reason: both are groups abandoned while forming
-                Abandon(group, string.Create(CultureInfo.InvariantCulture, $"only {group.Joins.Count} of {_options.GroupSize} devices joined in time for version {group.ModelVersion}: the model is at {currentVersion}"), step);
-            }
+            // "joined in time" like the formation deadline's reason: both are groups abandoned while forming
+            EndForming(group, string.Create(CultureInfo.InvariantCulture, $" for version {group.ModelVersion}: the model is at {currentVersion}"), step);
         }
 
         return step.Build();
@@ -534,6 +527,22 @@ public sealed class SecAggGroupCoordinator : IDisposable
     }
 
     /// <summary>
+    /// Ends a group that is still forming (its deadline passed, or the model moved on): it starts short with the plan of
+    /// <see cref="ShortGroupPlan"/>, else it is abandoned ("only j of n devices joined in time" + <paramref name="why"/>).
+    /// </summary>
+    private void EndForming(Group group, string why, Builder step)
+    {
+        if (ShortGroupPlan(group.Joins.Count) is { } plan)
+        {
+            StartSharing(group, step, plan);
+        }
+        else
+        {
+            Abandon(group, string.Create(CultureInfo.InvariantCulture, $"only {group.Joins.Count} of {_options.GroupSize} devices joined in time{why}"), step);
+        }
+    }
+
+    /// <summary>
     /// The neighbourhood a group that is still forming at its deadline starts with, or null to abandon it: only when
     /// <see cref="SecAggCoordinatorOptions.ShortGroupPlan"/> is set and at least <see cref="SecAggCoordinatorOptions.MinimumSurvivors"/>
     /// devices joined — then the encoding's noise (set for that many survivors) and the release rule are unchanged, and a
@@ -569,15 +578,7 @@ public sealed class SecAggGroupCoordinator : IDisposable
             switch (group.Phase)
             {
                 case Phase.Forming:
-                    if (ShortGroupPlan(group.Joins.Count) is { } plan)
-                    {
-                        StartSharing(group, step, plan);
-                    }
-                    else
-                    {
-                        Abandon(group, string.Create(CultureInfo.InvariantCulture, $"only {group.Joins.Count} of {_options.GroupSize} devices joined in time"), step);
-                    }
-
+                    EndForming(group, string.Empty, step);
                     break;
                 case Phase.Sharing:
                     int active = group.SharesIn.Count(x => x);

@@ -322,50 +322,70 @@ public class SecAggProtocolTests
         Assert.All(group.Devices.Skip(5), d => Assert.Equal(SecAggParticipantState.Abandoned, d.State));
     }
 
+    private const int ShortN = 20, ShortMinimumSurvivors = 12, ShortColluding = 2;
+
+    /// <summary>A group of n = 20 (n_min = 12) with a short-group plan, of which the first <paramref name="joined"/> devices joined and the rest never will.</summary>
+    private static SecAggGroupHarness ShortGroup(int joined, int seed)
+    {
+        var group = new SecAggGroupHarness(
+            ShortN, 8, 4, ShortMinimumSurvivors, Encoding(16, ShortMinimumSurvivors, ShortN), seed,
+            shortGroupPlan: m => SecAggNeighbourhoodPlan.Choose(m, 0.05, Math.Min(m - 1, ShortColluding)));
+        for (int i = 0; i < joined; i++)
+        {
+            group.Send(i, group.Devices[i].Join());
+        }
+
+        group.Offline.UnionWith(Enumerable.Range(joined, ShortN - joined)); // never joined
+        group.Pump();
+        return group;
+    }
+
+    /// <summary>Asserts the group was abandoned while forming and every joiner was told.</summary>
+    private static void AssertAbandonedWhileForming(SecAggGroupHarness group, int joined)
+    {
+        SecAggGroupOutcome abandoned = Assert.Single(group.Outcomes);
+        Assert.False(abandoned.Released);
+        Assert.Contains($"only {joined} of {ShortN} devices joined in time", abandoned.AbandonReason, StringComparison.Ordinal);
+        Assert.All(group.Devices.Take(joined), d => Assert.Equal(SecAggParticipantState.Abandoned, d.State));
+        Assert.Equal(0, group.Coordinator.OpenGroups);
+    }
+
+    /// <summary>Asserts the joiners got a roster of themselves only, with the short group's own neighbourhood, and release their exact sum.</summary>
+    private static void AssertStartedShortAndReleasesTheJoinersSum(SecAggGroupHarness group, int joined)
+    {
+        SecAggRoster roster = group.RosterOf(0).Roster;
+        Assert.Equal(joined, roster.Members.Count);
+        SecAggNeighbourhoodPlan plan = SecAggNeighbourhoodPlan.Choose(joined, 0.05, ShortColluding);
+        Assert.Equal((uint)plan.Degree, roster.Degree);
+        Assert.Equal((uint)plan.Threshold, roster.Threshold);
+        Assert.Equal((uint)ShortMinimumSurvivors, roster.MinimumSurvivors);
+
+        ushort[][] inputs = RandomInputs(ShortN, group.Encoding.PaddedDimension, 16, seed: joined);
+        group.SubmitEncoded(inputs);
+        SecAggGroupOutcome outcome = Assert.Single(group.Outcomes);
+        Assert.True(outcome.Released, outcome.AbandonReason + string.Join(Environment.NewLine, group.Refusals));
+        Assert.Equal(joined, outcome.Survivors);
+        Assert.Equal(PlainSum(inputs, Enumerable.Range(0, joined), 16), outcome.ModularSum);
+        Assert.Empty(group.Refusals);
+    }
+
     [Theory]
     [InlineData(14, true)]   // n_min = 12 ≤ 14 joins < n = 20: starts short, releases the 14's exact sum
     [InlineData(12, true)]   // exactly n_min
     [InlineData(11, false)]  // below n_min: abandoned, as without a short-group plan
     public void A_group_short_of_n_at_its_formation_deadline_starts_with_its_joiners_when_they_are_at_least_n_min(int joined, bool released)
     {
-        const int N = 20, Bits = 16, MinimumSurvivors = 12;
-        int colluding = 2;
-        using var group = new SecAggGroupHarness(
-            N, 8, 4, MinimumSurvivors, Encoding(Bits, MinimumSurvivors, N), seed: 60 + joined,
-            shortGroupPlan: m => SecAggNeighbourhoodPlan.Choose(m, 0.05, Math.Min(m - 1, colluding)));
-        for (int i = 0; i < joined; i++)
-        {
-            group.Send(i, group.Devices[i].Join());
-        }
-
-        group.Offline.UnionWith(Enumerable.Range(joined, N - joined)); // never joined
-        group.Pump();
+        using var group = ShortGroup(joined, seed: 60 + joined);
         Assert.Empty(group.Outcomes);
         group.Advance(group.Options.FormationTimeout + TimeSpan.FromSeconds(1));
-        if (!released)
+        if (released)
         {
-            SecAggGroupOutcome abandoned = Assert.Single(group.Outcomes);
-            Assert.False(abandoned.Released);
-            Assert.Contains($"only {joined} of {N} devices joined in time", abandoned.AbandonReason, StringComparison.Ordinal);
-            Assert.All(group.Devices.Take(joined), d => Assert.Equal(SecAggParticipantState.Abandoned, d.State));
-            return;
+            AssertStartedShortAndReleasesTheJoinersSum(group, joined);
         }
-
-        // every joiner got a roster of the joiners only, with the short group's own neighbourhood
-        SecAggRoster roster = group.RosterOf(0).Roster;
-        Assert.Equal(joined, roster.Members.Count);
-        SecAggNeighbourhoodPlan plan = SecAggNeighbourhoodPlan.Choose(joined, 0.05, colluding);
-        Assert.Equal((uint)plan.Degree, roster.Degree);
-        Assert.Equal((uint)plan.Threshold, roster.Threshold);
-        Assert.Equal((uint)MinimumSurvivors, roster.MinimumSurvivors);
-
-        ushort[][] inputs = RandomInputs(N, group.Encoding.PaddedDimension, Bits, seed: joined);
-        group.SubmitEncoded(inputs);
-        SecAggGroupOutcome outcome = Assert.Single(group.Outcomes);
-        Assert.True(outcome.Released, outcome.AbandonReason + string.Join(Environment.NewLine, group.Refusals));
-        Assert.Equal(joined, outcome.Survivors);
-        Assert.Equal(PlainSum(inputs, Enumerable.Range(0, joined), Bits), outcome.ModularSum);
-        Assert.Empty(group.Refusals);
+        else
+        {
+            AssertAbandonedWhileForming(group, joined);
+        }
     }
 
     [Theory]
@@ -373,17 +393,7 @@ public class SecAggProtocolTests
     [InlineData(5, false)]
     public void When_the_model_moves_on_a_group_still_forming_for_the_old_version_ends_at_once(int joined, bool released)
     {
-        const int N = 20, Bits = 16, MinimumSurvivors = 12;
-        using var group = new SecAggGroupHarness(
-            N, 8, 4, MinimumSurvivors, Encoding(Bits, MinimumSurvivors, N), seed: 80 + joined,
-            shortGroupPlan: m => SecAggNeighbourhoodPlan.Choose(m, 0.05, Math.Min(m - 1, 2)));
-        for (int i = 0; i < joined; i++)
-        {
-            group.Send(i, group.Devices[i].Join());
-        }
-
-        group.Offline.UnionWith(Enumerable.Range(joined, N - joined));
-        group.Pump();
+        using var group = ShortGroup(joined, seed: 80 + joined);
 
         // a newer version is no reason to end a group forming for it, nor for the same version
         Assert.Empty(group.Coordinator.Supersede((long)SecAggGroupHarness.Version).Outbound);
@@ -391,22 +401,14 @@ public class SecAggProtocolTests
 
         group.Route(group.Coordinator.Supersede((long)SecAggGroupHarness.Version + 1)); // long before the formation deadline
         group.Pump();
-        if (!released)
+        if (released)
         {
-            SecAggGroupOutcome abandoned = Assert.Single(group.Outcomes);
-            Assert.False(abandoned.Released);
-            Assert.Contains("joined in time", abandoned.AbandonReason, StringComparison.Ordinal); // counted as abandoned while forming
-            Assert.All(group.Devices.Take(joined), d => Assert.Equal(SecAggParticipantState.Abandoned, d.State));
-            Assert.Equal(0, group.Coordinator.OpenGroups);
-            return;
+            AssertStartedShortAndReleasesTheJoinersSum(group, joined);
         }
-
-        Assert.Equal(joined, group.RosterOf(0).Roster.Members.Count);
-        ushort[][] inputs = RandomInputs(N, group.Encoding.PaddedDimension, Bits, seed: joined);
-        group.SubmitEncoded(inputs);
-        SecAggGroupOutcome outcome = Assert.Single(group.Outcomes);
-        Assert.True(outcome.Released, outcome.AbandonReason + string.Join(Environment.NewLine, group.Refusals));
-        Assert.Equal(PlainSum(inputs, Enumerable.Range(0, joined), Bits), outcome.ModularSum);
+        else
+        {
+            AssertAbandonedWhileForming(group, joined); // "joined in time": counted as abandoned while forming
+        }
     }
 
     [Fact]
