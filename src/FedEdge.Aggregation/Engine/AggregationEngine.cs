@@ -59,7 +59,7 @@ public sealed partial class AggregationEngine
     private readonly DeviceRdpLedger _ledger;
     private readonly Random _cohortRandom;
     private readonly List<ClientUpdate> _buffer = [];
-    private readonly CheckInRateEstimate _checkInRate = new();
+    private readonly CheckInRateEstimate _checkInRate;
     private readonly Dictionary<string, (string MemoryClass, long Budget, bool Available)> _devices = new(StringComparer.Ordinal);
 
     // Devices whose availability topic last said "offline". The broker replays both retained topics to a restarted
@@ -91,6 +91,7 @@ public sealed partial class AggregationEngine
         _ledger = new DeviceRdpLedger(options.Privacy);
         _memoryClasses = new HashSet<string>(options.MemoryClasses ?? AggregationEngineOptions.DefaultMemoryClasses, StringComparer.Ordinal);
         _cohortRandom = new Random(options.Seed);
+        _checkInRate = new CheckInRateEstimate(options.Privacy.CheckInRate);
         _global = new ParameterSet(Architecture.Layout);
     }
 

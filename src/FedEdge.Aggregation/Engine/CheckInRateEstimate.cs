@@ -4,12 +4,14 @@ namespace FedEdge.Aggregation.Engine;
 
 /// <summary>
 /// The fleet's random check-in rate q as its devices declare it: the mean of the rates of the last
-/// <see cref="Capacity"/> contributions (user-level updates, secure-aggregation joins), 1 before any. The pace multiplies
+/// <see cref="Capacity"/> contributions (user-level updates, secure-aggregation joins); before any, the rate the fleet is
+/// configured with (<see cref="FedEdge.Aggregation.Privacy.FleetPrivacyOptions.CheckInRate"/>). The pace multiplies
 /// its check-in windows by it (shorter windows): a device offered a round joins with probability q, so the fleet must
 /// check in 1/q times as often for the same number of updates (Balle et al. 2020, random check-ins). Bounded; not persisted (after a
-/// restart the pace starts from q = 1, the longest windows, until the first contributions arrive).
+/// restart the pace starts again from the configured rate until the first contributions arrive).
 /// </summary>
-internal sealed class CheckInRateEstimate
+/// <param name="configured">The rate before any declaration, in (0, 1]; below the floor it counts as the floor.</param>
+internal sealed class CheckInRateEstimate(double configured)
 {
     /// <summary>How many declared rates the mean is over.</summary>
     public const int Capacity = 256;
@@ -21,8 +23,10 @@ internal sealed class CheckInRateEstimate
     private int _count;
     private double _sum;
 
-    /// <summary>The mean declared rate, 1 when nothing was declared yet.</summary>
-    public double Rate => _count == 0 ? 1.0 : _sum / _count;
+    private readonly double _configured = configured is > 0.0 and <= 1.0 ? Math.Max(Floor, configured) : throw new ArgumentOutOfRangeException(nameof(configured), configured, "A check-in rate is in (0, 1].");
+
+    /// <summary>The mean declared rate; the configured one when nothing was declared yet.</summary>
+    public double Rate => _count == 0 ? _configured : _sum / _count;
 
     /// <summary>Records the rate a user-level update declared; other mechanisms sample examples, not rounds, and are ignored.</summary>
     public void Observe(DpParameters? dp)

@@ -31,6 +31,14 @@ public sealed class FleetPrivacyOptions
     public double Delta { get; set; } = 1e-5;
 
     /// <summary>
+    /// q, the devices' random check-in rate (<c>Agent:Privacy:CheckInRate</c>). The pace sizes its check-in windows with it
+    /// until the devices' own declarations arrive, and again after a restart (<c>CheckInRateEstimate</c>): without it a
+    /// fleet at q = 0.02 gets the longest windows until its first group fills. Default 1 (the device default: no check-ins).
+    /// </summary>
+    [Range(1e-3, 1.0)]
+    public double CheckInRate { get; set; } = 1.0;
+
+    /// <summary>
     /// t of the norm bound M = S + z·S·(√d + t): an honest update is clipped with probability at most exp(−t²/2).
     /// Default 6 (at most one update in 6.6·10⁷).
     /// </summary>

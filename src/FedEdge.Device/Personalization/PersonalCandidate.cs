@@ -14,6 +14,9 @@ public readonly record struct PersonalCandidate(PersonalizationMode Mode, float 
     /// <summary>The name of the global model in reports and serving reasons.</summary>
     public const string GlobalName = "global";
 
+    /// <summary>The name of the <see cref="PersonalizationMode.LocalOnly"/> candidate: the home learning alone.</summary>
+    public const string LocalOnlyName = "local-only";
+
     /// <summary>The candidate for <paramref name="mode"/> (λ is kept for Ditto only).</summary>
     public static PersonalCandidate Of(PersonalizationMode mode, float proximalLambda = 0) =>
         new(mode, mode == PersonalizationMode.Ditto ? proximalLambda : 0);
@@ -23,7 +26,7 @@ public readonly record struct PersonalCandidate(PersonalizationMode Mode, float 
     {
         PersonalizationMode.Head => "head",
         PersonalizationMode.Ditto => string.Create(CultureInfo.InvariantCulture, $"ditto:{ProximalLambda:0.###}"),
-        PersonalizationMode.LocalOnly => "local-only",
+        PersonalizationMode.LocalOnly => LocalOnlyName,
         _ => Mode.ToString().ToLowerInvariant(),
     };
 

@@ -117,6 +117,7 @@ public sealed record ServingChoice(ServedModel Served, double GlobalAccuracy, do
 
         // The best of all models, the global one first (it wins exact ties against every candidate).
         int best = Better(personal[bestPersonal], global) ? bestPersonal : PersonalModelSet.GlobalServed;
+        best = LocalOnlyFloor(personal, best, validationCount);
         var incumbentScore = incumbent == PersonalModelSet.GlobalServed ? global : personal[incumbent];
         var bestScore = best == PersonalModelSet.GlobalServed ? global : personal[best];
         double margin = Margin(incumbentScore.Accuracy, bestScore.Accuracy, validationCount);
@@ -141,6 +142,32 @@ public sealed record ServingChoice(ServedModel Served, double GlobalAccuracy, do
         ArgumentOutOfRangeException.ThrowIfLessThan(validationCount, 1);
         double variance = ((personalAccuracy * (1 - personalAccuracy)) + (globalAccuracy * (1 - globalAccuracy))) / validationCount;
         return Math.Max(MarginStandardErrors * Math.Sqrt(Math.Max(0, variance)), 1.0 / validationCount);
+    }
+
+    /// <summary>
+    /// Learning alone is the floor: a candidate built on the global model (head, Ditto) is the best only when it leads the
+    /// local-only candidate by more than <see cref="Margin"/>; within it the local-only candidate is. Such candidates share
+    /// the home's data with local-only and differ from it by the global model's part, which under DP is noisy: on a few dozen
+    /// samples the best of them is often the luckiest, and served it is worse than training alone (docs/evaluation.md, 50
+    /// homes). The global model is not held to this floor (ties and thin evidence go to it, as before).
+    /// </summary>
+    private static int LocalOnlyFloor(IReadOnlyList<CandidateScore> personal, int best, int validationCount)
+    {
+        if (best == PersonalModelSet.GlobalServed || personal[best].Name == PersonalCandidate.LocalOnlyName)
+        {
+            return best;
+        }
+
+        for (int i = 0; i < personal.Count; i++)
+        {
+            if (personal[i].Name == PersonalCandidate.LocalOnlyName)
+            {
+                double lead = personal[best].Accuracy - personal[i].Accuracy;
+                return lead > Margin(personal[i].Accuracy, personal[best].Accuracy, validationCount) ? best : i;
+            }
+        }
+
+        return best;
     }
 
     private static ServingChoice Global(CandidateScore global, double personalAccuracy, int validationCount, string reason) =>

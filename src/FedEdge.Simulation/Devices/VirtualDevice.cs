@@ -22,7 +22,9 @@ namespace FedEdge.Simulation.Devices;
 /// agent, with seeded randomness — driven on the virtual clock, with its own data shard and a physical profile (when it is
 /// plugged in, how fast it trains). Every decision (install, eligibility, invitation, status contents) is the agent's;
 /// this class only measures the profile and carries messages. Each broker session is a short connection (as a device that
-/// checks in when the pace asks it to): subscribe to the retained model and pace, flush the outbox, disconnect.
+/// checks in when the pace asks it to): subscribe to the retained model and pace, flush the outbox, disconnect. A check-in
+/// with nothing new — the device already holds the current model and exactly the current pace, and its outbox is empty —
+/// opens no session (<see cref="QuietCheckInAsync"/>): the agent keeps its connection, on which nothing would arrive.
 /// </summary>
 public sealed class VirtualDevice : IAsyncDisposable
 {
@@ -32,6 +34,9 @@ public sealed class VirtualDevice : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly WireParser _parser = new();
     private int _session;
+    private GlobalModel? _heldModel;
+    private byte[]? _heldPacePayload;
+    private Pace? _heldPace;
 
     /// <summary>Opens the device's state under <see cref="AgentOptions.StateDirectory"/>.</summary>
     public VirtualDevice(
@@ -86,6 +91,9 @@ public sealed class VirtualDevice : IAsyncDisposable
     /// <summary>Whether a finished update is on its way to the broker (between training and upload).</summary>
     public bool UploadPending { get; set; }
 
+    /// <summary>Broker sessions this device opened to check in or upload (status publications and secure aggregation apart).</summary>
+    public long Sessions { get; private set; }
+
     /// <summary>Generation of the device's one pending check-in; scheduling a new one makes older ones stale.</summary>
     public long CheckInGeneration { get; set; }
 
@@ -107,6 +115,24 @@ public sealed class VirtualDevice : IAsyncDisposable
         var status = Agent.Status(Agent.State, signals.Power, ServedSnapshot.Initial);
         await using var client = await ConnectAsync([], cancellationToken).ConfigureAwait(false);
         await client.PublishAsync(TopicScheme.Status(_fleet, Profile.DeviceId), status.ToByteArray(), retain: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A check-in on the agent's kept connection when the broker has nothing new for it: the model of
+    /// <paramref name="expectedVersion"/> and exactly <paramref name="expectedPace"/> arrived in an earlier session (so
+    /// the agent holds them: offering the same version again changes nothing) and the outbox is empty. Null when
+    /// something is new or waiting; then <see cref="SessionAsync"/> carries it.
+    /// </summary>
+    public async Task<CheckIn?> QuietCheckInAsync(long expectedVersion, byte[] expectedPace, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(expectedPace);
+        if (_heldModel is null || (long)_heldModel.Version != expectedVersion || Agent.Installed?.Version != _heldModel.Version
+            || _heldPacePayload is null || !expectedPace.AsSpan().SequenceEqual(_heldPacePayload))
+        {
+            return null;
+        }
+
+        return await PendingBytesAsync(cancellationToken).ConfigureAwait(false) == 0 ? new CheckIn(_heldModel, _heldPace, 0) : null;
     }
 
     /// <summary>
@@ -165,6 +191,12 @@ public sealed class VirtualDevice : IAsyncDisposable
 
         var publisher = new OutboxPublisher(Agent.Outbox, client, new OutboxPublisherOptions(), TimeProvider.System, _loggers.CreateLogger<OutboxPublisher>());
         var (_, delivered) = await publisher.PublishPassAsync(cancellationToken).ConfigureAwait(false);
+        if (fetch)
+        {
+            (_heldModel, _heldPace, _heldPacePayload) = (model, pace, pace is null ? null : expectedPace);
+        }
+
+        Sessions++;
         return new CheckIn(model, pace, delivered);
     }
 

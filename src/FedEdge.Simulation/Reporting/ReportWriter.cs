@@ -200,6 +200,13 @@ public static class ReportWriter
         }
 
         md.Append('\n');
+        md.Append("Check-ins (inside a charging window) and broker sessions; a quiet check-in found nothing new — the model, pace and empty outbox of the device's last session — and opened no session, as an agent on its kept connection receives nothing then:\n\n");
+        foreach (RunResult r in runs)
+        {
+            md.Append(Invariant($"- {Escape(r.Strategy)} seed {r.Seed}: {r.CheckIns} check-ins, {r.QuietCheckIns} quiet; {r.BrokerSessions} sessions for check-ins and uploads\n"));
+        }
+
+        md.Append('\n');
     }
 
     private static string Ratio(double? ratio) => ratio is double r

@@ -45,6 +45,15 @@ public sealed record RunResult
     /// <summary>Contributions refused by a device's privacy ledger.</summary>
     public required long BudgetRefusals { get; init; }
 
+    /// <summary>Check-ins made inside a device's charging window (dropped ones apart).</summary>
+    public long CheckIns { get; init; }
+
+    /// <summary>Of <see cref="CheckIns"/>, those with nothing new (model, pace and outbox as at the device's last session): no broker session.</summary>
+    public long QuietCheckIns { get; init; }
+
+    /// <summary>Broker sessions devices opened to check in or upload (status publications and secure aggregation apart).</summary>
+    public long BrokerSessions { get; init; }
+
     /// <summary>
     /// Training memory of the largest trainable set any device was given, from the
     /// <see cref="FedEdge.Core.Aggregation.Ftte.TrainingMemoryModel"/> the FTTE server plans with

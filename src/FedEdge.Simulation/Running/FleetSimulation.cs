@@ -69,6 +69,8 @@ public sealed class FleetSimulation : IDisposable
     private long _wokenRound;
     private long _interrupted;
     private long _budgetRefusals;
+    private long _checkIns;
+    private long _quietCheckIns;
     private double? _hoursToTarget;
     private long? _bytesToTarget;
 
@@ -233,6 +235,7 @@ public sealed class FleetSimulation : IDisposable
                 NoiseMultiplier = UserLevelNoise(new RdpAccountant()),
                 Epsilon = _options.Epsilon,
                 Delta = _options.Delta,
+                CheckInRate = _options.CheckInRate,
             },
         };
         options.Validation.MaxUpdatesPerDevicePerHour = 3600;
@@ -428,7 +431,19 @@ public sealed class FleetSimulation : IDisposable
             return;
         }
 
-        var checkIn = await device.SessionAsync(_aggregator.Engine.CurrentVersion, _aggregator.PacePayload, cancellationToken).ConfigureAwait(false);
+        long version = _aggregator.Engine.CurrentVersion;
+        byte[] pacePayload = _aggregator.PacePayload;
+        _checkIns++;
+        var checkIn = _options.QuietCheckIns ? await device.QuietCheckInAsync(version, pacePayload, cancellationToken).ConfigureAwait(false) : null;
+        if (checkIn is null)
+        {
+            checkIn = await device.SessionAsync(version, pacePayload, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _quietCheckIns++;
+        }
+
         await ProcessAsync(checkIn.Delivered, cancellationToken).ConfigureAwait(false);
         var decision = device.Agent.Evaluate(device.Signals(now));
         if (checkIn.Model is not null && checkIn.Pace is not null && decision.Eligible)
@@ -803,6 +818,9 @@ public sealed class FleetSimulation : IDisposable
             Rejected = new SortedDictionary<string, long>(_aggregator.Rejected.ToDictionary(), StringComparer.Ordinal),
             InterruptedRuns = _interrupted,
             BudgetRefusals = _budgetRefusals,
+            CheckIns = _checkIns,
+            QuietCheckIns = _quietCheckIns,
+            BrokerSessions = _devices.Sum(d => d.Sessions),
             PeakTrainingMemoryBytes = new TrainingMemoryModel().RequiredBytes(layout, trainable),
             TrainableCoordinates = trainable,
             EpsilonPerDevice = _devices.Select(d => d.EpsilonSpent).ToArray(),

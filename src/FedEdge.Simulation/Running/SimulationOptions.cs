@@ -138,6 +138,13 @@ public sealed record SimulationOptions
     /// <summary>External broker; null = the embedded one.</summary>
     public BrokerEndpoint? Broker { get; init; }
 
+    /// <summary>
+    /// Whether a check-in with nothing new for the device (it holds the current model and pace, its outbox is empty) skips
+    /// its broker session, as an agent on its kept connection receives nothing then (default). False opens a session for
+    /// every check-in: slower, the same decisions.
+    /// </summary>
+    public bool QuietCheckIns { get; init; } = true;
+
     /// <summary>Working directory for device and aggregator state (a temporary one when null).</summary>
     public string? WorkDirectory { get; init; }
 

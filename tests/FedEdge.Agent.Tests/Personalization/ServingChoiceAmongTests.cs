@@ -108,6 +108,40 @@ public class ServingChoiceAmongTests
         Assert.Equal(ServedModel.Global, choice.Served);
     }
 
+    private static CandidateScore[] HeadDittoLocal(double head, double ditto, double localOnly) =>
+        [new("head", head, 1.0), new("ditto:0.01", ditto, 1.0), new(PersonalCandidate.LocalOnlyName, localOnly, 1.0)];
+
+    [Fact]
+    public void A_candidate_built_on_the_global_model_within_the_margin_of_local_only_loses_to_local_only()
+    {
+        // ditto 37/40 vs local-only 36/40: margin = max(√((0.925·0.075 + 0.9·0.1)/40), 1/40) ≈ 0.0631 > lead 0.025;
+        // both clearly lead the noisy global incumbent (0.55), so the home learns alone
+        var choice = ServingChoice.DecideAmong(Global(0.55), HeadDittoLocal(30.0 / 40, 37.0 / 40, 36.0 / 40), 40, 5);
+
+        Assert.Equal(ServedModel.Personal, choice.Served);
+        Assert.Equal(2, choice.ServedIndex);
+        Assert.Equal(PersonalCandidate.LocalOnlyName, choice.ServedName);
+    }
+
+    [Fact]
+    public void A_candidate_built_on_the_global_model_that_clearly_leads_local_only_is_served()
+    {
+        // head 38/40 vs local-only 32/40: margin = √((0.95·0.05 + 0.8·0.2)/40) ≈ 0.0720 < lead 0.15
+        var choice = ServingChoice.DecideAmong(Global(0.55), HeadDittoLocal(38.0 / 40, 33.0 / 40, 32.0 / 40), 40, 5);
+
+        Assert.Equal(0, choice.ServedIndex);
+        Assert.Equal("head", choice.ServedName);
+    }
+
+    [Fact]
+    public void The_global_model_is_not_held_to_the_local_only_floor()
+    {
+        // global 37/40 leads local-only 36/40 by less than the margin and stays served (ties and thin evidence go to it)
+        var choice = ServingChoice.DecideAmong(Global(37.0 / 40), HeadDittoLocal(30.0 / 40, 35.0 / 40, 36.0 / 40), 40, 5);
+
+        Assert.Equal(ServedModel.Global, choice.Served);
+    }
+
     [Theory]
     [InlineData(0.80, 0.95, 40, 20)]
     [InlineData(21.0 / 24, 22.0 / 24, 24, 5)]

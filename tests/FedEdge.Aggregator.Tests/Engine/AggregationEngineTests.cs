@@ -365,6 +365,34 @@ public class AggregationEngineTests
         Assert.Equal(36u, pace.Windows.Single().WindowSeconds);
     }
 
+    [Fact]
+    public void Before_any_declaration_the_pace_uses_the_configured_check_in_rate_and_then_the_declared_ones()
+    {
+        var options = EngineHarness.Options4x2(StrategyKind.FedBuff, k: 4);
+        options.Privacy.CheckInRate = 0.05;
+        using var h = new EngineHarness(options);
+        foreach (string device in new[] { "dev-a", "dev-b", "dev-c", "dev-d", "dev-e", "dev-f" })
+        {
+            h.ObserveStatus(device, "pi4");
+        }
+
+        // configured q = 0.05 (Agent:Privacy:CheckInRate of the fleet): W = n·q·T/wanted = 6·0.05·60/4 = 4.5 s → the 10 s floor;
+        // with 600 devices W = 600·0.05·60/4 = 450 s
+        Assert.Equal(10u, h.Engine.CurrentPace().Windows.Single().WindowSeconds);
+        for (int i = 0; i < 594; i++)
+        {
+            h.ObserveStatus($"dev-{i:D3}", "pi4");
+        }
+
+        Assert.Equal(450u, h.Engine.CurrentPace().Windows.Single().WindowSeconds);
+
+        // one declaration replaces the configured rate (not averaged with it): q = 0.1, wanted 3, W = 600·0.1·60/3 = 1200 s
+        var message = UpdateFactory.Message("dev-a", 1, 1, D1);
+        message.Dp.SamplingRate = 0.1;
+        Assert.Equal(IntakeOutcome.Accepted, h.Engine.Receive(UpdateFactory.Topic("dev-a"), message.ToByteArray()).Verdict.Kind);
+        Assert.Equal(1200u, h.Engine.CurrentPace().Windows.Single().WindowSeconds);
+    }
+
     private static float[] Decode(GlobalModel model)
     {
         var layout = ModelArchitecture.Parse(model.Architecture).Layout;

@@ -102,6 +102,7 @@ public sealed class ShippedConfigurationTests(ScriptPkiFixture fixture) : IClass
         { "buffer-2", ["--Aggregator:Engine:Privacy:Mode=Distributed"], "Aggregator:Engine:BufferSize: is the secure-aggregation group size" },
         { "fedavg", ["--Aggregator:Engine:Privacy:Mode=Distributed", "--Aggregator:Engine:BufferSize=10", "--Aggregator:Engine:Strategy=FedAvg"], "Aggregator:Engine:Strategy: FedAvg cannot run with Aggregator:Engine:Privacy:Mode = Distributed" },
         { "normbound", ["--Aggregator:Engine:Privacy:Mode=Distributed", "--Aggregator:Engine:BufferSize=10", "--Aggregator:Engine:NormBound=50"], "Aggregator:Engine:NormBound: does not apply with Aggregator:Engine:Privacy:Mode = Distributed" },
+        { "checkin-rate", ["--Aggregator:Engine:Privacy:Mode=Distributed", "--Aggregator:Engine:BufferSize=10", "--Aggregator:Engine:Privacy:CheckInRate=1.5"], "Aggregator:Engine:Privacy:CheckInRate: " },
     };
 
     [Theory]

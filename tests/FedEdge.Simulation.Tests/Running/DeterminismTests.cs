@@ -53,6 +53,31 @@ public sealed class DeterminismTests
         Assert.True(run.BudgetRefusals > 0, "with 3 affordable contributions in 3 h some device must have been refused");
     }
 
+    [Theory]
+    [InlineData(StrategyKind.FedBuff, 0.3)]
+    [InlineData(StrategyKind.FedAvg, 1.0)]
+    public async Task A_check_in_with_nothing_new_opens_no_broker_session_and_changes_no_decision(StrategyKind strategy, double checkInRate)
+    {
+        // a fifth of the upload sessions lost: some updates wait in the outbox, and a check-in that finds one must open a
+        // session; FedBuff's pace changes with every accepted update, so there random check-ins (q = 0.3) leave most offers declined
+        var options = Small(strategy) with
+        {
+            LossProbability = 0.2,
+            Privacy = checkInRate < 1 ? FedEdge.Device.Contribution.ContributionPrivacy.UserLevel : FedEdge.Device.Contribution.ContributionPrivacy.None,
+            CheckInRate = checkInRate,
+        };
+        var quiet = Assert.Single(await SimulationRunner.RunAllAsync(options, null, NullLoggerFactory.Instance, TestContext.Current.CancellationToken));
+        var full = Assert.Single(await SimulationRunner.RunAllAsync(options with { QuietCheckIns = false }, null, NullLoggerFactory.Instance, TestContext.Current.CancellationToken));
+
+        Assert.True(quiet.FinalVersion > 1, $"the run must learn something to be a meaningful comparison (v{quiet.FinalVersion})");
+        Assert.True(quiet.QuietCheckIns > 0, "between two models most check-ins bring nothing new");
+        Assert.True(quiet.QuietCheckIns < quiet.CheckIns, "a new model or pace still needs a session");
+        Assert.Equal(0, full.QuietCheckIns);
+        Assert.Equal(full.CheckIns, quiet.CheckIns);
+        Assert.Equal(full.BrokerSessions - quiet.QuietCheckIns, quiet.BrokerSessions);
+        AssertSame(quiet with { QuietCheckIns = 0, BrokerSessions = 0 }, full with { BrokerSessions = 0 });
+    }
+
     internal static void AssertSame(RunResult a, RunResult b)
     {
         Assert.Equal(a.FinalModelSha256, b.FinalModelSha256);
