@@ -34,9 +34,9 @@ public sealed class VirtualDevice : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly WireParser _parser = new();
     private int _session;
-    private GlobalModel? _heldModel;
+
+    // the pace bytes the agent observed in its last fetching session (the agent keeps the parsed pace and the model itself)
     private byte[]? _heldPacePayload;
-    private Pace? _heldPace;
 
     /// <summary>Opens the device's state under <see cref="AgentOptions.StateDirectory"/>.</summary>
     public VirtualDevice(
@@ -118,21 +118,21 @@ public sealed class VirtualDevice : IAsyncDisposable
     }
 
     /// <summary>
-    /// A check-in on the agent's kept connection when the broker has nothing new for it: the model of
-    /// <paramref name="expectedVersion"/> and exactly <paramref name="expectedPace"/> arrived in an earlier session (so
-    /// the agent holds them: offering the same version again changes nothing) and the outbox is empty. Null when
-    /// something is new or waiting; then <see cref="SessionAsync"/> carries it.
+    /// A check-in on the agent's kept connection when the broker has nothing new for it: the agent has installed the model
+    /// of <paramref name="expectedVersion"/> and observed exactly <paramref name="expectedPace"/> in an earlier session
+    /// (offering them again changes nothing) and the outbox is empty. Null when something is new or waiting; then
+    /// <see cref="SessionAsync"/> carries it.
     /// </summary>
     public async Task<CheckIn?> QuietCheckInAsync(long expectedVersion, byte[] expectedPace, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(expectedPace);
-        if (_heldModel is null || (long)_heldModel.Version != expectedVersion || Agent.Installed?.Version != _heldModel.Version
+        if (Agent.Installed is not { } installed || (long)installed.Version != expectedVersion || Agent.Pace is not { } pace
             || _heldPacePayload is null || !expectedPace.AsSpan().SequenceEqual(_heldPacePayload))
         {
             return null;
         }
 
-        return await PendingBytesAsync(cancellationToken).ConfigureAwait(false) == 0 ? new CheckIn(_heldModel, _heldPace, 0) : null;
+        return await PendingBytesAsync(cancellationToken).ConfigureAwait(false) == 0 ? new CheckIn(installed.Message, pace, 0) : null;
     }
 
     /// <summary>
@@ -193,7 +193,7 @@ public sealed class VirtualDevice : IAsyncDisposable
         var (_, delivered) = await publisher.PublishPassAsync(cancellationToken).ConfigureAwait(false);
         if (fetch)
         {
-            (_heldModel, _heldPace, _heldPacePayload) = (model, pace, pace is null ? null : expectedPace);
+            _heldPacePayload = pace is null ? null : expectedPace;
         }
 
         Sessions++;
