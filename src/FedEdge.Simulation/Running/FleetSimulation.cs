@@ -145,7 +145,8 @@ public sealed class FleetSimulation : IDisposable
                         MinValidationSamples = _options.PersonalMinValidation,
                         ArtifactsDirectory = Path.Combine(root, "artifacts-personal"),
                     },
-                    _architecture, _initialGlobal!, _aggregator.Engine.Global, (ulong)_aggregator.Engine.CurrentVersion, _data, Trainers, _seed, _loggers.CreateLogger<FleetSimulation>(), cancellationToken);
+                    _architecture, _initialGlobal!, _aggregator.Engine.Global, (ulong)_aggregator.Engine.CurrentVersion, _data, Path.Combine(root, "artifacts-personal"), _seed,
+                    _options.EvaluationWorkers, _loggers.CreateLogger<FleetSimulation>(), cancellationToken);
                 return Result(profiles, initial, wall.Elapsed) with { Personalization = personalization };
             }
             finally

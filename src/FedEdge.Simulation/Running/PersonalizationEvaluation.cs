@@ -1,10 +1,12 @@
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using FedEdge.Device.Contribution;
 using FedEdge.Device.Personalization;
 using FedEdge.Core.Data;
 using FedEdge.Core.Models;
 using FedEdge.Core.Parameters;
 using FedEdge.Onnx.Training;
+using FedEdge.Simulation.Clock;
 using FedEdge.Simulation.Data;
 using FedEdge.Simulation.Results;
 using Microsoft.Extensions.Logging;
@@ -24,6 +26,11 @@ internal static class PersonalizationEvaluation
     /// <summary>Epochs of the local-only baseline (from the seeded initial weights).</summary>
     public const int LocalOnlyEpochs = 50;
 
+    /// <remarks>
+    /// <paramref name="workers"/> devices are evaluated at once, each worker with its own personalizer and trainers (their
+    /// artifacts under <paramref name="artifactsDirectory"/>). Every device's randomness comes from
+    /// <paramref name="seed"/> and its index, so the result does not depend on the number of workers.
+    /// </remarks>
     public static PersonalizationResult Run(
         PersonalizationOptions options,
         ModelArchitecture architecture,
@@ -31,48 +38,91 @@ internal static class PersonalizationEvaluation
         ParameterSet global,
         ulong globalVersion,
         FederatedData data,
-        LocalTrainers trainers,
+        string artifactsDirectory,
         int seed,
+        int workers,
         ILogger logger,
         CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         int devices = data.Train.Count;
-        var globalAccuracy = new double?[devices];
-        var personalAccuracy = new double?[devices];
-        var localOnly = new double?[devices];
-        var served = new double?[devices];
-        var personalServed = new bool[devices];
-        var servedKind = new string?[devices];
-        var bestCandidate = new double?[devices];
-        var chosenOn = new string?[devices];
-        var candidates = new Dictionary<string, double?[]>(StringComparer.Ordinal);
-        foreach (var candidate in options.Candidates())
+        var results = new Results(devices, options.Candidates());
+        var work = new Work(options, architecture, initialGlobal, global, globalVersion, data, seed, logger);
+        int next = -1;
+        try
         {
-            candidates[candidate.Name] = new double?[devices];
+            Parallel.For(0, Math.Min(workers, Math.Max(devices, 1)), new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = cancellationToken }, worker =>
+            {
+                string directory = Path.Combine(artifactsDirectory, string.Create(CultureInfo.InvariantCulture, $"worker{worker}"));
+                var shuffle = new ReseedableRandom(seed);
+                using var personalizer = new Personalizer(options with { ArtifactsDirectory = Path.Combine(directory, "personal") }, shuffle, logger);
+                using var trainers = new LocalTrainers(Path.Combine(directory, "local-only"));
+                for (int d = Interlocked.Increment(ref next); d < devices; d = Interlocked.Increment(ref next))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    shuffle.Reseed(SeedDerivation.Derive(seed, d, PersonalizationStream));
+                    work.Evaluate(d, personalizer, trainers, results, cancellationToken);
+                }
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            throw;
         }
 
-        using var personalizer = new Personalizer(options, new Random(seed), logger);
-        for (int d = 0; d < devices; d++)
+        return results.ToResult(Name(options.Mode));
+    }
+
+    /// <summary>The mode as the CLI spells it.</summary>
+    public static string Name(PersonalizationMode mode) => mode == PersonalizationMode.LocalOnly ? "local-only" : mode.ToString().ToLowerInvariant();
+
+    // the device streams 1 and 2 are the scheduler's and the agent's (VirtualDevice)
+    private const int PersonalizationStream = 3;
+
+    private static double LocalOnly(ModelArchitecture architecture, Dataset train, Dataset test, LocalTrainers trainers, PersonalizationOptions options, int seed, CancellationToken cancellationToken)
+    {
+        var trainer = trainers.Get(architecture, perExampleClipping: false, options.BatchSize);
+        trainer.Parameters.CopyFrom(architecture.InitialParameters(new Random(seed)));
+        trainer.Checkpoint.OptimizerState.Clear();
+        if (train.Count > 0)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var test = data.DeviceTest[d];
+            CentralTraining.Run(trainer, train, LocalOnlyEpochs, options.BatchSize, options.LearningRate, new Random(seed), null, cancellationToken);
+        }
+
+        return trainer.Evaluate(test).Accuracy;
+    }
+
+    private sealed record Work(
+        PersonalizationOptions Options,
+        ModelArchitecture Architecture,
+        ParameterSet InitialGlobal,
+        ParameterSet Global,
+        ulong GlobalVersion,
+        FederatedData Data,
+        int Seed,
+        ILogger Logger)
+    {
+        public void Evaluate(int d, Personalizer personalizer, LocalTrainers trainers, Results results, CancellationToken cancellationToken)
+        {
+            var test = Data.DeviceTest[d];
             if (test.Count == 0)
             {
-                continue;
+                return;
             }
 
-            var train = data.Train[d];
+            var train = Data.Train[d];
             // As on a device that enrolled at the start: the personal models are created from the first
             // global model (local-only: from the seeded initial weights), then re-based on the newest
             // (head: kept head, new body; ditto: kept w, new anchor), trained and chosen among by the
             // agent's own run (k-fold cross-validation over all the training samples on a small
             // validation split, else the validation split).
-            var set = personalizer.RebaseAll(null, architecture, initialGlobal, 1);
-            set = personalizer.RebaseAll(set, architecture, global, globalVersion);
-            var run = personalizer.TrainAndChoose(set, global, train, null, cancellationToken);
+            var set = personalizer.RebaseAll(null, Architecture, InitialGlobal, 1);
+            set = personalizer.RebaseAll(set, Architecture, Global, GlobalVersion);
+            var run = personalizer.TrainAndChoose(set, Global, train, null, cancellationToken);
             var choice = run.Choice ?? throw new InvalidOperationException("A run that nothing stops always chooses.");
             var validation = run.Scores;
-            chosenOn[d] = run.CrossValidation is { } scored
+            results.ChosenOn[d] = run.CrossValidation is { } scored
                 ? string.Create(CultureInfo.InvariantCulture, $"{scored.Folds}-fold:{scored.Samples}")
                 : string.Create(CultureInfo.InvariantCulture, $"validation:{personalizer.Split.Split(train).Validation.Count}");
 
@@ -87,41 +137,47 @@ internal static class PersonalizationEvaluation
                 }
             }
 
-            var scores = personalizer.ScoreAll(set, global, test, out var globalScore);
-            globalAccuracy[d] = globalScore.Accuracy;
+            var scores = personalizer.ScoreAll(set, Global, test, out var globalScore);
+            results.Global[d] = globalScore.Accuracy;
             double best = globalScore.Accuracy;
             for (int i = 0; i < scores.Length; i++)
             {
-                candidates[scores[i].Name][d] = scores[i].Accuracy;
+                results.Candidates[scores[i].Name][d] = scores[i].Accuracy;
                 best = Math.Max(best, scores[i].Accuracy);
             }
 
-            personalAccuracy[d] = scores[bestOnValidation].Accuracy;
-            personalServed[d] = choice.Served == ServedModel.Personal;
-            served[d] = personalServed[d] ? scores[choice.ServedIndex].Accuracy : globalScore.Accuracy;
-            servedKind[d] = choice.ServedName;
-            bestCandidate[d] = best;
-            localOnly[d] = LocalOnly(architecture, train, test, trainers, options, seed + d, cancellationToken);
+            results.Personal[d] = scores[bestOnValidation].Accuracy;
+            results.PersonalServed[d] = choice.Served == ServedModel.Personal;
+            results.Served[d] = results.PersonalServed[d] ? scores[choice.ServedIndex].Accuracy : globalScore.Accuracy;
+            results.ServedKind[d] = choice.ServedName;
+            results.BestCandidate[d] = best;
+            results.LocalOnly[d] = LocalOnly(Architecture, train, test, trainers, Options, Seed + d, cancellationToken);
         }
-
-        return new PersonalizationResult(
-            Name(options.Mode), globalAccuracy, personalAccuracy, localOnly, served, personalServed, servedKind, bestCandidate,
-            candidates.ToDictionary(c => c.Key, c => (IReadOnlyList<double?>)c.Value, StringComparer.Ordinal), chosenOn);
     }
 
-    /// <summary>The mode as the CLI spells it.</summary>
-    public static string Name(PersonalizationMode mode) => mode == PersonalizationMode.LocalOnly ? "local-only" : mode.ToString().ToLowerInvariant();
-
-    private static double LocalOnly(ModelArchitecture architecture, Dataset train, Dataset test, LocalTrainers trainers, PersonalizationOptions options, int seed, CancellationToken cancellationToken)
+    // one slot per device: each worker writes only the slots of the devices it took
+    private sealed class Results(int devices, IReadOnlyList<PersonalCandidate> candidates)
     {
-        var trainer = trainers.Get(architecture, perExampleClipping: false, options.BatchSize);
-        trainer.Parameters.CopyFrom(architecture.InitialParameters(new Random(seed)));
-        trainer.Checkpoint.OptimizerState.Clear();
-        if (train.Count > 0)
-        {
-            CentralTraining.Run(trainer, train, LocalOnlyEpochs, options.BatchSize, options.LearningRate, new Random(seed), null, cancellationToken);
-        }
+        public double?[] Global { get; } = new double?[devices];
 
-        return trainer.Evaluate(test).Accuracy;
+        public double?[] Personal { get; } = new double?[devices];
+
+        public double?[] LocalOnly { get; } = new double?[devices];
+
+        public double?[] Served { get; } = new double?[devices];
+
+        public bool[] PersonalServed { get; } = new bool[devices];
+
+        public string?[] ServedKind { get; } = new string?[devices];
+
+        public double?[] BestCandidate { get; } = new double?[devices];
+
+        public string?[] ChosenOn { get; } = new string?[devices];
+
+        public Dictionary<string, double?[]> Candidates { get; } = candidates.ToDictionary(c => c.Name, _ => new double?[devices], StringComparer.Ordinal);
+
+        public PersonalizationResult ToResult(string mode) => new(
+            mode, Global, Personal, LocalOnly, Served, PersonalServed, ServedKind, BestCandidate,
+            Candidates.ToDictionary(c => c.Key, c => (IReadOnlyList<double?>)c.Value, StringComparer.Ordinal), ChosenOn);
     }
 }

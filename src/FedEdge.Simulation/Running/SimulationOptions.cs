@@ -154,6 +154,13 @@ public sealed record SimulationOptions
     /// </summary>
     internal int OpenOutboxes { get; init; } = 64;
 
+    /// <summary>
+    /// Devices whose end-of-run personalization is evaluated at once (each worker with its own ONNX Runtime sessions); by
+    /// default one per processor. Not a command-line option: it changes speed, never results (every device's randomness
+    /// comes from the run seed and its index).
+    /// </summary>
+    internal int EvaluationWorkers { get; init; } = Environment.ProcessorCount;
+
     /// <summary>Where summary.json, report.md and the plots go (none when null).</summary>
     public string? OutputDirectory { get; init; }
 
@@ -171,6 +178,7 @@ public sealed record SimulationOptions
 
         Check(Devices is >= 1 and <= 10_000, "--devices must be in 1..10000");
         Check(OpenOutboxes >= 1, "at least one outbox must be allowed open");
+        Check(EvaluationWorkers >= 1, "at least one evaluation worker is needed");
         Check(Strategies.Count > 0 && Strategies.All(Enum.IsDefined), "--strategy must name fedavg, fedbuff, ftte or all");
         Check(Codec is UpdateEncoding.DenseFloat32 or UpdateEncoding.Float16 or UpdateEncoding.Int8Stochastic or UpdateEncoding.TopKSparse or UpdateEncoding.PackedStochastic, "--codec must be dense, float16, int8, topk, packed2, packed3 or packed4");
         Check(PackedBits is >= PackedStochasticCodec.MinBits and <= PackedStochasticCodec.MaxBits, "the packed codec's width must be 2 to 4 bits");

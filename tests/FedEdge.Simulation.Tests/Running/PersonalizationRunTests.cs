@@ -65,6 +65,29 @@ public sealed class PersonalizationRunTests
         Assert.Equal(p.ChosenOn, back.ChosenOn);
     }
 
+    [Fact]
+    public async Task The_personalization_evaluation_gives_the_same_result_on_one_worker_and_on_several()
+    {
+        // every device's shuffles and initial weights come from (seed, device), not from the worker that took it
+        var options = SmallFleet(PersonalizationMode.Auto);
+        var ct = TestContext.Current.CancellationToken;
+
+        var one = Assert.Single(await SimulationRunner.RunAllAsync(options with { EvaluationWorkers = 1 }, null, NullLoggerFactory.Instance, ct)).Personalization!;
+        var three = Assert.Single(await SimulationRunner.RunAllAsync(options with { EvaluationWorkers = 3 }, null, NullLoggerFactory.Instance, ct)).Personalization!;
+
+        Assert.Equal(one.Global, three.Global);
+        Assert.Equal(one.Personal, three.Personal);
+        Assert.Equal(one.LocalOnly, three.LocalOnly);
+        Assert.Equal(one.Served, three.Served);
+        Assert.Equal(one.ServedKind, three.ServedKind);
+        Assert.Equal(one.ChosenOn, three.ChosenOn);
+        Assert.Equal(one.Candidates!.Keys, three.Candidates!.Keys);
+        foreach (var (name, scores) in one.Candidates)
+        {
+            Assert.Equal(scores, three.Candidates[name]);
+        }
+    }
+
     /// <summary>Six homes with FedBuff (K = 3) on mains for two simulated hours, seed 1.</summary>
     private static SimulationOptions SmallFleet(PersonalizationMode mode) => new()
     {
