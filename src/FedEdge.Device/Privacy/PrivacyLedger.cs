@@ -63,6 +63,7 @@ public sealed class PrivacyLedger : IDisposable
     private readonly FileStream? _file;
     private readonly FileStream? _writerLock;
     private readonly RdpAccountant _accountant;
+    private readonly StepRdpCache _curves;
     private readonly TimeProvider _time;
     private readonly List<LedgerEntry> _entries = [];
     private readonly double[] _rdp;
@@ -82,6 +83,7 @@ public sealed class PrivacyLedger : IDisposable
         _writerLock = writerLock;
         Budget = budget;
         _accountant = accountant;
+        _curves = new StepRdpCache(accountant);
         _time = time;
         _rdp = new double[accountant.Orders.Count];
         _aggregatorRdp = new double[accountant.Orders.Count];
@@ -416,10 +418,11 @@ public sealed class PrivacyLedger : IDisposable
     public PrivacySpent SpentAfter(SubsampledGaussian planned)
     {
         ArgumentNullException.ThrowIfNull(planned);
-        double[] plannedRdp = _accountant.ComputeRdp(planned);
+        double[] plannedRdp = new double[_rdp.Length];
         double carried;
         lock (_gate)
         {
+            _curves.AddSteps(planned, plannedRdp);
             for (int i = 0; i < plannedRdp.Length; i++)
             {
                 plannedRdp[i] += _rdp[i];
@@ -709,7 +712,8 @@ public sealed class PrivacyLedger : IDisposable
         }
         else
         {
-            double[] rdp = _accountant.ComputeRdp(new SubsampledGaussian(entry.SamplingRate, entry.NoiseMultiplier, entry.Steps));
+            Span<double> rdp = stackalloc double[_rdp.Length];
+            _curves.AddSteps(new SubsampledGaussian(entry.SamplingRate, entry.NoiseMultiplier, entry.Steps), rdp);
             if (entry.Kind != MechanismKind.CheckInJoin)
             {
                 // charged: everything but a join, which its offer paid for
