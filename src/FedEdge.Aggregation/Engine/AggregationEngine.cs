@@ -104,6 +104,9 @@ public sealed partial class AggregationEngine
     /// <summary>The newest global model's version.</summary>
     public long CurrentVersion { get; private set; }
 
+    /// <summary>The oldest base version an update may have now: older ones exceed <see cref="AggregationEngineOptions.MaxStaleness"/> and are refused.</summary>
+    public long OldestUsableVersion => CurrentVersion - _options.MaxStaleness;
+
     /// <summary>A copy of the newest global parameters.</summary>
     public ParameterSet Global => _global.Clone();
 

@@ -320,8 +320,8 @@ public sealed partial class AggregatorNode : IDisposable
 
         if (stepped && _secAgg is not null)
         {
-            // groups still forming for the version just left behind end now (their step only abandons or starts groups)
-            Route(_secAgg.Supersede(_engine.CurrentVersion));
+            // a group still forming from a version now too stale to apply ends now (its step only abandons or starts groups)
+            Route(_secAgg.Supersede(_engine.OldestUsableVersion));
         }
 
         _modelPending |= stepped;

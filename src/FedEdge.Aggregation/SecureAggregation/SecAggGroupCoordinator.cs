@@ -19,7 +19,9 @@ namespace FedEdge.Aggregation.SecureAggregation;
 /// the returned group means to its strategy.
 /// </summary>
 /// <remarks>
-/// Per group: <b>forming</b> (joins for one model version until n) → roster → <b>sharing</b> (sealed shares until all n
+/// Per group: <b>forming</b> (joins until n, whatever model version each trained from — the group is one FedBuff buffer,
+/// which takes updates of several versions; its base version is the oldest, which the roster names and the strategy
+/// weighs the group's staleness by) → roster → <b>sharing</b> (sealed shares until all n
 /// or the deadline; members without shares are excluded — nobody masks with them — and fewer than the minimum of
 /// survivors abandons the group) → relay → <b>masking</b> (masked inputs until every remaining member or the deadline;
 /// they are added into one running sum mod 2^b and not kept) → unmask request to the survivors, or abandonment below the minimum →
@@ -137,23 +139,24 @@ public sealed class SecAggGroupCoordinator : IDisposable
     }
 
     /// <summary>
-    /// The model moved on to <paramref name="currentVersion"/>: a group still forming for an older version will get few more
-    /// joins (devices are offered the current version), so it ends now instead of at its formation deadline — it starts
-    /// short when it has ≥ n_min joins and a <see cref="SecAggCoordinatorOptions.ShortGroupPlan"/>, else it is abandoned
-    /// and its joiners are free to join the current version at once (their charged offer stands; docs/privacy.md).
+    /// The model moved on so far that a mean based on a version older than <paramref name="oldestUsable"/> would be refused
+    /// as too stale: a group still forming whose base (its oldest join's version) is older ends now instead of at its
+    /// formation deadline — it starts short when it has ≥ n_min joins and a <see cref="SecAggCoordinatorOptions.ShortGroupPlan"/>,
+    /// else it is abandoned and its joiners are free to join the current version at once (their charged offer stands;
+    /// docs/privacy.md). A newer version alone ends nothing: the forming group takes joins of every version.
     /// </summary>
-    public SecAggCoordinatorStep Supersede(long currentVersion)
+    public SecAggCoordinatorStep Supersede(long oldestUsable)
     {
         var step = new Builder();
         foreach (Group group in _groups.ToArray())
         {
-            if (group.Phase != Phase.Forming || (long)group.ModelVersion >= currentVersion)
+            if (group.Phase != Phase.Forming || (long)group.ModelVersion >= oldestUsable)
             {
                 continue;
             }
 
             // "joined in time" like the formation deadline's reason: both are groups abandoned while forming
-            EndForming(group, string.Create(CultureInfo.InvariantCulture, $" for version {group.ModelVersion}: the model is at {currentVersion}"), step);
+            EndForming(group, string.Create(CultureInfo.InvariantCulture, $" from version {group.ModelVersion}: versions before {oldestUsable} are too stale"), step);
         }
 
         return step.Build();
@@ -183,7 +186,8 @@ public sealed class SecAggGroupCoordinator : IDisposable
             return step.Refuse("join refused: " + refusal);
         }
 
-        Group? group = _groups.Find(g => g.Phase == Phase.Forming && g.ModelVersion == join.ModelVersion);
+        // one group forms at a time, for joins of any version (the FedBuff buffer); it starts when it has n
+        Group? group = _groups.Find(g => g.Phase == Phase.Forming);
         if (group is null)
         {
             if (_groups.Count >= _options.MaxOpenGroups)
@@ -196,6 +200,7 @@ public sealed class SecAggGroupCoordinator : IDisposable
         }
 
         group.Joins.Add(new SecAggMember { DeviceId = device, ChannelPublicKey = join.ChannelPublicKey, MaskPublicKey = join.MaskPublicKey });
+        group.TakeVersion(join.ModelVersion);
         group.SamplingRates.Add(join.SamplingRate > 0.0 ? join.SamplingRate : 1.0); // undeclared: charged unamplified
         _memberOf[device] = group;
         if (group.Joins.Count == _options.GroupSize)
@@ -660,7 +665,10 @@ public sealed class SecAggGroupCoordinator : IDisposable
     {
         public long Id { get; } = id;
 
-        public ulong ModelVersion { get; } = modelVersion;
+        /// <summary>The base version: the oldest any join trained from (fixed once the roster is out).</summary>
+        public ulong ModelVersion { get; private set; } = modelVersion;
+
+        public void TakeVersion(ulong version) => ModelVersion = Math.Min(ModelVersion, version);
 
         public Phase Phase { get; private set; } = Phase.Forming;
 

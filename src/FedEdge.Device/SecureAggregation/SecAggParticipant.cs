@@ -249,9 +249,10 @@ public sealed class SecAggParticipant : IDisposable
             return SecAggParticipantStep.Refuse($"a roster is taken once, after the join (state {State})");
         }
 
-        if (roster.ModelVersion != _modelVersion)
+        // a group takes joins of several versions and names the oldest; a base newer than this device's cannot be its group
+        if (roster.ModelVersion > _modelVersion)
         {
-            return SecAggParticipantStep.Refuse(string.Create(CultureInfo.InvariantCulture, $"the roster is for model version {roster.ModelVersion}, the device joined for {_modelVersion}"));
+            return SecAggParticipantStep.Refuse(string.Create(CultureInfo.InvariantCulture, $"the roster's base is model version {roster.ModelVersion}, newer than the {_modelVersion} the device joined with"));
         }
 
         if (roster.Members.Count > _options.MaxGroupSize || roster.Encoding.Dimension > _options.MaxDimension)

@@ -24,7 +24,8 @@ internal sealed class SecAggGroupHarness : IDisposable
     private readonly RandomNumberGenerator _rng;
 
     public SecAggGroupHarness(
-        int n, int degree, int threshold, int minimumSurvivors, DistributedDiscreteGaussianParameters encoding, int seed, int maxOpenGroups = 4, Func<int, SecAggNeighbourhoodPlan>? shortGroupPlan = null)
+        int n, int degree, int threshold, int minimumSurvivors, DistributedDiscreteGaussianParameters encoding, int seed, int maxOpenGroups = 4, Func<int, SecAggNeighbourhoodPlan>? shortGroupPlan = null,
+        Func<int, ulong>? versionOf = null)
     {
         _rng = new SeededRandomNumberGenerator(seed);
         Options = new SecAggCoordinatorOptions
@@ -40,7 +41,7 @@ internal sealed class SecAggGroupHarness : IDisposable
         };
         Coordinator = new SecAggGroupCoordinator(Options, _rng, Time);
         Ids = [.. Enumerable.Range(0, n).Select(i => $"device-{i:D3}")];
-        Devices = [.. Ids.Select(id => new SecAggParticipant(Fleet, id, Version, new SecAggParticipantOptions(), _rng, Time))];
+        Devices = [.. Ids.Select((id, i) => new SecAggParticipant(Fleet, id, versionOf?.Invoke(i) ?? Version, new SecAggParticipantOptions(), _rng, Time))];
         foreach (string id in Ids)
         {
             _inboxes[id] = new Queue<byte[]>();

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using FedEdge.Aggregation.SecureAggregation;
 using FedEdge.Core.DistributedDp;
 using FedEdge.Core.SecureAggregation;
@@ -259,14 +260,63 @@ public class SecAggProtocolTests
         Assert.Contains("already in an open group", group.SendRaw(0, join.ToByteArray()).Rejection, StringComparison.Ordinal);
 
         SecAggDeviceMessage offCurve = group.Devices[1].Join();
+        SecAggDeviceMessage genuine = offCurve.Clone();
         byte[] key = offCurve.Join.MaskPublicKey.ToByteArray();
         key[64] ^= 1;
         offCurve.Join.MaskPublicKey = ByteString.CopyFrom(key);
         Assert.Contains("not a P-256 point", group.SendRaw(1, offCurve.ToByteArray()).Rejection, StringComparison.Ordinal);
 
+        // a join of another version goes into the forming group too; the third join fills it (it starts sharing), so one
+        // more device would need a second open group
         SecAggDeviceMessage otherVersion = group.Devices[2].Join();
         otherVersion.Join.ModelVersion = SecAggGroupHarness.Version + 1;
-        Assert.Contains("1 groups are open, the most allowed", group.SendRaw(2, otherVersion.ToByteArray()).Rejection, StringComparison.Ordinal);
+        Assert.True(group.SendRaw(2, otherVersion.ToByteArray()).Accepted);
+        Assert.True(group.SendRaw(1, genuine.ToByteArray()).Accepted);
+        Assert.Equal(SecAggServerMessage.BodyOneofCase.Roster, Assert.Single(group.TakeInbox(1)).BodyCase);
+        using var third = new SecAggParticipant(SecAggGroupHarness.Fleet, "device-extra", SecAggGroupHarness.Version, new SecAggParticipantOptions(), RandomNumberGenerator.Create(), group.Time);
+        Assert.Contains("1 groups are open, the most allowed", group.Coordinator.Receive("device-extra", third.Join().ToByteArray()).Rejection, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_forming_group_takes_joins_of_several_versions_names_the_oldest_as_its_base_and_releases_the_exact_sum()
+    {
+        // the FedBuff buffer: devices trained from versions 6, 7 and 8 while the group formed
+        const int n = 12;
+        ulong[] versions = [7, 8, 8, 6, 7, 8, 7, 7, 8, 8, 7, 8];
+        using var group = new SecAggGroupHarness(n, 6, 3, 8, Encoding(16, 8, n), seed: 43, versionOf: i => versions[i]);
+
+        group.JoinAll();
+
+        Assert.Equal(1, group.Coordinator.OpenGroups);
+        Assert.All(Enumerable.Range(0, n), i => Assert.Equal(6UL, group.RosterOf(i).Roster.ModelVersion));
+        ushort[][] inputs = RandomInputs(n, group.Encoding.PaddedDimension, 16, seed: 43);
+        group.SubmitEncoded(inputs);
+        SecAggGroupOutcome outcome = Assert.Single(group.Outcomes);
+        Assert.True(outcome.Released, outcome.AbandonReason + string.Join(Environment.NewLine, group.Refusals));
+        Assert.Equal(6UL, outcome.ModelVersion);
+        Assert.Equal(PlainSum(inputs, Enumerable.Range(0, n), 16), outcome.ModularSum);
+        Assert.Empty(group.Refusals);
+    }
+
+    [Fact]
+    public void A_device_refuses_a_roster_whose_base_version_is_newer_than_the_one_it_trained_from()
+    {
+        using var group = new SecAggGroupHarness(3, 2, 2, 2, Encoding(16, 2, 3), seed: 44);
+        for (int i = 0; i < 3; i++)
+        {
+            group.Send(i, group.Devices[i].Join());
+        }
+
+        SecAggServerMessage roster = Assert.Single(group.TakeInbox(0));
+        SecAggServerMessage newer = roster.Clone();
+        newer.Roster.ModelVersion = SecAggGroupHarness.Version + 1;
+
+        SecAggParticipantStep refused = group.Devices[0].Receive(newer);
+
+        Assert.False(refused.Accepted);
+        Assert.Contains("the roster's base is model version 8, newer than the 7 the device joined with", refused.Rejection, StringComparison.Ordinal);
+        Assert.Equal(SecAggParticipantState.Joined, group.Devices[0].State);
+        Assert.True(group.Devices[0].Receive(roster).Accepted); // the genuine roster is still taken
     }
 
     [Fact]
@@ -391,11 +441,11 @@ public class SecAggProtocolTests
     [Theory]
     [InlineData(14, true)]
     [InlineData(5, false)]
-    public void When_the_model_moves_on_a_group_still_forming_for_the_old_version_ends_at_once(int joined, bool released)
+    public void When_its_base_version_becomes_too_stale_to_apply_a_group_still_forming_ends_at_once(int joined, bool released)
     {
         using var group = ShortGroup(joined, seed: 80 + joined);
 
-        // a newer version is no reason to end a group forming for it, nor for the same version
+        // a base that is still usable is no reason to end a group (a newer model alone is not: the group takes its joins too)
         Assert.Empty(group.Coordinator.Supersede((long)SecAggGroupHarness.Version).Outbound);
         Assert.Equal(1, group.Coordinator.OpenGroups);
 
