@@ -82,8 +82,8 @@ public sealed partial class FleetAggregator : IAsyncDisposable
     /// <summary>The key devices pin to verify models.</summary>
     public PinnedModelKey PublicKey { get; private set; } = null!;
 
-    /// <summary>The pace message last published (devices wait for exactly these bytes).</summary>
-    public byte[] PacePayload => _node.PacePayload.ToArray();
+    /// <summary>The pace message last published (devices wait for exactly these bytes; a new publication is a new buffer).</summary>
+    public ReadOnlyMemory<byte> PacePayload => _node.PacePayload;
 
     /// <summary>Update bytes received so far.</summary>
     public long UploadBytes { get; private set; }

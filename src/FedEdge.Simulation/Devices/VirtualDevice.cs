@@ -36,7 +36,7 @@ public sealed class VirtualDevice : IAsyncDisposable
     private int _session;
 
     // the pace bytes the agent observed in its last fetching session (the agent keeps the parsed pace and the model itself)
-    private byte[]? _heldPacePayload;
+    private ReadOnlyMemory<byte>? _heldPacePayload;
 
     /// <summary>Opens the device's state under <see cref="AgentOptions.StateDirectory"/>.</summary>
     public VirtualDevice(
@@ -123,11 +123,10 @@ public sealed class VirtualDevice : IAsyncDisposable
     /// (offering them again changes nothing) and the outbox is empty. Null when something is new or waiting; then
     /// <see cref="SessionAsync"/> carries it.
     /// </summary>
-    public async Task<CheckIn?> QuietCheckInAsync(long expectedVersion, byte[] expectedPace, CancellationToken cancellationToken)
+    public async Task<CheckIn?> QuietCheckInAsync(long expectedVersion, ReadOnlyMemory<byte> expectedPace, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(expectedPace);
         if (Agent.Installed is not { } installed || (long)installed.Version != expectedVersion || Agent.Pace is not { } pace
-            || _heldPacePayload is null || !expectedPace.AsSpan().SequenceEqual(_heldPacePayload))
+            || _heldPacePayload is not { } held || !expectedPace.Span.SequenceEqual(held.Span))
         {
             return null;
         }
@@ -139,9 +138,10 @@ public sealed class VirtualDevice : IAsyncDisposable
     /// One broker session: flushes the outbox and, when <paramref name="expectedPace"/> is given,
     /// waits for the retained model of <paramref name="expectedVersion"/> and exactly that pace.
     /// </summary>
-    public async Task<CheckIn> SessionAsync(long expectedVersion, byte[]? expectedPace, CancellationToken cancellationToken)
+    public async Task<CheckIn> SessionAsync(long expectedVersion, ReadOnlyMemory<byte>? expectedPace, CancellationToken cancellationToken)
     {
         bool fetch = expectedPace is not null;
+        var wanted = expectedPace.GetValueOrDefault();
         string[] topics = fetch ? [TopicScheme.Model(_fleet), TopicScheme.Pace(_fleet)] : [];
         await using var client = await ConnectAsync(topics, cancellationToken).ConfigureAwait(false);
         GlobalModel? model = null;
@@ -162,7 +162,7 @@ public sealed class VirtualDevice : IAsyncDisposable
                         model = Agent.Offer(parsed) == ModelOffer.Refused ? null : parsed;
                         haveModel = true;
                     }
-                    else if (message.Topic == TopicScheme.Pace(_fleet) && message.Payload.Span.SequenceEqual(expectedPace))
+                    else if (message.Topic == TopicScheme.Pace(_fleet) && message.Payload.Span.SequenceEqual(wanted.Span))
                     {
                         pace = _parser.TryParsePace(message.Payload.Span, out var parsedPace, out _) ? parsedPace : null;
                         if (pace is not null)

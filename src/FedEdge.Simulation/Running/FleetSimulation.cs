@@ -433,7 +433,7 @@ public sealed class FleetSimulation : IDisposable
         }
 
         long version = _aggregator.Engine.CurrentVersion;
-        byte[] pacePayload = _aggregator.PacePayload;
+        var pacePayload = _aggregator.PacePayload;
         _checkIns++;
         var checkIn = _options.QuietCheckIns ? await device.QuietCheckInAsync(version, pacePayload, cancellationToken).ConfigureAwait(false) : null;
         if (checkIn is null)
@@ -690,7 +690,7 @@ public sealed class FleetSimulation : IDisposable
 
         _wokenRound = round.Number;
         var now = _clock.GetUtcNow();
-        var pace = Pace.Parser.ParseFrom(_aggregator.PacePayload);
+        var pace = Pace.Parser.ParseFrom(_aggregator.PacePayload.Span);
         foreach (string id in round.Cohort)
         {
             // the retained pace reaches an online member at once; whether it asks that device for an update is the core's rule
