@@ -474,6 +474,31 @@ public sealed partial class AggregationEngine
     }
 
     /// <summary>
+    /// The base version to apply a secure-aggregation group's mean with when its members trained from
+    /// <paramref name="memberVersions"/>: FedBuff weighs each update by s(τ) = 1/√(1+τ), which a masked sum cannot do one
+    /// by one, so the mean gets the members' mean weight w̄ = mean s(τ_i) — the version whose staleness τ = 1/w̄² − 1
+    /// (rounded) has it. All of one version: that version. Members newer than the current model count as τ = 0.
+    /// </summary>
+    /// <exception cref="ArgumentException">No versions.</exception>
+    public long EquivalentBaseVersion(IReadOnlyList<long> memberVersions)
+    {
+        ArgumentNullException.ThrowIfNull(memberVersions);
+        if (memberVersions.Count == 0)
+        {
+            throw new ArgumentException("A group has at least one member.", nameof(memberVersions));
+        }
+
+        double weight = 0;
+        foreach (long version in memberVersions)
+        {
+            weight += StalenessWeight.Polynomial(Math.Max(0, CurrentVersion - version));
+        }
+
+        weight /= memberVersions.Count;
+        return CurrentVersion - (long)Math.Round((1.0 / (weight * weight)) - 1.0);
+    }
+
+    /// <summary>
     /// Distributed mode, before a device is placed in a secure-aggregation group: null when the aggregator's ledger for it can
     /// afford one more released group at the fleet's z and the check-in rate <paramref name="samplingRate"/> its join declared
     /// (0 = none declared, charged as 1), else the refusal (<see cref="RejectionReason.PrivacyBudgetExceeded"/> and the ε it

@@ -304,7 +304,11 @@ public sealed partial class AggregatorNode : IDisposable
             {
                 // released: every member whose input is in the sum is charged, whether or not the mean is applied
                 _engine.ChargeGroupMembers(outcome.SurvivingMembers);
-                var model = _engine.ApplyGroupMean(outcome.GroupId, (long)outcome.ModelVersion, outcome.Survivors, mean);
+                // a group that formed across versions: its mean gets its survivors' mean staleness weight
+                long baseVersion = outcome.SurvivingMembers.Count == 0
+                    ? (long)outcome.ModelVersion
+                    : _engine.EquivalentBaseVersion([.. outcome.SurvivingMembers.Select(m => (long)m.ModelVersion)]);
+                var model = _engine.ApplyGroupMean(outcome.GroupId, baseVersion, outcome.Survivors, mean);
                 stepped |= model is not null;
                 Decide(AggregatorDecisionKind.SecAggGroupReleased, null, (long)outcome.ModelVersion, string.Create(
                     System.Globalization.CultureInfo.InvariantCulture,

@@ -58,4 +58,5 @@ public sealed class SecAggCoordinatorStep
 /// <summary>A member whose masked input is in a released sum.</summary>
 /// <param name="DeviceId">The member (the topic it wrote on, which the broker ties to its certificate).</param>
 /// <param name="SamplingRate">q its join declared (1 when it declared none).</param>
-public sealed record SecAggSurvivor(string DeviceId, double SamplingRate);
+/// <param name="ModelVersion">The model version its join said it trained from.</param>
+public sealed record SecAggSurvivor(string DeviceId, double SamplingRate, ulong ModelVersion);

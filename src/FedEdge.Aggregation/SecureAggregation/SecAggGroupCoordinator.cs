@@ -200,6 +200,7 @@ public sealed class SecAggGroupCoordinator : IDisposable
         }
 
         group.Joins.Add(new SecAggMember { DeviceId = device, ChannelPublicKey = join.ChannelPublicKey, MaskPublicKey = join.MaskPublicKey });
+        group.Versions.Add(join.ModelVersion);
         group.TakeVersion(join.ModelVersion);
         group.SamplingRates.Add(join.SamplingRate > 0.0 ? join.SamplingRate : 1.0); // undeclared: charged unamplified
         _memberOf[device] = group;
@@ -451,7 +452,7 @@ public sealed class SecAggGroupCoordinator : IDisposable
 
             TensorPrimitives.Divide(mean, survivors.Count, mean);
             Close(group);
-            SecAggSurvivor[] members = [.. survivors.Select(u => new SecAggSurvivor(view.Member(u).DeviceId, group.SamplingRates[u]))];
+            SecAggSurvivor[] members = [.. survivors.Select(u => new SecAggSurvivor(view.Member(u).DeviceId, group.SamplingRates[u], group.Versions[u]))];
             step.Outcome(new SecAggGroupOutcome(group.Id, group.ModelVersion, view.Count, survivors.Count, mean, sum, null) { SurvivingMembers = members });
         }
         finally
@@ -678,6 +679,9 @@ public sealed class SecAggGroupCoordinator : IDisposable
 
         /// <summary>The check-in rate each join declared, in the order of <see cref="Joins"/> (= roster order).</summary>
         public List<double> SamplingRates { get; } = [];
+
+        /// <summary>The model version each join trained from, in the order of <see cref="Joins"/>.</summary>
+        public List<ulong> Versions { get; } = [];
 
         public SecAggRosterView? View { get; private set; }
 

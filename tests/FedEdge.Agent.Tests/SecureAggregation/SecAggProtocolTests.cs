@@ -294,6 +294,8 @@ public class SecAggProtocolTests
         SecAggGroupOutcome outcome = Assert.Single(group.Outcomes);
         Assert.True(outcome.Released, outcome.AbandonReason + string.Join(Environment.NewLine, group.Refusals));
         Assert.Equal(6UL, outcome.ModelVersion);
+        // each survivor's own version goes to the strategy, which weighs the mean by their staleness
+        Assert.Equal(versions, group.Ids.Select(id => outcome.SurvivingMembers.Single(m => m.DeviceId == id).ModelVersion));
         Assert.Equal(PlainSum(inputs, Enumerable.Range(0, n), 16), outcome.ModularSum);
         Assert.Empty(group.Refusals);
     }

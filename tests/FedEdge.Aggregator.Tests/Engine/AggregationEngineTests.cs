@@ -340,6 +340,29 @@ public class AggregationEngineTests
     }
 
     [Fact]
+    public void A_group_of_several_versions_is_applied_with_the_staleness_whose_weight_is_its_members_mean_weight()
+    {
+        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff, k: 1));
+        for (int i = 1; i <= 9; i++)
+        {
+            Assert.Equal(IntakeOutcome.Accepted, Send(h, $"dev-{i}", i, D1).Verdict.Kind);
+        }
+
+        Assert.Equal(10, h.Engine.CurrentVersion);
+
+        // one version: that version
+        Assert.Equal(7, h.Engine.EquivalentBaseVersion([7, 7, 7]));
+        Assert.Equal(10, h.Engine.EquivalentBaseVersion([10]));
+        // τ = 0, 3, 8: w̄ = (1 + 1/2 + 1/3) / 3 = 0.611111; τ = 1/w̄² − 1 = 1.677686 → 2, base 10 − 2 = 8 (the oldest would be 2)
+        Assert.Equal(8, h.Engine.EquivalentBaseVersion([10, 7, 2]));
+        // τ = 0 and 24: w̄ = (1 + 1/5) / 2 = 0.6; τ = 1/0.36 − 1 = 1.777778 → 2, base 8
+        Assert.Equal(8, h.Engine.EquivalentBaseVersion([10, -14]));
+        // a member newer than the model counts as fresh
+        Assert.Equal(10, h.Engine.EquivalentBaseVersion([11, 10]));
+        Assert.Throws<ArgumentException>(() => h.Engine.EquivalentBaseVersion([]));
+    }
+
+    [Fact]
     public void Pace_sizes_the_windows_by_the_devices_that_can_train_now_not_those_waiting_for_power()
     {
         using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff, k: 4));
