@@ -158,6 +158,11 @@ internal static class SimulateCommand
         var console = Console(output);
         console.MarkupLine($"[bold]fededge simulate[/]: {Markup.Escape(options.Describe())}");
         console.MarkupLine($"strategies {string.Join(", ", options.Strategies.Select(FleetSimulation.Name))}; seeds {string.Join(",", options.Seeds)}; broker {Markup.Escape(options.Broker?.ToString() ?? "embedded (in-process, loopback)")}");
+        foreach (string advisory in options.Advisories())
+        {
+            console.MarkupLine($"[yellow]note[/]: {Markup.Escape(advisory)}");
+        }
+
         if (!console.Profile.Capabilities.Interactive)
         {
             var plain = new PlainProgress(output);

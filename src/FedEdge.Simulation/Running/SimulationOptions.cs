@@ -255,6 +255,22 @@ public sealed record SimulationOptions
     public string DescribeCheckIns() => CheckInRate >= 1 ? string.Empty : string.Create(CultureInfo.InvariantCulture,
         $" check-in q={CheckInRate:G3} (z={UserLevelNoiseMultiplier(new FedEdge.Core.Privacy.RdpAccountant()):F3} for {OfferedRounds} offered rounds)");
 
+    /// <summary>
+    /// Settings that are valid but will make a run slow to learn, one sentence each (empty when none). With random
+    /// check-ins a device flips its coin once per model version it is offered, so one version brings at most q·homes
+    /// joins; a buffer (the secure-aggregation group, for --dp distributed) of more than half of that fills only when
+    /// nearly every home has checked in for a version, and the steps come slowly.
+    /// </summary>
+    public IReadOnlyList<string> Advisories()
+    {
+        double perVersion = CheckInRate * Devices;
+        bool buffered = Strategies.Any(s => s != StrategyKind.FedAvg);
+        return CheckInRate < 1 && buffered && BufferSize > perVersion / 2
+            ? [string.Create(CultureInfo.InvariantCulture,
+                $"--buffer {BufferSize} needs {BufferSize} joins, but each home flips its check-in coin once per model version, so a version brings at most q·homes = {perVersion:G4}: steps will wait for nearly every home to check in; a buffer of at most {Math.Max(1, (int)(perVersion / 2))} keeps them coming")]
+            : [];
+    }
+
     /// <summary>One line describing the setup.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"{Devices} devices, {Dataset} data ({Partition}), {StragglerFraction:P0} stragglers, DP {Privacy}{(Privacy == ContributionPrivacy.None ? string.Empty : $" ε={Epsilon:G3} δ={Delta:G2}")}{DescribeCheckIns()}, codec {(Codec == UpdateEncoding.PackedStochastic ? $"Packed{PackedBits}" : Codec.ToString())}, K={BufferSize}, pooling {Robust}, horizon {MaxTime.TotalHours:G3} h");

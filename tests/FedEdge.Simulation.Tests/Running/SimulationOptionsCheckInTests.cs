@@ -44,4 +44,33 @@ public sealed class SimulationOptionsCheckInTests
         var error = Assert.Throws<ArgumentException>(options.Validate);
         Assert.Contains("--checkin-rate below 1 needs --dp user", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(5000, 0.02, 100, true)]   // one version brings at most 100 joins: a group of 100 needs the whole fleet
+    [InlineData(5000, 0.02, 51, true)]
+    [InlineData(5000, 0.02, 50, false)]
+    [InlineData(1000, 0.1, 50, false)]
+    [InlineData(1000, 1.0, 500, false)]   // no check-ins: every eligible home joins
+    public void A_buffer_above_half_of_the_joins_one_version_can_bring_is_advised_against(int homes, double q, int buffer, bool advised)
+    {
+        var options = new SimulationOptions
+        {
+            Devices = homes, Privacy = ContributionPrivacy.Distributed, Strategies = [FedEdge.Aggregation.Engine.StrategyKind.FedBuff],
+            CheckInRate = q, BufferSize = buffer, Epsilon = 3, Delta = 1e-6, ContributionsPerDevice = 1,
+        };
+
+        var advisories = options.Advisories();
+
+        if (advised)
+        {
+            string advice = Assert.Single(advisories);
+            Assert.Contains($"--buffer {buffer} needs {buffer} joins", advice, StringComparison.Ordinal);
+            Assert.Contains("q·homes = 100", advice, StringComparison.Ordinal);
+            Assert.EndsWith("a buffer of at most 50 keeps them coming", advice, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Empty(advisories);
+        }
+    }
 }
