@@ -398,13 +398,14 @@ public sealed partial class AggregationEngine
 
     /// <summary>
     /// Pace steering (Bonawitz et al. 2019, §2.3): how many updates the aggregator wants now and, per
-    /// memory class, a check-in window W such that the class's n devices that can train now (their last status is not
-    /// waiting for power, cooling down or out of budget — the others do not check in), each checking in once per W and
-    /// joining an offered round with the fleet's declared check-in rate q (<see cref="CheckInRateEstimate"/>; 1 without
-    /// random check-ins), deliver the wanted updates within the target step interval T: W = n·q·T / wanted, clamped to
+    /// memory class, a check-in window W such that the class's n devices, each checking in once per W and joining an
+    /// offered round with the fleet's declared check-in rate q (<see cref="CheckInRateEstimate"/>; 1 without random
+    /// check-ins), deliver the wanted updates within the target step interval T: W = n·q·T / wanted, clamped to
     /// [10 s, 1 h]. Without the q a fleet at q = 0.1 checks in as if every check-in were an update and steps ten times
-    /// slower than T; counting the devices that wait for their charging window, a fleet of which half can train steps
-    /// twice slower. Every known class gets a window, one with no device able to train the shortest.
+    /// slower than T. n counts every known device of the class, also those waiting for power: sizing W by the devices
+    /// that can train now was tried and reverted — with random check-ins a device flips its coin once per model version,
+    /// so when most of the fleet is out of budget or unplugged the few others were asked to check in every 10 s for no
+    /// more joins (docs/evaluation.md, "Fourth pass").
     /// </summary>
     public Pace CurrentPace()
     {
@@ -426,7 +427,7 @@ public sealed partial class AggregationEngine
         double checkInRate = _checkInRate.Rate;
         foreach (var group in _devices.Values.GroupBy(d => d.MemoryClass, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Take(16))
         {
-            double seconds = wanted == 0 ? 3600 : group.Count(d => d.Available) * checkInRate * _options.TargetStepInterval.TotalSeconds / wanted;
+            double seconds = wanted == 0 ? 3600 : group.Count() * checkInRate * _options.TargetStepInterval.TotalSeconds / wanted;
             pace.Windows.Add(new CheckInWindow { MemoryClass = group.Key, WindowSeconds = (uint)Math.Clamp(seconds, 10, 3600) });
         }
 

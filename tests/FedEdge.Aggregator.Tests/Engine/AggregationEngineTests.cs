@@ -363,36 +363,6 @@ public class AggregationEngineTests
     }
 
     [Fact]
-    public void Pace_sizes_the_windows_by_the_devices_that_can_train_now_not_those_waiting_for_power()
-    {
-        using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff, k: 4));
-        for (int i = 0; i < 8; i++)
-        {
-            h.ObserveStatus($"dev-{i}", "pi4");
-        }
-
-        // all 8 can train: W = n·T/wanted = 8·60/4 = 120 s
-        Assert.Equal(120u, h.Engine.CurrentPace().Windows.Single().WindowSeconds);
-
-        // 6 of them wait for their charging window, 1 cools down: only one checks in, so it is asked to every 1·60/4 = 15 s
-        for (int i = 0; i < 6; i++)
-        {
-            h.ObserveStatus($"dev-{i}", "pi4", state: DeviceState.ChargingWait);
-        }
-
-        h.ObserveStatus("dev-6", "pi4", state: DeviceState.ThermalWait);
-        Assert.Equal(15u, h.Engine.CurrentPace().Windows.Single().WindowSeconds);
-
-        // back in their window, they count again: 5 can train, W = 5·60/4 = 75 s
-        for (int i = 0; i < 4; i++)
-        {
-            h.ObserveStatus($"dev-{i}", "pi4");
-        }
-
-        Assert.Equal(75u, h.Engine.CurrentPace().Windows.Single().WindowSeconds);
-    }
-
-    [Fact]
     public void Pace_divides_the_windows_by_the_check_in_rate_the_fleets_updates_declare()
     {
         using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff, k: 4));
