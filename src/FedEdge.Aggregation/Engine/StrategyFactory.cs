@@ -57,9 +57,9 @@ public static class StrategyFactory
 
     /// <summary>
     /// Under secure aggregation the aggregator never sees an individual update, only a group's noisy mean, and one group is
-    /// one buffer of K: the strategy is FedBuff's step on that one mean, w ← w + η_g·s(τ)·mean, with τ the staleness of the
-    /// group's oldest member (a buffer of updates of one base version gets exactly FedBuff's step; a group that formed
-    /// across versions is weighted as if every member were as stale as its oldest). What needs individual updates cannot apply and is left out: the robust combiner (a
+    /// one buffer of K: the strategy is FedBuff's step on that one mean, w ← w + η_g·s(τ)·mean, with s(τ) the survivors' mean
+    /// staleness weight (<see cref="AggregationEngine.EquivalentBaseVersion"/>; a buffer of updates of one base version gets
+    /// exactly FedBuff's step). What needs individual updates cannot apply and is left out: the robust combiner (a
     /// trimmed mean or median of one vector is that vector) and the norm bound (clipping on the device, part of the encoding,
     /// is the bound); FTTE's dispersion weighting, and its sparse subsets (the encoding covers the dense model), so FTTE runs
     /// as FedBuff. FedAvg's cohort rounds are not wired to groups yet and are refused.

@@ -20,8 +20,8 @@ namespace FedEdge.Aggregation.SecureAggregation;
 /// </summary>
 /// <remarks>
 /// Per group: <b>forming</b> (joins until n, whatever model version each trained from — the group is one FedBuff buffer,
-/// which takes updates of several versions; its base version is the oldest, which the roster names and the strategy
-/// weighs the group's staleness by) → roster → <b>sharing</b> (sealed shares until all n
+/// which takes updates of several versions; the roster names the oldest as its base, and each survivor's version goes
+/// out with the released mean, which the strategy weighs by their mean staleness) → roster → <b>sharing</b> (sealed shares until all n
 /// or the deadline; members without shares are excluded — nobody masks with them — and fewer than the minimum of
 /// survivors abandons the group) → relay → <b>masking</b> (masked inputs until every remaining member or the deadline;
 /// they are added into one running sum mod 2^b and not kept) → unmask request to the survivors, or abandonment below the minimum →
@@ -195,13 +195,12 @@ public sealed class SecAggGroupCoordinator : IDisposable
                 return step.Refuse(string.Create(CultureInfo.InvariantCulture, $"{_groups.Count} groups are open, the most allowed; join again later"));
             }
 
-            group = new Group(NewGroupId(), join.ModelVersion, _time.GetUtcNow() + _options.FormationTimeout);
+            group = new Group(NewGroupId(), _time.GetUtcNow() + _options.FormationTimeout);
             _groups.Add(group);
         }
 
         group.Joins.Add(new SecAggMember { DeviceId = device, ChannelPublicKey = join.ChannelPublicKey, MaskPublicKey = join.MaskPublicKey });
         group.Versions.Add(join.ModelVersion);
-        group.TakeVersion(join.ModelVersion);
         group.SamplingRates.Add(join.SamplingRate > 0.0 ? join.SamplingRate : 1.0); // undeclared: charged unamplified
         _memberOf[device] = group;
         if (group.Joins.Count == _options.GroupSize)
@@ -662,14 +661,12 @@ public sealed class SecAggGroupCoordinator : IDisposable
     }
 
     /// <summary>One group's state; its arrays are sized n when the roster is fixed.</summary>
-    private sealed class Group(long id, ulong modelVersion, DateTimeOffset deadline)
+    private sealed class Group(long id, DateTimeOffset deadline)
     {
         public long Id { get; } = id;
 
         /// <summary>The base version: the oldest any join trained from (fixed once the roster is out).</summary>
-        public ulong ModelVersion { get; private set; } = modelVersion;
-
-        public void TakeVersion(ulong version) => ModelVersion = Math.Min(ModelVersion, version);
+        public ulong ModelVersion => Versions.Min();
 
         public Phase Phase { get; private set; } = Phase.Forming;
 
