@@ -73,8 +73,9 @@ public sealed partial class AgentService(
 
         if (_options.Privacy.Mode == ContributionPrivacy.Distributed)
         {
-            // the aggregator's secure-aggregation messages for this device only (the ACL lets it read no other inbox)
-            await client.SubscribeAsync(TopicScheme.SecAggInbox(_options.Fleet, _options.DeviceId), cancellationToken).ConfigureAwait(false);
+            // the aggregator's secure-aggregation messages for this device only (the ACL lets it read no other inbox); never
+            // retained, so the broker is asked not to replay any at subscribe time
+            await client.SubscribeAsync(TopicScheme.SecAggInbox(_options.Fleet, _options.DeviceId), sendRetained: false, cancellationToken).ConfigureAwait(false);
         }
 
         presence.RestoreLastContribution();

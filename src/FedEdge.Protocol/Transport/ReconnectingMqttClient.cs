@@ -147,13 +147,26 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
 
     /// <summary>
     /// Adds a QoS 1 subscription that is restored after every reconnect. When connected it is made at once and a
-    /// refusal throws <see cref="SubscriptionRejectedException"/>; otherwise it is made on the next connect.
+    /// refusal throws <see cref="SubscriptionRejectedException"/>; otherwise it is made on the next connect, in one
+    /// SUBSCRIBE packet with every other subscription. The broker sends the topic's retained messages when it makes
+    /// the subscription.
     /// </summary>
-    public async Task SubscribeAsync(string topicFilter, CancellationToken cancellationToken)
+    public Task SubscribeAsync(string topicFilter, CancellationToken cancellationToken) =>
+        SubscribeAsync(topicFilter, sendRetained: true, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SubscribeAsync(string, CancellationToken)"/>; with <paramref name="sendRetained"/> false the
+    /// subscription asks the broker not to send retained messages when it is made (MQTT 5 Retain Handling 2), for
+    /// topics whose messages are never meant to be retained (a device's secure-aggregation inbox). The broker then
+    /// skips its retained-message lookup for it, and a retained message left on the topic by mistake is not replayed.
+    /// </summary>
+    public async Task SubscribeAsync(string topicFilter, bool sendRetained, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(topicFilter);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        var filter = new MqttTopicFilterBuilder().WithTopic(topicFilter).WithAtLeastOnceQoS().Build();
+        var filter = new MqttTopicFilterBuilder().WithTopic(topicFilter).WithAtLeastOnceQoS()
+            .WithRetainHandling(sendRetained ? MqttRetainHandling.SendAtSubscribe : MqttRetainHandling.DoNotSendOnSubscribe)
+            .Build();
         bool connected;
         lock (_gate)
         {
@@ -165,16 +178,15 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
         {
             try
             {
-                await SubscribeOnceAsync(filter, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SubscriptionRejectedException)
-            {
-                lock (_gate)
+                if ((await SubscribeOnceAsync([filter], cancellationToken).ConfigureAwait(false))[0] is { } refusal)
                 {
-                    _subscriptions.Remove(filter);
-                }
+                    lock (_gate)
+                    {
+                        _subscriptions.Remove(filter);
+                    }
 
-                throw;
+                    throw new SubscriptionRejectedException(filter.Topic, refusal);
+                }
             }
             catch (MqttCommunicationException)
             {
@@ -188,14 +200,31 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
     /// (UNSUBSCRIBE, waiting for its UNSUBACK), so the session stops collecting the topic's messages while this client is
     /// away. When not connected only the restore is dropped; the broker's session keeps the subscription until it expires.
     /// </summary>
-    public async Task UnsubscribeAsync(string topicFilter, CancellationToken cancellationToken)
+    public Task UnsubscribeAsync(string topicFilter, CancellationToken cancellationToken) =>
+        UnsubscribeAsync([topicFilter], cancellationToken);
+
+    /// <summary>
+    /// Removes several subscriptions as <see cref="UnsubscribeAsync(string, CancellationToken)"/> does one, in a single
+    /// UNSUBSCRIBE packet (one round trip).
+    /// </summary>
+    public async Task UnsubscribeAsync(IReadOnlyList<string> topicFilters, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(topicFilter);
+        ArgumentNullException.ThrowIfNull(topicFilters);
+        foreach (string topicFilter in topicFilters)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(topicFilter, nameof(topicFilters));
+        }
+
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (topicFilters.Count == 0)
+        {
+            return;
+        }
+
         bool connected;
         lock (_gate)
         {
-            _subscriptions.RemoveAll(f => f.Topic == topicFilter);
+            _subscriptions.RemoveAll(f => topicFilters.Contains(f.Topic));
             connected = _connected.Task.IsCompleted;
         }
 
@@ -204,20 +233,26 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
             return;
         }
 
+        var options = new MqttClientUnsubscribeOptionsBuilder();
+        foreach (string topicFilter in topicFilters)
+        {
+            options.WithTopicFilter(topicFilter);
+        }
+
         try
         {
-            var result = await _client.UnsubscribeAsync(new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(topicFilter).Build(), cancellationToken).ConfigureAwait(false);
+            var result = await _client.UnsubscribeAsync(options.Build(), cancellationToken).ConfigureAwait(false);
             foreach (var item in result.Items)
             {
                 if (item.ResultCode is not (MqttClientUnsubscribeResultCode.Success or MqttClientUnsubscribeResultCode.NoSubscriptionExisted))
                 {
-                    _logger.UnsubscribeRefused(_options.ClientId, topicFilter, item.ResultCode.ToString());
+                    _logger.UnsubscribeRefused(_options.ClientId, item.TopicFilter, item.ResultCode.ToString());
                 }
             }
         }
         catch (MqttCommunicationException)
         {
-            // The connection dropped meanwhile: nothing restores the subscription on the next connect.
+            // The connection dropped meanwhile: nothing restores the subscriptions on the next connect.
         }
     }
 
@@ -360,17 +395,18 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
             filters = [.. _subscriptions];
         }
 
-        foreach (var filter in filters)
+        // every subscription in one SUBSCRIBE packet: one round trip, and one pass over the broker's retained messages
+        if (filters.Length > 0)
         {
-            try
+            var refused = await SubscribeOnceAsync(filters, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < filters.Length; i++)
             {
-                await SubscribeOnceAsync(filter, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SubscriptionRejectedException)
-            {
-                lock (_gate)
+                if (refused[i] is not null)
                 {
-                    _subscriptions.Remove(filter);
+                    lock (_gate)
+                    {
+                        _subscriptions.Remove(filters[i]);
+                    }
                 }
             }
         }
@@ -456,20 +492,40 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
         }
     }
 
-    private async Task SubscribeOnceAsync(MqttTopicFilter filter, CancellationToken cancellationToken)
+    /// <summary>
+    /// Makes <paramref name="filters"/> in one SUBSCRIBE packet. Returns, per filter, the broker's refusal (a result
+    /// code above GrantedQoS2, logged) or null when it was granted.
+    /// </summary>
+    private async Task<MqttClientSubscribeResultCode?[]> SubscribeOnceAsync(MqttTopicFilter[] filters, CancellationToken cancellationToken)
     {
-        var options = new MqttClientSubscribeOptionsBuilder().WithTopicFilter(filter).Build();
-        var result = await _client.SubscribeAsync(options, cancellationToken).ConfigureAwait(false);
+        var options = new MqttClientSubscribeOptionsBuilder();
+        foreach (var filter in filters)
+        {
+            options.WithTopicFilter(filter);
+        }
+
+        var result = await _client.SubscribeAsync(options.Build(), cancellationToken).ConfigureAwait(false);
+        var refused = new MqttClientSubscribeResultCode?[filters.Length];
         foreach (var item in result.Items)
         {
+            int index = Array.FindIndex(filters, f => f.Topic == item.TopicFilter.Topic);
+            if (index < 0)
+            {
+                continue;
+            }
+
             if (item.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2)
             {
-                _logger.SubscriptionRefused(_options.ClientId, filter.Topic, item.ResultCode.ToString());
-                throw new SubscriptionRejectedException(filter.Topic, item.ResultCode);
+                _logger.SubscriptionRefused(_options.ClientId, item.TopicFilter.Topic, item.ResultCode.ToString());
+                refused[index] = item.ResultCode;
+            }
+            else
+            {
+                _logger.Subscribed(_options.ClientId, item.TopicFilter.Topic);
             }
         }
 
-        _logger.Subscribed(_options.ClientId, filter.Topic);
+        return refused;
     }
 
     private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs args)

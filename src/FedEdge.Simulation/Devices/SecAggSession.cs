@@ -56,7 +56,7 @@ public sealed class SecAggSession : IAsyncDisposable
         var client = new ReconnectingMqttClient(options, TimeProvider.System, new Random((int)session), loggers.CreateLogger<ReconnectingMqttClient>());
         try
         {
-            await client.SubscribeAsync(TopicScheme.SecAggInbox(fleet, device), cancellationToken).ConfigureAwait(false);
+            await client.SubscribeAsync(TopicScheme.SecAggInbox(fleet, device), sendRetained: false, cancellationToken).ConfigureAwait(false);
             client.Start();
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(Timeout);

@@ -184,10 +184,7 @@ public sealed class VirtualDevice : IAsyncDisposable
 
         // MQTTnet's broker expires a session only when its client reconnects, so a subscription left in place would collect
         // every model and pace published until the next check-in (up to its pending-message limit, per device)
-        foreach (string topic in topics)
-        {
-            await client.UnsubscribeAsync(topic, cancellationToken).ConfigureAwait(false);
-        }
+        await client.UnsubscribeAsync(topics, cancellationToken).ConfigureAwait(false);
 
         var publisher = new OutboxPublisher(Agent.Outbox, client, new OutboxPublisherOptions(), TimeProvider.System, _loggers.CreateLogger<OutboxPublisher>());
         var (_, delivered) = await publisher.PublishPassAsync(cancellationToken).ConfigureAwait(false);

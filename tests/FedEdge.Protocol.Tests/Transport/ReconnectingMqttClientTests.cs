@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using FedEdge.Protocol.Transport;
 using Microsoft.Extensions.Time.Testing;
 using MQTTnet;
+using MQTTnet.Packets;
 using MQTTnet.Protocol;
 
 namespace FedEdge.Protocol.Tests.Transport;
@@ -262,6 +263,136 @@ public sealed class ReconnectingMqttClientTests
             (await broker.Server.GetSessionsAsync()).Single(s => s.Id == clientId).PendingApplicationMessagesCount;
         await WaitUntilAsync(() => PendingAsync("subscribed").GetAwaiter().GetResult() == 3);
         Assert.Equal(0L, await PendingAsync("unsubscribed"));
+    }
+
+    [Fact]
+    public async Task Subscriptions_added_before_connecting_go_to_the_broker_in_one_SUBSCRIBE_packet()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var packets = new ConcurrentQueue<int>();
+        await using var broker = await InProcessBroker.StartAsync(server => server.InterceptingInboundPacketAsync += args =>
+        {
+            if (args.ClientId == "device" && args.Packet is MqttSubscribePacket subscribe)
+            {
+                packets.Enqueue(subscribe.TopicFilters.Count);
+            }
+
+            return Task.CompletedTask;
+        });
+        string[] topics = ["fededge/v1/f/model", "fededge/v1/f/pace", "fededge/v1/f/secagg-inbox/device"];
+        await using var device = await TransportFixtures.ConnectedAsync(broker.Port, "device", 16, topics);
+        await using var publisher = await TransportFixtures.ConnectedAsync(broker.Port, "publisher");
+        for (byte i = 0; i < topics.Length; i++)
+        {
+            await publisher.PublishAsync(topics[i], new[] { i }, retain: false, ct);
+        }
+
+        var received = new List<string>();
+        for (var i = 0; i < topics.Length; i++)
+        {
+            var message = await TransportFixtures.NextAsync(device);
+            received.Add(message.Topic);
+            await message.AcknowledgeAsync(ct);
+        }
+
+        Assert.Equal(3, Assert.Single(packets));
+        Assert.Equal(topics, received);
+    }
+
+    [Fact]
+    public async Task A_refused_filter_at_connect_leaves_the_others_subscribed_and_is_not_asked_again_after_a_reconnect()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var asked = new ConcurrentQueue<string>();
+        await using var broker = await InProcessBroker.StartAsync(server => server.InterceptingSubscriptionAsync += args =>
+        {
+            if (args.ClientId == "device")
+            {
+                asked.Enqueue(args.TopicFilter.Topic);
+                if (args.TopicFilter.Topic == "fededge/v1/f/secagg-inbox/other")
+                {
+                    args.ProcessSubscription = false;
+                    args.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+                }
+            }
+
+            return Task.CompletedTask;
+        });
+        await using var device = await TransportFixtures.ConnectedAsync(broker.Port, "device", 16, "fededge/v1/f/secagg-inbox/other", "fededge/v1/f/model");
+        var first = device.Connections;
+        var next = device.WaitForConnectionAsync(first, ct);
+
+        await broker.StopAsync();
+        await broker.StartAgainAsync();
+        await next.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        await using var publisher = await TransportFixtures.ConnectedAsync(broker.Port, "publisher");
+        await publisher.PublishAsync("fededge/v1/f/model", new byte[] { 1 }, retain: false, ct);
+        var message = await TransportFixtures.NextAsync(device);
+
+        Assert.Equal("fededge/v1/f/model", message.Topic);
+        Assert.Equal(["fededge/v1/f/secagg-inbox/other", "fededge/v1/f/model", "fededge/v1/f/model"], asked.ToArray());
+    }
+
+    [Fact]
+    public async Task A_subscription_without_retained_replay_receives_only_what_is_published_after_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var broker = await InProcessBroker.StartAsync();
+        await using var publisher = await TransportFixtures.ConnectedAsync(broker.Port, "publisher");
+        await publisher.PublishAsync(Topic, "retained"u8.ToArray(), retain: true, ct);
+        await using var replayed = TransportFixtures.Client(TransportFixtures.Options(broker.Port, "replayed"));
+        await using var fresh = TransportFixtures.Client(TransportFixtures.Options(broker.Port, "fresh"));
+        await replayed.SubscribeAsync(Topic, sendRetained: true, ct);
+        await fresh.SubscribeAsync(Topic, sendRetained: false, ct);
+        replayed.Start();
+        fresh.Start();
+        await replayed.WaitUntilConnectedAsync(ct);
+        await fresh.WaitUntilConnectedAsync(ct);
+
+        // the SUBACK came before this publish, so a retained message sent at subscribe time would be read first
+        await publisher.PublishAsync(Topic, "later"u8.ToArray(), retain: false, ct);
+
+        Assert.Equal("retained"u8.ToArray(), (await TransportFixtures.NextAsync(replayed)).Payload.ToArray());
+        Assert.Equal("later"u8.ToArray(), (await TransportFixtures.NextAsync(fresh)).Payload.ToArray());
+    }
+
+    [Fact]
+    public async Task UnsubscribeAsync_of_several_topics_sends_one_UNSUBSCRIBE_and_the_session_collects_none_of_them()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var packets = new ConcurrentQueue<int>();
+        await using var broker = await InProcessBroker.StartAsync(server => server.InterceptingInboundPacketAsync += args =>
+        {
+            if (args.ClientId == "device" && args.Packet is MqttUnsubscribePacket unsubscribe)
+            {
+                packets.Enqueue(unsubscribe.TopicFilters.Count);
+            }
+
+            return Task.CompletedTask;
+        });
+        string[] topics = ["fededge/v1/f/model", "fededge/v1/f/pace"];
+        await using (var device = await TransportFixtures.ConnectedAsync(broker.Port, "device", 16, topics))
+        {
+            await device.UnsubscribeAsync(topics, ct);
+        }
+
+        // the control: a session left subscribed to both
+        var staying = await TransportFixtures.ConnectedAsync(broker.Port, "control", 16, topics);
+        await staying.DisposeAsync();
+
+        await using (var publisher = await TransportFixtures.ConnectedAsync(broker.Port, "publisher"))
+        {
+            foreach (string topic in topics)
+            {
+                await publisher.PublishAsync(topic, new byte[] { 1 }, retain: false, ct);
+            }
+        }
+
+        async Task<long> PendingAsync(string clientId) =>
+            (await broker.Server.GetSessionsAsync()).Single(s => s.Id == clientId).PendingApplicationMessagesCount;
+        await WaitUntilAsync(() => PendingAsync("control").GetAwaiter().GetResult() == 2);
+        Assert.Equal(2, Assert.Single(packets));
+        Assert.Equal(0L, await PendingAsync("device"));
     }
 
     private static async Task<ReceivedMessage> NextStatusAsync(int port, string clientId, int seed)
