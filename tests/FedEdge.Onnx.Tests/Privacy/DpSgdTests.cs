@@ -157,13 +157,22 @@ public sealed class DpSgdTests : IDisposable
             dp.Step(data, 0.01f);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
+        // Under load a background re-JIT or a thread-pool start can still land in a window once (seen: 8,448 bytes in
+        // one window of 1,000 steps while two simulations shared the 2 cores). An allocation per step would show in
+        // every window (≥ 1,000 bytes each), so one window of 1,000 steps at 0 bytes among five shows there is none.
+        var windows = new List<long>();
+        while (windows.Count < 5 && !windows.Contains(0))
         {
-            dp.Step(data, 0.01f);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1000; i++)
+            {
+                dp.Step(data, 0.01f);
+            }
+
+            windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(windows.Contains(0), $"every window of 1,000 steps allocated: {string.Join(", ", windows)} bytes");
     }
 
     public void Dispose()
