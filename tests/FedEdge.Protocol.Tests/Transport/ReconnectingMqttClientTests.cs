@@ -270,15 +270,7 @@ public sealed class ReconnectingMqttClientTests
     {
         var ct = TestContext.Current.CancellationToken;
         var packets = new ConcurrentQueue<int>();
-        await using var broker = await InProcessBroker.StartAsync(server => server.InterceptingInboundPacketAsync += args =>
-        {
-            if (args.ClientId == "device" && args.Packet is MqttSubscribePacket subscribe)
-            {
-                packets.Enqueue(subscribe.TopicFilters.Count);
-            }
-
-            return Task.CompletedTask;
-        });
+        await using var broker = await BrokerCountingFiltersAsync<MqttSubscribePacket>("device", p => p.TopicFilters.Count, packets);
         string[] topics = ["fededge/v1/f/model", "fededge/v1/f/pace", "fededge/v1/f/secagg-inbox/device"];
         await using var device = await TransportFixtures.ConnectedAsync(broker.Port, "device", 16, topics);
         await using var publisher = await TransportFixtures.ConnectedAsync(broker.Port, "publisher");
@@ -361,15 +353,7 @@ public sealed class ReconnectingMqttClientTests
     {
         var ct = TestContext.Current.CancellationToken;
         var packets = new ConcurrentQueue<int>();
-        await using var broker = await InProcessBroker.StartAsync(server => server.InterceptingInboundPacketAsync += args =>
-        {
-            if (args.ClientId == "device" && args.Packet is MqttUnsubscribePacket unsubscribe)
-            {
-                packets.Enqueue(unsubscribe.TopicFilters.Count);
-            }
-
-            return Task.CompletedTask;
-        });
+        await using var broker = await BrokerCountingFiltersAsync<MqttUnsubscribePacket>("device", p => p.TopicFilters.Count, packets);
         string[] topics = ["fededge/v1/f/model", "fededge/v1/f/pace"];
         await using (var device = await TransportFixtures.ConnectedAsync(broker.Port, "device", 16, topics))
         {
@@ -394,6 +378,18 @@ public sealed class ReconnectingMqttClientTests
         Assert.Equal(2, Assert.Single(packets));
         Assert.Equal(0L, await PendingAsync("device"));
     }
+
+    /// <summary>A broker that records, for every <typeparamref name="TPacket"/> <paramref name="clientId"/> sends, its filter count.</summary>
+    private static Task<InProcessBroker> BrokerCountingFiltersAsync<TPacket>(string clientId, Func<TPacket, int> filters, ConcurrentQueue<int> packets) =>
+        InProcessBroker.StartAsync(server => server.InterceptingInboundPacketAsync += args =>
+        {
+            if (args.ClientId == clientId && args.Packet is TPacket packet)
+            {
+                packets.Enqueue(filters(packet));
+            }
+
+            return Task.CompletedTask;
+        });
 
     private static async Task<ReceivedMessage> NextStatusAsync(int port, string clientId, int seed)
     {
