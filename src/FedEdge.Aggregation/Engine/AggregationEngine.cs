@@ -397,7 +397,8 @@ public sealed partial class AggregationEngine
     }
 
     /// <summary>
-    /// Pace steering (Bonawitz et al. 2019, §2.3): how many updates the aggregator wants now and, per
+    /// Pace steering (Bonawitz et al. 2019, §2.3): how many updates the aggregator wants (K for a buffered strategy, the
+    /// unreported cohort for a FedAvg round; <see cref="IAggregationStrategy.UpdatesWanted"/>) and, per
     /// memory class, a check-in window W such that the class's n devices, each checking in once per W and joining an
     /// offered round with the fleet's declared check-in rate q (<see cref="CheckInRateEstimate"/>; 1 without random
     /// check-ins), deliver the wanted updates within the target step interval T: W = n·q·T / wanted, clamped to
@@ -595,6 +596,10 @@ public sealed partial class AggregationEngine
         if (_plan.Subset is not null)
         {
             model.Subsets.Add(SubsetIndexCoding.ToAssignment("all", _plan.Subset));
+            foreach (string memoryClass in DenseClasses())
+            {
+                model.Subsets.Add(SubsetIndexCoding.AllParameters(memoryClass));
+            }
         }
 
         byte[] signed = _signer.Sign(model).ToByteArray();
@@ -643,6 +648,28 @@ public sealed partial class AggregationEngine
         [.. _devices.Select(d => new DeviceSlot(d.Key, d.Value.Budget, d.Value.Available))],
         _cohortRandom,
         _options.Seed);
+
+    /// <summary>
+    /// FTTE with <see cref="AggregationEngineOptions.FtteDenseWhereItFits"/>: the reported memory classes whose every device's
+    /// budget holds the whole model's training (<see cref="TrainingMemoryModel.Default"/>); they train dense, the others the
+    /// subset (a class the model does not name looks up "all"). At most 15, so the model stays within 16 assignments.
+    /// </summary>
+    private IEnumerable<string> DenseClasses()
+    {
+        if (!_options.FtteDenseWhereItFits)
+        {
+            return [];
+        }
+
+        long dense = TrainingMemoryModel.Default.RequiredBytes(Architecture.Layout, Architecture.Layout.TotalLength);
+        return _devices.Values
+            .Where(d => _memoryClasses.Contains(d.MemoryClass))
+            .GroupBy(d => d.MemoryClass, StringComparer.Ordinal)
+            .Where(g => g.Min(d => d.Budget) >= dense)
+            .Select(g => g.Key)
+            .Order(StringComparer.Ordinal)
+            .Take(15);
+    }
 
     private AggregationContext Context(DateTimeOffset now) => new(Architecture.Layout, CurrentVersion, now, _plan.Subset, _plan.Round);
 

@@ -83,6 +83,13 @@ public sealed class AggregationEngineOptions : IValidatableObject
     [Range(1024, long.MaxValue)]
     public long DefaultMemoryBudgetBytes { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// FTTE: whether a memory class whose smallest reported budget holds the whole model's training trains all of it (a
+    /// per-class "all parameters" entry in the model), so only the constrained classes train the subset. Default true;
+    /// false assigns the subset to every device, as FTTE's paper does.
+    /// </summary>
+    public bool FtteDenseWhereItFits { get; set; } = true;
+
     /// <summary>Pace steering: the interval between model steps the aggregator aims for. Default 60 s.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan TargetStepInterval { get; set; } = TimeSpan.FromSeconds(60);

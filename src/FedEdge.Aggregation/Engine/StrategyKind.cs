@@ -9,6 +9,9 @@ public enum StrategyKind
     /// <summary>Buffered asynchronous aggregation with staleness weights (Nguyen et al. 2022).</summary>
     FedBuff,
 
-    /// <summary>FTTE: sparse subset under the smallest device's memory budget, staleness- and dispersion-weighted (arXiv 2510.03165).</summary>
+    /// <summary>
+    /// FTTE: sparse subset under the smallest device's memory budget (for the memory classes that cannot train the whole
+    /// model, <see cref="AggregationEngineOptions.FtteDenseWhereItFits"/>), staleness- and dispersion-weighted (arXiv 2510.03165).
+    /// </summary>
     Ftte,
 }

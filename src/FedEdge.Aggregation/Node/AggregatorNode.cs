@@ -336,6 +336,8 @@ public sealed partial class AggregatorNode : IDisposable
     /// The one publication rule: the model after every step (and once at start), the pace whenever anything a device acts on
     /// changed — the model version, the updates wanted, or the FedAvg round (a round re-opened at the same size on the same
     /// model differs only in its number and cohort, and a device that does not hear of it waits for a round that is gone).
+    /// A buffered strategy always wants K, so its pace changes once per version and a device that has seen it can take a
+    /// quiet check-in; the windows' other inputs (device counts, the declared q) are picked up at the next version.
     /// </summary>
     private async Task PublishIfChangedAsync(CancellationToken cancellationToken)
     {

@@ -55,12 +55,13 @@ internal static class SimulateCommand
         var cohort = new Option<int?>("--clients-per-round") { Description = "FedAvg cohort size (default 10)." };
         var serverLr = new Option<double?>("--server-lr") { Description = "Server learning rate η_g (default 1)." };
         var robust = new Option<string?>("--robust") { Description = "How the aggregator pools a step: trimmed-mean (the aggregator's default, β = 0.1), median, or none (the weighted mean)." };
+        var ftteSubsets = new Option<string?>("--ftte-subsets") { Description = "FTTE: per-class (default: a memory class whose budget holds the whole model trains all of it, the others the subset) or fleet (every device trains the subset, as in FTTE's paper)." };
         var workDir = new Option<DirectoryInfo?>("--work-dir") { Description = "Where device and aggregator state (ledgers, outboxes, SQLite) live during the run; default a temporary directory, on /dev/shm when available (the state is thrown away)." };
         var stopAtTarget = new Option<bool>("--stop-at-target") { Description = "End each run when it reaches the target accuracy." };
         var json = new Option<bool>("--json") { Description = "Print summary.json's object on stdout; progress and tables go to stderr." };
         var command = new Command("simulate", "Simulate a heterogeneous fleet learning together, on the real agent/aggregator code and an MQTT broker.")
         {
-            preset, devices, strategy, codec, dp, epsilon, delta, contributions, checkInRate, reoffer, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, buffer, cohort, serverLr, robust, workDir, stopAtTarget, json,
+            preset, devices, strategy, codec, dp, epsilon, delta, contributions, checkInRate, reoffer, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, buffer, cohort, serverLr, robust, ftteSubsets, workDir, stopAtTarget, json,
         };
 
         command.OnlyWith(ca, broker);
@@ -113,6 +114,7 @@ internal static class SimulateCommand
                     ClientsPerRound = parse.GetValue(cohort) ?? baseline.ClientsPerRound,
                     ServerLearningRate = parse.GetValue(serverLr) ?? baseline.ServerLearningRate,
                     Robust = parse.GetValue(robust) is { } r ? ParseRobust(r) : baseline.Robust,
+                    FtteDenseWhereItFits = parse.GetValue(ftteSubsets) is { } f ? ParseFtteSubsets(f) : baseline.FtteDenseWhereItFits,
                 };
                 if (parse.GetValue(checkInRate) is not null && options.Privacy is not (ContributionPrivacy.UserLevel or ContributionPrivacy.Distributed))
                 {
@@ -457,6 +459,13 @@ internal static class SimulateCommand
         "median" => RobustKind.Median,
         "trimmed-mean" => RobustKind.TrimmedMean,
         _ => throw new FormatException($"--robust '{text}' is not trimmed-mean, median or none."),
+    };
+
+    internal static bool ParseFtteSubsets(string text) => text.ToLowerInvariant() switch
+    {
+        "per-class" => true,
+        "fleet" => false,
+        _ => throw new FormatException($"--ftte-subsets '{text}' is not per-class or fleet."),
     };
 
     internal static TimeSpan ParseDuration(string text)

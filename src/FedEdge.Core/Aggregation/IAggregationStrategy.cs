@@ -53,8 +53,9 @@ public interface IAggregationStrategy
     RoundState AfterStep(RoundState state, ParameterSet before, ParameterSet after, RoundContext context);
 
     /// <summary>
-    /// How many more updates this step wants (the pace devices read): the buffer's free places, or the open round's cohort
-    /// members that have not reported. The strategy says it, so the engine need not know which strategy it runs.
+    /// How many updates this step wants (the pace devices read, and what the check-in windows are sized by): K for a buffered
+    /// strategy whatever its buffer holds (a steady demand; the buffer refills as soon as it steps), or the open round's
+    /// cohort members that have not reported. The strategy says it, so the engine need not know which strategy it runs.
     /// </summary>
     int UpdatesWanted(IReadOnlyList<ClientUpdate> buffer, AggregationContext context);
 

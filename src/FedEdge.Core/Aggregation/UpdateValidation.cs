@@ -29,14 +29,16 @@ public static class UpdateValidation
             return UpdateVerdict.Reject(RejectionReason.WrongShape, "The update has no delta.");
         }
 
-        if (!Equals(update.Subset, context.Subset))
+        // a dense update is always welcome (an FTTE device whose memory class fits the whole model trains all of it); a sparse
+        // one must cover exactly the assigned subset
+        if (update.Subset is not null && !Equals(update.Subset, context.Subset))
         {
             return UpdateVerdict.Reject(
                 RejectionReason.WrongShape,
-                Format($"The update covers {Describe(update.Subset)} but the server expects {Describe(context.Subset)}."));
+                Format($"The update covers {Describe(update.Subset)} but the server expects {Describe(context.Subset)} or the whole layout."));
         }
 
-        int expected = context.Subset?.Count ?? context.Layout.TotalLength;
+        int expected = update.Subset?.Count ?? context.Layout.TotalLength;
         if (update.Subset is not null && update.Subset.TotalLength != context.Layout.TotalLength)
         {
             return UpdateVerdict.Reject(

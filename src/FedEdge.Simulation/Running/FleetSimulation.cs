@@ -213,6 +213,7 @@ public sealed class FleetSimulation : IDisposable
             BufferSize = _options.BufferSize,
             ServerLearningRate = _options.ServerLearningRate,
             Robust = _options.Robust,
+            FtteDenseWhereItFits = _options.FtteDenseWhereItFits,
             MaxStaleness = _options.MaxStaleness,
             ClientsPerRound = cohort,
             MinClients = Math.Max(1, cohort / 2),

@@ -108,6 +108,9 @@ public sealed record SimulationOptions
     /// <summary>Server learning rate.</summary>
     public double ServerLearningRate { get; init; } = 1.0;
 
+    /// <summary>FTTE: memory classes that can hold the whole model train all of it (default true, the aggregator's default); false: every device trains the subset.</summary>
+    public bool FtteDenseWhereItFits { get; init; } = true;
+
     /// <summary>How the aggregator pools a step's updates (default the aggregator's own default, the trimmed mean).</summary>
     public RobustKind Robust { get; init; } = RobustKind.TrimmedMean;
 

@@ -299,9 +299,6 @@ public class AggregationEngineTests
         Assert.Single(model.Subsets);
         Assert.Equal(subset.ContentHash.ToArray(), model.Subsets[0].SubsetId.ToByteArray());
 
-        // a dense update does not match the assignment
-        Assert.Equal(IntakeOutcome.Rejected, Send(h, "dev-a", 1, D1).Verdict.Kind);
-
         var before = h.Engine.Global.Buffer;
         var codec = new SparseSubsetCodec(subset);
         foreach (var (device, id, delta) in new[] { ("dev-a", 2, D1), ("dev-b", 3, D2) })
@@ -325,18 +322,76 @@ public class AggregationEngineTests
     }
 
     [Fact]
-    public void Pace_asks_for_the_missing_updates_with_a_window_per_memory_class()
+    public void FTTE_lets_a_class_that_holds_the_whole_model_train_dense_and_moves_the_rest_only_by_dense_updates()
+    {
+        var options = EngineHarness.Options4x2(StrategyKind.Ftte, k: 2);
+        options.Robust = FedEdge.Aggregation.Engine.RobustKind.None;
+        using var h = new EngineHarness(options);
+
+        // logreg-3-2 has 8 parameters; dense training needs 4·8 + 20·8 = 192 B (TrainingMemoryModel.Default). A Zero 2 W
+        // with 100 B fits (100 − 32) / 20 = 3 trainable coordinates, the Pi 4 the whole model.
+        h.ObserveStatus("dev-a", "pi4", budget: 1 << 20);
+        h.ObserveStatus("dev-z", "pi-zero-2w", budget: 100);
+        var first = h.Engine.Subset!;
+        foreach (var (device, id) in new[] { ("dev-a", 1), ("dev-z", 2) })
+        {
+            var message = UpdateFactory.Message(device, id, 1, D1, codec: new SparseSubsetCodec(first));
+            message.SubsetId = ByteString.CopyFrom(first.ContentHash);
+            Assert.Equal(IntakeOutcome.Accepted, h.Engine.Receive(UpdateFactory.Topic(device), message.ToByteArray()).Verdict.Kind);
+        }
+
+        // version 2: the subset is re-chosen under the Zero 2 W's budget; the Pi 4 class is told to train everything
+        Assert.Equal(2, h.Engine.CurrentVersion);
+        var subset = h.Engine.Subset!;
+        Assert.Equal(3, subset.Count);
+        var model = GlobalModel.Parser.ParseFrom(h.Engine.CurrentModelMessage.Span);
+        Assert.Equal(["all", "pi4"], model.Subsets.Select(a => a.MemoryClass));
+        Assert.True(SubsetIndexCoding.IsAll(model.Subsets[1]));
+        Assert.Equal(subset.ContentHash.ToArray(), model.Subsets[0].SubsetId.ToByteArray());
+
+        // a dense update (the Pi 4) and a sparse one (the Zero 2 W) in one buffer
+        var before = h.Engine.Global.Buffer;
+        Assert.Equal(IntakeOutcome.Accepted, Send(h, "dev-a", 3, D1).Verdict.Kind);
+        var sparse = UpdateFactory.Message("dev-z", 4, 2, D2, codec: new SparseSubsetCodec(subset));
+        sparse.SubsetId = ByteString.CopyFrom(subset.ContentHash);
+        Assert.Equal(IntakeOutcome.Accepted, h.Engine.Receive(UpdateFactory.Topic("dev-z"), sparse.ToByteArray()).Verdict.Kind);
+        Assert.Equal(3, h.Engine.CurrentVersion);
+
+        // outside the subset only the dense update trained: it alone moves those coordinates, with weight 1 and s(0) = 1
+        // (not halved by a sparse update's absent values); inside, both pool
+        var inside = new HashSet<int>(subset.Indices.ToArray());
+        for (int i = 0; i < 8; i++)
+        {
+            if (!inside.Contains(i))
+            {
+                Assert.Equal(before[i] + D1[i], h.Engine.Global.Buffer[i], 6);
+            }
+        }
+
+        Assert.Contains(Enumerable.Range(0, 8), i => inside.Contains(i) && Math.Abs(h.Engine.Global.Buffer[i] - (before[i] + D1[i])) > 1e-4);
+    }
+
+    [Fact]
+    public void A_buffered_pace_asks_for_K_per_step_interval_with_a_window_per_memory_class_however_full_the_buffer()
     {
         using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff, k: 4));
         h.ObserveStatus("dev-a", "pi4");
         h.ObserveStatus("dev-b", "pi4");
         h.ObserveStatus("dev-c", "pi-zero-2w");
+        var empty = h.Engine.CurrentPace();
         Send(h, "dev-a", 1, D1);
+        Send(h, "dev-b", 2, D2);
         var pace = h.Engine.CurrentPace();
-        Assert.Equal(3u, pace.UpdatesWanted);
-        // W = n·T/wanted: pi4 2·60/3 = 40 s; pi-zero-2w 1·60/3 = 20 s
-        Assert.Equal(20u, pace.Windows.Single(w => w.MemoryClass == "pi-zero-2w").WindowSeconds);
-        Assert.Equal(40u, pace.Windows.Single(w => w.MemoryClass == "pi4").WindowSeconds);
+
+        // the buffer refills continuously: the demand is K per step interval T whether it holds 0 or 2 updates, so the windows
+        // do not stretch as it fills (sized by the free places, the last of K updates took T·(1 + ½ + … + 1/K))
+        Assert.Equal(4u, empty.UpdatesWanted);
+        Assert.Equal(4u, pace.UpdatesWanted);
+        Assert.Equal(empty.Windows, pace.Windows);
+
+        // W = n·T/K: pi4 2·60/4 = 30 s; pi-zero-2w 1·60/4 = 15 s
+        Assert.Equal(15u, pace.Windows.Single(w => w.MemoryClass == "pi-zero-2w").WindowSeconds);
+        Assert.Equal(30u, pace.Windows.Single(w => w.MemoryClass == "pi4").WindowSeconds);
     }
 
     [Fact]
@@ -371,11 +426,11 @@ public class AggregationEngineTests
             h.ObserveStatus(device, "pi4");
         }
 
-        // before any update the fleet is taken to join every round (q = 1): W = n·T/wanted = 6·60/4 = 90 s
+        // before any update the fleet is taken to join every round (q = 1): W = n·T/K = 6·60/4 = 90 s
         Assert.Equal(90u, h.Engine.CurrentPace().Windows.Single().WindowSeconds);
 
-        // two devices that join an offered round with probability 0.1 and 0.3: q = mean 0.2, wanted 4 − 2 = 2,
-        // W = n·q·T/wanted = 6·0.2·60/2 = 36 s (without q: 180 s, five times too few check-ins for the wanted updates)
+        // two devices that join an offered round with probability 0.1 and 0.3: q = mean 0.2, K = 4,
+        // W = n·q·T/K = 6·0.2·60/4 = 18 s (without q: 90 s, five times too few check-ins for the wanted updates)
         foreach ((string device, int id, double q) in new[] { ("dev-a", 1, 0.1), ("dev-b", 2, 0.3) })
         {
             var message = UpdateFactory.Message(device, id, 1, D1);
@@ -384,8 +439,8 @@ public class AggregationEngineTests
         }
 
         var pace = h.Engine.CurrentPace();
-        Assert.Equal(2u, pace.UpdatesWanted);
-        Assert.Equal(36u, pace.Windows.Single().WindowSeconds);
+        Assert.Equal(4u, pace.UpdatesWanted);
+        Assert.Equal(18u, pace.Windows.Single().WindowSeconds);
     }
 
     [Fact]
@@ -399,7 +454,7 @@ public class AggregationEngineTests
             h.ObserveStatus(device, "pi4");
         }
 
-        // configured q = 0.05 (Agent:Privacy:CheckInRate of the fleet): W = n·q·T/wanted = 6·0.05·60/4 = 4.5 s → the 10 s floor;
+        // configured q = 0.05 (Agent:Privacy:CheckInRate of the fleet): W = n·q·T/K = 6·0.05·60/4 = 4.5 s → the 10 s floor;
         // with 600 devices W = 600·0.05·60/4 = 450 s
         Assert.Equal(10u, h.Engine.CurrentPace().Windows.Single().WindowSeconds);
         for (int i = 0; i < 594; i++)
@@ -409,11 +464,11 @@ public class AggregationEngineTests
 
         Assert.Equal(450u, h.Engine.CurrentPace().Windows.Single().WindowSeconds);
 
-        // one declaration replaces the configured rate (not averaged with it): q = 0.1, wanted 3, W = 600·0.1·60/3 = 1200 s
+        // one declaration replaces the configured rate (not averaged with it): q = 0.1, K = 4, W = 600·0.1·60/4 = 900 s
         var message = UpdateFactory.Message("dev-a", 1, 1, D1);
         message.Dp.SamplingRate = 0.1;
         Assert.Equal(IntakeOutcome.Accepted, h.Engine.Receive(UpdateFactory.Topic("dev-a"), message.ToByteArray()).Verdict.Kind);
-        Assert.Equal(1200u, h.Engine.CurrentPace().Windows.Single().WindowSeconds);
+        Assert.Equal(900u, h.Engine.CurrentPace().Windows.Single().WindowSeconds);
     }
 
     private static float[] Decode(GlobalModel model)

@@ -105,6 +105,26 @@ public sealed class AggregatorNodeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_buffered_pace_is_published_once_per_model_version_not_on_every_accepted_update()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var node = Open(StrategyKind.FedBuff);
+        await node.ProcessAsync([Status("a"), Status("b"), Status("c")], ct);
+        Assert.Single(Paces());
+
+        // K = 3: two accepted updates fill the buffer without a step; a device that saw the pace may take a quiet check-in
+        await node.ProcessAsync([Message(UpdateFactory.Topic("a"), UpdateFactory.Bytes("a", 1, 1, [0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f]))], ct);
+        await node.ProcessAsync([Message(UpdateFactory.Topic("b"), UpdateFactory.Bytes("b", 2, 1, [0.2f, 0.1f, 0.3f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f]))], ct);
+        Assert.Single(Paces());
+
+        // the third steps: model version 2 and its pace, still asking for K
+        await node.ProcessAsync([Message(UpdateFactory.Topic("c"), UpdateFactory.Bytes("c", 3, 1, [0.3f, 0.2f, 0.1f, 0.4f, 0.5f, 0.6f, 0.7f, 0.8f]))], ct);
+        var paces = Paces();
+        Assert.Equal([1ul, 2ul], paces.Select(p => p.ModelVersion));
+        Assert.All(paces, p => Assert.Equal(3u, p.UpdatesWanted));
+    }
+
+    [Fact]
     public async Task Messages_are_acknowledged_after_the_update_they_carry_is_persisted()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -10,6 +10,7 @@ public class SimulateCommandTests
     [InlineData("--codec", "zip", "--codec 'zip'")]
     [InlineData("--dp", "local", "--dp 'local'")]
     [InlineData("--robust", "krum", "--robust 'krum'")]
+    [InlineData("--ftte-subsets", "some", "--ftte-subsets 'some'")]
     [InlineData("--max-time", "soon", "--max-time 'soon'")]
     [InlineData("--seeds", "1,x", "'x' is not an integer")]
     [InlineData("--partition", "dirichlet:0", "dirichlet:0")]
@@ -40,6 +41,12 @@ public class SimulateCommandTests
     [InlineData("Trimmed-Mean", FedEdge.Aggregation.Engine.RobustKind.TrimmedMean)]
     public void A_robust_name_gives_its_pooling(string name, FedEdge.Aggregation.Engine.RobustKind expected) =>
         Assert.Equal(expected, SimulateCommand.ParseRobust(name));
+
+    [Theory]
+    [InlineData("per-class", true)]
+    [InlineData("Fleet", false)]
+    public void An_ftte_subsets_name_says_whether_classes_that_hold_the_model_train_dense(string name, bool expected) =>
+        Assert.Equal(expected, SimulateCommand.ParseFtteSubsets(name));
 
     [Theory]
     [InlineData("--out")]

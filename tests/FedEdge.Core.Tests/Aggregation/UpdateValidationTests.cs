@@ -37,6 +37,14 @@ public class UpdateValidationTests
     }
 
     [Fact]
+    public void Check_accepts_a_dense_update_where_a_subset_is_assigned()
+    {
+        // an FTTE device whose memory class holds the whole model trains all of it
+        Assert.True(UpdateValidation.Check(Update("a", 1, [1, 2, 3, 4]), Context(1, subset: FirstTwo)).Accepted);
+        Assert.Equal(RejectionReason.WrongShape, UpdateValidation.Check(Update("a", 1, [1, 2]), Context(1, subset: FirstTwo)).Rejection);
+    }
+
+    [Fact]
     public void Check_accepts_an_update_over_the_assigned_subset()
     {
         Assert.True(UpdateValidation.Check(Update("a", 1, [1, 2], subset: FirstTwo), Context(1, subset: FirstTwo)).Accepted);

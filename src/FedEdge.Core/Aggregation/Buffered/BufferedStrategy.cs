@@ -95,24 +95,28 @@ public sealed class BufferedStrategy : IAggregationStrategy
         long budget = context.Devices.Count == 0 ? Options.DefaultMemoryBudgetBytes : context.Devices.Min(d => d.MemoryBudgetBytes);
         float[] importance = state.Importance ?? new float[context.Layout.TotalLength];
         var random = new Random(context.Seed + (int)context.CurrentVersion);
-        return SubsetSelection.TrySelect(context.Layout, budget, new TrainingMemoryModel(), importance, SubsetSelection.DefaultExplorationFraction, random, out var subset)
+        return SubsetSelection.TrySelect(context.Layout, budget, TrainingMemoryModel.Default, importance, SubsetSelection.DefaultExplorationFraction, random, out var subset)
             ? state with { Subset = subset, Importance = importance, UnmetMemoryBudget = null }
             : state with { Importance = importance, UnmetMemoryBudget = budget };
     }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// K, however full the buffer: it steps at K and refills at once, so the demand is a steady K updates per step interval.
+    /// Asking for the free places instead stretched the check-in windows as the buffer filled (its last updates took
+    /// T·(1 + ½ + … + 1/K), ≈ 4.5 T at K = 50) and changed the pace on every accepted update, so no device could take a
+    /// quiet check-in (docs/evaluation.md, "Seventh pass").
+    /// </summary>
     public int UpdatesWanted(IReadOnlyList<ClientUpdate> buffer, AggregationContext context)
     {
         ArgumentNullException.ThrowIfNull(buffer);
-        return Math.Max(0, Options.BufferSize - buffer.Count);
+        return Options.BufferSize;
     }
 
     /// <inheritdoc/>
     public AggregationResult Aggregate(ParameterSet model, IReadOnlyList<ClientUpdate> buffer, AggregationContext context) =>
         Options.Weighting == BufferWeighting.Staleness
             ? BufferedStep.Aggregate(Name, Options.ServerLearningRate, Combiner, model, buffer, context, static (_, staleness) => StalenessWeights(staleness))
-            : BufferedStep.Aggregate(Name, Options.ServerLearningRate, Combiner, model, buffer, context,
-                static (ordered, staleness) => FtteWeights.Compute(Array.ConvertAll(ordered, u => u.Delta), staleness));
+            : BufferedStep.Aggregate(Name, Options.ServerLearningRate, Combiner, model, buffer, context, static (deltas, staleness) => FtteWeights.Compute(deltas, staleness));
 
     /// <inheritdoc/>
     public IAggregationStrategy WithCombiner(IUpdateCombiner combiner)

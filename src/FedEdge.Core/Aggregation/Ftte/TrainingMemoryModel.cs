@@ -23,6 +23,9 @@ public sealed record TrainingMemoryModel(int OptimizerStateSlots = 2, long Activ
 {
     private const int BytesPerValue = sizeof(float);
 
+    /// <summary>The model the server plans with (AdamW, no activation or overhead term): FTTE's subset and whether a class trains dense.</summary>
+    public static TrainingMemoryModel Default { get; } = new();
+
     /// <summary>Bytes per trainable parameter beyond its resident weight: 4·(3 + slots).</summary>
     public long BytesPerTrainable => BytesPerValue * (3L + OptimizerStateSlots);
 
