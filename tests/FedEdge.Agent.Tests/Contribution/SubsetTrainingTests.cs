@@ -5,6 +5,7 @@ using FedEdge.Device.Contribution;
 using FedEdge.Device.Models;
 using FedEdge.Onnx.Artifacts;
 using FedEdge.Onnx.Training;
+using FedEdge.Protocol.Wire;
 using FedEdge.Sensors.Features;
 
 namespace FedEdge.Agent.Tests.Contribution;
@@ -28,6 +29,21 @@ public sealed class SubsetTrainingTests
         string set = Assert.Single(Directory.GetDirectories(subsets));
         Assert.Equal(LocalTrainers.SubsetFingerprint(installed.Architecture, installed.Subset), Path.GetFileName(set));
         Assert.Equal(ArtifactManifest.SubsetGraph, ArtifactManifest.Load(new ArtifactSet(set).Manifest).TrainingGraph);
+    }
+
+    [Fact]
+    public void A_memory_class_the_model_names_with_all_parameters_trains_dense_and_another_class_the_subset()
+    {
+        // what the aggregator publishes with Engine:FtteDenseWhereItFits: "all" → the subset, "pi4" → every parameter
+        using var fixture = new ContributionFixture(StrategyKind.Ftte);
+        var model = fixture.CurrentModel().Clone();
+        model.Subsets.Add(SubsetIndexCoding.AllParameters("pi4"));
+
+        Assert.True(InstalledModel.TryDecode(model, "pi4", out var dense, out string problem), problem);
+        Assert.Null(dense.Subset);
+        Assert.True(InstalledModel.TryDecode(model, "pi-zero-2w", out var constrained, out problem), problem);
+        Assert.NotNull(constrained.Subset);
+        Assert.Equal(model.Subsets.Single(a => a.MemoryClass == "all").SubsetId.ToByteArray(), constrained.Subset.ContentHash.ToArray());
     }
 
     [Fact]
