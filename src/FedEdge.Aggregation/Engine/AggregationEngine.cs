@@ -35,6 +35,7 @@ public sealed partial class AggregationEngine
     private const string RoundKey = "fedavg.round";
     private const string SubsetKey = "ftte.subset";
     private const string ImportanceKey = "ftte.importance";
+    private const string EarlierSubsetsKey = "ftte.earlierSubsets";
     private const string UnknownClass = "unknown";
     private const string OtherClass = "other";
 
@@ -68,6 +69,12 @@ public sealed partial class AggregationEngine
     private readonly HashSet<string> _unavailable = new(StringComparer.Ordinal);
     private ParameterSet _global;
     private RoundState _plan = RoundState.Empty;
+
+    // FTTE: the subsets replaced within the staleness window, with the last version that assigned each. A device that
+    // trained one before the server re-chose it is still within MaxStaleness, and its update is pooled over the coordinates
+    // it trained (BufferedStep's cells) instead of refused. At most MaxStaleness + 1 entries.
+    private readonly List<(long Version, ParameterSubset Subset)> _earlierSubsets = [];
+    private Dictionary<string, ParameterSubset>? _subsetsByHash;
     private byte[] _modelMessage = [];
 
     /// <summary>Creates the engine; call <see cref="Initialize"/> before use.</summary>
@@ -638,6 +645,14 @@ public sealed partial class AggregationEngine
             LogNoSubsetFits(budget);
         }
 
+        if (_plan.Subset is { } replaced && !Equals(replaced, plan.Subset))
+        {
+            _earlierSubsets.RemoveAll(e => Equals(e.Subset, replaced));
+            _earlierSubsets.Add((CurrentVersion, replaced));
+        }
+
+        _earlierSubsets.RemoveAll(e => e.Version < CurrentVersion - _options.MaxStaleness || Equals(e.Subset, plan.Subset));
+        _subsetsByHash = null;
         _plan = plan;
     }
 
@@ -671,14 +686,35 @@ public sealed partial class AggregationEngine
             .Take(15);
     }
 
-    private AggregationContext Context(DateTimeOffset now) => new(Architecture.Layout, CurrentVersion, now, _plan.Subset, _plan.Round);
+    private AggregationContext Context(DateTimeOffset now) =>
+        new(Architecture.Layout, CurrentVersion, now, _plan.Subset, _plan.Round) { EarlierSubsets = [.. _earlierSubsets.Select(e => e.Subset)] };
 
-    private Dictionary<string, ParameterSubset> SubsetsByHash() =>
-        _plan.Subset is not { } subset ? [] : new Dictionary<string, ParameterSubset>(StringComparer.Ordinal) { [Convert.ToHexStringLower(subset.ContentHash)] = subset };
+    /// <summary>The subsets an update may cover, by content hash: the current assignment and those of the staleness window.</summary>
+    private Dictionary<string, ParameterSubset> SubsetsByHash()
+    {
+        if (_subsetsByHash is null)
+        {
+            _subsetsByHash = new Dictionary<string, ParameterSubset>(StringComparer.Ordinal);
+            foreach (var subset in _earlierSubsets.Select(e => e.Subset).Append(_plan.Subset).OfType<ParameterSubset>())
+            {
+                _subsetsByHash[Convert.ToHexStringLower(subset.ContentHash)] = subset;
+            }
+        }
+
+        return _subsetsByHash;
+    }
+
+    /// <summary>The subset a (validated or persisted) sparse update names; null for a dense one.</summary>
+    private ParameterSubset? SubsetOf(ModelUpdate update) =>
+        update.SubsetId.IsEmpty
+            ? null
+            : SubsetsByHash().TryGetValue(Convert.ToHexStringLower(update.SubsetId.Span), out var subset)
+                ? subset
+                : throw new InvalidDataException($"Update {Convert.ToHexString(update.UpdateId.Span)} covers a subset this aggregator no longer knows.");
 
     private ClientUpdate ToClientUpdate(ModelUpdate update, float[] fullDelta)
     {
-        ParameterSubset? subset = update.SubsetId.IsEmpty ? null : _plan.Subset;
+        ParameterSubset? subset = SubsetOf(update);
         float[] delta = fullDelta;
         if (subset is not null)
         {
@@ -701,7 +737,7 @@ public sealed partial class AggregationEngine
         var update = _parser.ParseModelUpdate(stored.Message).Message
             ?? throw new InvalidDataException($"Buffered update {Convert.ToHexString(stored.UpdateId)} no longer parses.");
         float[] delta = new float[Architecture.Layout.TotalLength];
-        _validator.Decode(update, Architecture.Layout, update.SubsetId.IsEmpty ? null : _plan.Subset, delta).ThrowIfFailed();
+        _validator.Decode(update, Architecture.Layout, SubsetOf(update), delta).ThrowIfFailed();
         return ToClientUpdate(update, delta);
     }
 
@@ -770,6 +806,7 @@ public sealed partial class AggregationEngine
     {
         var plan = _plan;
         _store.SetMeta(SubsetKey, plan.Subset is null ? string.Empty : JsonSerializer.Serialize(plan.Subset.Indices.ToArray()));
+        _store.SetMeta(EarlierSubsetsKey, JsonSerializer.Serialize(_earlierSubsets.Select(e => new PersistedSubset(e.Version, e.Subset.Indices.ToArray())).ToArray()));
         if (plan.Importance is not null)
         {
             _store.SetMeta(ImportanceKey, Convert.ToBase64String(FloatsToBytes(plan.Importance)));
@@ -802,6 +839,13 @@ public sealed partial class AggregationEngine
             round = new TrainingRound(persisted.Number, persisted.ModelVersion, persisted.Cohort, persisted.OpenedAt, persisted.Deadline);
         }
 
+        _earlierSubsets.Clear();
+        if (_store.GetMeta(EarlierSubsetsKey) is { Length: > 0 } earlierJson && JsonSerializer.Deserialize<PersistedSubset[]>(earlierJson) is { } earlier)
+        {
+            _earlierSubsets.AddRange(earlier.Select(e => (e.Version, ParameterSubset.For(Architecture.Layout, e.Indices))));
+        }
+
+        _subsetsByHash = null;
         _plan = new RoundState(round, round?.Number ?? 0, subset, importance);
     }
 
@@ -846,6 +890,8 @@ public sealed partial class AggregationEngine
 
     [LoggerMessage(EventId = 140, Level = LogLevel.Error, Message = "No FTTE subset fits a training-memory budget of {Budget} bytes")]
     private partial void LogNoSubsetFits(long budget);
+
+    private sealed record PersistedSubset(long Version, int[] Indices);
 
     private sealed record PersistedRound(long Number, long ModelVersion, string[] Cohort, DateTimeOffset OpenedAt, DateTimeOffset Deadline);
 }

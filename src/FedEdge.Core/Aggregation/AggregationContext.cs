@@ -17,4 +17,11 @@ public sealed record AggregationContext(
     long CurrentVersion,
     DateTimeOffset Now,
     ParameterSubset? Subset = null,
-    TrainingRound? Round = null);
+    TrainingRound? Round = null)
+{
+    /// <summary>
+    /// Subsets assigned before <see cref="Subset"/> within the staleness window (FTTE re-chooses its subset after every step):
+    /// a sparse update over one of them is still admitted and pooled over the coordinates it covers. Empty by default.
+    /// </summary>
+    public IReadOnlyList<ParameterSubset> EarlierSubsets { get; init; } = [];
+}

@@ -30,8 +30,8 @@ public static class UpdateValidation
         }
 
         // a dense update is always welcome (an FTTE device whose memory class fits the whole model trains all of it); a sparse
-        // one must cover exactly the assigned subset
-        if (update.Subset is not null && !Equals(update.Subset, context.Subset))
+        // one must cover exactly the assigned subset or one assigned earlier within the staleness window
+        if (update.Subset is not null && !Equals(update.Subset, context.Subset) && !context.EarlierSubsets.Contains(update.Subset))
         {
             return UpdateVerdict.Reject(
                 RejectionReason.WrongShape,

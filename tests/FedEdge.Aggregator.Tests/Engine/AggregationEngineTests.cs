@@ -372,6 +372,48 @@ public class AggregationEngineTests
     }
 
     [Fact]
+    public void FTTE_admits_an_update_over_the_subset_it_replaced_within_the_staleness_window_also_after_a_restart()
+    {
+        var options = EngineHarness.Options4x2(StrategyKind.Ftte, k: 2);
+        var h = new EngineHarness(options);
+        try
+        {
+            h.ObserveStatus("dev-a", "pi4", budget: 1 << 20);
+            h.ObserveStatus("dev-z", "pi-zero-2w", budget: 100);
+            var first = h.Engine.Subset!;
+            byte[] Sparse(string device, int id, long baseVersion, float[] delta, ParameterSubset subset)
+            {
+                var message = UpdateFactory.Message(device, id, baseVersion, delta, codec: new SparseSubsetCodec(subset));
+                message.SubsetId = ByteString.CopyFrom(subset.ContentHash);
+                return message.ToByteArray();
+            }
+
+            Assert.Equal(IntakeOutcome.Accepted, h.Engine.Receive(UpdateFactory.Topic("dev-a"), Sparse("dev-a", 1, 1, D1, first)).Verdict.Kind);
+            Assert.Equal(IntakeOutcome.Accepted, h.Engine.Receive(UpdateFactory.Topic("dev-z"), Sparse("dev-z", 2, 1, D2, first)).Verdict.Kind);
+            Assert.Equal(2, h.Engine.CurrentVersion);
+            Assert.NotEqual(first, h.Engine.Subset);
+
+            // dev-b trained version 1 on the first subset and reports after the server re-chose it: one version stale, kept
+            Assert.Equal(IntakeOutcome.Accepted, h.Engine.Receive(UpdateFactory.Topic("dev-b"), Sparse("dev-b", 3, 1, D3, first)).Verdict.Kind);
+
+            // a subset never assigned is still refused
+            var other = ParameterSubset.For(h.Engine.Architecture.Layout, [0]);
+            Assert.Equal(RejectionReason.UnknownSubset, h.Engine.Receive(UpdateFactory.Topic("dev-c"), Sparse("dev-c", 4, 2, D1, other)).Verdict.Reason);
+
+            // a restarted aggregator still knows the earlier subset: the buffered update is restored and pooled
+            var restarted = h.Restart();
+            h = restarted;
+            Assert.Equal(1, h.Engine.BufferCount);
+            Assert.Equal(IntakeOutcome.Accepted, Send(h, "dev-a", 5, D1).Verdict.Kind);
+            Assert.Equal(3, h.Engine.CurrentVersion);
+        }
+        finally
+        {
+            h.Dispose();
+        }
+    }
+
+    [Fact]
     public void A_buffered_pace_asks_for_K_per_step_interval_with_a_window_per_memory_class_however_full_the_buffer()
     {
         using var h = new EngineHarness(EngineHarness.Options4x2(StrategyKind.FedBuff, k: 4));

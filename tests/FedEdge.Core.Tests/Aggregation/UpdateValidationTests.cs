@@ -45,6 +45,16 @@ public class UpdateValidationTests
     }
 
     [Fact]
+    public void Check_accepts_an_update_over_a_subset_assigned_earlier_in_the_staleness_window()
+    {
+        var current = ParameterSubset.For(Four, [2, 3]);
+        var context = Context(3, subset: current) with { EarlierSubsets = [FirstTwo] };
+
+        Assert.True(UpdateValidation.Check(Update("a", 2, [1, 2], subset: FirstTwo), context).Accepted);
+        Assert.Equal(RejectionReason.WrongShape, UpdateValidation.Check(Update("a", 2, [1, 2], subset: ParameterSubset.For(Four, [1, 3])), context).Rejection);
+    }
+
+    [Fact]
     public void Check_accepts_an_update_over_the_assigned_subset()
     {
         Assert.True(UpdateValidation.Check(Update("a", 1, [1, 2], subset: FirstTwo), Context(1, subset: FirstTwo)).Accepted);
