@@ -199,7 +199,7 @@ internal static class SimulateCommand
     private static void WriteTable(TextWriter output, SimulationOptions options, IReadOnlyList<RunResult> results)
     {
         var console = Console(output);
-        var table = new Table().Title("results").AddColumns("strategy", "seed", $"time to {options.TargetAccuracy:P0} (h)", "final acc", "best acc", "versions", "upload (MB)", "train mem (KiB)", "accepted", "interrupted");
+        var table = new Table().Title("results").AddColumns("strategy", "seed", $"time to {options.TargetAccuracy:P0} (h)", "final acc", "best acc", "versions", "upload (MB)", "train mem, smallest board (KiB)", "accepted", "interrupted");
         bool dp = options.Privacy != ContributionPrivacy.None;
         if (dp)
         {

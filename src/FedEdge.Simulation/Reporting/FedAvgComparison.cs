@@ -11,7 +11,7 @@ namespace FedEdge.Simulation.Reporting;
 /// <param name="TimeToTargetRatio">Mean hours to target (over the seeds that reached it).</param>
 /// <param name="PayloadRatio">Mean upload bytes over the whole run.</param>
 /// <param name="PayloadToTargetRatio">Mean upload bytes until the target was reached.</param>
-/// <param name="MemoryRatio">Mean peak training memory.</param>
+/// <param name="MemoryRatio">Mean peak training memory on the most constrained board.</param>
 public sealed record FedAvgComparison(
     string Strategy,
     double? TimeToTargetRatio,

@@ -166,7 +166,7 @@ public static class ReportWriter
         Row(md, "Best accuracy (%)", s.BestAccuracy, v => (v * 100).ToString("F2", CultureInfo.InvariantCulture));
         Row(md, "Upload (MB)", s.UploadBytes, MegabytesLike(s.UploadBytes.Mean));
         Row(md, "Upload to target (MB)", s.UploadBytesToTarget, MegabytesLike(s.UploadBytesToTarget.Mean));
-        Row(md, "Peak training memory (MB)", s.PeakTrainingMemoryBytes, MegabytesLike(s.PeakTrainingMemoryBytes.Mean));
+        Row(md, "Peak training memory, most constrained board (MB)", s.PeakTrainingMemoryBytes, MegabytesLike(s.PeakTrainingMemoryBytes.Mean));
         Row(md, "Accepted updates", s.AcceptedUpdates, v => v.ToString("F1", CultureInfo.InvariantCulture));
         md.Append('\n');
     }

@@ -9,7 +9,7 @@ namespace FedEdge.Simulation.Reporting;
 /// <param name="BestAccuracy">Best accuracy reached (fraction).</param>
 /// <param name="UploadBytes">Update bytes received over the run.</param>
 /// <param name="UploadBytesToTarget">Update bytes received until the target, over the seeds that reached it.</param>
-/// <param name="PeakTrainingMemoryBytes">Modelled peak training memory.</param>
+/// <param name="PeakTrainingMemoryBytes">Modelled peak training memory on the most constrained board (<see cref="Results.RunResult.PeakTrainingMemoryBytes"/>).</param>
 /// <param name="AcceptedUpdates">Updates the aggregator accepted.</param>
 /// <param name="VersusFedAvg">Ratios against FedAvg; null for FedAvg itself or when FedAvg was not run.</param>
 public sealed record StrategySummary(

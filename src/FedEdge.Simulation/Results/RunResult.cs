@@ -55,13 +55,15 @@ public sealed record RunResult
     public long BrokerSessions { get; init; }
 
     /// <summary>
-    /// Training memory of the largest trainable set any device was given, from the
-    /// <see cref="FedEdge.Core.Aggregation.Ftte.TrainingMemoryModel"/> the FTTE server plans with
-    /// (parameters, gradients, optimizer state of the trainable part; frozen weights; no activations).
+    /// Peak training memory on the most constrained board: of the largest FTTE subset the server assigned, or of the whole
+    /// model (other strategies), from the <see cref="FedEdge.Core.Aggregation.Ftte.TrainingMemoryModel"/> the FTTE server
+    /// plans with (parameters, gradients, optimizer state of the trainable part; frozen weights; no activations). With
+    /// subsets per memory class (the default) the boards that can hold the whole model train all of it and need the
+    /// whole model's figure; FTTE's saving is the constrained board's.
     /// </summary>
     public required long PeakTrainingMemoryBytes { get; init; }
 
-    /// <summary>Trainable coordinates per update (the FTTE subset size, or all).</summary>
+    /// <summary>Trainable coordinates per update on the most constrained board (the FTTE subset size, or all).</summary>
     public required int TrainableCoordinates { get; init; }
 
     /// <summary>ε spent per device (fleet order): as the ledger charged it, against anyone who sees only the models.</summary>
