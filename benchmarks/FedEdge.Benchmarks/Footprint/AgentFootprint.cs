@@ -175,14 +175,7 @@ internal static class AgentFootprint
         return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
     }
 
-    private static string AgentDll()
-    {
-        string benchBin = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
-        var here = new DirectoryInfo(benchBin);
-        string root = here.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-        string dll = Path.Combine(root, "src", "FedEdge.Agent", "bin", here.Parent.Name, here.Name, "fededge-agent.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException("fededge-agent is not built", dll);
-    }
+    private static string AgentDll() => Common.SiblingBuild.Dll("FedEdge.Agent", "fededge-agent.dll");
 
     private static int FreePort()
     {
