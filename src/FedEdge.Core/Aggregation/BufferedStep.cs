@@ -134,6 +134,11 @@ internal static class BufferedStep
         int reportCoordinates = -1;
         foreach (ulong mask in cellOrder)
         {
+            if (mask == 0)
+            {
+                continue; // no update of this buffer trained these coordinates (two subsets, no dense update): they stay
+            }
+
             var coordinates = cells[mask];
             int[] members = [.. Enumerable.Range(0, ordered.Length).Where(i => (mask & (1UL << kindOf[i])) != 0)];
             var values = new float[members.Length][];

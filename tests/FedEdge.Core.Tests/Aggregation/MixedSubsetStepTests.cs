@@ -53,6 +53,20 @@ public class MixedSubsetStepTests
     }
 
     [Fact]
+    public void Coordinates_no_update_of_a_buffer_of_two_subsets_trained_stay_as_they_were()
+    {
+        // the current subset {0, 1} and an earlier one {1, 2}, no dense update: coordinate 3 is trained by nobody.
+        // FedBuff, τ = 0 for both: w0 = 1 (a alone), w1 = (2 + 20)/2 = 11, w2 = 30 (b alone), w3 unchanged.
+        var strategy = new BufferedStrategy(new BufferedOptions { BufferSize = 2 });
+        var earlier = ParameterSubset.For(Four, [1, 2]);
+        ClientUpdate[] buffer = [Update("a", 4, [1, 2], subset: FirstTwo), Update("b", 4, [20, 30], subset: earlier)];
+
+        var result = strategy.Aggregate(Model(0, 0, 0, 7), buffer, Context(4, subset: FirstTwo) with { EarlierSubsets = [earlier] });
+
+        Assert.Equal([1f, 11f, 30f, 7f], result.Global.Buffer);
+    }
+
+    [Fact]
     public void A_buffer_of_dense_updates_under_an_assigned_subset_moves_every_coordinate()
     {
         var strategy = new BufferedStrategy(new BufferedOptions { BufferSize = 2 });
