@@ -156,7 +156,7 @@ public sealed partial class DeviceAgent : IDisposable
         var checkIn = new RandomCheckIn(ledger, options.Privacy.CheckInRate, options.Privacy.NoiseMultiplier, options.Privacy.CheckInReofferAfter, randomness.CheckIn, time);
         var runner = new ContributionRunner(options, ledger, outbox, randomness.Noise, randomness.Ids, randomness.Shuffle, time, trainers, checkIn);
         var agent = new DeviceAgent(options, time, logger, models, verifier, ledger, outbox, runner, randomness, installed ?? new InstalledModelState(), checkIn);
-        if (models.LoadCurrent() is { } stored && InstalledModel.TryDecode(stored, options.MemoryClass, out var decoded, out _))
+        if (models.LoadCurrent() is { } stored && InstalledModel.TryDecode(stored, options.MemoryClass, options.MemoryBudgetBytes, out var decoded, out _))
         {
             agent._installed.Install(decoded);
         }
@@ -214,7 +214,7 @@ public sealed partial class DeviceAgent : IDisposable
             return Refuse(model.Version, verdict.ToString());
         }
 
-        if (!InstalledModel.TryDecode(model, _options.MemoryClass, out var installed, out string problem))
+        if (!InstalledModel.TryDecode(model, _options.MemoryClass, _options.MemoryBudgetBytes, out var installed, out string problem))
         {
             return Refuse(model.Version, problem);
         }

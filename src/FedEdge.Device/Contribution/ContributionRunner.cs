@@ -147,7 +147,7 @@ public sealed class ContributionRunner : IDisposable
     public Task<ContributionResult> RunAsync(GlobalModel model, Dataset samples, Func<bool> stillEligible, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return InstalledModel.TryDecode(model, _options.MemoryClass, out var installed, out string problem)
+        return InstalledModel.TryDecode(model, _options.MemoryClass, _options.MemoryBudgetBytes, out var installed, out string problem)
             ? RunAsync(installed, samples, stillEligible, cancellationToken)
             : Task.FromResult(Result(ContributionOutcome.IncompatibleModel, problem));
     }

@@ -37,10 +37,20 @@ public sealed class InstalledModel
     public ParameterSubset? Subset { get; }
 
     /// <summary>
-    /// Parses and decodes <paramref name="model"/> for a device of <paramref name="memoryClass"/> (the subset assigned to
-    /// that class, else the one for "all"). Decoding is deterministic and draws no randomness.
+    /// Parses and decodes <paramref name="model"/> for a device of <paramref name="memoryClass"/> without a memory limit (the
+    /// subset assigned to that class, else the one for "all"). Decoding is deterministic and draws no randomness.
     /// </summary>
-    public static bool TryDecode(GlobalModel model, string memoryClass, [NotNullWhen(true)] out InstalledModel? installed, out string problem)
+    public static bool TryDecode(GlobalModel model, string memoryClass, [NotNullWhen(true)] out InstalledModel? installed, out string problem) =>
+        TryDecode(model, memoryClass, long.MaxValue, out installed, out problem);
+
+    /// <summary>
+    /// Parses and decodes <paramref name="model"/> for a device of <paramref name="memoryClass"/> (the subset assigned to
+    /// that class, else the one for "all"). A class told to train every parameter while this device's
+    /// <paramref name="memoryBudgetBytes"/> cannot hold that (<see cref="FedEdge.Core.Aggregation.Ftte.TrainingMemoryModel.Default"/>;
+    /// the aggregator decides per class from the budgets it has seen, and this device may have joined since) trains the
+    /// "all" subset instead, which the aggregator also accepts. Decoding is deterministic and draws no randomness.
+    /// </summary>
+    public static bool TryDecode(GlobalModel model, string memoryClass, long memoryBudgetBytes, [NotNullWhen(true)] out InstalledModel? installed, out string problem)
     {
         ArgumentNullException.ThrowIfNull(model);
         installed = null;
@@ -64,8 +74,13 @@ public sealed class InstalledModel
         }
 
         ParameterSubset? subset = null;
-        var assignment = model.Subsets.FirstOrDefault(s => s.MemoryClass == memoryClass)
-            ?? model.Subsets.FirstOrDefault(s => s.MemoryClass == "all");
+        var fleet = model.Subsets.FirstOrDefault(s => s.MemoryClass == "all");
+        var assignment = model.Subsets.FirstOrDefault(s => s.MemoryClass == memoryClass) ?? fleet;
+        if (assignment is not null && fleet is not null && SubsetIndexCoding.IsAll(assignment) && !SubsetIndexCoding.IsAll(fleet)
+            && memoryBudgetBytes < FedEdge.Core.Aggregation.Ftte.TrainingMemoryModel.Default.RequiredBytes(architecture.Layout, architecture.Layout.TotalLength))
+        {
+            assignment = fleet;
+        }
         if (assignment is not null && !SubsetIndexCoding.IsAll(assignment)
             && !SubsetIndexCoding.TryToSubset(assignment, architecture.Layout.TotalLength, out subset, out string? error))
         {

@@ -44,6 +44,13 @@ public sealed class SubsetTrainingTests
         Assert.True(InstalledModel.TryDecode(model, "pi-zero-2w", out var constrained, out problem), problem);
         Assert.NotNull(constrained.Subset);
         Assert.Equal(model.Subsets.Single(a => a.MemoryClass == "all").SubsetId.ToByteArray(), constrained.Subset.ContentHash.ToArray());
+
+        // a "pi4" device whose own budget cannot hold dense training (it joined after the aggregator decided) trains the subset
+        long denseBytes = FedEdge.Core.Aggregation.Ftte.TrainingMemoryModel.Default.RequiredBytes(dense.Architecture.Layout, dense.Architecture.Layout.TotalLength);
+        Assert.True(InstalledModel.TryDecode(model, "pi4", denseBytes - 1, out var small, out problem), problem);
+        Assert.Equal(constrained.Subset, small.Subset);
+        Assert.True(InstalledModel.TryDecode(model, "pi4", denseBytes, out var enough, out problem), problem);
+        Assert.Null(enough.Subset);
     }
 
     [Fact]
