@@ -676,11 +676,11 @@ public sealed partial class AggregationEngine
             return [];
         }
 
-        long dense = TrainingMemoryModel.Default.RequiredBytes(Architecture.Layout, Architecture.Layout.TotalLength);
+        var layout = Architecture.Layout;
         return _devices.Values
             .Where(d => _memoryClasses.Contains(d.MemoryClass))
             .GroupBy(d => d.MemoryClass, StringComparer.Ordinal)
-            .Where(g => g.Min(d => d.Budget) >= dense)
+            .Where(g => TrainingMemoryModel.Default.MaxTrainable(layout, g.Min(d => d.Budget)) == layout.TotalLength)
             .Select(g => g.Key)
             .Order(StringComparer.Ordinal)
             .Take(15);

@@ -77,10 +77,11 @@ public sealed class InstalledModel
         var fleet = model.Subsets.FirstOrDefault(s => s.MemoryClass == "all");
         var assignment = model.Subsets.FirstOrDefault(s => s.MemoryClass == memoryClass) ?? fleet;
         if (assignment is not null && fleet is not null && SubsetIndexCoding.IsAll(assignment) && !SubsetIndexCoding.IsAll(fleet)
-            && memoryBudgetBytes < FedEdge.Core.Aggregation.Ftte.TrainingMemoryModel.Default.RequiredBytes(architecture.Layout, architecture.Layout.TotalLength))
+            && FedEdge.Core.Aggregation.Ftte.TrainingMemoryModel.Default.MaxTrainable(architecture.Layout, memoryBudgetBytes) < architecture.Layout.TotalLength)
         {
             assignment = fleet;
         }
+
         if (assignment is not null && !SubsetIndexCoding.IsAll(assignment)
             && !SubsetIndexCoding.TryToSubset(assignment, architecture.Layout.TotalLength, out subset, out string? error))
         {
