@@ -450,10 +450,15 @@ public sealed partial class AggregationEngine
     /// <param name="groupId">The group (for logs and the update id).</param>
     /// <param name="baseVersion">The model version the members trained from.</param>
     /// <param name="survivors">Members whose masked input is in the sum.</param>
-    /// <param name="mean">The decoded noisy mean, one value per model parameter.</param>
+    /// <param name="mean">The decoded noisy sum divided by <paramref name="survivors"/>, one value per model parameter.</param>
+    /// <param name="subsetIds">
+    /// FTTE: the subset each survivor's join declared (content hash; empty = all parameters). Each coordinate's mean is then
+    /// the sum over the survivors that trained it (the others sent zero there, plus their share of the noise): mean_j ← mean_j ·
+    /// n / c_j with c_j the survivors covering j, and 0 where none did. Null or all empty: the mean as it is.
+    /// </param>
     /// <exception cref="InvalidOperationException">The fleet is not in distributed mode.</exception>
-    /// <exception cref="ArgumentException">The mean's length is not the model's.</exception>
-    public StoredModel? ApplyGroupMean(long groupId, long baseVersion, int survivors, float[] mean)
+    /// <exception cref="ArgumentException">The mean's length is not the model's, or the subsets are not one per survivor.</exception>
+    public StoredModel? ApplyGroupMean(long groupId, long baseVersion, int survivors, float[] mean, IReadOnlyList<ReadOnlyMemory<byte>>? subsetIds = null)
     {
         ArgumentNullException.ThrowIfNull(mean);
         if (_options.Privacy.Mode != FleetDpMode.Distributed)
@@ -468,6 +473,18 @@ public sealed partial class AggregationEngine
 
         var now = _time.GetUtcNow();
         string id = string.Create(CultureInfo.InvariantCulture, $"{groupId:X16}");
+        if (subsetIds is not null && subsetIds.Count != survivors)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{subsetIds.Count} subsets for {survivors} survivors."), nameof(subsetIds));
+        }
+
+        if (subsetIds is not null && subsetIds.Any(s => !s.IsEmpty) && DivideByCoverage(mean = (float[])mean.Clone(), subsetIds) is { } unknown)
+        {
+            _metrics.Rejected.WithLabels(nameof(RejectionReason.UnknownSubset)).Inc();
+            LogGroupRefused(id, baseVersion, RejectionReason.UnknownSubset, unknown);
+            return null;
+        }
+
         var group = new ClientUpdate(id, "secagg-group-" + id, baseVersion, mean, Math.Max(1, survivors));
         var admitted = _strategy.Admit(group, [], Context(now));
         if (!admitted.Accepted)
@@ -480,6 +497,44 @@ public sealed partial class AggregationEngine
         _metrics.Accepted.Inc(survivors);
         _metrics.Staleness.Observe(CurrentVersion - baseVersion);
         return Step(now, [group], []);
+    }
+
+    /// <summary>
+    /// mean_j ← mean_j · n / c_j, c_j = the members whose subset covers coordinate j (a dense member covers all), 0 where
+    /// c_j = 0; unchanged when every member is dense. Returns why not (a subset this aggregator no longer knows), else null.
+    /// </summary>
+    private string? DivideByCoverage(float[] mean, IReadOnlyList<ReadOnlyMemory<byte>> subsetIds)
+    {
+        int dense = 0;
+        int[] cover = new int[mean.Length];
+        foreach (var subsetId in subsetIds)
+        {
+            if (subsetId.IsEmpty)
+            {
+                dense++;
+                continue;
+            }
+
+            string hash = Convert.ToHexStringLower(subsetId.Span);
+            if (!SubsetsByHash().TryGetValue(hash, out var subset))
+            {
+                return $"a member trained subset {hash[..16]}…, which this aggregator no longer knows";
+            }
+
+            foreach (int index in subset.Indices)
+            {
+                cover[index]++;
+            }
+        }
+
+        float survivors = subsetIds.Count;
+        for (int j = 0; j < mean.Length; j++)
+        {
+            int covered = dense + cover[j];
+            mean[j] = covered == 0 ? 0f : mean[j] * (survivors / covered);
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -511,11 +566,19 @@ public sealed partial class AggregationEngine
     /// Distributed mode, before a device is placed in a secure-aggregation group: null when the aggregator's ledger for it can
     /// afford one more released group at the fleet's z and the check-in rate <paramref name="samplingRate"/> its join declared
     /// (0 = none declared, charged as 1), else the refusal (<see cref="RejectionReason.PrivacyBudgetExceeded"/> and the ε it
-    /// would reach). A device refused here is in no group, so no group's sum can hold its update.
+    /// would reach), or <see cref="RejectionReason.UnknownSubset"/> when the join names an FTTE subset (<paramref name="subsetId"/>)
+    /// that is neither assigned now nor one of the staleness window's. A device refused here is in no group, so no group's sum
+    /// can hold its update.
     /// </summary>
-    public string? RefuseGroupMember(string device, double samplingRate)
+    public string? RefuseGroupMember(string device, double samplingRate, ReadOnlyMemory<byte> subsetId = default)
     {
         ArgumentNullException.ThrowIfNull(device);
+        if (!subsetId.IsEmpty && !SubsetsByHash().ContainsKey(Convert.ToHexStringLower(subsetId.Span)))
+        {
+            _metrics.Rejected.WithLabels(nameof(RejectionReason.UnknownSubset)).Inc();
+            return $"{nameof(RejectionReason.UnknownSubset)}: the update covers a subset this aggregator does not know (neither assigned now nor within the staleness window)";
+        }
+
         double[]? curve = _ledger.Charge(_store.PrivacyCurve(device), GroupRound(samplingRate));
         if (curve is null || _ledger.WithinBudget(curve))
         {

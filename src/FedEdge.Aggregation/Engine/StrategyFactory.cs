@@ -61,8 +61,11 @@ public static class StrategyFactory
     /// staleness weight (<see cref="AggregationEngine.EquivalentBaseVersion"/>; a buffer of updates of one base version gets
     /// exactly FedBuff's step). What needs individual updates cannot apply and is left out: the robust combiner (a
     /// trimmed mean or median of one vector is that vector) and the norm bound (clipping on the device, part of the encoding,
-    /// is the bound); FTTE's dispersion weighting, and its sparse subsets (the encoding covers the dense model), so FTTE runs
-    /// as FedBuff. FedAvg's cohort rounds are not wired to groups yet and are refused.
+    /// is the bound); FTTE's dispersion weighting. FTTE keeps its sparse subsets: the model assigns them per memory class as in
+    /// the plain modes, a member trains its subset and sends an update that is zero outside it (noise on every coordinate, so
+    /// the encoding and the privacy argument are the dense ones), its join names the subset, and the engine divides each
+    /// coordinate of the released sum by the survivors that trained it (<see cref="AggregationEngine.ApplyGroupMean"/>).
+    /// FedAvg's cohort rounds are not wired to groups yet and are refused.
     /// </summary>
     private static BufferedStrategy Distributed(AggregationEngineOptions options)
     {
@@ -79,7 +82,7 @@ public static class StrategyFactory
             ServerLearningRate = options.ServerLearningRate,
             MaxStaleness = options.MaxStaleness,
             Weighting = BufferWeighting.Staleness,
-            AssignSubsets = false,
+            AssignSubsets = options.Strategy == StrategyKind.Ftte,
             DefaultMemoryBudgetBytes = options.DefaultMemoryBudgetBytes,
         });
     }

@@ -52,7 +52,7 @@ public sealed partial class AggregatorNode : IDisposable
         {
             _secAggRandom = secAggRandom ?? RandomNumberGenerator.Create();
             // the aggregator's own per-device ledger admits a device to a group only if it can afford the group's release
-            _secAgg = new SecAggGroupCoordinator(secAgg, _secAggRandom, time, (device, join) => engine.RefuseGroupMember(device, join.SamplingRate));
+            _secAgg = new SecAggGroupCoordinator(secAgg, _secAggRandom, time, (device, join) => engine.RefuseGroupMember(device, join.SamplingRate, join.SubsetId.Memory));
 
             // at most a roster, a relay, an unmask request and an "abandoned" per member of every open group
             _secAggOutboxLimit = 4 * secAgg.MaxOpenGroups * secAgg.GroupSize;
@@ -308,7 +308,8 @@ public sealed partial class AggregatorNode : IDisposable
                 long baseVersion = outcome.SurvivingMembers.Count == 0
                     ? (long)outcome.ModelVersion
                     : _engine.EquivalentBaseVersion([.. outcome.SurvivingMembers.Select(m => (long)m.ModelVersion)]);
-                var model = _engine.ApplyGroupMean(outcome.GroupId, baseVersion, outcome.Survivors, mean);
+                var model = _engine.ApplyGroupMean(outcome.GroupId, baseVersion, outcome.Survivors, mean,
+                    outcome.SurvivingMembers.Count == outcome.Survivors ? [.. outcome.SurvivingMembers.Select(m => m.SubsetId)] : null);
                 stepped |= model is not null;
                 Decide(AggregatorDecisionKind.SecAggGroupReleased, null, (long)outcome.ModelVersion, string.Create(
                     System.Globalization.CultureInfo.InvariantCulture,

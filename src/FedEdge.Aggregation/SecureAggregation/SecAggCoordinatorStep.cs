@@ -17,7 +17,8 @@ public sealed record SecAggOutbound(string DeviceId, SecAggServerMessage Message
 /// <param name="ModelVersion">The model version its members trained from.</param>
 /// <param name="Members">n.</param>
 /// <param name="Survivors">Members whose masked input arrived (0 when the group never reached masking).</param>
-/// <param name="Mean">The decoded sum divided by the survivors — the group's noisy mean update (d floats); null when abandoned.</param>
+/// <param name="Mean">The decoded sum divided by the survivors — the group's noisy mean update (d floats); null when abandoned. With FTTE
+/// subsets among the survivors (<see cref="SecAggSurvivor.SubsetId"/>) the engine re-divides each coordinate by the survivors that trained it.</param>
 /// <param name="ModularSum">The released sum Σ_{survivors} x_u mod 2^b before decoding (D values, noise included); null when abandoned.</param>
 /// <param name="AbandonReason">Why nothing was released; null when released.</param>
 public sealed record SecAggGroupOutcome(long GroupId, ulong ModelVersion, int Members, int Survivors, float[]? Mean, ushort[]? ModularSum, string? AbandonReason)
@@ -59,4 +60,8 @@ public sealed class SecAggCoordinatorStep
 /// <param name="DeviceId">The member (the topic it wrote on, which the broker ties to its certificate).</param>
 /// <param name="SamplingRate">q its join declared (1 when it declared none).</param>
 /// <param name="ModelVersion">The model version its join said it trained from.</param>
-public sealed record SecAggSurvivor(string DeviceId, double SamplingRate, ulong ModelVersion);
+public sealed record SecAggSurvivor(string DeviceId, double SamplingRate, ulong ModelVersion)
+{
+    /// <summary>The FTTE subset its join said it trained (content hash); empty = all parameters.</summary>
+    public ReadOnlyMemory<byte> SubsetId { get; init; }
+}

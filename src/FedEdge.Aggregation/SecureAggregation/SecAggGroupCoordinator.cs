@@ -202,6 +202,7 @@ public sealed class SecAggGroupCoordinator : IDisposable
         group.Joins.Add(new SecAggMember { DeviceId = device, ChannelPublicKey = join.ChannelPublicKey, MaskPublicKey = join.MaskPublicKey });
         group.Versions.Add(join.ModelVersion);
         group.SamplingRates.Add(join.SamplingRate > 0.0 ? join.SamplingRate : 1.0); // undeclared: charged unamplified
+        group.SubsetIds.Add(join.SubsetId.Memory);
         _memberOf[device] = group;
         if (group.Joins.Count == _options.GroupSize)
         {
@@ -451,7 +452,7 @@ public sealed class SecAggGroupCoordinator : IDisposable
 
             TensorPrimitives.Divide(mean, survivors.Count, mean);
             Close(group);
-            SecAggSurvivor[] members = [.. survivors.Select(u => new SecAggSurvivor(view.Member(u).DeviceId, group.SamplingRates[u], group.Versions[u]))];
+            SecAggSurvivor[] members = [.. survivors.Select(u => new SecAggSurvivor(view.Member(u).DeviceId, group.SamplingRates[u], group.Versions[u]) { SubsetId = group.SubsetIds[u] })];
             step.Outcome(new SecAggGroupOutcome(group.Id, group.ModelVersion, view.Count, survivors.Count, mean, sum, null) { SurvivingMembers = members });
         }
         finally
@@ -679,6 +680,9 @@ public sealed class SecAggGroupCoordinator : IDisposable
 
         /// <summary>The model version each join trained from, in the order of <see cref="Joins"/>.</summary>
         public List<ulong> Versions { get; } = [];
+
+        /// <summary>The FTTE subset each join trained (content hash; empty = all parameters), in the order of <see cref="Joins"/>.</summary>
+        public List<ReadOnlyMemory<byte>> SubsetIds { get; } = [];
 
         public SecAggRosterView? View { get; private set; }
 

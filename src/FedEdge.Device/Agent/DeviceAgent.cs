@@ -366,7 +366,7 @@ public sealed partial class DeviceAgent : IDisposable
                 _secAggContributedBefore = _models.LastContributedVersion;
                 _models.RecordContribution(model.Version);
                 LastContribution = _time.GetUtcNow();
-                JoinSecureAggregation(model.Version, result.Delta!);
+                JoinSecureAggregation(model.Version, result.Delta!, result.SubsetId);
                 break;
             case ContributionOutcome.IncompatibleModel or ContributionOutcome.Diverged:
                 // retrying the same model would fail the same way: wait for the next one
@@ -426,14 +426,14 @@ public sealed partial class DeviceAgent : IDisposable
         return step;
     }
 
-    private void JoinSecureAggregation(ulong version, float[] update)
+    private void JoinSecureAggregation(ulong version, float[] update, ReadOnlyMemory<byte> subsetId)
     {
         EndSecureAggregation();
         _secAgg = new SecAggParticipant(
             _options.Fleet,
             _options.DeviceId,
             version,
-            new SecAggParticipantOptions { MinimumNoiseMultiplier = _options.Privacy.NoiseMultiplier, SamplingRate = _options.Privacy.CheckInRate },
+            new SecAggParticipantOptions { MinimumNoiseMultiplier = _options.Privacy.NoiseMultiplier, SamplingRate = _options.Privacy.CheckInRate, SubsetId = subsetId },
             _randomness.Ids,
             _time);
         _secAggUpdate = update;

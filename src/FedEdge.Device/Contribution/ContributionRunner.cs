@@ -236,12 +236,6 @@ public sealed class ContributionRunner : IDisposable
 
         var delta = new ParameterSet(architecture.Layout);
         delta.SetDifference(trainer.Parameters, global);
-        if (subset is not null && _options.Privacy.Mode == ContributionPrivacy.Distributed)
-        {
-            // the secure-aggregation encoding covers the dense model; an aggregator in distributed mode assigns no subsets
-            return Result(ContributionOutcome.IncompatibleModel, "the model assigns an FTTE subset, which secure aggregation does not carry", steps);
-        }
-
         if (subset is not null)
         {
             RestrictTo(delta, subset);
@@ -271,7 +265,8 @@ public sealed class ContributionRunner : IDisposable
 
         if (_options.Privacy.Mode == ContributionPrivacy.Distributed)
         {
-            // charged above; the participant clips to S, rounds and adds this device's share of the noise
+            // charged above; the participant clips to S, rounds and adds this device's share of the noise (on every
+            // coordinate: an FTTE update is zero outside its subset, and the join names the subset)
             return new ContributionResult(
                 ContributionOutcome.HandedToSecureAggregation,
                 string.Create(CultureInfo.InvariantCulture, $"update for model v{model.Version} handed to secure aggregation: {steps} steps on {data.Count} samples"),
@@ -279,7 +274,8 @@ public sealed class ContributionRunner : IDisposable
                 steps,
                 delta.L2Norm(),
                 _ledger.Spent().Epsilon,
-                delta.AsSpan().ToArray());
+                delta.AsSpan().ToArray(),
+                subset is null ? ReadOnlyMemory<byte>.Empty : subset.ContentHash.ToArray());
         }
 
         double normBeforeClipping = _options.Privacy.Mode == ContributionPrivacy.UserLevel

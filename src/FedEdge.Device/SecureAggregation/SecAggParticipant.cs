@@ -104,6 +104,7 @@ public sealed class SecAggParticipant : IDisposable
             ChannelPublicKey = ByteString.CopyFrom(_channelKey.PublicKey.Span),
             MaskPublicKey = ByteString.CopyFrom(_maskKey.PublicKey.Span),
             SamplingRate = _options.SamplingRate,
+            SubsetId = ByteString.CopyFrom(_options.SubsetId.Span),
         });
     }
 

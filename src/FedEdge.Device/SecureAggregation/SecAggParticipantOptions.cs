@@ -17,6 +17,13 @@ public sealed record SecAggParticipantOptions
     /// </summary>
     public double SamplingRate { get; init; } = 1.0;
 
+    /// <summary>
+    /// FTTE: the content hash (32 bytes) of the subset the update was trained on, declared in the join so that the aggregator
+    /// divides each coordinate of the group's sum by the members that trained it; empty (default) = all parameters. The
+    /// update handed to <see cref="SecAggParticipant.SubmitUpdate"/> is zero outside the subset.
+    /// </summary>
+    public ReadOnlyMemory<byte> SubsetId { get; init; }
+
     /// <summary>Largest group the device joins (its share work and the roster's size grow with it).</summary>
     public int MaxGroupSize { get; init; } = WireLimits.DefaultMaxSecAggGroupSize;
 
@@ -40,6 +47,11 @@ public sealed record SecAggParticipantOptions
         if (!(SamplingRate is > 0.0 and <= 1.0))
         {
             throw new ArgumentOutOfRangeException(nameof(SamplingRate), SamplingRate, "Must be in (0, 1].");
+        }
+
+        if (SubsetId.Length is not (0 or WireLimits.HashBytes))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SubsetId), SubsetId.Length, $"A subset id is empty or {WireLimits.HashBytes} bytes.");
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxGroupSize, 2, nameof(MaxGroupSize));

@@ -35,7 +35,8 @@ internal static partial class MessageRules
                 ?? PublicKey(m.Join.ChannelPublicKey, "join.channel_public_key")
                 ?? PublicKey(m.Join.MaskPublicKey, "join.mask_public_key")
                 ?? NonNegativeFinite(m.Join.SamplingRate, "join.sampling_rate")
-                ?? (m.Join.SamplingRate > 1.0 ? "join.sampling_rate is above 1" : null),
+                ?? (m.Join.SamplingRate > 1.0 ? "join.sampling_rate is above 1" : null)
+                ?? HashOrEmpty(m.Join.SubsetId, "join.subset_id"),
             SecAggDeviceMessage.BodyOneofCase.Shares => Shares(m.Shares, limits, "shares"),
             SecAggDeviceMessage.BodyOneofCase.MaskedInput =>
                 GroupId(m.MaskedInput.GroupId, "masked_input")

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using FedEdge.Agent.Tests.Contribution;
 using FedEdge.Aggregation.Engine;
+using FedEdge.Core.Aggregation.Ftte;
 using FedEdge.Aggregation.Metrics;
 using FedEdge.Aggregation.Node;
 using FedEdge.Aggregation.Privacy;
@@ -58,12 +59,13 @@ public sealed class DistributedDeviceAgentTests : IDisposable
         Privacy = new PrivacyOptions { Mode = ContributionPrivacy.Distributed, ClipNorm = 1.0, NoiseMultiplier = Z, Epsilon = 1e5, CheckInRate = checkInRate },
     };
 
-    private AggregatorNode OpenNode() => AggregatorNode.Open(
+    private AggregatorNode OpenNode(StrategyKind strategy = StrategyKind.FedBuff, long defaultMemoryBudgetBytes = 256 * 1024) => AggregatorNode.Open(
         new AggregationEngineOptions
         {
             Fleet = Fleet,
             Architecture = "logreg-14-5",
-            Strategy = StrategyKind.FedBuff,
+            Strategy = strategy,
+            DefaultMemoryBudgetBytes = defaultMemoryBudgetBytes,
             BufferSize = N,
             Privacy = new FleetPrivacyOptions { Mode = FleetDpMode.Distributed, ClipNorm = 1.0, NoiseMultiplier = Z, Epsilon = 1e5 }, // the devices' budget
         },
@@ -143,6 +145,102 @@ public sealed class DistributedDeviceAgentTests : IDisposable
         {
             participant.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task Under_FTTE_a_distributed_device_trains_its_subset_names_it_in_its_join_and_each_coordinate_moves_by_the_mean_of_those_that_trained_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // a budget that holds 30 of the 75 coordinates: the aggregator assigns a subset to the fleet
+        var layout = FedEdge.Core.Models.ModelArchitecture.Parse("logreg-14-5").Layout;
+        using var node = OpenNode(StrategyKind.Ftte, TrainingMemoryModel.Default.RequiredBytes(layout, 30));
+        await node.ProcessAsync([], ct);
+        var model = GlobalModel.Parser.ParseFrom(_publisher.Take(p => p.Topic == TopicScheme.Model(Fleet)).Single().Payload);
+        Assert.True(SubsetIndexCoding.TryToSubset(Assert.Single(model.Subsets), layout.TotalLength, out var subset, out string? error), error);
+        Assert.NotNull(subset);
+        bool[] inSubset = new bool[layout.TotalLength];
+        foreach (int index in subset.Indices)
+        {
+            inSubset[index] = true;
+        }
+
+        Assert.InRange(subset.Count, 10, 40);
+        float[] before = node.Engine.Global.Buffer.ToArray();
+
+        var randomness = new DeviceRandomness(null, RandomNumberGenerator.Create(), new Random(1), RandomNumberGenerator.Create());
+        using var agent = DeviceAgent.Open(AgentOptions(1.0), PinnedModelKey.FromKey(_key), randomness, _time, NullLoggerFactory.Instance);
+        Assert.Equal(ModelOffer.Installed, agent.Offer(model));
+        Assert.True(agent.Evaluate(Plugged()).Eligible);
+        var result = await agent.ContributeAsync(ContributionFixture.Samples(), () => true, ct);
+
+        // trained on the subset alone: zero outside it, and the join says which subset
+        Assert.Equal(ContributionOutcome.HandedToSecureAggregation, result.Outcome);
+        Assert.All(Enumerable.Range(0, layout.TotalLength).Where(j => !inSubset[j]), j => Assert.Equal(0f, result.Delta![j]));
+        Assert.Contains(subset.Indices.ToArray(), j => result.Delta![j] != 0f);
+        double[] own = SecAggWire.Clipped(result.Delta!);
+        string[] ids = [Device, .. Enumerable.Range(2, N - 1).Select(i => $"dev-{i}")];
+        var outgoing = new List<(string Device, SecAggDeviceMessage Message)>();
+        outgoing.AddRange(agent.TakeSecureAggregationMessages().Select(m => (Device, m)));
+        Assert.Equal(subset.ContentHash.ToArray(), Assert.Single(outgoing).Message.Join.SubsetId.ToByteArray());
+
+        // four more members train the subset, five train every coordinate (a memory class told to train dense)
+        const int SubsetMembers = 5;
+        var others = ids.Skip(1).Select((id, i) => new SecAggParticipant(
+            Fleet, id, model.Version, new SecAggParticipantOptions { MinimumNoiseMultiplier = Z, SubsetId = i < SubsetMembers - 1 ? subset.ContentHash.ToArray() : default }, _rng, _time)).ToArray();
+        outgoing.AddRange(others.Select((p, i) => (ids[i + 1], p.Join())));
+        await PumpAsync(node, agent, ids, others, outgoing);
+        var random = new Random(52);
+        float[][] updates = [.. others.Select((_, i) => Enumerable.Range(0, before.Length).Select(j => i < SubsetMembers - 1 && !inSubset[j] ? 0f : (float)((random.NextDouble() - 0.5) * 0.2)).ToArray())];
+        for (int i = 0; i < others.Length; i++)
+        {
+            var step = others[i].SubmitUpdate(updates[i]);
+            Assert.True(step.Accepted, step.Rejection);
+            outgoing.Add((ids[i + 1], step.Outgoing!));
+        }
+
+        await PumpAsync(node, agent, ids, others, outgoing);
+        Assert.Equal((long)model.Version + 1, node.Engine.CurrentVersion);
+
+        // in the subset: the mean of all ten clipped updates; outside it: the mean of the five dense ones (the others sent
+        // zero there), with the whole group's noise divided by five. Within 6 noise SDs per coordinate.
+        var encoding = others[0].Encoding!;
+        double[][] clipped = [own, .. updates.Select(u => SecAggWire.Clipped(u))];
+        double noise = encoding.Gamma * Math.Sqrt(N * (encoding.LocalVariance + 0.25));
+        float[] after = node.Engine.Global.Buffer.ToArray();
+        for (int j = 0; j < before.Length; j++)
+        {
+            double expected = inSubset[j] ? clipped.Average(u => u[j]) : clipped.Skip(SubsetMembers).Average(u => u[j]);
+            double sd = noise / (inSubset[j] ? N : N - SubsetMembers);
+            Assert.True(Math.Abs(after[j] - before[j] - expected) < 6 * sd, $"coordinate {j} (in subset: {inSubset[j]}) moved {after[j] - before[j]:G4}, expected {expected:G4} ± 6 × {sd:G4}");
+        }
+
+        // dividing the outside coordinates by all ten would halve them: the test tells the two apart
+        double outsideMove = Enumerable.Range(0, before.Length).Where(j => !inSubset[j]).Sum(j => Math.Abs(clipped.Skip(SubsetMembers).Average(u => u[j])));
+        Assert.True(outsideMove / 2 > 6 * noise / (N - SubsetMembers), $"Σ|expected outside move| / 2 = {outsideMove / 2:G4}");
+        foreach (var participant in others)
+        {
+            participant.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task A_join_naming_a_subset_the_aggregator_does_not_know_is_refused_and_its_device_told()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var node = OpenNode();
+        await node.ProcessAsync([], ct);
+        _publisher.Take(_ => true);
+        using var member = new SecAggParticipant(Fleet, "dev-2", 1, new SecAggParticipantOptions { SubsetId = new byte[32] }, _rng, _time);
+
+        await node.ProcessAsync([new InboundMessage(TopicScheme.SecAgg(Fleet, "dev-2"), member.Join().ToByteArray(), _ => Task.CompletedTask)], ct);
+
+        var (topic, payload, _) = Assert.Single(_publisher.TakeInboxes());
+        Assert.Equal(TopicScheme.SecAggInbox(Fleet, "dev-2"), topic);
+        var abandoned = SecAggServerMessage.Parser.ParseFrom(payload).Abandoned;
+        Assert.Contains("join refused: UnknownSubset", abandoned.Reason, StringComparison.Ordinal);
+        var told = member.Receive(payload, _parser);
+        Assert.True(told.Accepted, told.Rejection);
+        Assert.Equal(SecAggParticipantState.Abandoned, member.State);
     }
 
     [Fact]

@@ -110,6 +110,7 @@ public class SecAggWireTests
         ["join with a check-in rate above 1"] = (() => Device(m => { m.Join = Join().Join; m.Join.SamplingRate = 1.5; }), "join.sampling_rate is above 1"),
         ["join with a negative check-in rate"] = (() => Device(m => { m.Join = Join().Join; m.Join.SamplingRate = -0.1; }), "join.sampling_rate"),
         ["join with a check-in rate of NaN"] = (() => Device(m => { m.Join = Join().Join; m.Join.SamplingRate = double.NaN; }), "join.sampling_rate"),
+        ["join with a subset id that is no hash"] = (() => Device(m => { m.Join = Join().Join; m.Join.SubsetId = ByteString.CopyFrom(new byte[31]); }), "join.subset_id is 31 bytes, must be empty or 32"),
         ["shares for group 0"] = (() => Device(m => { m.Shares = Shares().Shares; m.Shares.GroupId = 0; }), "shares.group_id must be positive"),
         ["shares to one peer twice"] = (() => Device(m => { m.Shares = Shares().Shares; m.Shares.Shares[1].PeerIndex = 0; }), "shares.shares[1].peer_index repeats"),
         ["shares with a short ciphertext"] = (() => Device(m => { m.Shares = Shares().Shares; m.Shares.Shares[0].Ciphertext = ByteString.CopyFrom(new byte[50]); }), "shares.shares[0].ciphertext is 50 bytes"),
