@@ -188,7 +188,10 @@ public sealed partial class AggregationEngine
 
         var verdict = _validator.Validate(topic, payload, new UpdateValidationContext(
             _options.Fleet, Architecture.Layout, CurrentVersion, SubsetsByHash(), id => _store.IsSeen(id),
-            device => _store.TryCountUpdate(device, now, TimeSpan.FromHours(1), _options.Validation.MaxUpdatesPerDevicePerHour)), now);
+            device => _store.TryCountUpdate(device, now, TimeSpan.FromHours(1), _options.Validation.MaxUpdatesPerDevicePerHour))
+        {
+            MaxStaleness = _options.Strategy == StrategyKind.FedAvg ? null : _options.MaxStaleness,
+        }, now);
         if (verdict.Kind == IntakeOutcome.Duplicate)
         {
             _metrics.Duplicates.Inc();

@@ -19,4 +19,12 @@ public sealed record UpdateValidationContext(
     long CurrentVersion,
     IReadOnlyDictionary<string, ParameterSubset> Subsets,
     Func<byte[], bool> IsSeen,
-    Func<string, bool>? TryCountUpdate = null);
+    Func<string, bool>? TryCountUpdate = null)
+{
+    /// <summary>
+    /// The strategy's staleness limit, when it has one: a sparse update over a subset the aggregator no longer knows whose
+    /// base version is also beyond it is refused as <see cref="FedEdge.Core.Aggregation.RejectionReason.TooStale"/>, the
+    /// reason that would refuse it anyway (subsets are remembered for that window only), not as an unknown subset.
+    /// </summary>
+    public long? MaxStaleness { get; init; }
+}

@@ -104,7 +104,13 @@ public sealed class UpdateValidator
             string key = Convert.ToHexStringLower(update.SubsetId.Span);
             if (!context.Subsets.TryGetValue(key, out assigned))
             {
-                return IntakeVerdict.Reject(RejectionReason.UnknownSubset, $"subset {key[..Math.Min(12, key.Length)]}… was not assigned", update);
+                long staleness = context.CurrentVersion - (long)Math.Min(update.BaseModelVersion, long.MaxValue);
+                return context.MaxStaleness is long limit && staleness > limit
+                    ? IntakeVerdict.Reject(
+                        RejectionReason.TooStale,
+                        string.Create(CultureInfo.InvariantCulture, $"Staleness {staleness} (version {context.CurrentVersion} − base {update.BaseModelVersion}) exceeds the limit {limit}; its subset {key[..Math.Min(12, key.Length)]}… is no longer remembered either"),
+                        update)
+                    : IntakeVerdict.Reject(RejectionReason.UnknownSubset, $"subset {key[..Math.Min(12, key.Length)]}… was not assigned", update);
             }
         }
 

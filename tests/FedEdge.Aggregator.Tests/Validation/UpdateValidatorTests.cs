@@ -136,4 +136,23 @@ public class UpdateValidatorTests
         Assert.Equal(IntakeOutcome.Accepted, verdict.Kind);
         Assert.Equal(new[] { 0f, Delta[1], 0f, 0f, Delta[4], 0f, Delta[6], 0f }, verdict.Delta);
     }
+
+    [Fact]
+    public void An_unknown_subset_on_an_update_beyond_the_staleness_limit_is_refused_as_too_stale()
+    {
+        var subset = ParameterSubset.For(UpdateFactory.Layout, [1, 4, 6]);
+        var message = UpdateFactory.Message("dev-a", 1, 4, Delta, codec: new SparseSubsetCodec(subset));
+        message.SubsetId = ByteString.CopyFrom(subset.ContentHash);
+        byte[] bytes = message.ToByteArray();
+
+        // base 4: staleness 3 at version 7, 4 at version 8; the limit is 3
+        var within = Run(Validator(), UpdateFactory.Topic("dev-a"), bytes, Context(version: 7) with { MaxStaleness = 3 });
+        var beyond = Run(Validator(), UpdateFactory.Topic("dev-a"), bytes, Context(version: 8) with { MaxStaleness = 3 });
+        var noLimit = Run(Validator(), UpdateFactory.Topic("dev-a"), bytes, Context(version: 8));
+
+        Assert.Equal(RejectionReason.UnknownSubset, within.Reason);
+        Assert.Equal(RejectionReason.TooStale, beyond.Reason);
+        Assert.Contains("Staleness 4 (version 8 − base 4) exceeds the limit 3", beyond.Message, StringComparison.Ordinal);
+        Assert.Equal(RejectionReason.UnknownSubset, noLimit.Reason);
+    }
 }
