@@ -481,13 +481,6 @@ public sealed partial class AggregationEngine
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{subsetIds.Count} subsets for {survivors} survivors."), nameof(subsetIds));
         }
 
-        if (subsetIds is not null && subsetIds.Any(s => !s.IsEmpty) && DivideByCoverage(mean = (float[])mean.Clone(), subsetIds) is { } unknown)
-        {
-            _metrics.Rejected.WithLabels(nameof(RejectionReason.UnknownSubset)).Inc();
-            LogGroupRefused(id, baseVersion, RejectionReason.UnknownSubset, unknown);
-            return null;
-        }
-
         var group = new ClientUpdate(id, "secagg-group-" + id, baseVersion, mean, Math.Max(1, survivors));
         var admitted = _strategy.Admit(group, [], Context(now));
         if (!admitted.Accepted)
@@ -495,6 +488,20 @@ public sealed partial class AggregationEngine
             _metrics.Rejected.WithLabels(admitted.Rejection!.Value.ToString()).Inc();
             LogGroupRefused(id, baseVersion, admitted.Rejection.Value, admitted.Message);
             return null;
+        }
+
+        // after the staleness check: a too-stale group's subsets may be forgotten, and it is refused as too stale
+        if (subsetIds is not null && subsetIds.Any(s => !s.IsEmpty))
+        {
+            float[] divided = (float[])mean.Clone();
+            if (DivideByCoverage(divided, subsetIds) is { } unknown)
+            {
+                _metrics.Rejected.WithLabels(nameof(RejectionReason.UnknownSubset)).Inc();
+                LogGroupRefused(id, baseVersion, RejectionReason.UnknownSubset, unknown);
+                return null;
+            }
+
+            group = group with { Delta = divided };
         }
 
         _metrics.Accepted.Inc(survivors);
