@@ -102,6 +102,30 @@ public sealed class DistributedRunTests
     }
 
     [Fact]
+    public async Task Under_FTTE_the_smallest_boards_train_their_subset_through_secure_aggregation_and_the_fleet_still_learns()
+    {
+        // the digits MLP does not fit the Pi Zero 2 W's 24 KiB budget: it trains the subset, the other boards train densely
+        var options = Fleet(epsilon: 30, contributions: 10) with
+        {
+            Strategies = [StrategyKind.Ftte],
+            Dataset = new DatasetSource(DatasetKind.Digits, SharedDataFiles.DigitsPath()),
+            Partition = PartitionSpec.Dirichlet(0.3),
+            Hidden = [32],
+            Devices = 40,
+        };
+        var run = Assert.Single(await SimulationRunner.RunAllAsync(options, null, NullLoggerFactory.Instance, TestContext.Current.CancellationToken));
+
+        var secAgg = Assert.IsType<SecureAggregationResult>(run.SecureAggregation);
+        Assert.True(secAgg.GroupsReleased >= 3, $"{secAgg.GroupsReleased} groups released");
+        Assert.Equal(secAgg.GroupsReleased + 1, run.FinalVersion); // no released group was refused (an unknown subset would be)
+        Assert.InRange(run.TrainableCoordinates, 1, 2410 / 2); // the smallest board's subset, not all 2,410
+        Assert.InRange(run.PeakTrainingMemoryBytes, 1, 24 * 1024); // within the Zero 2 W's budget
+        // ten classes: chance is 10 %
+        Assert.True(run.BestAccuracy > run.InitialAccuracy + 0.2, $"initial {run.InitialAccuracy:P1}, best {run.BestAccuracy:P1}");
+        Assert.All(run.EpsilonPerDevice, e => Assert.InRange(e, 0, options.Epsilon + 1e-9));
+    }
+
+    [Fact]
     public void FedAvg_with_distributed_DP_is_refused_with_the_reason()
     {
         var options = new SimulationOptions { Privacy = ContributionPrivacy.Distributed, Strategies = [StrategyKind.Ftte, StrategyKind.FedAvg] };
