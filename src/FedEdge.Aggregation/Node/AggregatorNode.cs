@@ -313,7 +313,7 @@ public sealed partial class AggregatorNode : IDisposable
                 stepped |= model is not null;
                 Decide(AggregatorDecisionKind.SecAggGroupReleased, null, (long)outcome.ModelVersion, string.Create(
                     System.Globalization.CultureInfo.InvariantCulture,
-                    $"group {outcome.GroupId:X16} survivors {outcome.Survivors}/{outcome.Members}{(model is null ? " not applied" : string.Empty)}"));
+                    $"group {outcome.GroupId:X16} survivors {outcome.Survivors}/{outcome.Members}{SubsetMembers(outcome)}{(model is null ? " not applied" : string.Empty)}"));
             }
             else
             {
@@ -331,6 +331,13 @@ public sealed partial class AggregatorNode : IDisposable
 
         _modelPending |= stepped;
         return stepped;
+    }
+
+    /// <summary>", of which k trained an FTTE subset" for the trace; empty when every survivor trained all parameters.</summary>
+    private static string SubsetMembers(SecAggGroupOutcome outcome)
+    {
+        int k = outcome.SurvivingMembers.Count(m => !m.SubsetId.IsEmpty);
+        return k == 0 ? string.Empty : string.Create(System.Globalization.CultureInfo.InvariantCulture, $", {k} on an FTTE subset");
     }
 
     /// <summary>

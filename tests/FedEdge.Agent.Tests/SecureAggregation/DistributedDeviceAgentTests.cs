@@ -179,8 +179,11 @@ public sealed class DistributedDeviceAgentTests : IDisposable
             Fleet, id, model.Version, new SecAggParticipantOptions { MinimumNoiseMultiplier = Z, SubsetId = i < SubsetMembers - 1 ? subset.ContentHash.ToArray() : default }, _rng, _time)).ToArray();
         var random = new Random(52);
         float[][] updates = [.. others.Select((_, i) => Enumerable.Range(0, before.Length).Select(j => i < SubsetMembers - 1 && !inSubset[j] ? 0f : (float)((random.NextDouble() - 0.5) * 0.2)).ToArray())];
+        var released = new List<AggregatorDecision>();
+        node.Decided += d => released.AddRange(d.Kind == AggregatorDecisionKind.SecAggGroupReleased ? [d] : []);
         await CompleteGroupAsync(node, agent, ids, others, outgoing, updates);
         Assert.Equal((long)model.Version + 1, node.Engine.CurrentVersion);
+        Assert.EndsWith($"survivors {N}/{N}, {SubsetMembers} on an FTTE subset", Assert.Single(released).Detail, StringComparison.Ordinal);
 
         // in the subset: the mean of all ten clipped updates; outside it: the mean of the five dense ones (the others sent
         // zero there), with the whole group's noise divided by five. Within 6 noise SDs per coordinate.
