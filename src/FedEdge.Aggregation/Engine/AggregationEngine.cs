@@ -525,10 +525,9 @@ public sealed partial class AggregationEngine
                 continue;
             }
 
-            string hash = Convert.ToHexStringLower(subsetId.Span);
-            if (!SubsetsByHash().TryGetValue(hash, out var subset))
+            if (!TryGetSubset(subsetId.Span, out var subset))
             {
-                return $"a member trained subset {hash[..16]}…, which this aggregator no longer knows";
+                return $"a member trained subset {Convert.ToHexStringLower(subsetId.Span[..8])}…, which this aggregator no longer knows";
             }
 
             foreach (int index in subset.Indices)
@@ -583,7 +582,7 @@ public sealed partial class AggregationEngine
     public string? RefuseGroupMember(string device, double samplingRate, ReadOnlyMemory<byte> subsetId = default)
     {
         ArgumentNullException.ThrowIfNull(device);
-        if (!subsetId.IsEmpty && !SubsetsByHash().ContainsKey(Convert.ToHexStringLower(subsetId.Span)))
+        if (!subsetId.IsEmpty && !TryGetSubset(subsetId.Span, out _))
         {
             _metrics.Rejected.WithLabels(nameof(RejectionReason.UnknownSubset)).Inc();
             return $"{nameof(RejectionReason.UnknownSubset)}: the update covers a subset this aggregator does not know (neither assigned now nor within the staleness window)";
@@ -777,11 +776,15 @@ public sealed partial class AggregationEngine
         return _subsetsByHash;
     }
 
+    /// <summary>A subset this aggregator assigned now or within the staleness window, by its content hash.</summary>
+    private bool TryGetSubset(ReadOnlySpan<byte> contentHash, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ParameterSubset? subset) =>
+        SubsetsByHash().TryGetValue(Convert.ToHexStringLower(contentHash), out subset);
+
     /// <summary>The subset a (validated or persisted) sparse update names; null for a dense one.</summary>
     private ParameterSubset? SubsetOf(ModelUpdate update) =>
         update.SubsetId.IsEmpty
             ? null
-            : SubsetsByHash().TryGetValue(Convert.ToHexStringLower(update.SubsetId.Span), out var subset)
+            : TryGetSubset(update.SubsetId.Span, out var subset)
                 ? subset
                 : throw new InvalidDataException($"Update {Convert.ToHexString(update.UpdateId.Span)} covers a subset this aggregator no longer knows.");
 
