@@ -11,7 +11,7 @@ internal static class Program
     /// <summary>
     /// BenchmarkDotNet for the in-process benchmarks; <c>throughput [N]</c> runs the measured
     /// aggregator-vs-bare-subscriber comparison through a real mosquitto; <c>footprint</c> measures
-    /// training peak RSS against a bare ORT process and the agent's idle CPU; <c>footprint-ftte</c> measures a device
+    /// training peak RSS against a bare ORT process and the agent's idle CPU; <c>footprint-ftte [MODEL ...]</c> measures a device
     /// contribution's training memory dense vs FTTE subset (<see cref="FtteDeviceMemory"/>); <c>ratios [--out FILE]</c> prints
     /// every ratio of issue 5/5 as one JSON object (one line, last on stdout).
     /// </summary>
@@ -41,7 +41,7 @@ internal static class Program
 
         if (args.Length > 0 && args[0] == "footprint-ftte")
         {
-            return await FtteDeviceMemory.RunAsync(Console.Out).ConfigureAwait(false);
+            return await FtteDeviceMemory.RunAsync(Console.Out, args.Length > 1 ? args[1..] : null).ConfigureAwait(false);
         }
 
         if (args.Length > 4 && args[0] == "footprint-child" && args[1] == "ftte-session")

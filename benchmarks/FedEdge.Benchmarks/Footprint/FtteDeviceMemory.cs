@@ -37,21 +37,26 @@ internal static partial class FtteDeviceMemory
     private const int BatchSize = 32;
     private const int Samples = 2000;
 
-    /// <summary>The measured models: the smart-home MLP with hidden widths 256-128 and the digits MLP.</summary>
-    public static IReadOnlyList<string> Models { get; } = ["mlp-14-256-128-5", "mlp-64-32-10"];
+    /// <summary>
+    /// The measured models: the smart-home MLP with hidden widths 256-128, the digits MLP, and a wide smart-home MLP
+    /// (1024-512, 542,725 parameters: 2.1 MB of weights, so that the trainer's own buffers outweigh the runtime's pages).
+    /// </summary>
+    public static IReadOnlyList<string> Models { get; } = ["mlp-14-256-128-5", "mlp-64-32-10", "mlp-14-1024-512-5"];
 
-    public static async Task<int> RunAsync(TextWriter output)
+    /// <param name="output">Where the per-model lines and the JSON go.</param>
+    /// <param name="models">Models to measure instead of <see cref="Models"/> (e.g. a wider smart-home MLP).</param>
+    public static async Task<int> RunAsync(TextWriter output, IReadOnlyList<string>? models = null)
     {
-        var result = await MeasureAsync(output).ConfigureAwait(false);
+        var result = await MeasureAsync(output, models).ConfigureAwait(false);
         output.WriteLine(result.ToJsonString());
         return 0;
     }
 
     /// <summary>All models, dense vs subset (at the share of coordinates the pi-zero-2w budget gives the digits MLP, and at 10 %), alternating.</summary>
-    public static async Task<JsonObject> MeasureAsync(TextWriter log)
+    public static async Task<JsonObject> MeasureAsync(TextWriter log, IReadOnlyList<string>? names = null)
     {
         var models = new JsonObject();
-        foreach (string name in Models)
+        foreach (string name in names ?? Models)
         {
             var architecture = ModelArchitecture.Parse(name);
             string directory = Directory.CreateTempSubdirectory("fededge-ftte-memory-").FullName;
@@ -99,7 +104,9 @@ internal static partial class FtteDeviceMemory
                     json["trainable"] = subsets[s].Count;
                     json["fraction"] = Math.Round((double)subsets[s].Count / architecture.Layout.TotalLength, 4);
                     json["less_than_dense"] = Math.Round(less, 3);
-                    entry[string.Create(CultureInfo.InvariantCulture, $"subset_{fractions[s]:F2}")] = json;
+                    json["budget_bytes"] = Budget(architecture, fractions[s]);
+                    json["modelled_bytes"] = new TrainingMemoryModel().RequiredBytes(architecture.Layout, subsets[s]);
+                    entry[string.Create(CultureInfo.InvariantCulture, $"budget_{fractions[s]:F2}")] = json;
                     log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{name}: dense {denseMedian.PeakDeltaBytes / 1024.0:F0} KiB, subset {subsets[s].Count} of {architecture.Layout.TotalLength} {median.PeakDeltaBytes / 1024.0:F0} KiB ({less:P1} less)"));
                 }
@@ -141,9 +148,11 @@ internal static partial class FtteDeviceMemory
         var assigned = ServerSubset(architecture, fraction > 0 ? fraction : BudgetFraction());
         var subset = mode == "subset" ? assigned : null;
 
+        // an aggressive, compacting collection also returns the free heap to the OS: otherwise the garbage of the set-up
+        // (the subset choice allocates several N-sized arrays) stays resident and the trainer's buffers reuse it unseen
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        GC.Collect();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         var before = Probe();
         File.WriteAllText("/proc/self/clear_refs", "5");
 
@@ -188,7 +197,7 @@ internal static partial class FtteDeviceMemory
         return 0;
     }
 
-    /// <summary>What the pi-zero-2w budget gives the digits MLP under the server's memory model: k / N.</summary>
+    /// <summary>What the pi-zero-2w budget gives the digits MLP counted per coordinate (no tensor gradients): k / N = 746 / 2,410.</summary>
     private static double BudgetFraction()
     {
         var digits = ModelArchitecture.Parse("mlp-64-32-10");
@@ -196,14 +205,20 @@ internal static partial class FtteDeviceMemory
     }
 
     /// <summary>
-    /// The subset FTTE's server picks for k = fraction·N with no history yet (SubsetSelection: all importances 0, so
-    /// the highest flat indices, and ρ = 10 % of k drawn uniformly from the rest), seeded.
+    /// The budget that holds the weights and fraction·N trainable coordinates at the memory model's per-coordinate cost
+    /// (no tensor copies): what a board would give training, sized in coordinates.
+    /// </summary>
+    private static long Budget(ModelArchitecture architecture, double fraction) =>
+        new TrainingMemoryModel().RequiredBytes(architecture.Layout, (int)Math.Round(fraction * architecture.Layout.TotalLength));
+
+    /// <summary>
+    /// The subset FTTE's server picks under <see cref="Budget"/> with no history yet (SubsetSelection: all importances 0,
+    /// so the highest flat indices whose tensors' dense gradients fit too, and ρ = 10 % of the spare bytes explored), seeded.
     /// </summary>
     private static ParameterSubset ServerSubset(ModelArchitecture architecture, double fraction)
     {
         var memory = new TrainingMemoryModel();
-        int k = (int)Math.Round(fraction * architecture.Layout.TotalLength);
-        long budget = memory.RequiredBytes(architecture.Layout, k);
+        long budget = Budget(architecture, fraction);
         if (!SubsetSelection.TrySelect(architecture.Layout, budget, memory, new float[architecture.Layout.TotalLength], SubsetSelection.DefaultExplorationFraction, new Random(7), out var subset))
         {
             throw new InvalidOperationException("no subset fits");

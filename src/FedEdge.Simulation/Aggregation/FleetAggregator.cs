@@ -6,6 +6,7 @@ using FedEdge.Aggregation.Metrics;
 using FedEdge.Aggregation.Node;
 using FedEdge.Aggregation.Privacy;
 using FedEdge.Aggregation.Validation;
+using FedEdge.Core.Aggregation.Ftte;
 using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Topics;
 using FedEdge.Protocol.Transport;
@@ -106,6 +107,12 @@ public sealed partial class FleetAggregator : IAsyncDisposable
     /// <summary>Largest trainable subset the server assigned so far (0 = none, all coordinates).</summary>
     public int LargestSubset { get; private set; }
 
+    /// <summary>
+    /// The most training memory any subset assigned so far needs under <see cref="TrainingMemoryModel.Default"/>, with the
+    /// dense gradients of the tensors it touches (0 = none assigned).
+    /// </summary>
+    public long LargestSubsetBytes { get; private set; }
+
     /// <summary>Creates the node with fresh state under <paramref name="directory"/>, connects and publishes model version 1.</summary>
     public static async Task<FleetAggregator> StartAsync(
         AggregationEngineOptions options, string directory, BrokerEndpoint broker, TimeProvider clock, ILoggerFactory loggers, CancellationToken cancellationToken)
@@ -126,7 +133,7 @@ public sealed partial class FleetAggregator : IAsyncDisposable
             : null;
         var node = AggregatorNode.Open(options, Path.Combine(directory, "aggregator.db"), signer, inboxes, clock, loggers, new AggregatorMetrics(), secAggRandom: secAggRandom);
         var aggregator = new FleetAggregator(node, key, client, inboxes) { PublicKey = signer.PublicKey };
-        aggregator.LargestSubset = node.Engine.Subset?.Count ?? 0;
+        aggregator.NoteSubset();
         foreach (string filter in node.Subscriptions)
         {
             await client.SubscribeAsync(filter, cancellationToken).ConfigureAwait(false);
@@ -218,7 +225,16 @@ public sealed partial class FleetAggregator : IAsyncDisposable
             _staleness.Add(outcome.VersionBefore - (long)intake.Verdict.Update!.BaseModelVersion);
         }
 
-        LargestSubset = Math.Max(LargestSubset, _node.Engine.Subset?.Count ?? 0);
+        NoteSubset();
+    }
+
+    private void NoteSubset()
+    {
+        if (_node.Engine.Subset is { } subset)
+        {
+            LargestSubset = Math.Max(LargestSubset, subset.Count);
+            LargestSubsetBytes = Math.Max(LargestSubsetBytes, TrainingMemoryModel.Default.RequiredBytes(_node.Engine.Architecture.Layout, subset));
+        }
     }
 
     private void Count(string reason) => _rejected[reason] = _rejected.GetValueOrDefault(reason) + 1;

@@ -823,7 +823,7 @@ public sealed class FleetSimulation : IDisposable
             CheckIns = _checkIns,
             QuietCheckIns = _quietCheckIns,
             BrokerSessions = _devices.Sum(d => d.Sessions),
-            PeakTrainingMemoryBytes = TrainingMemoryModel.Default.RequiredBytes(layout, trainable),
+            PeakTrainingMemoryBytes = trainable < layout.TotalLength ? _aggregator.LargestSubsetBytes : TrainingMemoryModel.Default.RequiredBytes(layout, trainable),
             TrainableCoordinates = trainable,
             EpsilonPerDevice = _devices.Select(d => d.EpsilonSpent).ToArray(),
             EpsilonAgainstAggregatorPerDevice = _devices.Select(d => d.EpsilonAgainstAggregator).ToArray(),

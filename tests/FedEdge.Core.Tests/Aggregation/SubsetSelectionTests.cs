@@ -1,4 +1,5 @@
 using FedEdge.Core.Aggregation.Ftte;
+using FedEdge.Core.Codecs;
 using FedEdge.Core.Parameters;
 using FsCheck.Xunit;
 using static FedEdge.Core.Tests.Aggregation.AggregationFixtures;
@@ -33,18 +34,39 @@ public class SubsetSelectionTests
     }
 
     [Fact]
+    public void Memory_model_counts_the_dense_gradient_of_every_tensor_a_subset_touches()
+    {
+        // Fixed 15 752 B; 20 B per trainable; a touched tensor adds 4 B · its length (W: 3 600 B, b: 400 B) unless
+        // the subset is the whole model (the dense trainer forms no copies).
+        // all of b: 15 752 + 100·20 + 400 = 18 152
+        Assert.Equal(18_152, AdamW.RequiredBytes(Thousand, ParameterSubset.For(Thousand, [.. Enumerable.Range(900, 100)])));
+
+        // one coordinate of each tensor: 15 752 + 2·20 + 3 600 + 400 = 19 792
+        Assert.Equal(19_792, AdamW.RequiredBytes(Thousand, ParameterSubset.For(Thousand, [0, 950])));
+
+        // everything: 15 752 + 1000·20 = 35 752, the dense figure
+        Assert.Equal(35_752, AdamW.RequiredBytes(Thousand, ParameterSubset.For(Thousand, [.. Enumerable.Range(0, 1000)])));
+        Assert.Equal(35_752, AdamW.RequiredBytes(Thousand, 1000));
+    }
+
+    [Fact]
     public void TrySelect_refuses_when_not_even_one_parameter_fits()
     {
-        bool ok = SubsetSelection.TrySelect(Thousand, 15_752 + 19, AdamW, new float[1000], 0.1, new Random(1), out var subset);
+        // the cheapest single coordinate is one of b: 20 + 400 B over the fixed 15 752
+        bool ok = SubsetSelection.TrySelect(Thousand, 15_752 + 419, AdamW, new float[1000], 0.1, new Random(1), out var subset);
 
         Assert.False(ok);
         Assert.Null(subset);
+
+        // with one coordinate's worth, the best-ranked one is taken even though ρ = 10 % of the bytes would explore
+        Assert.True(SubsetSelection.TrySelect(Thousand, 15_752 + 420, AdamW, new float[1000], 0.1, new Random(1), out var one));
+        Assert.Equal([999], one.Indices.ToArray());
     }
 
     [Fact]
     public void TrySelect_trains_everything_when_the_whole_model_fits()
     {
-        Assert.True(SubsetSelection.TrySelect(Thousand, long.MaxValue / 2, AdamW, new float[1000], 0.1, new Random(1), out var subset));
+        Assert.True(SubsetSelection.TrySelect(Thousand, 35_752, AdamW, new float[1000], 0.1, new Random(1), out var subset));
 
         Assert.Equal(1000, subset.Count);
     }
@@ -52,9 +74,12 @@ public class SubsetSelectionTests
     [Fact]
     public void TrySelect_without_history_or_exploration_picks_the_last_layers_first()
     {
-        Assert.True(SubsetSelection.TrySelect(Thousand, 17_771, AdamW, new float[1000], 0.0, new Random(1), out var subset));
+        // 2 400 spare bytes: all of b (100·20 + 400); one byte less: b's first coordinate costs 420, then 98 more fit
+        Assert.True(SubsetSelection.TrySelect(Thousand, 18_152, AdamW, new float[1000], 0.0, new Random(1), out var subset));
+        Assert.True(SubsetSelection.TrySelect(Thousand, 18_151, AdamW, new float[1000], 0.0, new Random(1), out var less));
 
         Assert.Equal(Enumerable.Range(900, 100), subset.Indices.ToArray());
+        Assert.Equal(Enumerable.Range(901, 99), less.Indices.ToArray());
     }
 
     [Fact]
@@ -67,19 +92,33 @@ public class SubsetSelectionTests
             importance[hot[i]] = 1f + i;
         }
 
-        // Budget for exactly 5 trainable parameters.
-        Assert.True(SubsetSelection.TrySelect(Thousand, 15_752 + (20 * 5), AdamW, importance, 0.0, new Random(1), out var subset));
+        // 999 (b): 20 + 400; 451 (W): 20 + 3 600; 450, 17, 3: 20 each — 4 100 B in all
+        Assert.True(SubsetSelection.TrySelect(Thousand, 15_752 + 4_100, AdamW, importance, 0.0, new Random(1), out var subset));
+        Assert.True(SubsetSelection.TrySelect(Thousand, 15_752 + 4_099, AdamW, importance, 0.0, new Random(1), out var less));
 
         Assert.Equal(hot, subset.Indices.ToArray());
+        Assert.Equal([17, 450, 451, 999], less.Indices.ToArray());
+    }
+
+    [Fact]
+    public void TrySelect_skips_an_important_coordinate_whose_tensor_copy_does_not_fit_and_takes_cheaper_ones()
+    {
+        var importance = new float[1000];
+        importance[5] = 9f;
+
+        // coordinate 5 would cost 20 + 3 600 B of the 2 400 spare; all of b fits instead
+        Assert.True(SubsetSelection.TrySelect(Thousand, 18_152, AdamW, importance, 0.0, new Random(1), out var subset));
+
+        Assert.Equal(Enumerable.Range(900, 100), subset.Indices.ToArray());
     }
 
     [Property(MaxTest = 100)]
-    public void TrySelect_never_exceeds_the_budget_uses_it_fully_and_is_deterministic(int seed)
+    public void TrySelect_never_exceeds_the_budget_cannot_take_one_more_and_is_deterministic(int seed)
     {
         var rng = new Random(seed);
         var layout = RandomLayout(rng);
         var memory = new TrainingMemoryModel(rng.Next(0, 3), rng.Next(0, 5000), rng.Next(0, 5000));
-        long budget = memory.FixedBytes(layout) + rng.Next(-100, (int)(memory.BytesPerTrainable * layout.TotalLength) + 200);
+        long budget = memory.FixedBytes(layout) + rng.Next(-100, (int)((memory.BytesPerTrainable + 4) * layout.TotalLength) + 200);
         float[] importance = RandomVector(rng, layout.TotalLength).Select(Math.Abs).ToArray();
         double rho = rng.NextDouble();
         int randomSeed = rng.Next();
@@ -90,29 +129,71 @@ public class SubsetSelectionTests
         Assert.Equal(ok, again);
         if (!ok)
         {
-            Assert.True(memory.RequiredBytes(layout, 1) > budget);
+            Assert.All(Enumerable.Range(0, layout.TotalLength), c => Assert.True(memory.RequiredBytes(layout, ParameterSubset.For(layout, [c])) > budget));
             return;
         }
 
-        Assert.True(memory.RequiredBytes(layout, first!.Count) <= budget);
-        Assert.True(first.Count == layout.TotalLength || memory.RequiredBytes(layout, first.Count + 1) > budget);
+        Assert.True(memory.RequiredBytes(layout, first!) <= budget);
+        var chosen = first!.Indices.ToArray();
+        foreach (int c in Enumerable.Range(0, layout.TotalLength).Except(chosen))
+        {
+            Assert.True(memory.RequiredBytes(layout, ParameterSubset.For(layout, [.. chosen.Append(c).Order()])) > budget, $"coordinate {c} would still fit");
+        }
+
         Assert.Equal(first, second);
     }
 
     [Property(MaxTest = 100)]
-    public void TrySelect_keeps_the_top_importance_share_when_exploring(int seed)
+    public void TrySelect_is_the_ranked_greedy_without_exploration_and_keeps_its_first_pass_when_exploring(int seed)
     {
         var rng = new Random(seed);
-        float[] importance = RandomVector(rng, 1000).Select(Math.Abs).ToArray();
-        int k = rng.Next(1, 1000);
+        var layout = RandomLayout(rng);
+        var memory = new TrainingMemoryModel(rng.Next(0, 3), rng.Next(0, 5000), rng.Next(0, 5000));
+        long spare = rng.Next(1, (int)((memory.BytesPerTrainable + 4) * layout.TotalLength));
+        long budget = memory.FixedBytes(layout) + spare;
+        float[] importance = RandomVector(rng, layout.TotalLength).Select(Math.Abs).ToArray();
         double rho = rng.NextDouble();
 
-        Assert.True(SubsetSelection.TrySelect(Thousand, AdamW.RequiredBytes(Thousand, k), AdamW, importance, rho, new Random(seed), out var subset));
+        // the reference: rank by (importance desc, index desc), take a coordinate whenever the memory model says the
+        // subset with it still fits (everything, if the dense model fits); ρ = 0 repeats the sweep until nothing is added, ρ > 0 keeps the first sweep
+        // under the ranking's share of the spare bytes, spare − ⌊ρ·spare⌋, past its first coordinate (taken under the whole budget)
+        int[] ranked = [.. Enumerable.Range(0, layout.TotalLength).OrderByDescending(i => importance[i]).ThenByDescending(i => i)];
+        List<int> Greedy(long limit, bool repeat)
+        {
+            var taken = new List<int>();
+            bool added = true;
+            while (added)
+            {
+                added = false;
+                foreach (int c in ranked.Except(taken).ToArray())
+                {
+                    if (memory.RequiredBytes(layout, ParameterSubset.For(layout, [.. taken.Append(c).Order()])) <= (taken.Count == 0 ? budget : limit))
+                    {
+                        taken.Add(c);
+                        added = true;
+                    }
+                }
 
-        int exploit = k - (int)Math.Floor(rho * k);
-        var top = Enumerable.Range(0, 1000).OrderByDescending(i => importance[i]).ThenByDescending(i => i).Take(exploit);
-        Assert.Equal(k, subset.Count);
-        Assert.Subset(subset.Indices.ToArray().ToHashSet(), top.ToHashSet());
+                added &= repeat;
+            }
+
+            return taken;
+        }
+
+        var plain = memory.RequiredBytes(layout, layout.TotalLength) <= budget ? [.. ranked] : Greedy(budget, repeat: true);
+        bool ok = SubsetSelection.TrySelect(layout, budget, memory, importance, 0.0, new Random(seed), out var subset);
+        Assert.Equal(plain.Count > 0, ok);
+        if (ok)
+        {
+            Assert.Equal(plain.Order(), subset!.Indices.ToArray());
+        }
+
+        var firstPass = Greedy(memory.FixedBytes(layout) + spare - (long)Math.Floor(rho * spare), repeat: false);
+        Assert.Equal(ok, SubsetSelection.TrySelect(layout, budget, memory, importance, rho, new Random(seed), out var exploring));
+        if (exploring is not null)
+        {
+            Assert.Subset(exploring.Indices.ToArray().ToHashSet(), firstPass.ToHashSet());
+        }
     }
 
     [Fact]

@@ -6,19 +6,23 @@ namespace FedEdge.Core.Aggregation.Ftte;
 
 /// <summary>
 /// FTTE's server-side choice of the sparse trainable subset (arXiv 2510.03165: the server picks a subset that
-/// fits the most constrained participating device). How many: the largest k the
-/// <see cref="TrainingMemoryModel"/> allows under the smallest budget. Which: the k coordinates with the largest
-/// importance, where importance is an exponential moving average of |aggregated global step| per coordinate
-/// (<see cref="AccumulateImportance"/>) — coordinates the fleet has recently moved most are the ones still
-/// learning — with ties broken towards the higher flat index, i.e. later tensors first. In a layout ordered from
-/// input to output that means "last layers first" when there is no history yet (all importances 0), which is
-/// the usual choice for on-device fine-tuning. A fraction ρ of k is instead drawn uniformly from the rest with
-/// the injected <see cref="Random"/>, so coordinates never trained get a chance to earn importance (without it
-/// the rule only ever re-selects what it selected). Deterministic given the inputs and the Random's state.
+/// fits the most constrained participating device). Which: coordinates by descending importance, where importance is
+/// an exponential moving average of |aggregated global step| per coordinate (<see cref="AccumulateImportance"/>) —
+/// coordinates the fleet has recently moved most are the ones still learning — with ties broken towards the higher
+/// flat index, i.e. later tensors first. In a layout ordered from input to output that means "last layers first"
+/// when there is no history yet (all importances 0), which is the usual choice for on-device fine-tuning. How many:
+/// as many as the <see cref="TrainingMemoryModel"/> allows under the smallest budget, counted with
+/// <see cref="TrainingMemoryModel.RequiredBytes(ParameterLayout, ParameterSubset)"/>: the first coordinate of a tensor
+/// also costs that tensor's transient dense gradient, so a coordinate in a large tensor nothing else touches is
+/// skipped when that copy does not fit, and cheaper ones further down the ranking take its place. A share ρ of the
+/// spare bytes (beyond the best-ranked coordinate that fits, which is always taken) is instead spent on coordinates drawn uniformly from the rest with the injected <see cref="Random"/>,
+/// so coordinates never trained get a chance to earn importance (without it the rule only ever re-selects what it
+/// selected). Whatever is left after that is filled in ranking order, so no single further coordinate would fit.
+/// Deterministic given the inputs and the Random's state.
 /// </summary>
 public static class SubsetSelection
 {
-    /// <summary>Default ρ: 10 % of the budget explores.</summary>
+    /// <summary>Default ρ: 10 % of the spare bytes explore.</summary>
     public const double DefaultExplorationFraction = 0.1;
 
     /// <summary>
@@ -29,8 +33,8 @@ public static class SubsetSelection
     /// <param name="budgetBytes">Training memory of the most constrained participating device.</param>
     /// <param name="memory">The memory model for that device class.</param>
     /// <param name="importance">Per-coordinate importance (finite, ≥ 0), length N.</param>
-    /// <param name="explorationFraction">ρ ∈ [0, 1]: share of k drawn at random from the non-selected coordinates.</param>
-    /// <param name="random">Seeded source for the exploration draw (unused when ρ·k &lt; 1).</param>
+    /// <param name="explorationFraction">ρ ∈ [0, 1]: share of the spare bytes spent on coordinates drawn at random from the non-selected ones.</param>
+    /// <param name="random">Seeded source for the exploration draw (unused when nothing is left to draw from).</param>
     /// <param name="subset">The chosen subset, sorted.</param>
     public static bool TrySelect(
         ParameterLayout layout,
@@ -63,40 +67,73 @@ public static class SubsetSelection
             }
         }
 
-        int k = memory.MaxTrainable(layout, budgetBytes);
-        if (k == 0)
+        if (memory.RequiredBytes(layout, n) <= budgetBytes)
         {
-            subset = null;
-            return false;
+            subset = new ParameterSubset([.. Enumerable.Range(0, n)], n);
+            return true;
         }
 
+        // Total order (importance desc, then index desc), so the sort's result does not depend on its algorithm.
         var order = new int[n];
         for (int i = 0; i < n; i++)
         {
             order[i] = i;
         }
 
-        if (k < n)
+        float[] keys = importance.ToArray();
+        Array.Sort(order, (a, b) =>
         {
-            // Total order (importance desc, then index desc), so the sort's result does not depend on its algorithm.
-            float[] keys = importance.ToArray();
-            Array.Sort(order, (a, b) =>
-            {
-                int byImportance = keys[b].CompareTo(keys[a]);
-                return byImportance != 0 ? byImportance : b.CompareTo(a);
-            });
+            int byImportance = keys[b].CompareTo(keys[a]);
+            return byImportance != 0 ? byImportance : b.CompareTo(a);
+        });
 
-            int explore = (int)Math.Floor(explorationFraction * k);
-            int exploit = k - explore;
-            for (int i = exploit; i < k; i++)
+        var picker = new Picker(layout, memory, budgetBytes - memory.FixedBytes(layout));
+        long exploitBytes = picker.Spare - (long)Math.Floor(explorationFraction * picker.Spare);
+        foreach (int c in order)
+        {
+            // the best-ranked coordinate that fits at all is always taken, also when its tensor's copy exceeds the ranking's share
+            picker.TryTake(c, picker.Count == 0 ? picker.Spare : exploitBytes);
+        }
+
+        // exploration: the rest in a uniformly random order (Fisher–Yates), each taken if it still fits
+        if (explorationFraction > 0)
+        {
+            int[] rest = [.. order.Where(c => !picker.Chosen[c])];
+            for (int i = 0; i < rest.Length; i++)
             {
-                int j = random.Next(i, n);
-                (order[i], order[j]) = (order[j], order[i]);
+                int j = random.Next(i, rest.Length);
+                (rest[i], rest[j]) = (rest[j], rest[i]);
+                picker.TryTake(rest[i], picker.Spare);
             }
         }
 
-        int[] chosen = order[..k];
-        Array.Sort(chosen);
+        // fill what is left in ranking order; a coordinate whose tensor was touched later costs less than when it was tried
+        bool added = true;
+        while (added)
+        {
+            added = false;
+            foreach (int c in order)
+            {
+                added |= picker.TryTake(c, picker.Spare);
+            }
+        }
+
+        if (picker.Count == 0)
+        {
+            subset = null;
+            return false;
+        }
+
+        int[] chosen = new int[picker.Count];
+        int next = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (picker.Chosen[i])
+            {
+                chosen[next++] = i;
+            }
+        }
+
         subset = new ParameterSubset(chosen, n);
         return true;
     }
@@ -120,6 +157,59 @@ public static class SubsetSelection
         for (int i = 0; i < importance.Length; i++)
         {
             importance[i] = (decay * importance[i]) + Math.Abs(step[i]);
+        }
+    }
+
+    /// <summary>The greedy's state: what is chosen, which tensors are touched, and the bytes spent beyond the fixed part.</summary>
+    private sealed class Picker
+    {
+        private readonly ParameterLayout _layout;
+        private readonly int[] _tensorOf;
+        private readonly bool[] _touched;
+        private readonly long _perTrainable;
+
+        public Picker(ParameterLayout layout, TrainingMemoryModel memory, long spare)
+        {
+            _layout = layout;
+            _perTrainable = memory.BytesPerTrainable;
+            Spare = spare;
+            Chosen = new bool[layout.TotalLength];
+            _touched = new bool[layout.Count];
+            _tensorOf = new int[layout.TotalLength];
+            for (int t = 0; t < layout.Count; t++)
+            {
+                _tensorOf.AsSpan(layout.OffsetOf(t), layout.Tensors[t].Length).Fill(t);
+            }
+        }
+
+        public long Spare { get; }
+
+        public bool[] Chosen { get; }
+
+        public int Count { get; private set; }
+
+        private long Spent { get; set; }
+
+        /// <summary>Takes coordinate <paramref name="c"/> if it is not chosen yet and the bytes spent stay within <paramref name="limit"/>.</summary>
+        public bool TryTake(int c, long limit)
+        {
+            if (Chosen[c])
+            {
+                return false;
+            }
+
+            int t = _tensorOf[c];
+            long cost = _perTrainable + (_touched[t] ? 0 : TrainingMemoryModel.DenseGradientBytes(_layout.Tensors[t]));
+            if (Spent + cost > limit)
+            {
+                return false;
+            }
+
+            Chosen[c] = true;
+            _touched[t] = true;
+            Spent += cost;
+            Count++;
+            return true;
         }
     }
 }

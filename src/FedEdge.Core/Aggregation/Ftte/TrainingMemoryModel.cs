@@ -1,3 +1,4 @@
+using FedEdge.Core.Codecs;
 using FedEdge.Core.Parameters;
 
 namespace FedEdge.Core.Aggregation.Ftte;
@@ -15,6 +16,13 @@ namespace FedEdge.Core.Aggregation.Ftte;
 /// </code>
 /// So with AdamW a trainable parameter costs 20 bytes on top of its 4 resident bytes. The service evaluates it
 /// per memory class; calibrate <see cref="OverheadBytes"/> from measurements on the device.
+/// <para>
+/// A subset S of fewer than N coordinates is trained by the subset graph (FedEdge.Onnx's <c>ModelGraphs.SubsetTraining</c>),
+/// which forms the whole gradient ∂L/∂T of every tensor T that S touches before it picks S's coordinates out of it
+/// (hᵀG of a layer's weights is dense, whatever S is). So <see cref="RequiredBytes(ParameterLayout, ParameterSubset)"/>
+/// adds 4·|T| per touched tensor: an upper bound, as ONNX Runtime may reuse one buffer for several. Dense training
+/// (S = everything) has no such copies; its gradients are the per-trainable term.
+/// </para>
 /// </summary>
 /// <param name="OptimizerStateSlots">Float32 states per trainable parameter (AdamW: 2; SGD with momentum: 1; SGD: 0).</param>
 /// <param name="ActivationBytes">Bytes of activations and activation gradients for one batch (see <see cref="ActivationBytesFor"/>).</param>
@@ -42,6 +50,46 @@ public sealed record TrainingMemoryModel(int OptimizerStateSlots = 2, long Activ
     {
         ArgumentOutOfRangeException.ThrowIfNegative(trainable);
         return checked(FixedBytes(layout) + (trainable * BytesPerTrainable));
+    }
+
+    /// <summary>
+    /// bytes(S): <see cref="RequiredBytes(ParameterLayout, int)"/> for |S| plus, when S is not the whole model, the transient
+    /// dense gradient of every tensor S touches (<see cref="TouchedTensorBytes"/>).
+    /// </summary>
+    public long RequiredBytes(ParameterLayout layout, ParameterSubset subset)
+    {
+        ArgumentNullException.ThrowIfNull(subset);
+        long bytes = RequiredBytes(layout, subset.Count);
+        return subset.Count == layout.TotalLength ? bytes : checked(bytes + TouchedTensorBytes(layout, subset.Indices));
+    }
+
+    /// <summary>4·|T|: the dense gradient the subset graph forms for a tensor it touches.</summary>
+    public static long DenseGradientBytes(TensorSpec tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        return BytesPerValue * (long)tensor.Length;
+    }
+
+    /// <summary>4·|T| summed over the tensors T of <paramref name="layout"/> that the sorted <paramref name="indices"/> touch.</summary>
+    public static long TouchedTensorBytes(ParameterLayout layout, ReadOnlySpan<int> indices)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        long bytes = 0;
+        int position = 0;
+        for (int t = 0; t < layout.Count && position < indices.Length; t++)
+        {
+            int end = layout.OffsetOf(t) + layout.Tensors[t].Length;
+            if (indices[position] < end)
+            {
+                bytes += DenseGradientBytes(layout.Tensors[t]);
+                while (position < indices.Length && indices[position] < end)
+                {
+                    position++;
+                }
+            }
+        }
+
+        return bytes;
     }
 
     /// <summary>The largest k with bytes(k) ≤ <paramref name="budgetBytes"/>, at most N; 0 if not even the fixed part fits.</summary>
