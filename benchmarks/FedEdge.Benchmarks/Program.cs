@@ -11,7 +11,7 @@ internal static class Program
     /// <summary>
     /// BenchmarkDotNet for the in-process benchmarks; <c>throughput [N]</c> runs the measured
     /// aggregator-vs-bare-subscriber comparison through a real mosquitto; <c>footprint</c> measures
-    /// training peak RSS against a bare ORT process and the agent's idle CPU; <c>footprint-ftte [MODEL ...]</c> measures a device
+    /// training peak RSS against a bare ORT process and the agent's idle CPU; <c>footprint-ftte [MODEL ...]</c> (and <c>footprint-ftte-copies</c>, the gradient copies of a subset) measures a device
     /// contribution's training memory dense vs FTTE subset (<see cref="FtteDeviceMemory"/>); <c>ratios [--out FILE]</c> prints
     /// every ratio of issue 5/5 as one JSON object (one line, last on stdout).
     /// </summary>
@@ -39,6 +39,12 @@ internal static class Program
             return await AgentFootprint.RunAsync().ConfigureAwait(false);
         }
 
+        if (args.Length > 0 && args[0] == "footprint-ftte-copies")
+        {
+            Console.WriteLine((await FtteDeviceMemory.MeasureGradientCopiesAsync(Console.Out).ConfigureAwait(false)).ToJsonString());
+            return 0;
+        }
+
         if (args.Length > 0 && args[0] == "footprint-ftte")
         {
             return await FtteDeviceMemory.RunAsync(Console.Out, args.Length > 1 ? args[1..] : null).ConfigureAwait(false);
@@ -51,7 +57,7 @@ internal static class Program
 
         if (args.Length > 5 && args[0] == "footprint-child" && args[1] == "ftte")
         {
-            return FtteDeviceMemory.Child(args[2], args[3], args[4], double.Parse(args[5], CultureInfo.InvariantCulture));
+            return FtteDeviceMemory.Child(args[2], args[3], args[4], args[5]);
         }
 
         if (args.Length > 1 && args[0] == "footprint-child")

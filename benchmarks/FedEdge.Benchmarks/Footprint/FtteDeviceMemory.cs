@@ -21,8 +21,9 @@ namespace FedEdge.Benchmarks.Footprint;
 /// Issue 5/5 item 1's row, "FTTE device training memory vs dense": the memory one device contribution adds, training
 /// every tensor (the device's dense set, <see cref="LocalTrainers.Get"/>) against training the FTTE subset the server
 /// would assign (<see cref="LocalTrainers.GetSubset"/>), each in a fresh child process. The child first becomes a
-/// device that already predicts — data loaded, ONNX Runtime loaded, the inference model open and run once — then
-/// collects garbage, records VmRSS, the glibc heap in use (mallinfo2: ONNX Runtime's arenas, sessions and kernels
+/// device that already predicts — data loaded, ONNX Runtime loaded, the inference model open and run once, the subset
+/// read from a file the parent wrote (as a device decodes it from the model message; no server code runs in the child) —
+/// then collects garbage aggressively (returning free heap to the OS), records VmRSS, the glibc heap in use (mallinfo2: ONNX Runtime's arenas, sessions and kernels
 /// live there) and the managed heap, resets the peak (<c>5 &gt; /proc/self/clear_refs</c>), loads the trainer from
 /// artifacts already on disk and runs one contribution's training (the agent's defaults: one epoch of 2,000 samples,
 /// batch 32, SGD). Training memory = VmHWM − VmRSS before. A third mode does the same with an empty cache, so it
@@ -66,14 +67,15 @@ internal static partial class FtteDeviceMemory
                 double[] fractions = [BudgetFraction(), 0.10];
                 var subsets = fractions.Select(f => ServerSubset(architecture, f)).ToArray();
                 Prepare(architecture, subsets, directory);
+                string[] files = [.. subsets.Select((subset, s) => WriteSubset(subset, Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"subset{s}.bin"))))];
                 var dense = new List<Snapshot>();
                 var bySubset = subsets.Select(_ => new List<Snapshot>()).ToArray();
                 for (int r = 0; r < Repetitions; r++)
                 {
-                    dense.Add(await ChildAsync(name, "dense", directory, 0).ConfigureAwait(false));
+                    dense.Add(await ChildAsync(name, "dense", directory, files[0]).ConfigureAwait(false));
                     for (int s = 0; s < subsets.Length; s++)
                     {
-                        bySubset[s].Add(await ChildAsync(name, "subset", directory, fractions[s]).ConfigureAwait(false));
+                        bySubset[s].Add(await ChildAsync(name, "subset", directory, files[s]).ConfigureAwait(false));
                     }
                 }
 
@@ -89,7 +91,7 @@ internal static partial class FtteDeviceMemory
                     }
                 }
 
-                var coldRun = await ChildAsync(name, "subset", cold, fractions[0]).ConfigureAwait(false);
+                var coldRun = await ChildAsync(name, "subset", cold, files[0]).ConfigureAwait(false);
                 var denseMedian = Median(dense);
                 var entry = new JsonObject
                 {
@@ -128,7 +130,7 @@ internal static partial class FtteDeviceMemory
     }
 
     /// <summary>The child side: become a predicting device, then measure one contribution's training.</summary>
-    public static int Child(string model, string mode, string directory, double fraction)
+    public static int Child(string model, string mode, string directory, string subsetFile)
     {
         var architecture = ModelArchitecture.Parse(model);
         var data = Data(architecture);
@@ -145,8 +147,10 @@ internal static partial class FtteDeviceMemory
         new Random(1).Shuffle(order);
         using var trainers = new LocalTrainers(Path.Combine(directory, "artifacts"));
         // both modes compute the server's subset before the baseline, so their baselines hold the same objects
-        var assigned = ServerSubset(architecture, fraction > 0 ? fraction : BudgetFraction());
-        var subset = mode == "subset" ? assigned : null;
+        // both modes read the subset (chosen by the parent, as a device gets it from the model message) before the
+        // baseline, so their baselines hold the same objects and no server code has run in the child
+        var assigned = ParameterSubset.For(architecture.Layout, MemoryMarshal.Cast<byte, int>(File.ReadAllBytes(subsetFile)));
+        var subset = mode == "dense" ? null : assigned;
 
         // an aggressive, compacting collection also returns the free heap to the OS: otherwise the garbage of the set-up
         // (the subset choice allocates several N-sized arrays) stays resident and the trainer's buffers reuse it unseen
@@ -172,6 +176,80 @@ internal static partial class FtteDeviceMemory
             $"FTTE {before.Rss} {peak} {after.Rss} {before.Native} {after.Native} {before.Managed} {after.Managed} {loaded.Rss} {loaded.Native} {before.Anon} {after.Anon} {loss}"));
         GC.KeepAlive(trainer);
         return 0;
+    }
+
+    /// <summary>The model of <see cref="MeasureGradientCopiesAsync"/>: two 1024×1024 weight matrices.</summary>
+    public const string CopiesModel = "mlp-14-1024-1024-1024-5";
+
+    /// <summary>
+    /// The measurement behind <see cref="TrainingMemoryModel"/>'s gradient-copy term. On <see cref="CopiesModel"/>, one
+    /// contribution's memory (as in <see cref="MeasureAsync"/>) for three subsets that differ only in the large tensors
+    /// they touch: none (every coordinate of the tensors under 100,000 elements: the first and last weights and all biases),
+    /// one (plus 100 coordinates of the last 1024×1024 matrix) and two (plus 100 of the other). The backward pass runs down
+    /// to the first layer in all three, so the differences are the large tensors' gradient copies. Median of three fresh
+    /// children each, alternating.
+    /// </summary>
+    public static async Task<JsonObject> MeasureGradientCopiesAsync(TextWriter log)
+    {
+        var architecture = ModelArchitecture.Parse(CopiesModel);
+        string directory = Directory.CreateTempSubdirectory("fededge-ftte-copies-").FullName;
+        try
+        {
+            var subsets = Enumerable.Range(0, 3).Select(touched => CopiesSubset(architecture, touched)).ToArray();
+            Prepare(architecture, subsets, directory);
+            string[] files = [.. subsets.Select((subset, s) => WriteSubset(subset, Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"subset{s}.bin"))))];
+            var runs = subsets.Select(_ => new List<Snapshot>()).ToArray();
+            for (int r = 0; r < Repetitions; r++)
+            {
+                for (int touched = 0; touched < subsets.Length; touched++)
+                {
+                    runs[touched].Add(await ChildAsync(CopiesModel, "subset", directory, files[touched]).ConfigureAwait(false));
+                }
+            }
+
+            var result = new JsonObject { ["model"] = CopiesModel, ["repetitions"] = Repetitions };
+            for (int touched = 0; touched < subsets.Length; touched++)
+            {
+                var median = Median(runs[touched]);
+                var json = median.ToJson();
+                json["trainable"] = subsets[touched].Count;
+                json["large_tensors_touched"] = touched;
+                json["modelled_copy_bytes"] = TrainingMemoryModel.GradientCopyBytes(architecture.Layout, subsets[touched].Indices);
+                result[string.Create(CultureInfo.InvariantCulture, $"large_{touched}")] = json;
+                log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{CopiesModel}, {touched} large tensors touched: peak {median.PeakDeltaBytes / 1024} KiB, anonymous {(median.AnonAfter - median.AnonBefore) / 1024} KiB"));
+            }
+
+            return result;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>Every coordinate of the tensors under 100,000 elements, and 100 coordinates of each of the last <paramref name="largeTouched"/> larger ones.</summary>
+    private static ParameterSubset CopiesSubset(ModelArchitecture architecture, int largeTouched)
+    {
+        var layout = architecture.Layout;
+        var indices = new List<int>();
+        int large = 0;
+        for (int t = layout.Count - 1; t >= 0; t--)
+        {
+            int offset = layout.OffsetOf(t);
+            int length = layout.Tensors[t].Length;
+            if (length < 100_000)
+            {
+                indices.AddRange(Enumerable.Range(offset, length));
+            }
+            else if (large++ < largeTouched)
+            {
+                indices.AddRange(Enumerable.Range(0, 100).Select(i => offset + (i * (length / 100))));
+            }
+        }
+
+        indices.Sort();
+        return ParameterSubset.For(layout, [.. indices]);
     }
 
     /// <summary>The child side of the breakdown: a predicting device opens one graph with the trainer's session options.</summary>
@@ -213,7 +291,7 @@ internal static partial class FtteDeviceMemory
 
     /// <summary>
     /// The subset FTTE's server picks under <see cref="Budget"/> with no history yet (SubsetSelection: all importances 0,
-    /// so the highest flat indices whose tensors' dense gradients fit too, and ρ = 10 % of the spare bytes explored), seeded.
+    /// so the highest flat indices whose tensors' gradient copies fit too, and ρ = 10 % of the spare bytes explored), seeded.
     /// </summary>
     private static ParameterSubset ServerSubset(ModelArchitecture architecture, double fraction)
     {
@@ -225,6 +303,13 @@ internal static partial class FtteDeviceMemory
         }
 
         return subset;
+    }
+
+    /// <summary>Writes the subset's indices (int32, little-endian as on every supported machine) for a child to read; returns the path.</summary>
+    private static string WriteSubset(ParameterSubset subset, string path)
+    {
+        File.WriteAllBytes(path, MemoryMarshal.AsBytes(subset.Indices).ToArray());
+        return path;
     }
 
     /// <summary>Generates the dense and subset sets and the inference model the children load, so no child measures generation unless asked.</summary>
@@ -250,7 +335,7 @@ internal static partial class FtteDeviceMemory
         return SmartHomeSchema.Standardize(new SmartHomeActivityGenerator(3).GenerateHome(0, Samples));
     }
 
-    private static async Task<Snapshot> ChildAsync(string model, string mode, string directory, double fraction)
+    private static async Task<Snapshot> ChildAsync(string model, string mode, string directory, string subsetFile)
     {
         if (mode == "subset" && !File.Exists(Path.Combine(directory, ArtifactNames.InferenceModel)))
         {
@@ -264,7 +349,7 @@ internal static partial class FtteDeviceMemory
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
-        foreach (string argument in new[] { typeof(FtteDeviceMemory).Assembly.Location, "footprint-child", "ftte", model, mode, directory, fraction.ToString("R", CultureInfo.InvariantCulture) })
+        foreach (string argument in new[] { typeof(FtteDeviceMemory).Assembly.Location, "footprint-child", "ftte", model, mode, directory, subsetFile })
         {
             start.ArgumentList.Add(argument);
         }

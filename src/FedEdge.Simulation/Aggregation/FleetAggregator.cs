@@ -109,7 +109,7 @@ public sealed partial class FleetAggregator : IAsyncDisposable
 
     /// <summary>
     /// The most training memory any subset assigned so far needs under <see cref="TrainingMemoryModel.Default"/>, with the
-    /// dense gradients of the tensors it touches (0 = none assigned).
+    /// gradient copies of the tensors it touches (0 = none assigned).
     /// </summary>
     public long LargestSubsetBytes { get; private set; }
 

@@ -57,7 +57,7 @@ public sealed record RunResult
     /// <summary>
     /// Peak training memory on the most constrained board: of the largest FTTE subset the server assigned, or of the whole
     /// model (other strategies), from the <see cref="FedEdge.Core.Aggregation.Ftte.TrainingMemoryModel"/> the FTTE server
-    /// plans with (parameters, gradients, optimizer state of the trainable part; frozen weights; the dense gradient the
+    /// plans with (parameters, gradients, optimizer state of the trainable part; frozen weights; the gradient copies the
     /// subset graph forms for every tensor a subset touches; no activations). With
     /// subsets per memory class (the default) the boards that can hold the whole model train all of it and need the
     /// whole model's figure; FTTE's saving is the constrained board's.

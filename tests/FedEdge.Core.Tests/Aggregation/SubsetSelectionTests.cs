@@ -34,15 +34,18 @@ public class SubsetSelectionTests
     }
 
     [Fact]
-    public void Memory_model_counts_the_dense_gradient_of_every_tensor_a_subset_touches()
+    public void Memory_model_counts_the_gradient_copies_of_the_tensors_a_subset_touches()
     {
-        // Fixed 15 752 B; 20 B per trainable; a touched tensor adds 4 B · its length (W: 3 600 B, b: 400 B) unless
-        // the subset is the whole model (the dense trainer forms no copies).
-        // all of b: 15 752 + 100·20 + 400 = 18 152
-        Assert.Equal(18_152, AdamW.RequiredBytes(Thousand, ParameterSubset.For(Thousand, [.. Enumerable.Range(900, 100)])));
+        // Fixed 15 752 B; 20 B per trainable; the touched tensors add 4 B · max(Σ|T|, 2·max|T|) unless the subset is
+        // the whole model (the dense trainer forms no copies).
+        // all of b: 15 752 + 100·20 + 4·max(100, 200) = 18 552
+        Assert.Equal(18_552, AdamW.RequiredBytes(Thousand, ParameterSubset.For(Thousand, [.. Enumerable.Range(900, 100)])));
 
-        // one coordinate of each tensor: 15 752 + 2·20 + 3 600 + 400 = 19 792
-        Assert.Equal(19_792, AdamW.RequiredBytes(Thousand, ParameterSubset.For(Thousand, [0, 950])));
+        // one coordinate of each tensor: 15 752 + 2·20 + 4·max(1 000, 1 800) = 22 992
+        Assert.Equal(22_992, AdamW.RequiredBytes(Thousand, ParameterSubset.For(Thousand, [0, 950])));
+
+        // many small tensors: the sum wins; 4·max(3·10, 2·10)
+        Assert.Equal(120, TrainingMemoryModel.GradientCopyBytes(30, 10));
 
         // everything: 15 752 + 1000·20 = 35 752, the dense figure
         Assert.Equal(35_752, AdamW.RequiredBytes(Thousand, ParameterSubset.For(Thousand, [.. Enumerable.Range(0, 1000)])));
@@ -52,14 +55,14 @@ public class SubsetSelectionTests
     [Fact]
     public void TrySelect_refuses_when_not_even_one_parameter_fits()
     {
-        // the cheapest single coordinate is one of b: 20 + 400 B over the fixed 15 752
-        bool ok = SubsetSelection.TrySelect(Thousand, 15_752 + 419, AdamW, new float[1000], 0.1, new Random(1), out var subset);
+        // the cheapest single coordinate is one of b: 20 + 800 B over the fixed 15 752
+        bool ok = SubsetSelection.TrySelect(Thousand, 15_752 + 819, AdamW, new float[1000], 0.1, new Random(1), out var subset);
 
         Assert.False(ok);
         Assert.Null(subset);
 
         // with one coordinate's worth, the best-ranked one is taken even though ρ = 10 % of the bytes would explore
-        Assert.True(SubsetSelection.TrySelect(Thousand, 15_752 + 420, AdamW, new float[1000], 0.1, new Random(1), out var one));
+        Assert.True(SubsetSelection.TrySelect(Thousand, 15_752 + 820, AdamW, new float[1000], 0.1, new Random(1), out var one));
         Assert.Equal([999], one.Indices.ToArray());
     }
 
@@ -74,9 +77,9 @@ public class SubsetSelectionTests
     [Fact]
     public void TrySelect_without_history_or_exploration_picks_the_last_layers_first()
     {
-        // 2 400 spare bytes: all of b (100·20 + 400); one byte less: b's first coordinate costs 420, then 98 more fit
-        Assert.True(SubsetSelection.TrySelect(Thousand, 18_152, AdamW, new float[1000], 0.0, new Random(1), out var subset));
-        Assert.True(SubsetSelection.TrySelect(Thousand, 18_151, AdamW, new float[1000], 0.0, new Random(1), out var less));
+        // 2 800 spare bytes: all of b (100·20 + 800); one byte less: b's first coordinate costs 820, then 98 more fit
+        Assert.True(SubsetSelection.TrySelect(Thousand, 18_552, AdamW, new float[1000], 0.0, new Random(1), out var subset));
+        Assert.True(SubsetSelection.TrySelect(Thousand, 18_551, AdamW, new float[1000], 0.0, new Random(1), out var less));
 
         Assert.Equal(Enumerable.Range(900, 100), subset.Indices.ToArray());
         Assert.Equal(Enumerable.Range(901, 99), less.Indices.ToArray());
@@ -92,9 +95,9 @@ public class SubsetSelectionTests
             importance[hot[i]] = 1f + i;
         }
 
-        // 999 (b): 20 + 400; 451 (W): 20 + 3 600; 450, 17, 3: 20 each — 4 100 B in all
-        Assert.True(SubsetSelection.TrySelect(Thousand, 15_752 + 4_100, AdamW, importance, 0.0, new Random(1), out var subset));
-        Assert.True(SubsetSelection.TrySelect(Thousand, 15_752 + 4_099, AdamW, importance, 0.0, new Random(1), out var less));
+        // 999 (b): 20 + 800; 451 (W): 20 + (7 200 − 800), the copies now 4·max(1 000, 1 800); 450, 17, 3: 20 each — 7 300 B
+        Assert.True(SubsetSelection.TrySelect(Thousand, 15_752 + 7_300, AdamW, importance, 0.0, new Random(1), out var subset));
+        Assert.True(SubsetSelection.TrySelect(Thousand, 15_752 + 7_299, AdamW, importance, 0.0, new Random(1), out var less));
 
         Assert.Equal(hot, subset.Indices.ToArray());
         Assert.Equal([17, 450, 451, 999], less.Indices.ToArray());
@@ -106,8 +109,8 @@ public class SubsetSelectionTests
         var importance = new float[1000];
         importance[5] = 9f;
 
-        // coordinate 5 would cost 20 + 3 600 B of the 2 400 spare; all of b fits instead
-        Assert.True(SubsetSelection.TrySelect(Thousand, 18_152, AdamW, importance, 0.0, new Random(1), out var subset));
+        // coordinate 5 would cost 20 + 7 200 B of the 2 800 spare; all of b fits instead
+        Assert.True(SubsetSelection.TrySelect(Thousand, 18_552, AdamW, importance, 0.0, new Random(1), out var subset));
 
         Assert.Equal(Enumerable.Range(900, 100), subset.Indices.ToArray());
     }
@@ -118,7 +121,7 @@ public class SubsetSelectionTests
         var rng = new Random(seed);
         var layout = RandomLayout(rng);
         var memory = new TrainingMemoryModel(rng.Next(0, 3), rng.Next(0, 5000), rng.Next(0, 5000));
-        long budget = memory.FixedBytes(layout) + rng.Next(-100, (int)((memory.BytesPerTrainable + 4) * layout.TotalLength) + 200);
+        long budget = memory.FixedBytes(layout) + rng.Next(-100, (int)((memory.BytesPerTrainable + 8) * layout.TotalLength) + 200);
         float[] importance = RandomVector(rng, layout.TotalLength).Select(Math.Abs).ToArray();
         double rho = rng.NextDouble();
         int randomSeed = rng.Next();
@@ -149,7 +152,7 @@ public class SubsetSelectionTests
         var rng = new Random(seed);
         var layout = RandomLayout(rng);
         var memory = new TrainingMemoryModel(rng.Next(0, 3), rng.Next(0, 5000), rng.Next(0, 5000));
-        long spare = rng.Next(1, (int)((memory.BytesPerTrainable + 4) * layout.TotalLength));
+        long spare = rng.Next(1, (int)((memory.BytesPerTrainable + 8) * layout.TotalLength));
         long budget = memory.FixedBytes(layout) + spare;
         float[] importance = RandomVector(rng, layout.TotalLength).Select(Math.Abs).ToArray();
         double rho = rng.NextDouble();

@@ -13,8 +13,8 @@ namespace FedEdge.Core.Aggregation.Ftte;
 /// when there is no history yet (all importances 0), which is the usual choice for on-device fine-tuning. How many:
 /// as many as the <see cref="TrainingMemoryModel"/> allows under the smallest budget, counted with
 /// <see cref="TrainingMemoryModel.RequiredBytes(ParameterLayout, ParameterSubset)"/>: the first coordinate of a tensor
-/// also costs that tensor's transient dense gradient, so a coordinate in a large tensor nothing else touches is
-/// skipped when that copy does not fit, and cheaper ones further down the ranking take its place. A share ρ of the
+/// also costs what that tensor adds to the gradient copies, so a coordinate in a large tensor nothing else touches is
+/// skipped when its copy does not fit, and cheaper ones further down the ranking take its place. A share ρ of the
 /// spare bytes (beyond the best-ranked coordinate that fits, which is always taken) is instead spent on coordinates drawn uniformly from the rest with the injected <see cref="Random"/>,
 /// so coordinates never trained get a chance to earn importance (without it the rule only ever re-selects what it
 /// selected). Whatever is left after that is filled in ranking order, so no single further coordinate would fit.
@@ -167,6 +167,9 @@ public static class SubsetSelection
         private readonly int[] _tensorOf;
         private readonly bool[] _touched;
         private readonly long _perTrainable;
+        private long _copies;
+        private long _touchedLength;
+        private long _largest;
 
         public Picker(ParameterLayout layout, TrainingMemoryModel memory, long spare)
         {
@@ -199,7 +202,17 @@ public static class SubsetSelection
             }
 
             int t = _tensorOf[c];
-            long cost = _perTrainable + (_touched[t] ? 0 : TrainingMemoryModel.DenseGradientBytes(_layout.Tensors[t]));
+            long copies = _copies;
+            long touchedLength = _touchedLength;
+            long largest = _largest;
+            if (!_touched[t])
+            {
+                touchedLength += _layout.Tensors[t].Length;
+                largest = Math.Max(largest, _layout.Tensors[t].Length);
+                copies = TrainingMemoryModel.GradientCopyBytes(touchedLength, largest);
+            }
+
+            long cost = _perTrainable + (copies - _copies);
             if (Spent + cost > limit)
             {
                 return false;
@@ -207,6 +220,7 @@ public static class SubsetSelection
 
             Chosen[c] = true;
             _touched[t] = true;
+            (_copies, _touchedLength, _largest) = (copies, touchedLength, largest);
             Spent += cost;
             Count++;
             return true;

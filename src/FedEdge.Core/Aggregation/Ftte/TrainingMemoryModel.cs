@@ -19,9 +19,12 @@ namespace FedEdge.Core.Aggregation.Ftte;
 /// <para>
 /// A subset S of fewer than N coordinates is trained by the subset graph (FedEdge.Onnx's <c>ModelGraphs.SubsetTraining</c>),
 /// which forms the whole gradient ∂L/∂T of every tensor T that S touches before it picks S's coordinates out of it
-/// (hᵀG of a layer's weights is dense, whatever S is). So <see cref="RequiredBytes(ParameterLayout, ParameterSubset)"/>
-/// adds 4·|T| per touched tensor: an upper bound, as ONNX Runtime may reuse one buffer for several. Dense training
-/// (S = everything) has no such copies; its gradients are the per-trainable term.
+/// (hᵀG of a layer's weights is dense, whatever S is). <see cref="RequiredBytes(ParameterLayout, ParameterSubset)"/>
+/// charges those copies as 4·max(Σ|T|, 2·max|T|) over the touched tensors (<see cref="GradientCopyBytes(long, long)"/>):
+/// measured with ONNX Runtime (benchmarks' <c>footprint-ftte-copies</c>), touching one 1024×1024 weight matrix added
+/// about twice its size in anonymous memory, and touching a second one added nothing more (the buffers are reused), so
+/// the largest touched tensor counts twice and the sum of all of them bounds the rest. Dense training (S = everything)
+/// has no such copies; its gradients are the per-trainable term.
 /// </para>
 /// </summary>
 /// <param name="OptimizerStateSlots">Float32 states per trainable parameter (AdamW: 2; SGD with momentum: 1; SGD: 0).</param>
@@ -53,35 +56,30 @@ public sealed record TrainingMemoryModel(int OptimizerStateSlots = 2, long Activ
     }
 
     /// <summary>
-    /// bytes(S): <see cref="RequiredBytes(ParameterLayout, int)"/> for |S| plus, when S is not the whole model, the transient
-    /// dense gradient of every tensor S touches (<see cref="TouchedTensorBytes"/>).
+    /// bytes(S): <see cref="RequiredBytes(ParameterLayout, int)"/> for |S| plus, when S is not the whole model, the
+    /// gradient copies of the tensors S touches (<see cref="GradientCopyBytes(ParameterLayout, ReadOnlySpan{int})"/>).
     /// </summary>
     public long RequiredBytes(ParameterLayout layout, ParameterSubset subset)
     {
         ArgumentNullException.ThrowIfNull(subset);
         long bytes = RequiredBytes(layout, subset.Count);
-        return subset.Count == layout.TotalLength ? bytes : checked(bytes + TouchedTensorBytes(layout, subset.Indices));
+        return subset.Count == layout.TotalLength ? bytes : checked(bytes + GradientCopyBytes(layout, subset.Indices));
     }
 
-    /// <summary>4·|T|: the dense gradient the subset graph forms for a tensor it touches.</summary>
-    public static long DenseGradientBytes(TensorSpec tensor)
-    {
-        ArgumentNullException.ThrowIfNull(tensor);
-        return BytesPerValue * (long)tensor.Length;
-    }
-
-    /// <summary>4·|T| summed over the tensors T of <paramref name="layout"/> that the sorted <paramref name="indices"/> touch.</summary>
-    public static long TouchedTensorBytes(ParameterLayout layout, ReadOnlySpan<int> indices)
+    /// <summary>The gradient copies of the tensors of <paramref name="layout"/> that the sorted <paramref name="indices"/> touch.</summary>
+    public static long GradientCopyBytes(ParameterLayout layout, ReadOnlySpan<int> indices)
     {
         ArgumentNullException.ThrowIfNull(layout);
-        long bytes = 0;
+        long sum = 0;
+        long max = 0;
         int position = 0;
         for (int t = 0; t < layout.Count && position < indices.Length; t++)
         {
             int end = layout.OffsetOf(t) + layout.Tensors[t].Length;
             if (indices[position] < end)
             {
-                bytes += DenseGradientBytes(layout.Tensors[t]);
+                sum += layout.Tensors[t].Length;
+                max = Math.Max(max, layout.Tensors[t].Length);
                 while (position < indices.Length && indices[position] < end)
                 {
                     position++;
@@ -89,7 +87,15 @@ public sealed record TrainingMemoryModel(int OptimizerStateSlots = 2, long Activ
             }
         }
 
-        return bytes;
+        return GradientCopyBytes(sum, max);
+    }
+
+    /// <summary>4·max(Σ|T|, 2·max|T|) for touched tensors of <paramref name="totalLength"/> elements in all, the largest <paramref name="largestLength"/>.</summary>
+    public static long GradientCopyBytes(long totalLength, long largestLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(totalLength);
+        ArgumentOutOfRangeException.ThrowIfNegative(largestLength);
+        return checked(BytesPerValue * Math.Max(totalLength, 2 * largestLength));
     }
 
     /// <summary>The largest k with bytes(k) ≤ <paramref name="budgetBytes"/>, at most N; 0 if not even the fixed part fits.</summary>
