@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using FedEdge.Agent.Tests.Contribution;
 using FedEdge.Aggregation.Engine;
 using FedEdge.Core.Aggregation.Ftte;
+using FedEdge.Core.Codecs;
 using FedEdge.Aggregation.Metrics;
 using FedEdge.Aggregation.Node;
 using FedEdge.Aggregation.Privacy;
@@ -141,9 +142,11 @@ public sealed class DistributedDeviceAgentTests : IDisposable
     public async Task Under_FTTE_a_distributed_device_trains_its_subset_names_it_in_its_join_and_each_coordinate_moves_by_the_mean_of_those_that_trained_it()
     {
         var ct = TestContext.Current.CancellationToken;
-        // a budget that holds 30 of the 75 coordinates: the aggregator assigns a subset to the fleet
+        // a budget that holds 30 of the 75 coordinates, 25 of W and b's 5 with their gradient copies: the aggregator
+        // assigns a subset to the fleet
         var layout = FedEdge.Core.Models.ModelArchitecture.Parse("logreg-14-5").Layout;
-        using var node = OpenNode(StrategyKind.Ftte, TrainingMemoryModel.Default.RequiredBytes(layout, 30));
+        long budget = TrainingMemoryModel.Default.RequiredBytes(layout, ParameterSubset.For(layout, [.. Enumerable.Range(45, 30)]));
+        using var node = OpenNode(StrategyKind.Ftte, budget);
         await node.ProcessAsync([], ct);
         var model = GlobalModel.Parser.ParseFrom(_publisher.Take(p => p.Topic == TopicScheme.Model(Fleet)).Single().Payload);
         Assert.True(SubsetIndexCoding.TryToSubset(Assert.Single(model.Subsets), layout.TotalLength, out var subset, out string? error), error);
