@@ -55,7 +55,7 @@ public sealed record RunResult
     public long BrokerSessions { get; init; }
 
     /// <summary>
-    /// Peak training memory on the most constrained board: of the largest FTTE subset the server assigned, or of the whole
+    /// Peak training memory on the most constrained board: the most any FTTE subset the server assigned needs, or of the whole
     /// model (other strategies), from the <see cref="FedEdge.Core.Aggregation.Ftte.TrainingMemoryModel"/> the FTTE server
     /// plans with (parameters, gradients, optimizer state of the trainable part; frozen weights; the gradient copies the
     /// subset graph forms for every tensor a subset touches; no activations). With

@@ -47,6 +47,9 @@ public class SubsetSelectionTests
         // many small tensors: the sum wins; 4·max(3·10, 2·10)
         Assert.Equal(120, TrainingMemoryModel.GradientCopyBytes(30, 10));
 
+        // a subset of another model is refused
+        Assert.Throws<ArgumentException>(() => AdamW.RequiredBytes(Thousand, new ParameterSubset([0], 999)));
+
         // everything: 15 752 + 1000·20 = 35 752, the dense figure
         Assert.Equal(35_752, AdamW.RequiredBytes(Thousand, ParameterSubset.For(Thousand, [.. Enumerable.Range(0, 1000)])));
         Assert.Equal(35_752, AdamW.RequiredBytes(Thousand, 1000));

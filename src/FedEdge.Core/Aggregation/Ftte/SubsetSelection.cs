@@ -15,9 +15,9 @@ namespace FedEdge.Core.Aggregation.Ftte;
 /// <see cref="TrainingMemoryModel.RequiredBytes(ParameterLayout, ParameterSubset)"/>: the first coordinate of a tensor
 /// also costs what that tensor adds to the gradient copies, so a coordinate in a large tensor nothing else touches is
 /// skipped when its copy does not fit, and cheaper ones further down the ranking take its place. A share ρ of the
-/// spare bytes (beyond the best-ranked coordinate that fits, which is always taken) is instead spent on coordinates drawn uniformly from the rest with the injected <see cref="Random"/>,
-/// so coordinates never trained get a chance to earn importance (without it the rule only ever re-selects what it
-/// selected). Whatever is left after that is filled in ranking order, so no single further coordinate would fit.
+/// spare bytes (beyond the best-ranked coordinate that fits, which is always taken) is instead spent on coordinates
+/// drawn uniformly from the rest with the injected <see cref="Random"/>, so coordinates never trained get a chance to
+/// earn importance (without it the rule only ever re-selects what it selected). Whatever is left after that is filled in ranking order, so no single further coordinate would fit.
 /// Deterministic given the inputs and the Random's state.
 /// </summary>
 public static class SubsetSelection

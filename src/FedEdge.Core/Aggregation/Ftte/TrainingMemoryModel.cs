@@ -61,7 +61,13 @@ public sealed record TrainingMemoryModel(int OptimizerStateSlots = 2, long Activ
     /// </summary>
     public long RequiredBytes(ParameterLayout layout, ParameterSubset subset)
     {
+        ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(subset);
+        if (subset.TotalLength != layout.TotalLength)
+        {
+            throw new ArgumentException($"The subset is over {subset.TotalLength} coordinates, the layout has {layout.TotalLength}.", nameof(subset));
+        }
+
         long bytes = RequiredBytes(layout, subset.Count);
         return subset.Count == layout.TotalLength ? bytes : checked(bytes + GradientCopyBytes(layout, subset.Indices));
     }
