@@ -1,3 +1,4 @@
+using FedEdge.Core.Aggregation.Ftte;
 using FedEdge.Core.Codecs;
 using FedEdge.Core.Parameters;
 using FedEdge.Onnx.Artifacts;
@@ -114,12 +115,42 @@ internal static class ModelGraphs
         var (_, dLogits) = SoftmaxCrossEntropy(g, forward.Logits, ArtifactNames.Labels, architecture.Classes, LossGradient.Mean, ArtifactNames.Loss);
         var deltas = Backward(g, architecture, trainableSet, forward, dLogits!);
         string ones = g.FloatInput(ArtifactNames.BatchOnes, [null]);
+        var indices = subset.Indices;
+
+        // a weight S covers in part gets only the columns or rows S touches (SubsetGradient), formed below; the rest as usual
+        var plans = new Dictionary<int, (SubsetGradient Plan, int[] Local)>();
+        foreach (var (tensor, first, count) in touched)
+        {
+            int offset = layout.OffsetOf(tensor);
+            int[] local = new int[count];
+            for (int i = 0; i < count; i++)
+            {
+                local[i] = indices[first + i] - offset;
+            }
+
+            plans[tensor] = (SubsetGradient.For(layout.Tensors[tensor], local), local);
+        }
+
+        var restricted = new HashSet<string>(
+            touched.Where(t => plans[t.Tensor].Plan.Kind != SubsetGradientKind.Full).Select(t => layout.Tensors[t.Tensor].Name), StringComparer.Ordinal);
         var gradients = new Dictionary<string, string>(StringComparer.Ordinal);
-        ParameterGradients(g, architecture, trainableSet, forward.Activations, deltas, ones, proximalTerm: null, gradients);
+        ParameterGradients(g, architecture, [.. trainableSet.Except(restricted)], forward.Activations, deltas, ones, proximalTerm: null, gradients);
+        for (int layer = 0; layer < architecture.LayerCount; layer++)
+        {
+            string weight = ModelArchitecture.WeightName(layer);
+            if (!restricted.Contains(weight))
+            {
+                continue;
+            }
+
+            var plan = plans[layout.IndexOf(weight)].Plan;
+            gradients[weight] = plan.Kind == SubsetGradientKind.Columns
+                ? g.Op("Gemm", [forward.Activations[layer], g.Op("Gather", [deltas[layer], g.Int64Constant("subset_columns", [.. plan.Columns.Select(c => (long)c)])], ("axis", 1L))], ("transA", 1L))
+                : g.Op("Gemm", [g.Op("Gather", [forward.Activations[layer], g.Int64Constant("subset_rows", [.. plan.Rows.Select(r => (long)r)])], ("axis", 1L)), deltas[layer]], ("transA", 1L));
+        }
 
         var picks = new List<string>(touched.Count);
-        var indices = subset.Indices;
-        foreach (var (tensor, first, count) in touched)
+        foreach (var (tensor, _, count) in touched)
         {
             var spec = layout.Tensors[tensor];
             string full = gradients[spec.Name];
@@ -130,14 +161,15 @@ internal static class ModelGraphs
                 continue;
             }
 
-            int offset = layout.OffsetOf(tensor);
-            long[] local = new long[count];
-            for (int i = 0; i < count; i++)
+            var (plan, local) = plans[tensor];
+            long[] positions = plan.Kind switch
             {
-                local[i] = indices[first + i] - offset;
-            }
-
-            picks.Add(g.Op("Gather", [flat, g.Int64Constant("subset_offsets", local)], ("axis", 0L)));
+                // position in the [in, |J|] or [|I|, out] block formed for the offset's row i and column j
+                SubsetGradientKind.Columns => [.. local.Select(o => ((long)(o / spec.Shape[1]) * plan.Columns.Length) + Array.BinarySearch(plan.Columns, o % spec.Shape[1]))],
+                SubsetGradientKind.Rows => [.. local.Select(o => ((long)Array.BinarySearch(plan.Rows, o / spec.Shape[1]) * spec.Shape[1]) + (o % spec.Shape[1]))],
+                _ => [.. local.Select(o => (long)o)],
+            };
+            picks.Add(g.Op("Gather", [flat, g.Int64Constant("subset_offsets", positions)], ("axis", 0L)));
         }
 
         if (picks.Count == 1)

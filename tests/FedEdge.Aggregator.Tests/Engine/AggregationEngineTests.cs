@@ -330,9 +330,9 @@ public class AggregationEngineTests
         using var h = new EngineHarness(options);
 
         // logreg-3-2 has 8 parameters (W 3×2, b 2); dense training needs 4·8 + 20·8 = 192 B (TrainingMemoryModel.Default).
-        // A Zero 2 W with 100 B has 68 B beyond the resident weights: a subset pays 20 B per coordinate plus the gradient
-        // copies of the tensors it touches, 4·max(Σ|T|, 2·max|T|) (b alone 16 B, W 48 B): both of b fit (56 B), W only
-        // alone (68 B), so the importance-ranked choice here is b; the Pi 4 trains the whole model.
+        // A Zero 2 W with 100 B has 68 B beyond the resident weights: a subset pays 20 B per coordinate plus its gradient
+        // copies (SubsetGradient: at least 2 values of W or b, counted twice: 16 B), so two coordinates fit (40 + 16 B)
+        // and three never do (60 B + at least 16 B); the Pi 4 trains the whole model.
         h.ObserveStatus("dev-a", "pi4", budget: 1 << 20);
         h.ObserveStatus("dev-z", "pi-zero-2w", budget: 100);
         var first = h.Engine.Subset!;

@@ -41,8 +41,15 @@ public class SubsetSelectionTests
         // all of b: 15 752 + 100·20 + 4·max(100, 200) = 18 552
         Assert.Equal(18_552, AdamW.RequiredBytes(Thousand, ParameterSubset.For(Thousand, [.. Enumerable.Range(900, 100)])));
 
-        // one coordinate of each tensor: 15 752 + 2·20 + 4·max(1 000, 1 800) = 22 992
-        Assert.Equal(22_992, AdamW.RequiredBytes(Thousand, ParameterSubset.For(Thousand, [0, 950])));
+        // one coordinate of each tensor: W [10, 90] forms one column or one row of its gradient, min(10·1, 1·90) = 10
+        // values; b all 100: 15 752 + 2·20 + 4·max(110, 200) = 16 592
+        Assert.Equal(16_592, AdamW.RequiredBytes(Thousand, ParameterSubset.For(Thousand, [0, 950])));
+
+        // three rows of one column of W: min(900, 10·1, 3·90) = 10 values: 15 752 + 3·20 + 4·max(10, 20) = 15 892
+        Assert.Equal(15_892, AdamW.RequiredBytes(Thousand, ParameterSubset.For(Thousand, [0, 90, 180])));
+
+        // a diagonal of 30 coordinates in a 30×30 weight: 30 rows and 30 columns, the whole 900
+        Assert.Equal(900, SubsetGradient.For(new TensorSpec("W", 30, 30), [.. Enumerable.Range(0, 30).Select(i => 31 * i)]).Elements);
 
         // many small tensors: the sum wins; 4·max(3·10, 2·10)
         Assert.Equal(120, TrainingMemoryModel.GradientCopyBytes(30, 10));
@@ -58,15 +65,15 @@ public class SubsetSelectionTests
     [Fact]
     public void TrySelect_refuses_when_not_even_one_parameter_fits()
     {
-        // the cheapest single coordinate is one of b: 20 + 800 B over the fixed 15 752
-        bool ok = SubsetSelection.TrySelect(Thousand, 15_752 + 819, AdamW, new float[1000], 0.1, new Random(1), out var subset);
+        // the cheapest single coordinate is one of W (20 + 4·max(10, 20) = 100 B over the fixed 15 752); one of b costs 820
+        bool ok = SubsetSelection.TrySelect(Thousand, 15_752 + 99, AdamW, new float[1000], 0.1, new Random(1), out var subset);
 
         Assert.False(ok);
         Assert.Null(subset);
 
-        // with one coordinate's worth, the best-ranked one is taken even though ρ = 10 % of the bytes would explore
-        Assert.True(SubsetSelection.TrySelect(Thousand, 15_752 + 820, AdamW, new float[1000], 0.1, new Random(1), out var one));
-        Assert.Equal([999], one.Indices.ToArray());
+        // with one coordinate's worth, the best-ranked one that fits is taken even though ρ = 10 % of the bytes would explore
+        Assert.True(SubsetSelection.TrySelect(Thousand, 15_752 + 100, AdamW, new float[1000], 0.1, new Random(1), out var one));
+        Assert.Equal([899], one.Indices.ToArray());
     }
 
     [Fact]
@@ -98,31 +105,39 @@ public class SubsetSelectionTests
             importance[hot[i]] = 1f + i;
         }
 
-        // 999 (b): 20 + 800; 451 (W): 20 + (7 200 − 800), the copies now 4·max(1 000, 1 800); 450, 17, 3: 20 each — 7 300 B
-        Assert.True(SubsetSelection.TrySelect(Thousand, 15_752 + 7_300, AdamW, importance, 0.0, new Random(1), out var subset));
-        Assert.True(SubsetSelection.TrySelect(Thousand, 15_752 + 7_299, AdamW, importance, 0.0, new Random(1), out var less));
+        // 999 (b): 20 + 800; then 451, 450, 17, 3 of W (rows 5, 5, 0, 0; columns 1, 0, 17, 3): its copy grows to
+        // min(10·4, 2·90) = 40 values, under b's 100 that already count twice, so 20 B each — 900 B in all
+        Assert.True(SubsetSelection.TrySelect(Thousand, 15_752 + 900, AdamW, importance, 0.0, new Random(1), out var subset));
+        Assert.True(SubsetSelection.TrySelect(Thousand, 15_752 + 899, AdamW, importance, 0.0, new Random(1), out var less));
 
         Assert.Equal(hot, subset.Indices.ToArray());
         Assert.Equal([17, 450, 451, 999], less.Indices.ToArray());
     }
 
     [Fact]
-    public void TrySelect_skips_an_important_coordinate_whose_tensor_copy_does_not_fit_and_takes_cheaper_ones()
+    public void TrySelect_skips_important_coordinates_whose_gradient_copy_does_not_fit_and_takes_cheaper_ones()
     {
+        // W [30, 30] + b [100]: N = 1 000, so the fixed part is 15 752 B as above. The diagonal (i, i) is the most important;
+        // each diagonal coordinate adds a row and a column, so W's copy grows by 30 values (counted twice: 240 B) and a
+        // coordinate costs 260 B. 2 800 spare bytes hold ten of them (2 600 B, i = 29 … 20), then b's coordinates cost
+        // 20 B each (their 100 values stay under twice W's 300), so the last 200 B take b's top ten.
+        var square = new ParameterLayout([new TensorSpec("W", 30, 30), new TensorSpec("b", 100)]);
         var importance = new float[1000];
-        importance[5] = 9f;
+        for (int i = 0; i < 30; i++)
+        {
+            importance[31 * i] = 9f;
+        }
 
-        // coordinate 5 would cost 20 + 7 200 B of the 2 800 spare; all of b fits instead
-        Assert.True(SubsetSelection.TrySelect(Thousand, 18_552, AdamW, importance, 0.0, new Random(1), out var subset));
+        Assert.True(SubsetSelection.TrySelect(square, 15_752 + 2_800, AdamW, importance, 0.0, new Random(1), out var subset));
 
-        Assert.Equal(Enumerable.Range(900, 100), subset.Indices.ToArray());
+        Assert.Equal(Enumerable.Range(20, 10).Select(i => 31 * i).Concat(Enumerable.Range(990, 10)), subset.Indices.ToArray());
     }
 
     [Property(MaxTest = 100)]
     public void TrySelect_never_exceeds_the_budget_cannot_take_one_more_and_is_deterministic(int seed)
     {
         var rng = new Random(seed);
-        var layout = RandomLayout(rng);
+        var layout = RandomLayoutWithWeights(rng);
         var memory = new TrainingMemoryModel(rng.Next(0, 3), rng.Next(0, 5000), rng.Next(0, 5000));
         long budget = memory.FixedBytes(layout) + rng.Next(-100, (int)((memory.BytesPerTrainable + 8) * layout.TotalLength) + 200);
         float[] importance = RandomVector(rng, layout.TotalLength).Select(Math.Abs).ToArray();
@@ -153,7 +168,7 @@ public class SubsetSelectionTests
     public void TrySelect_is_the_ranked_greedy_without_exploration_and_keeps_its_first_pass_when_exploring(int seed)
     {
         var rng = new Random(seed);
-        var layout = RandomLayout(rng);
+        var layout = RandomLayoutWithWeights(rng);
         var memory = new TrainingMemoryModel(rng.Next(0, 3), rng.Next(0, 5000), rng.Next(0, 5000));
         long spare = rng.Next(1, (int)((memory.BytesPerTrainable + 8) * layout.TotalLength));
         long budget = memory.FixedBytes(layout) + spare;
@@ -200,6 +215,18 @@ public class SubsetSelectionTests
         {
             Assert.Subset(exploring.Indices.ToArray().ToHashSet(), firstPass.ToHashSet());
         }
+    }
+
+    /// <summary>1–3 tensors, each a vector of 1–40 values or a weight of 1–8 × 1–8, so that rows and columns matter.</summary>
+    private static ParameterLayout RandomLayoutWithWeights(Random rng)
+    {
+        var tensors = new TensorSpec[rng.Next(1, 4)];
+        for (int i = 0; i < tensors.Length; i++)
+        {
+            tensors[i] = rng.Next(2) == 0 ? new TensorSpec($"t{i}", rng.Next(1, 41)) : new TensorSpec($"t{i}", rng.Next(1, 9), rng.Next(1, 9));
+        }
+
+        return new ParameterLayout(tensors);
     }
 
     [Fact]

@@ -33,6 +33,13 @@ public class SubsetTrainerTests
 
         // one coordinate of the first layer: backpropagation runs all the way down
         { "one first-layer weight", [13] },
+
+        // dense1.weight [5, 7] in one column (j = 2): the graph forms only that column of the gradient, 5 of 35 values
+        { "one column of a weight", [37, 44, 51, 58, 65] },
+
+        // dense0.weight [6, 5] in one row (i = 3) and dense2.weight [7, 4] in two rows (i = 1, 5) with a column each
+        // touched twice: the graph forms only those rows
+        { "rows of two weights", [15, 16, 17, 18, 19, 81, 82, 97, 98] },
     };
 
     [Theory]

@@ -12,9 +12,9 @@ namespace FedEdge.Core.Aggregation.Ftte;
 /// flat index, i.e. later tensors first. In a layout ordered from input to output that means "last layers first"
 /// when there is no history yet (all importances 0), which is the usual choice for on-device fine-tuning. How many:
 /// as many as the <see cref="TrainingMemoryModel"/> allows under the smallest budget, counted with
-/// <see cref="TrainingMemoryModel.RequiredBytes(ParameterLayout, ParameterSubset)"/>: the first coordinate of a tensor
-/// also costs what that tensor adds to the gradient copies, so a coordinate in a large tensor nothing else touches is
-/// skipped when its copy does not fit, and cheaper ones further down the ranking take its place. A share ρ of the
+/// <see cref="TrainingMemoryModel.RequiredBytes(ParameterLayout, ParameterSubset)"/>: a coordinate also costs what it adds
+/// to its tensor's gradient copy (a new row or column of a weight, <see cref="SubsetGradient"/>), so a coordinate whose
+/// copy does not fit is skipped, and cheaper ones further down the ranking take its place. A share ρ of the
 /// spare bytes (beyond the best-ranked coordinate that fits, which is always taken) is instead spent on coordinates
 /// drawn uniformly from the rest with the injected <see cref="Random"/>, so coordinates never trained get a chance to
 /// earn importance (without it the rule only ever re-selects what it selected). Whatever is left after that is filled in ranking order, so no single further coordinate would fit.
@@ -160,16 +160,23 @@ public static class SubsetSelection
         }
     }
 
-    /// <summary>The greedy's state: what is chosen, which tensors are touched, and the bytes spent beyond the fixed part.</summary>
+    /// <summary>
+    /// The greedy's state: what is chosen, the rows and columns it touches in each weight (hence each tensor's gradient
+    /// copy, <see cref="SubsetGradient"/>), and the bytes spent beyond the fixed part.
+    /// </summary>
     private sealed class Picker
     {
         private readonly ParameterLayout _layout;
         private readonly int[] _tensorOf;
-        private readonly bool[] _touched;
+        private readonly bool[][] _rowSeen;
+        private readonly bool[][] _columnSeen;
+        private readonly int[] _touchedRows;
+        private readonly int[] _touchedColumns;
+        private readonly long[] _elements;
         private readonly long _perTrainable;
-        private long _copies;
-        private long _touchedLength;
+        private long _sum;
         private long _largest;
+        private long _copies;
 
         public Picker(ParameterLayout layout, TrainingMemoryModel memory, long spare)
         {
@@ -177,11 +184,19 @@ public static class SubsetSelection
             _perTrainable = memory.BytesPerTrainable;
             Spare = spare;
             Chosen = new bool[layout.TotalLength];
-            _touched = new bool[layout.Count];
             _tensorOf = new int[layout.TotalLength];
+            _rowSeen = new bool[layout.Count][];
+            _columnSeen = new bool[layout.Count][];
+            _touchedRows = new int[layout.Count];
+            _touchedColumns = new int[layout.Count];
+            _elements = new long[layout.Count];
             for (int t = 0; t < layout.Count; t++)
             {
-                _tensorOf.AsSpan(layout.OffsetOf(t), layout.Tensors[t].Length).Fill(t);
+                var spec = layout.Tensors[t];
+                _tensorOf.AsSpan(layout.OffsetOf(t), spec.Length).Fill(t);
+                bool matrix = spec.Shape.Count == 2;
+                _rowSeen[t] = matrix ? new bool[spec.Shape[0]] : [];
+                _columnSeen[t] = matrix ? new bool[spec.Shape[1]] : [];
             }
         }
 
@@ -202,16 +217,23 @@ public static class SubsetSelection
             }
 
             int t = _tensorOf[c];
-            long copies = _copies;
-            long touchedLength = _touchedLength;
-            long largest = _largest;
-            if (!_touched[t])
+            var spec = _layout.Tensors[t];
+            int row = 0, column = 0;
+            long elements = spec.Length;
+            bool matrix = _rowSeen[t].Length > 0;
+            if (matrix)
             {
-                touchedLength += _layout.Tensors[t].Length;
-                largest = Math.Max(largest, _layout.Tensors[t].Length);
-                copies = TrainingMemoryModel.GradientCopyBytes(touchedLength, largest);
+                int local = c - _layout.OffsetOf(t);
+                row = local / spec.Shape[1];
+                column = local % spec.Shape[1];
+                int rows = _touchedRows[t] + (_rowSeen[t][row] ? 0 : 1);
+                int columns = _touchedColumns[t] + (_columnSeen[t][column] ? 0 : 1);
+                elements = SubsetGradient.ElementsFor(spec.Shape[0], spec.Shape[1], rows, columns);
             }
 
+            long sum = _sum - _elements[t] + elements;
+            long largest = Math.Max(_largest, elements);
+            long copies = TrainingMemoryModel.GradientCopyBytes(sum, largest);
             long cost = _perTrainable + (copies - _copies);
             if (Spent + cost > limit)
             {
@@ -219,8 +241,16 @@ public static class SubsetSelection
             }
 
             Chosen[c] = true;
-            _touched[t] = true;
-            (_copies, _touchedLength, _largest) = (copies, touchedLength, largest);
+            if (matrix)
+            {
+                _touchedRows[t] += _rowSeen[t][row] ? 0 : 1;
+                _touchedColumns[t] += _columnSeen[t][column] ? 0 : 1;
+                _rowSeen[t][row] = true;
+                _columnSeen[t][column] = true;
+            }
+
+            _elements[t] = elements;
+            (_sum, _largest, _copies) = (sum, largest, copies);
             Spent += cost;
             Count++;
             return true;

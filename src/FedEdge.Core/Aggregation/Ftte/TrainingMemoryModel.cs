@@ -18,13 +18,13 @@ namespace FedEdge.Core.Aggregation.Ftte;
 /// per memory class; calibrate <see cref="OverheadBytes"/> from measurements on the device.
 /// <para>
 /// A subset S of fewer than N coordinates is trained by the subset graph (FedEdge.Onnx's <c>ModelGraphs.SubsetTraining</c>),
-/// which forms the whole gradient ∂L/∂T of every tensor T that S touches before it picks S's coordinates out of it
-/// (hᵀG of a layer's weights is dense, whatever S is). <see cref="RequiredBytes(ParameterLayout, ParameterSubset)"/>
-/// charges those copies as 4·max(Σ|T|, 2·max|T|) over the touched tensors (<see cref="GradientCopyBytes(long, long)"/>):
-/// measured with ONNX Runtime (benchmarks' <c>footprint-ftte-copies</c>), touching one 1024×1024 weight matrix added
-/// about twice its size in anonymous memory, and touching a second one added nothing more (the buffers are reused), so
-/// the largest touched tensor counts twice and the sum of all of them bounds the rest. Dense training (S = everything)
-/// has no such copies; its gradients are the per-trainable term.
+/// which forms a gradient G_T for every tensor T that S touches before it picks S's coordinates out of it: the whole
+/// ∂L/∂T, or for a weight S covers in part only the columns or rows S touches (<see cref="SubsetGradient"/>; |G_T| values).
+/// <see cref="RequiredBytes(ParameterLayout, ParameterSubset)"/> charges those copies as 4·max(Σ|G_T|, 2·max|G_T|)
+/// (<see cref="GradientCopyBytes(long, long)"/>): measured with ONNX Runtime (benchmarks' <c>footprint-ftte-copies</c>),
+/// forming the gradient of one 1024×1024 weight matrix added about twice its size in anonymous memory, and a second one
+/// added nothing more (the buffers are reused), so the largest copy counts twice and the sum of all of them bounds the
+/// rest. Dense training (S = everything) has no such copies; its gradients are the per-trainable term.
 /// </para>
 /// </summary>
 /// <param name="OptimizerStateSlots">Float32 states per trainable parameter (AdamW: 2; SGD with momentum: 1; SGD: 0).</param>
@@ -72,7 +72,7 @@ public sealed record TrainingMemoryModel(int OptimizerStateSlots = 2, long Activ
         return subset.Count == layout.TotalLength ? bytes : checked(bytes + GradientCopyBytes(layout, subset.Indices));
     }
 
-    /// <summary>The gradient copies of the tensors of <paramref name="layout"/> that the sorted <paramref name="indices"/> touch.</summary>
+    /// <summary>The gradient copies (<see cref="SubsetGradient"/>) of the tensors of <paramref name="layout"/> that the sorted <paramref name="indices"/> touch.</summary>
     public static long GradientCopyBytes(ParameterLayout layout, ReadOnlySpan<int> indices)
     {
         ArgumentNullException.ThrowIfNull(layout);
@@ -84,19 +84,29 @@ public sealed record TrainingMemoryModel(int OptimizerStateSlots = 2, long Activ
             int end = layout.OffsetOf(t) + layout.Tensors[t].Length;
             if (indices[position] < end)
             {
-                sum += layout.Tensors[t].Length;
-                max = Math.Max(max, layout.Tensors[t].Length);
+                int first = position;
                 while (position < indices.Length && indices[position] < end)
                 {
                     position++;
                 }
+
+                int offset = layout.OffsetOf(t);
+                int[] local = new int[position - first];
+                for (int i = 0; i < local.Length; i++)
+                {
+                    local[i] = indices[first + i] - offset;
+                }
+
+                long elements = SubsetGradient.For(layout.Tensors[t], local).Elements;
+                sum += elements;
+                max = Math.Max(max, elements);
             }
         }
 
         return GradientCopyBytes(sum, max);
     }
 
-    /// <summary>4·max(Σ|T|, 2·max|T|) for touched tensors of <paramref name="totalLength"/> elements in all, the largest <paramref name="largestLength"/>.</summary>
+    /// <summary>4·max(Σ|G_T|, 2·max|G_T|) for gradient copies of <paramref name="totalLength"/> values in all, the largest <paramref name="largestLength"/>.</summary>
     public static long GradientCopyBytes(long totalLength, long largestLength)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(totalLength);
