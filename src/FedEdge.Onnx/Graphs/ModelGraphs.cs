@@ -92,13 +92,15 @@ internal static class ModelGraphs
     /// FTTE's subset training graph (arXiv 2510.03165: the device trains only the server's sparse subset S of
     /// coordinates). Every parameter tensor stays a graph input — frozen, read by the forward pass as it is — and
     /// the graph's only gradient output is <see cref="ArtifactNames.SubsetGradients"/>, float32 [|S|], the mean
-    /// gradient at S's coordinates in S's (flat, sorted) order. Per tensor T that S touches: ∂L/∂T is formed as
-    /// in <see cref="Training"/> (hₗ₋₁ᵀGₗ, or Σᵢ Gₗ,ᵢ), flattened, and the coordinates S ∩ T are picked with one
-    /// Gather over an int64 initializer of their offsets within T (skipped when S covers T); the picks are
-    /// concatenated in layout order, which is S's order because S is sorted and the layout is contiguous.
-    /// Backpropagation stops at the lowest layer S touches and tensors S misses get no gradient node at all.
-    /// The dense ∂L/∂T of a touched tensor exists only transiently inside ONNX Runtime; nothing of size T is
-    /// bound, kept or optimised: the runner holds |S| gradients and |S|·slots optimizer states.
+    /// gradient at S's coordinates in S's (flat, sorted) order. Per tensor T that S touches, a gradient G_T is formed
+    /// (<see cref="SubsetGradient"/>): ∂L/∂T as in <see cref="Training"/> (hₗ₋₁ᵀGₗ, or Σᵢ Gₗ,ᵢ) for a bias or a tensor S
+    /// covers wholly; for a weight S covers in part only the columns J S touches, hₗ₋₁ᵀ·Gₗ[:, J], or the rows I,
+    /// hₗ₋₁[:, I]ᵀ·Gₗ, whichever is smaller. G_T is flattened and the coordinates S ∩ T are picked with one Gather over
+    /// an int64 initializer of their positions in G_T (skipped when S covers T); the picks are concatenated in layout
+    /// order, which is S's order because S is sorted and the layout is contiguous. Backpropagation stops at the lowest
+    /// layer S touches and tensors S misses get no gradient node at all. G_T exists only transiently inside ONNX
+    /// Runtime (TrainingMemoryModel charges its size); nothing of size T is bound, kept or optimised: the runner holds
+    /// |S| gradients and |S|·slots optimizer states.
     /// </summary>
     public static ModelProto SubsetTraining(ModelArchitecture architecture, ParameterSubset subset)
     {
