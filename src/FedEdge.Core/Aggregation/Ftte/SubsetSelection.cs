@@ -17,8 +17,8 @@ namespace FedEdge.Core.Aggregation.Ftte;
 /// copy does not fit is skipped, and cheaper ones further down the ranking take its place. A share ρ of the
 /// spare bytes (beyond the best-ranked coordinate that fits, which is always taken) is instead spent on coordinates
 /// drawn uniformly from the rest with the injected <see cref="Random"/>, so coordinates never trained get a chance to
-/// earn importance (without it the rule only ever re-selects what it selected). Whatever is left after that is filled in ranking order, so no single further coordinate would fit.
-/// Deterministic given the inputs and the Random's state.
+/// earn importance (without it the rule only ever re-selects what it selected). Whatever is left after that is filled
+/// in ranking order, so no single further coordinate would fit. Deterministic given the inputs and the Random's state.
 /// </summary>
 public static class SubsetSelection
 {
