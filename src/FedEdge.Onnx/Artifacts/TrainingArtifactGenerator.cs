@@ -1,3 +1,4 @@
+using FedEdge.Core.Aggregation.Ftte;
 using FedEdge.Storage;
 using Google.Protobuf;
 using FedEdge.Core.Codecs;
@@ -97,7 +98,7 @@ public static class TrainingArtifactGenerator
         ArgumentException.ThrowIfNullOrEmpty(directory);
         optimizer.Validate();
         var training = ModelGraphs.SubsetTraining(architecture, subset);
-        var touched = ModelGraphs.SubsetTensors(architecture.Layout, subset).Select(t => architecture.Layout.Tensors[t.Tensor].Name).ToArray();
+        var touched = SubsetGradient.ForSubset(architecture.Layout, subset.Indices).Select(t => architecture.Layout.Tensors[t.Tensor].Name).ToArray();
 
         Directory.CreateDirectory(directory);
         var set = new ArtifactSet(directory);

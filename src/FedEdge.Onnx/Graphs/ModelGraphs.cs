@@ -111,30 +111,16 @@ internal static class ModelGraphs
         }
 
         var g = new OnnxGraphBuilder("fededge_training_subset");
-        var touched = SubsetTensors(layout, subset);
+        var touched = SubsetGradient.ForSubset(layout, subset.Indices);
         var trainableSet = new HashSet<string>(touched.Select(t => layout.Tensors[t.Tensor].Name), StringComparer.Ordinal);
         var forward = Forward(g, architecture, DeclareInputs(g, architecture, withLabels: true), parametersAsInputs: true);
         var (_, dLogits) = SoftmaxCrossEntropy(g, forward.Logits, ArtifactNames.Labels, architecture.Classes, LossGradient.Mean, ArtifactNames.Loss);
         var deltas = Backward(g, architecture, trainableSet, forward, dLogits!);
         string ones = g.FloatInput(ArtifactNames.BatchOnes, [null]);
-        var indices = subset.Indices;
 
         // a weight S covers in part gets only the columns or rows S touches (SubsetGradient), formed below; the rest as usual
-        var plans = new Dictionary<int, (SubsetGradient Plan, int[] Local)>();
-        foreach (var (tensor, first, count) in touched)
-        {
-            int offset = layout.OffsetOf(tensor);
-            int[] local = new int[count];
-            for (int i = 0; i < count; i++)
-            {
-                local[i] = indices[first + i] - offset;
-            }
-
-            plans[tensor] = (SubsetGradient.For(layout.Tensors[tensor], local), local);
-        }
-
-        var restricted = new HashSet<string>(
-            touched.Where(t => plans[t.Tensor].Plan.Kind != SubsetGradientKind.Full).Select(t => layout.Tensors[t.Tensor].Name), StringComparer.Ordinal);
+        var plans = touched.ToDictionary(t => layout.Tensors[t.Tensor].Name, t => t.Gradient, StringComparer.Ordinal);
+        var restricted = new HashSet<string>(plans.Where(p => p.Value.Kind != SubsetGradientKind.Full).Select(p => p.Key), StringComparer.Ordinal);
         var gradients = new Dictionary<string, string>(StringComparer.Ordinal);
         ParameterGradients(g, architecture, [.. trainableSet.Except(restricted)], forward.Activations, deltas, ones, proximalTerm: null, gradients);
         for (int layer = 0; layer < architecture.LayerCount; layer++)
@@ -145,25 +131,24 @@ internal static class ModelGraphs
                 continue;
             }
 
-            var plan = plans[layout.IndexOf(weight)].Plan;
+            var plan = plans[weight];
             gradients[weight] = plan.Kind == SubsetGradientKind.Columns
                 ? g.Op("Gemm", [forward.Activations[layer], g.Op("Gather", [deltas[layer], g.Int64Constant("subset_columns", [.. plan.Columns.Select(c => (long)c)])], ("axis", 1L))], ("transA", 1L))
                 : g.Op("Gemm", [g.Op("Gather", [forward.Activations[layer], g.Int64Constant("subset_rows", [.. plan.Rows.Select(r => (long)r)])], ("axis", 1L)), deltas[layer]], ("transA", 1L));
         }
 
         var picks = new List<string>(touched.Count);
-        foreach (var (tensor, _, count) in touched)
+        foreach (var (tensor, local, plan) in touched)
         {
             var spec = layout.Tensors[tensor];
             string full = gradients[spec.Name];
             string flat = spec.Shape.Count == 1 ? full : g.Op("Reshape", [full, g.Int64Constant("flat", -1)]);
-            if (count == spec.Length)
+            if (local.Length == spec.Length)
             {
                 picks.Add(flat);
                 continue;
             }
 
-            var (plan, local) = plans[tensor];
             long[] positions = plan.Kind switch
             {
                 // position in the [in, |J|] or [|I|, out] block formed for the offset's row i and column j
@@ -197,30 +182,6 @@ internal static class ModelGraphs
 
     /// <summary>The metadata key holding the hex SHA-256 of the subset a subset graph trains.</summary>
     public const string SubsetMetadataKey = "fededge.subset_sha256";
-
-    /// <summary>The tensors <paramref name="subset"/> touches, in layout order: tensor index, first position in the subset, count.</summary>
-    public static List<(int Tensor, int First, int Count)> SubsetTensors(ParameterLayout layout, ParameterSubset subset)
-    {
-        var touched = new List<(int, int, int)>();
-        var indices = subset.Indices;
-        int position = 0;
-        for (int t = 0; t < layout.Count && position < indices.Length; t++)
-        {
-            int end = layout.OffsetOf(t) + layout.Tensors[t].Length;
-            int first = position;
-            while (position < indices.Length && indices[position] < end)
-            {
-                position++;
-            }
-
-            if (position > first)
-            {
-                touched.Add((t, first, position - first));
-            }
-        }
-
-        return touched;
-    }
 
     /// <summary>
     /// DP-SGD's first graph (Abadi et al. 2016, Alg. 1, without materialising per-example gradients):

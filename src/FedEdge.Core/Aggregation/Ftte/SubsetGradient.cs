@@ -69,6 +69,40 @@ public sealed record SubsetGradient(SubsetGradientKind Kind, int[] Rows, int[] C
         return new SubsetGradient(kind, touchedRows, touchedColumns, elements);
     }
 
+    /// <summary>
+    /// The tensors of <paramref name="layout"/> that the sorted <paramref name="indices"/> touch, in layout order, each with
+    /// its coordinates' offsets within the tensor and its plan: what the subset graph forms and the memory model charges.
+    /// </summary>
+    public static IReadOnlyList<TouchedTensor> ForSubset(ParameterLayout layout, ReadOnlySpan<int> indices)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        var touched = new List<TouchedTensor>();
+        int position = 0;
+        for (int t = 0; t < layout.Count && position < indices.Length; t++)
+        {
+            int offset = layout.OffsetOf(t);
+            int end = offset + layout.Tensors[t].Length;
+            int first = position;
+            while (position < indices.Length && indices[position] < end)
+            {
+                position++;
+            }
+
+            if (position > first)
+            {
+                int[] local = new int[position - first];
+                for (int i = 0; i < local.Length; i++)
+                {
+                    local[i] = indices[first + i] - offset;
+                }
+
+                touched.Add(new TouchedTensor(t, local, For(layout.Tensors[t], local)));
+            }
+        }
+
+        return touched;
+    }
+
     /// <summary>min(rows·columns, rows·|J|, |I|·columns): the values formed for a weight with |I| rows and |J| columns touched.</summary>
     public static long ElementsFor(int rows, int columns, int touchedRows, int touchedColumns) =>
         Math.Min((long)rows * columns, Math.Min((long)rows * touchedColumns, (long)touchedRows * columns));
@@ -87,3 +121,9 @@ public sealed record SubsetGradient(SubsetGradientKind Kind, int[] Rows, int[] C
         return [.. list];
     }
 }
+
+/// <summary>A tensor a subset touches (<see cref="SubsetGradient.ForSubset"/>).</summary>
+/// <param name="Tensor">Its index in the layout.</param>
+/// <param name="LocalOffsets">The subset's coordinates in it, as offsets within the tensor, ascending.</param>
+/// <param name="Gradient">What the subset graph forms for it.</param>
+public sealed record TouchedTensor(int Tensor, int[] LocalOffsets, SubsetGradient Gradient);

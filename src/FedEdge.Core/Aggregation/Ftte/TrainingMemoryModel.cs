@@ -75,32 +75,12 @@ public sealed record TrainingMemoryModel(int OptimizerStateSlots = 2, long Activ
     /// <summary>The gradient copies (<see cref="SubsetGradient"/>) of the tensors of <paramref name="layout"/> that the sorted <paramref name="indices"/> touch.</summary>
     public static long GradientCopyBytes(ParameterLayout layout, ReadOnlySpan<int> indices)
     {
-        ArgumentNullException.ThrowIfNull(layout);
         long sum = 0;
         long max = 0;
-        int position = 0;
-        for (int t = 0; t < layout.Count && position < indices.Length; t++)
+        foreach (var touched in SubsetGradient.ForSubset(layout, indices))
         {
-            int end = layout.OffsetOf(t) + layout.Tensors[t].Length;
-            if (indices[position] < end)
-            {
-                int first = position;
-                while (position < indices.Length && indices[position] < end)
-                {
-                    position++;
-                }
-
-                int offset = layout.OffsetOf(t);
-                int[] local = new int[position - first];
-                for (int i = 0; i < local.Length; i++)
-                {
-                    local[i] = indices[first + i] - offset;
-                }
-
-                long elements = SubsetGradient.For(layout.Tensors[t], local).Elements;
-                sum += elements;
-                max = Math.Max(max, elements);
-            }
+            sum += touched.Gradient.Elements;
+            max = Math.Max(max, touched.Gradient.Elements);
         }
 
         return GradientCopyBytes(sum, max);
