@@ -7,6 +7,7 @@ using FedEdge.Aggregation.Node;
 using FedEdge.Aggregation.Privacy;
 using FedEdge.Aggregation.Validation;
 using FedEdge.Core.Aggregation.Ftte;
+using FedEdge.Core.Codecs;
 using FedEdge.Protocol.Signing;
 using FedEdge.Protocol.Topics;
 using FedEdge.Protocol.Transport;
@@ -112,6 +113,8 @@ public sealed partial class FleetAggregator : IAsyncDisposable
     /// gradient copies of the tensors it touches (0 = none assigned).
     /// </summary>
     public long LargestSubsetBytes { get; private set; }
+
+    private ParameterSubset? _notedSubset;
 
     /// <summary>Creates the node with fresh state under <paramref name="directory"/>, connects and publishes model version 1.</summary>
     public static async Task<FleetAggregator> StartAsync(
@@ -230,8 +233,10 @@ public sealed partial class FleetAggregator : IAsyncDisposable
 
     private void NoteSubset()
     {
-        if (_node.Engine.Subset is { } subset)
+        // once per subset the server assigns, not per message
+        if (_node.Engine.Subset is { } subset && !ReferenceEquals(subset, _notedSubset))
         {
+            _notedSubset = subset;
             LargestSubset = Math.Max(LargestSubset, subset.Count);
             LargestSubsetBytes = Math.Max(LargestSubsetBytes, TrainingMemoryModel.Default.RequiredBytes(_node.Engine.Architecture.Layout, subset));
         }
