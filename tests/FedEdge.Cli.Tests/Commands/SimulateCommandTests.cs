@@ -306,6 +306,7 @@ public class SimulateCommandTests
         using var dir = new TempDirectory();
         string cli = Path.Combine(AppContext.BaseDirectory, "fededge.dll");
         var outputs = new List<JsonElement>();
+        var logs = new List<string>();
         for (int run = 0; run < 2; run++)
         {
             string output = Path.Combine(dir.Path, $"run{run}");
@@ -320,12 +321,17 @@ public class SimulateCommandTests
             var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
             await process.WaitForExitAsync(TestContext.Current.CancellationToken);
             Assert.True(process.ExitCode == 0, await stderr + await stdout);
+            logs.Add(await stderr);
             using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output, "summary.json"), TestContext.Current.CancellationToken));
             outputs.Add(summary.RootElement.GetProperty("runs")[0].Clone());
         }
 
-        Assert.Equal(outputs[0].GetProperty("finalModelSha256").GetString(), outputs[1].GetProperty("finalModelSha256").GetString());
-        Assert.Equal(outputs[0].GetProperty("timeline").GetRawText(), outputs[1].GetProperty("timeline").GetRawText());
+        // on a mismatch, say where the runs parted: their counters and what each logged (transport warnings and the like)
+        string Counters(JsonElement run) => string.Join(", ", new[] { "acceptedUpdates", "checkIns", "quietCheckIns", "brokerSessions", "interruptedRuns", "budgetRefusals", "finalVersion" }
+            .Select(name => $"{name} {run.GetProperty(name)}")) + $", rejected {run.GetProperty("rejected")}";
+        string diagnosis = $"run 0: {Counters(outputs[0])}\nrun 1: {Counters(outputs[1])}\nrun 0 logged:\n{logs[0]}\nrun 1 logged:\n{logs[1]}";
+        Assert.True(outputs[0].GetProperty("finalModelSha256").GetString() == outputs[1].GetProperty("finalModelSha256").GetString(), "different final models; " + diagnosis);
+        Assert.True(outputs[0].GetProperty("timeline").GetRawText() == outputs[1].GetProperty("timeline").GetRawText(), "different timelines; " + diagnosis);
         Assert.True(outputs[0].GetProperty("finalVersion").GetInt64() > 1, "the run must learn something");
     }
 }
