@@ -56,12 +56,13 @@ internal static class SimulateCommand
         var serverLr = new Option<double?>("--server-lr") { Description = "Server learning rate η_g (default 1)." };
         var robust = new Option<string?>("--robust") { Description = "How the aggregator pools a step: trimmed-mean (the aggregator's default, β = 0.1), median, or none (the weighted mean)." };
         var ftteSubsets = new Option<string?>("--ftte-subsets") { Description = "FTTE: per-class (default: a memory class whose budget holds the whole model trains all of it, the others the subset) or fleet (every device trains the subset, as in FTTE's paper)." };
+        var overBudget = new Option<string?>("--over-budget") { Description = "A device told to train the whole model (fedavg, fedbuff, or an ftte class that trains densely) whose board's training budget cannot hold it: train (beyond the budget, as in FTTE's baselines) or sit-out (it still receives models but does not contribute) (default train)." };
         var workDir = new Option<DirectoryInfo?>("--work-dir") { Description = "Where device and aggregator state (ledgers, outboxes, SQLite) live during the run; default a temporary directory, on /dev/shm when available (the state is thrown away)." };
         var stopAtTarget = new Option<bool>("--stop-at-target") { Description = "End each run when it reaches the target accuracy." };
         var json = new Option<bool>("--json") { Description = "Print summary.json's object on stdout; progress and tables go to stderr." };
         var command = new Command("simulate", "Simulate a heterogeneous fleet learning together, on the real agent/aggregator code and an MQTT broker.")
         {
-            preset, devices, strategy, codec, dp, epsilon, delta, contributions, checkInRate, reoffer, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, buffer, cohort, serverLr, robust, ftteSubsets, workDir, stopAtTarget, json,
+            preset, devices, strategy, codec, dp, epsilon, delta, contributions, checkInRate, reoffer, target, maxTime, seeds, outDir, dataset, partition, stragglers, broker, ca, credentials, personalize, lambda, buffer, cohort, serverLr, robust, ftteSubsets, overBudget, workDir, stopAtTarget, json,
         };
 
         command.OnlyWith(ca, broker);
@@ -115,6 +116,7 @@ internal static class SimulateCommand
                     ServerLearningRate = parse.GetValue(serverLr) ?? baseline.ServerLearningRate,
                     Robust = parse.GetValue(robust) is { } r ? ParseRobust(r) : baseline.Robust,
                     FtteDenseWhereItFits = parse.GetValue(ftteSubsets) is { } f ? ParseFtteSubsets(f) : baseline.FtteDenseWhereItFits,
+                    OverBudgetSitsOut = parse.GetValue(overBudget) is { } ob ? ParseOverBudget(ob) : baseline.OverBudgetSitsOut,
                 };
                 if (parse.GetValue(checkInRate) is not null && options.Privacy is not (ContributionPrivacy.UserLevel or ContributionPrivacy.Distributed))
                 {
@@ -490,6 +492,13 @@ internal static class SimulateCommand
             ? span
             : throw new FormatException($"--max-time '{text}' is not a duration like 12h, 90m, 2d or 01:30:00.");
     }
+
+    internal static bool ParseOverBudget(string text) => text.ToLowerInvariant() switch
+    {
+        "train" => false,
+        "sit-out" => true,
+        _ => throw new FormatException($"--over-budget '{text}' is not train or sit-out."),
+    };
 
     internal static IReadOnlyList<int> ParseSeeds(string text)
     {

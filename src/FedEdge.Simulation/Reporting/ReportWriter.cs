@@ -203,7 +203,7 @@ public static class ReportWriter
         md.Append("Check-ins (inside a charging window) and broker sessions; a quiet check-in found nothing new — the model, pace and empty outbox of the device's last session — and opened no session, as an agent on its kept connection receives nothing then:\n\n");
         foreach (RunResult r in runs)
         {
-            md.Append(Invariant($"- {Escape(r.Strategy)} seed {r.Seed}: {r.CheckIns} check-ins, {r.QuietCheckIns} quiet; {r.BrokerSessions} sessions for check-ins and uploads\n"));
+            md.Append(Invariant($"- {Escape(r.Strategy)} seed {r.Seed}: {r.CheckIns} check-ins, {r.QuietCheckIns} quiet; {r.BrokerSessions} sessions for check-ins and uploads{(r.OverBudgetSitOuts > 0 ? Invariant($"; {r.OverBudgetSitOuts} contributions sat out (the whole model is over the board's budget)") : "")}\n"));
         }
 
         md.Append('\n');

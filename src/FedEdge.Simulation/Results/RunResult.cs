@@ -51,6 +51,12 @@ public sealed record RunResult
     /// <summary>Of <see cref="CheckIns"/>, those with nothing new (model, pace and outbox as at the device's last session): no broker session.</summary>
     public long QuietCheckIns { get; init; }
 
+    /// <summary>
+    /// Check-ins at which a device had a model to train and sat it out because training the whole model is over its board's
+    /// budget (<see cref="Running.SimulationOptions.OverBudgetSitsOut"/>; 0 otherwise).
+    /// </summary>
+    public long OverBudgetSitOuts { get; init; }
+
     /// <summary>Broker sessions devices opened to check in or upload (status publications and secure aggregation apart).</summary>
     public long BrokerSessions { get; init; }
 

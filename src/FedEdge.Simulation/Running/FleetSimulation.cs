@@ -71,6 +71,7 @@ public sealed class FleetSimulation : IDisposable
     private long _budgetRefusals;
     private long _checkIns;
     private long _quietCheckIns;
+    private long _overBudgetSitOuts;
     private double? _hoursToTarget;
     private long? _bytesToTarget;
 
@@ -447,6 +448,14 @@ public sealed class FleetSimulation : IDisposable
         }
 
         await ProcessAsync(checkIn.Delivered, cancellationToken).ConfigureAwait(false);
+        if (checkIn.Model is not null && SitsOut(device))
+        {
+            // before the agent evaluates: a board that cannot train is not offered the round (no check-in coin, no charge)
+            _overBudgetSitOuts++;
+            ScheduleCheckIn(now + Interval(device), device);
+            return;
+        }
+
         var decision = device.Agent.Evaluate(device.Signals(now));
         if (checkIn.Model is not null && checkIn.Pace is not null && decision.Eligible)
         {
@@ -477,6 +486,13 @@ public sealed class FleetSimulation : IDisposable
 
         ScheduleCheckIn(now + Interval(device), device);
     }
+
+    // --over-budget sit-out: the device's model asks it to train every coordinate (no FTTE subset for it) and the whole
+    // model's modelled training memory is over its board's budget
+    private bool SitsOut(VirtualDevice device) =>
+        _options.OverBudgetSitsOut
+        && device.Agent.Installed is { Subset: null } installed
+        && TrainingMemoryModel.Default.RequiredBytes(installed.Architecture.Layout, installed.Architecture.Layout.TotalLength) > device.Profile.Board.TrainingBudgetBytes;
 
     private long LocalSteps(VirtualDevice device)
     {
@@ -822,6 +838,7 @@ public sealed class FleetSimulation : IDisposable
             BudgetRefusals = _budgetRefusals,
             CheckIns = _checkIns,
             QuietCheckIns = _quietCheckIns,
+            OverBudgetSitOuts = _overBudgetSitOuts,
             BrokerSessions = _devices.Sum(d => d.Sessions),
             PeakTrainingMemoryBytes = trainable < layout.TotalLength ? _aggregator.LargestSubsetBytes : TrainingMemoryModel.Default.RequiredBytes(layout, trainable),
             TrainableCoordinates = trainable,

@@ -111,6 +111,14 @@ public sealed record SimulationOptions
     /// <summary>FTTE: memory classes that can hold the whole model train all of it (default true, the aggregator's default); false: every device trains the subset.</summary>
     public bool FtteDenseWhereItFits { get; init; } = true;
 
+    /// <summary>
+    /// Whether a device whose model asks it to train every coordinate (FedAvg, FedBuff, or an FTTE class told to train densely)
+    /// sits its contributions out when the whole model's modelled training memory is over its board's budget (true), or trains
+    /// beyond the budget (false, the default: every device trains in FTTE's FedAvg and FedBuff baselines). A device that sits
+    /// out still checks in and receives models; it is not offered the round, so it spends no ε.
+    /// </summary>
+    public bool OverBudgetSitsOut { get; init; }
+
     /// <summary>How the aggregator pools a step's updates (default the aggregator's own default, the trimmed mean).</summary>
     public RobustKind Robust { get; init; } = RobustKind.TrimmedMean;
 

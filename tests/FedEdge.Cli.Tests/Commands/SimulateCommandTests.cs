@@ -11,6 +11,7 @@ public class SimulateCommandTests
     [InlineData("--dp", "local", "--dp 'local'")]
     [InlineData("--robust", "krum", "--robust 'krum'")]
     [InlineData("--ftte-subsets", "some", "--ftte-subsets 'some'")]
+    [InlineData("--over-budget", "skip", "--over-budget 'skip'")]
     [InlineData("--max-time", "soon", "--max-time 'soon'")]
     [InlineData("--seeds", "1,x", "'x' is not an integer")]
     [InlineData("--partition", "dirichlet:0", "dirichlet:0")]
@@ -34,6 +35,12 @@ public class SimulateCommandTests
         Assert.Equal(FedEdge.Core.Codecs.UpdateEncoding.PackedStochastic, SimulateCommand.ParseCodec(name));
         Assert.Equal(bits, SimulateCommand.ParsePackedBits(name));
     }
+
+    [Theory]
+    [InlineData("train", false)]
+    [InlineData("Sit-Out", true)]
+    public void An_over_budget_name_gives_whether_such_a_board_sits_out(string name, bool sitsOut) =>
+        Assert.Equal(sitsOut, SimulateCommand.ParseOverBudget(name));
 
     [Theory]
     [InlineData("none", FedEdge.Aggregation.Engine.RobustKind.None)]
