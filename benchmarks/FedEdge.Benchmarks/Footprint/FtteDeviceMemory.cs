@@ -26,7 +26,9 @@ namespace FedEdge.Benchmarks.Footprint;
 /// then collects garbage aggressively (returning free heap to the OS), records VmRSS, the glibc heap in use (mallinfo2: ONNX Runtime's arenas, sessions and kernels
 /// live there) and the managed heap, resets the peak (<c>5 &gt; /proc/self/clear_refs</c>), loads the trainer from
 /// artifacts already on disk and runs one contribution's training (the agent's defaults: one epoch of 2,000 samples,
-/// batch 32, SGD). Training memory = VmHWM − VmRSS before. A third mode does the same with an empty cache, so it
+/// batch 32, SGD). Training memory = VmHWM − VmRSS before. The child then disposes that trainer, returns the freed
+/// heaps to the OS and measures a second contribution the same way ("warm": the code the training path runs is
+/// resident by then, so this is the training's own memory). A third mode does the same with an empty cache, so it
 /// includes generating the subset set (the first contribution under a new subset).
 /// </summary>
 internal static partial class FtteDeviceMemory
@@ -93,16 +95,23 @@ internal static partial class FtteDeviceMemory
 
                 var coldRun = await ChildAsync(name, "subset", cold, files[0]).ConfigureAwait(false);
                 var denseMedian = Median(dense);
+                var denseWarm = Median([.. dense.Select(d => d.Warm!)]);
+                var denseJson = denseMedian.ToJson();
+                denseJson["warm"] = denseWarm.ToJson();
                 var entry = new JsonObject
                 {
                     ["parameters"] = architecture.Layout.TotalLength,
-                    ["dense"] = denseMedian.ToJson(),
+                    ["dense"] = denseJson,
                 };
                 for (int s = 0; s < subsets.Length; s++)
                 {
                     var median = Median(bySubset[s]);
+                    var warm = Median([.. bySubset[s].Select(d => d.Warm!)]);
                     double less = 1 - ((double)median.PeakDeltaBytes / denseMedian.PeakDeltaBytes);
+                    double lessWarm = 1 - ((double)warm.PeakDeltaBytes / denseWarm.PeakDeltaBytes);
                     var json = median.ToJson();
+                    json["warm"] = warm.ToJson();
+                    json["less_than_dense_warm"] = Math.Round(lessWarm, 3);
                     json["trainable"] = subsets[s].Count;
                     json["fraction"] = Math.Round((double)subsets[s].Count / architecture.Layout.TotalLength, 4);
                     json["less_than_dense"] = Math.Round(less, 3);
@@ -110,7 +119,7 @@ internal static partial class FtteDeviceMemory
                     json["modelled_bytes"] = new TrainingMemoryModel().RequiredBytes(architecture.Layout, subsets[s]);
                     entry[string.Create(CultureInfo.InvariantCulture, $"budget_{fractions[s]:F2}")] = json;
                     log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{name}: dense {denseMedian.PeakDeltaBytes / 1024.0:F0} KiB, subset {subsets[s].Count} of {architecture.Layout.TotalLength} {median.PeakDeltaBytes / 1024.0:F0} KiB ({less:P1} less)"));
+                        $"{name}: dense {denseMedian.PeakDeltaBytes / 1024.0:F0} KiB, subset {subsets[s].Count} of {architecture.Layout.TotalLength} {median.PeakDeltaBytes / 1024.0:F0} KiB ({less:P1} less); warm {denseWarm.PeakDeltaBytes / 1024.0:F0} against {warm.PeakDeltaBytes / 1024.0:F0} KiB ({lessWarm:P1} less)"));
                 }
 
                 var coldJson = coldRun.ToJson();
@@ -129,7 +138,13 @@ internal static partial class FtteDeviceMemory
         return new JsonObject { ["repetitions"] = Repetitions, ["models"] = models };
     }
 
-    /// <summary>The child side: become a predicting device, then measure one contribution's training.</summary>
+    /// <summary>
+    /// The child side: become a predicting device, then measure one contribution's training twice. First in a process
+    /// where no training has run (the "FTTE" line: the first contribution after the agent starts, including the code the
+    /// training path runs for the first time — JIT-compiled methods, framework assembly pages, the runtime library's
+    /// kernels); then, after disposing that trainer and returning the freed heaps to the OS, once more with a freshly
+    /// loaded trainer (the "WARM" line: the training's own memory — sessions, buffers, arena — with the code resident).
+    /// </summary>
     public static int Child(string model, string mode, string directory, string subsetFile)
     {
         var architecture = ModelArchitecture.Parse(model);
@@ -145,18 +160,28 @@ internal static partial class FtteDeviceMemory
         var global = architecture.InitialParameters(new Random(0));
         int[] order = Enumerable.Range(0, data.Count).ToArray();
         new Random(1).Shuffle(order);
-        using var trainers = new LocalTrainers(Path.Combine(directory, "artifacts"));
-        // both modes compute the server's subset before the baseline, so their baselines hold the same objects
         // both modes read the subset (chosen by the parent, as a device gets it from the model message) before the
         // baseline, so their baselines hold the same objects and no server code has run in the child
         var assigned = ParameterSubset.For(architecture.Layout, MemoryMarshal.Cast<byte, int>(File.ReadAllBytes(subsetFile)));
         var subset = mode == "dense" ? null : assigned;
+        foreach (string line in new[] { "FTTE", "WARM" })
+        {
+            using var trainers = new LocalTrainers(Path.Combine(directory, "artifacts"));
+            Console.WriteLine(line + " " + Contribution(trainers, architecture, subset, data, global, order));
+        }
 
-        // an aggressive, compacting collection also returns the free heap to the OS: otherwise the garbage of the set-up
-        // (the subset choice allocates several N-sized arrays) stays resident and the trainer's buffers reuse it unseen
+        return 0;
+    }
+
+    // One contribution's training measured from a clean baseline; the figures as the parent parses them.
+    private static string Contribution(LocalTrainers trainers, ModelArchitecture architecture, ParameterSubset? subset, Dataset data, FedEdge.Core.Parameters.ParameterSet global, int[] order)
+    {
+        // an aggressive, compacting collection returns the free managed heap to the OS, and malloc_trim the free native
+        // heap (a disposed trainer's): otherwise garbage stays resident and the trainer's buffers reuse it unseen
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        _ = malloc_trim(0);
         var before = Probe();
         File.WriteAllText("/proc/self/clear_refs", "5");
 
@@ -172,10 +197,9 @@ internal static partial class FtteDeviceMemory
 
         var after = Probe();
         long peak = Status("VmHWM:");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"FTTE {before.Rss} {peak} {after.Rss} {before.Native} {after.Native} {before.Managed} {after.Managed} {loaded.Rss} {loaded.Native} {before.Anon} {after.Anon} {loss}"));
         GC.KeepAlive(trainer);
-        return 0;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{before.Rss} {peak} {after.Rss} {before.Native} {after.Native} {before.Managed} {after.Managed} {loaded.Rss} {loaded.Native} {before.Anon} {after.Anon} {loss}");
     }
 
     /// <summary>The model of <see cref="MeasureGradientCopiesAsync"/>: two 1024×1024 weight matrices.</summary>
@@ -357,10 +381,15 @@ internal static partial class FtteDeviceMemory
         using var child = Process.Start(start) ?? throw new InvalidOperationException("cannot start the FTTE memory child");
         string text = await child.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
         await child.WaitForExitAsync().ConfigureAwait(false);
-        string line = text.Split('\n').SingleOrDefault(l => l.StartsWith("FTTE ", StringComparison.Ordinal))
-            ?? throw new InvalidOperationException($"the FTTE memory child ({model} {mode}) exited with {child.ExitCode}: {text}");
-        long[] v = line[5..].Split(' ')[..11].Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        return new Snapshot(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]);
+        Snapshot Parse(string prefix)
+        {
+            string line = text.Split('\n').SingleOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal))
+                ?? throw new InvalidOperationException($"the FTTE memory child ({model} {mode}) exited with {child.ExitCode}: {text}");
+            long[] v = line[prefix.Length..].Split(' ')[..11].Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+            return new Snapshot(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]);
+        }
+
+        return Parse("FTTE ") with { Warm = Parse("WARM ") };
     }
 
     private static async Task<JsonObject> SessionChildAsync(string model, string directory, string graph)
@@ -384,7 +413,7 @@ internal static partial class FtteDeviceMemory
         return new JsonObject { ["rss_kib"] = v[0] / 1024, ["rss_anon_kib"] = v[1] / 1024, ["native_heap_kib"] = v[2] / 1024, ["file_bytes"] = v[3] };
     }
 
-    private static Snapshot Median(List<Snapshot> runs)
+    private static Snapshot Median(IReadOnlyList<Snapshot> runs)
     {
         var sorted = runs.OrderBy(r => r.PeakDeltaBytes).ToList();
         return sorted[sorted.Count / 2];
@@ -414,9 +443,12 @@ internal static partial class FtteDeviceMemory
         return (long)(info.Uordblks + info.Hblkhd);
     }
 
-#pragma warning disable SA1300, IDE1006 // the libc name
+#pragma warning disable SA1300, IDE1006 // the libc names
     [DllImport("libc", SetLastError = false)]
     private static extern MallInfo2 mallinfo2();
+
+    [DllImport("libc", SetLastError = false)]
+    private static extern int malloc_trim(nuint pad);
 #pragma warning restore SA1300, IDE1006
 
     [StructLayout(LayoutKind.Sequential)]
@@ -448,6 +480,9 @@ internal static partial class FtteDeviceMemory
         long AnonBefore,
         long AnonAfter)
     {
+        /// <summary>The same child's second contribution, with the code resident (null for a child that measured one).</summary>
+        public Snapshot? Warm { get; init; }
+
         public long PeakDeltaBytes => PeakRss - RssBefore;
 
         public JsonObject ToJson() => new()
