@@ -105,6 +105,55 @@ public sealed class AgentServiceTests : IAsyncLifetime
         Assert.Single(ledger.Entries);
     }
 
+    [Fact]
+    public async Task A_broker_that_stops_answering_does_not_hold_up_the_agents_stop()
+    {
+        // the offline announcement waits for PUBACKs that a frozen broker never sends: its own budget, not the 10 s
+        // operation timeout of these options, bounds the stop
+        var ct = TestContext.Current.CancellationToken;
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var store = AggregatorStateStore.Open(_dir.File("aggregator.db"));
+        var engine = InProcessEngine.Start(store, key);
+        await using var aggregator = await TestClients.ConnectAsync(_broker, "aggregator", 1, TestClients.SharedUpdatesFilter);
+        await aggregator.PublishAsync(TestClients.ModelTopic, engine.CurrentModelMessage, retain: true, ct);
+        var options = AgentOptionsFor(key);
+        Assert.True(options.Mqtt.OperationTimeout > TimeSpan.FromSeconds(5), "the test needs an operation timeout longer than the stop may take");
+        string availability = $"fededge/v1/{TestClients.Fleet}/availability/{Device}";
+        await using var homeAssistant = await TestClients.ConnectAsync(_broker, "homeassistant", 2, availability);
+        var service = AgentTestHost.Create(options, TimeProvider.System, NullLoggerFactory.Instance);
+        await service.StartAsync(ct);
+        try
+        {
+            var received = await TestClients.NextAsync(aggregator, seconds: 30); // connected and working
+            await received.AcknowledgeAsync(ct);
+            Assert.Equal("online", await NextAvailabilityAsync(homeAssistant));
+            await _broker.PauseAsync();
+
+            var watch = Stopwatch.StartNew();
+            await service.StopAsync(CancellationToken.None);
+            watch.Stop();
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"stopping took {watch.Elapsed}");
+            Assert.True(watch.Elapsed >= AgentPresence.OfflineAnnouncementBudget - TimeSpan.FromMilliseconds(100), $"the offline announcement was not attempted ({watch.Elapsed})");
+
+        }
+        finally
+        {
+            await _broker.ResumeAsync();
+            service.Dispose();
+        }
+
+        // its availability "offline" was never acknowledged, so the agent's disconnect asked for its last will: Home
+        // Assistant does not keep showing a stopped device online
+        Assert.Equal("offline", await NextAvailabilityAsync(homeAssistant));
+    }
+
+    private static async Task<string> NextAvailabilityAsync(ReconnectingMqttClient client)
+    {
+        var message = await TestClients.NextAsync(client, seconds: 30);
+        await message.AcknowledgeAsync(TestContext.Current.CancellationToken);
+        return System.Text.Encoding.UTF8.GetString(message.Payload.Span);
+    }
+
     private AgentOptions AgentOptionsFor(ECDsa key)
     {
         var options = new AgentOptions

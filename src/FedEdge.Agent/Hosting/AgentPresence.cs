@@ -99,9 +99,17 @@ public sealed partial class AgentPresence(
     }
 
     /// <summary>
+    /// Longest the offline announcement may hold up a stop, whatever the operation timeout: three publishes take
+    /// milliseconds on a link that works, and the whole stop has five seconds (the host's shutdown timeout).
+    /// </summary>
+    public static readonly TimeSpan OfflineAnnouncementBudget = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// A graceful stop sends no last will, so the agent says it itself: Offline status (the aggregator drops the device from
-    /// new cohorts), diagnostics in state "offline", availability "offline" — and saves the diagnostics. Bounded by the
-    /// operation timeout; a broker that is away simply hears nothing.
+    /// new cohorts), diagnostics in state "offline", availability "offline" — and saves the diagnostics. Bounded by
+    /// <see cref="OfflineAnnouncementBudget"/> (or the operation timeout if shorter). When it does not get through, the
+    /// client's disconnect asks the broker for the last will instead (availability "offline"); a broker that is away
+    /// publishes it anyway once it notices the connection gone.
     /// </summary>
     public async Task SayOfflineAsync(CancellationToken cancellationToken)
     {
@@ -113,7 +121,7 @@ public sealed partial class AgentPresence(
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.Mqtt.OperationTimeout);
+        timeout.CancelAfter(_options.Mqtt.OperationTimeout < OfflineAnnouncementBudget ? _options.Mqtt.OperationTimeout : OfflineAnnouncementBudget);
         try
         {
             await client.PublishAsync(TopicScheme.Status(_options.Fleet, _options.DeviceId), agent.Status(DeviceState.Offline, sensors.Power.Read(), served.Current).ToByteArray(), retain: true, timeout.Token).ConfigureAwait(false);
@@ -122,6 +130,8 @@ public sealed partial class AgentPresence(
         }
         catch (Exception ex) when (ex is TransportUnavailableException or PublishRejectedException or OperationCanceledException)
         {
+            // the goodbye did not get through: the disconnect asks the broker for the last will (availability "offline")
+            client.SendWillOnDispose = true;
             LogOfflineNotSaid(ex.Message);
         }
     }

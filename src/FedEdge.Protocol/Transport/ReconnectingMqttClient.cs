@@ -292,7 +292,14 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
         return new PublishAcknowledgement(result.ReasonCode);
     }
 
-    /// <summary>Stops the loop, disconnects cleanly (no last will) and completes <see cref="Inbound"/>.</summary>
+    /// <summary>
+    /// When set, <see cref="DisposeAsync"/> disconnects with MQTT 5's "disconnect with will message" instead of a normal
+    /// disconnect, so the broker publishes the last will (<see cref="MqttTransportOptions.LastWillTopic"/>): for a client
+    /// whose own goodbye did not get through.
+    /// </summary>
+    public bool SendWillOnDispose { get; set; }
+
+    /// <summary>Stops the loop, disconnects cleanly (no last will unless <see cref="SendWillOnDispose"/>) and completes <see cref="Inbound"/>.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -311,7 +318,8 @@ public sealed class ReconnectingMqttClient : IAcknowledgedPublisher, IAsyncDispo
             try
             {
                 using var timeout = new CancellationTokenSource(_options.OperationTimeout);
-                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), timeout.Token).ConfigureAwait(false);
+                var reason = SendWillOnDispose ? MqttClientDisconnectOptionsReason.DisconnectWithWillMessage : MqttClientDisconnectOptionsReason.NormalDisconnection;
+                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(reason).Build(), timeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is MqttCommunicationException or OperationCanceledException)
             {

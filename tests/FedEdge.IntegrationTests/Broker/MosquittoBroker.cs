@@ -157,6 +157,12 @@ public sealed class MosquittoBroker : IAsyncDisposable
         await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
     }
 
+    /// <summary>Freezes the broker (SIGSTOP): connections stay open, nothing is answered until <see cref="ResumeAsync"/>.</summary>
+    public Task PauseAsync() => SignalAsync("-STOP");
+
+    /// <summary>Lets a paused broker run again (SIGCONT).</summary>
+    public Task ResumeAsync() => SignalAsync("-CONT");
+
     /// <summary>Hard kill (SIGKILL): nothing is saved beyond the last autosave.</summary>
     public async Task KillAsync()
     {
@@ -188,6 +194,17 @@ public sealed class MosquittoBroker : IAsyncDisposable
                 // A client may still hold a file open for a moment; the temp folder is cleaned up by the OS later.
             }
         }
+    }
+
+    private async Task SignalAsync(string signal)
+    {
+        if (_process is not { HasExited: false } process)
+        {
+            return;
+        }
+
+        using var kill = Process.Start("kill", [signal, process.Id.ToString(CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync().ConfigureAwait(false);
     }
 
     private static int FreeLoopbackPort()
