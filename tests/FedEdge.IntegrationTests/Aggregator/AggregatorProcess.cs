@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using FedEdge.Aggregation.Engine;
 using FedEdge.IntegrationTests.Broker;
@@ -36,7 +34,7 @@ public sealed class AggregatorProcess : IAsyncDisposable
     public static AggregatorProcess Start(MosquittoBroker broker, AggregationEngineOptions engine, string statePath, string signingKeyPath)
     {
         var aggregatorCert = broker.Pki.Client("aggregator");
-        int metricsPort = FreePort();
+        int metricsPort = LoopbackPorts.Free();
         var args = new Dictionary<string, string>
         {
             ["Engine:Fleet"] = engine.Fleet,
@@ -119,12 +117,6 @@ public sealed class AggregatorProcess : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static string Text(IFormattable value) => value.ToString(null, CultureInfo.InvariantCulture);
 }

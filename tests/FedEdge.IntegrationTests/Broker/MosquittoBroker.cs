@@ -64,7 +64,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         System.IO.Directory.CreateDirectory(confDir);
         System.IO.Directory.CreateDirectory(persistence);
 
-        var port = FreeLoopbackPort();
+        var port = LoopbackPorts.Free();
         var source = Path.Combine(AppContext.BaseDirectory, "mosquitto");
         File.Copy(Path.Combine(source, "acl"), Path.Combine(confDir, "acl"));
         var config = (await File.ReadAllTextAsync(Path.Combine(source, "mosquitto.conf")).ConfigureAwait(false))
@@ -207,10 +207,4 @@ public sealed class MosquittoBroker : IAsyncDisposable
         await kill.WaitForExitAsync().ConfigureAwait(false);
     }
 
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

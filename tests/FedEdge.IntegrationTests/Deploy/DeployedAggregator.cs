@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace FedEdge.IntegrationTests.Deploy;
 
@@ -40,7 +38,7 @@ public sealed class DeployedAggregator : IAsyncDisposable
         string config = Path.Combine(etc, "aggregator.json");
         string shipped = await File.ReadAllTextAsync(RepositoryRoot.File("deploy", "aggregator", "aggregator.json"), ct);
         await File.WriteAllTextAsync(config, ShippedFiles.Render(shipped, root, "127.0.0.1", brokerPort), ct);
-        return new DeployedAggregator(config, FreePort());
+        return new DeployedAggregator(config, LoopbackPorts.Free());
     }
 
     /// <summary>Starts it and waits until it is connected with its subscriptions made and has published its model.</summary>
@@ -74,7 +72,7 @@ public sealed class DeployedAggregator : IAsyncDisposable
             if (attempt < 3 && _process.HasExited && await _process.OutputContainsAsync("Address already in use", TimeSpan.FromSeconds(2), ct))
             {
                 await _process.DisposeAsync();
-                MetricsPort = FreePort();
+                MetricsPort = LoopbackPorts.Free();
                 continue;
             }
 
@@ -156,10 +154,4 @@ public sealed class DeployedAggregator : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -42,7 +42,7 @@ public sealed partial class DeployedBroker : IAsyncDisposable
         var persistence = Path.Combine(directory, "data");
         Directory.CreateDirectory(persistence);
         File.Copy(RepositoryRoot.File("deploy", "mosquitto", "acl"), Path.Combine(directory, "acl"));
-        var port = FreeLoopbackPort();
+        var port = LoopbackPorts.Free();
         var config = (await File.ReadAllTextAsync(RepositoryRoot.File("deploy", "mosquitto", "mosquitto.conf")).ConfigureAwait(false))
             .Replace("@PORT@", port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("@BIND_ADDRESS@", "127.0.0.1", StringComparison.Ordinal)
@@ -188,12 +188,6 @@ public sealed partial class DeployedBroker : IAsyncDisposable
         await kill.WaitForExitAsync().ConfigureAwait(false);
     }
 
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     [GeneratedRegex("^[^#]*@[A-Z_]+@", RegexOptions.Multiline)]
     private static partial Regex Placeholder();

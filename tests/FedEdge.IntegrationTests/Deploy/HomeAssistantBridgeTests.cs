@@ -97,7 +97,7 @@ public sealed class HomeAssistantBridgeTests : IAsyncLifetime
         Assert.DoesNotContain("/ssl/", bridge, StringComparison.Ordinal);
         Assert.DoesNotContain("mqtt.home.lan", bridge, StringComparison.Ordinal);
 
-        int port = FreeLoopbackPort();
+        int port = LoopbackPorts.Free();
         string config = _dir.WriteText("ha-mosquitto.conf", $"""
             listener {port.ToString(CultureInfo.InvariantCulture)} 127.0.0.1
             allow_anonymous true
@@ -192,10 +192,4 @@ public sealed class HomeAssistantBridgeTests : IAsyncLifetime
         Assert.Fail($"the feedback label did not reach the device; HA's broker:{Environment.NewLine}{string.Join(Environment.NewLine, _haLog)}");
     }
 
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
