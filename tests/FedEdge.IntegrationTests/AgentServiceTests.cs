@@ -39,11 +39,8 @@ public sealed class AgentServiceTests : IAsyncLifetime
     public async Task The_agent_service_contributes_once_per_model_stops_within_five_seconds_and_does_not_retrain_after_a_restart()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var store = AggregatorStateStore.Open(_dir.File("aggregator.db"));
-        var engine = InProcessEngine.Start(store, key);
-        await using var aggregator = await TestClients.ConnectAsync(_broker, "aggregator", 1, TestClients.SharedUpdatesFilter);
-        await aggregator.PublishAsync(TestClients.ModelTopic, engine.CurrentModelMessage, retain: true, ct);
+        await using var fleet = await FleetAsync(ct);
+        var (key, engine, aggregator) = (fleet.Key, fleet.Engine, fleet.Aggregator);
 
         var options = AgentOptionsFor(key);
         var service = AgentTestHost.Create(options, TimeProvider.System, NullLoggerFactory.Instance);
@@ -111,12 +108,8 @@ public sealed class AgentServiceTests : IAsyncLifetime
         // the offline announcement waits for PUBACKs that a frozen broker never sends: its own budget, not the 10 s
         // operation timeout of these options, bounds the stop
         var ct = TestContext.Current.CancellationToken;
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var store = AggregatorStateStore.Open(_dir.File("aggregator.db"));
-        var engine = InProcessEngine.Start(store, key);
-        await using var aggregator = await TestClients.ConnectAsync(_broker, "aggregator", 1, TestClients.SharedUpdatesFilter);
-        await aggregator.PublishAsync(TestClients.ModelTopic, engine.CurrentModelMessage, retain: true, ct);
-        var options = AgentOptionsFor(key);
+        await using var fleet = await FleetAsync(ct);
+        var options = AgentOptionsFor(fleet.Key);
         Assert.True(options.Mqtt.OperationTimeout > TimeSpan.FromSeconds(5), "the test needs an operation timeout longer than the stop may take");
         string availability = $"fededge/v1/{TestClients.Fleet}/availability/{Device}";
         await using var homeAssistant = await TestClients.ConnectAsync(_broker, "homeassistant", 2, availability);
@@ -124,7 +117,7 @@ public sealed class AgentServiceTests : IAsyncLifetime
         await service.StartAsync(ct);
         try
         {
-            var received = await TestClients.NextAsync(aggregator, seconds: 30); // connected and working
+            var received = await TestClients.NextAsync(fleet.Aggregator, seconds: 30); // connected and working
             await received.AcknowledgeAsync(ct);
             Assert.Equal("online", await NextAvailabilityAsync(homeAssistant));
             await _broker.PauseAsync();
@@ -152,6 +145,28 @@ public sealed class AgentServiceTests : IAsyncLifetime
         var message = await TestClients.NextAsync(client, seconds: 30);
         await message.AcknowledgeAsync(TestContext.Current.CancellationToken);
         return System.Text.Encoding.UTF8.GetString(message.Payload.Span);
+    }
+
+    // The aggregator side of a test: a signing key, an in-process engine on its own state, and a client with the
+    // aggregator's identity that has published the engine's model (retained) and reads the updates.
+    private async Task<FleetSide> FleetAsync(CancellationToken ct)
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var store = AggregatorStateStore.Open(_dir.File("aggregator.db"));
+        var engine = InProcessEngine.Start(store, key);
+        var aggregator = await TestClients.ConnectAsync(_broker, "aggregator", 1, TestClients.SharedUpdatesFilter);
+        await aggregator.PublishAsync(TestClients.ModelTopic, engine.CurrentModelMessage, retain: true, ct);
+        return new FleetSide(key, store, engine, aggregator);
+    }
+
+    private sealed record FleetSide(ECDsa Key, AggregatorStateStore Store, AggregationEngine Engine, ReconnectingMqttClient Aggregator) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Aggregator.DisposeAsync();
+            Store.Dispose();
+            Key.Dispose();
+        }
     }
 
     private AgentOptions AgentOptionsFor(ECDsa key)
