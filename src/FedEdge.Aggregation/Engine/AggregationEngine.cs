@@ -752,7 +752,7 @@ public sealed partial class AggregationEngine
         return _devices.Values
             .Where(d => _memoryClasses.Contains(d.MemoryClass))
             .GroupBy(d => d.MemoryClass, StringComparer.Ordinal)
-            .Where(g => TrainingMemoryModel.Default.MaxTrainable(layout, g.Min(d => d.Budget)) == layout.TotalLength)
+            .Where(g => TrainingMemoryModel.Default.HoldsWholeModel(layout, g.Min(d => d.Budget)))
             .Select(g => g.Key)
             .Order(StringComparer.Ordinal)
             .Take(15);

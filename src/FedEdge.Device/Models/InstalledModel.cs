@@ -77,7 +77,7 @@ public sealed class InstalledModel
         var fleet = model.Subsets.FirstOrDefault(s => s.MemoryClass == "all");
         var assignment = model.Subsets.FirstOrDefault(s => s.MemoryClass == memoryClass) ?? fleet;
         if (assignment is not null && fleet is not null && SubsetIndexCoding.IsAll(assignment) && !SubsetIndexCoding.IsAll(fleet)
-            && FedEdge.Core.Aggregation.Ftte.TrainingMemoryModel.Default.MaxTrainable(architecture.Layout, memoryBudgetBytes) < architecture.Layout.TotalLength)
+            && !FedEdge.Core.Aggregation.Ftte.TrainingMemoryModel.Default.HoldsWholeModel(architecture.Layout, memoryBudgetBytes))
         {
             assignment = fleet;
         }

@@ -492,7 +492,7 @@ public sealed class FleetSimulation : IDisposable
     private bool SitsOut(VirtualDevice device) =>
         _options.OverBudgetSitsOut
         && device.Agent.Installed is { Subset: null } installed
-        && TrainingMemoryModel.Default.RequiredBytes(installed.Architecture.Layout, installed.Architecture.Layout.TotalLength) > device.Profile.Board.TrainingBudgetBytes;
+        && !TrainingMemoryModel.Default.HoldsWholeModel(installed.Architecture.Layout, device.Profile.Board.TrainingBudgetBytes);
 
     private long LocalSteps(VirtualDevice device)
     {

@@ -34,6 +34,16 @@ public class SubsetSelectionTests
     }
 
     [Fact]
+    public void A_budget_holds_the_whole_model_from_exactly_the_dense_bytes_on()
+    {
+        // dense: 15 752 + 20 · 1000 = 35 752 B
+        Assert.True(AdamW.HoldsWholeModel(Thousand, 35_752));
+        Assert.False(AdamW.HoldsWholeModel(Thousand, 35_751));
+        Assert.Equal(1000, AdamW.MaxTrainable(Thousand, 35_752));
+        Assert.Equal(999, AdamW.MaxTrainable(Thousand, 35_751));
+    }
+
+    [Fact]
     public void Memory_model_counts_the_gradient_copies_of_the_tensors_a_subset_touches()
     {
         // Fixed 15 752 B; 20 B per trainable; the touched tensors add 4 B · max(Σ|T|, 2·max|T|) unless the subset is

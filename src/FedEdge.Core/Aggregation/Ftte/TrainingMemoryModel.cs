@@ -94,6 +94,13 @@ public sealed record TrainingMemoryModel(int OptimizerStateSlots = 2, long Activ
         return checked(BytesPerValue * Math.Max(totalLength, 2 * largestLength));
     }
 
+    /// <summary>Whether <paramref name="budgetBytes"/> holds training every coordinate: bytes(N) ≤ budget, i.e. <see cref="MaxTrainable"/> = N.</summary>
+    public bool HoldsWholeModel(ParameterLayout layout, long budgetBytes)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        return RequiredBytes(layout, layout.TotalLength) <= budgetBytes;
+    }
+
     /// <summary>The largest k with bytes(k) ≤ <paramref name="budgetBytes"/>, at most N; 0 if not even the fixed part fits.</summary>
     public int MaxTrainable(ParameterLayout layout, long budgetBytes)
     {
