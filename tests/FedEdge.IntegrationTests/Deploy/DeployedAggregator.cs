@@ -60,8 +60,8 @@ public sealed class DeployedAggregator : IAsyncDisposable
                 "aggregator", ServiceBinary.Aggregator, "--config", _config, "--Aggregator:MetricsPort=" + MetricsPort.ToString(CultureInfo.InvariantCulture));
 
             // ReconnectingMqttClient logs "connected" only after every subscription is made
-            bool ready = await ReadyAsync(_process, "MQTT client aggregator connected", TimeSpan.FromSeconds(60), ct)
-                && await ReadyAsync(_process, "Published global model version", TimeSpan.FromSeconds(30), ct);
+            bool ready = await _process.OutputContainsAsync("MQTT client aggregator connected", TimeSpan.FromSeconds(60), ct)
+                && await _process.OutputContainsAsync("Published global model version", TimeSpan.FromSeconds(30), ct);
             if (ready)
             {
                 return;
@@ -69,7 +69,7 @@ public sealed class DeployedAggregator : IAsyncDisposable
 
             // the free port was only free when it was picked: another process may have bound it since (the metrics
             // listener then fails with "Address already in use"); a restart takes another one
-            if (attempt < 3 && _process.HasExited && await _process.OutputContainsAsync("Address already in use", TimeSpan.FromSeconds(2), ct))
+            if (attempt < 3 && _process.HasExited && Output.Contains("Address already in use", StringComparison.Ordinal))
             {
                 await _process.DisposeAsync();
                 MetricsPort = LoopbackPorts.Free();
@@ -78,21 +78,6 @@ public sealed class DeployedAggregator : IAsyncDisposable
 
             throw new InvalidOperationException("the aggregator did not connect and publish its model:" + Environment.NewLine + Output);
         }
-    }
-
-    // Waits for a line of output, or until the process has exited without it.
-    private static async Task<bool> ReadyAsync(ServiceProcess process, string text, TimeSpan wait, CancellationToken ct)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (clock.Elapsed < wait && !process.HasExited)
-        {
-            if (await process.OutputContainsAsync(text, TimeSpan.FromMilliseconds(500), ct))
-            {
-                return true;
-            }
-        }
-
-        return process.Output.Contains(text, StringComparison.Ordinal);
     }
 
     /// <summary>SIGKILL: the broker keeps its persistent session and queues what arrives for it.</summary>

@@ -59,7 +59,10 @@ public sealed class ServiceProcess : IAsyncDisposable
         return new ServiceProcess(name, Process.Start(start) ?? throw new InvalidOperationException("cannot start " + dll));
     }
 
-    /// <summary>True once the output holds a line containing <paramref name="text"/>; false after <paramref name="wait"/>.</summary>
+    /// <summary>
+    /// True once the output holds a line containing <paramref name="text"/>; false after <paramref name="wait"/>, or as
+    /// soon as the process has exited without printing it (its output read to the end).
+    /// </summary>
     public async Task<bool> OutputContainsAsync(string text, TimeSpan wait, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
@@ -68,6 +71,12 @@ public sealed class ServiceProcess : IAsyncDisposable
             if (Output.Contains(text, StringComparison.Ordinal))
             {
                 return true;
+            }
+
+            if (_process.HasExited)
+            {
+                await _process.WaitForExitAsync(cancellationToken); // also waits for the redirected output's end
+                break;
             }
 
             await Task.Delay(100, cancellationToken);
